@@ -1,0 +1,192 @@
+//! Field errors: where a request breaks a rule, which rule, and why.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A stable, snake_case name for every rule the crate checks; the app localises by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// A value of the wrong JSON type (a number where a string belongs, ...).
+    Type,
+    Required,
+    Blank,
+    MaxChars,
+    OneOf,
+    Range,
+    NotAllowed,
+    TooMany,
+    TooFew,
+    Duplicate,
+    UrlScheme,
+    UrlInvalid,
+    FileExtension,
+    Base64,
+    ImageFormat,
+    ImageTooLarge,
+    ImageTooSmall,
+    ImageAspectRatio,
+    PlaceholderMalformed,
+    PlaceholderDangling,
+    PlaceholderKind,
+    EndFrameWithoutFirstFrame,
+    EndFrameWithManyImages,
+    FrameWithVideoEdit,
+    VideoDuration,
+    VideoResolution,
+    VideoFrameRate,
+    VideoTooLarge,
+    ModelFeature,
+    /// A rule name this build does not know (sent by a newer BFF).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Rule {
+    /// The wire name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        use Rule::*;
+        match self {
+            Type => "type",
+            Required => "required",
+            Blank => "blank",
+            MaxChars => "max_chars",
+            OneOf => "one_of",
+            Range => "range",
+            NotAllowed => "not_allowed",
+            TooMany => "too_many",
+            TooFew => "too_few",
+            Duplicate => "duplicate",
+            UrlScheme => "url_scheme",
+            UrlInvalid => "url_invalid",
+            FileExtension => "file_extension",
+            Base64 => "base64",
+            ImageFormat => "image_format",
+            ImageTooLarge => "image_too_large",
+            ImageTooSmall => "image_too_small",
+            ImageAspectRatio => "image_aspect_ratio",
+            PlaceholderMalformed => "placeholder_malformed",
+            PlaceholderDangling => "placeholder_dangling",
+            PlaceholderKind => "placeholder_kind",
+            EndFrameWithoutFirstFrame => "end_frame_without_first_frame",
+            EndFrameWithManyImages => "end_frame_with_many_images",
+            FrameWithVideoEdit => "frame_with_video_edit",
+            VideoDuration => "video_duration",
+            VideoResolution => "video_resolution",
+            VideoFrameRate => "video_frame_rate",
+            VideoTooLarge => "video_too_large",
+            ModelFeature => "model_feature",
+            Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One violated rule at one place in a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Path into the request, e.g. `image_list[1].image`.
+    pub field: String,
+    pub rule: Rule,
+    /// An English sentence without the field name, e.g. `at most 2500 characters`.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Every violation found in one request, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Violations(pub Vec<FieldError>);
+
+impl Violations {
+    /// Records one broken rule.
+    pub fn push(&mut self, field: impl Into<String>, rule: Rule, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            rule,
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
+        self.0.iter()
+    }
+
+    /// The errors on exactly this field.
+    pub fn on<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a FieldError> + 'a {
+        self.0.iter().filter(move |e| e.field == field)
+    }
+
+    /// The errors on this field or anything under it (`image_list` covers `image_list[0].image`).
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a FieldError> + 'a {
+        self.0.iter().filter(move |e| {
+            e.field == prefix
+                || e.field
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+    }
+
+    /// Whether a rule was broken anywhere (handy in tests).
+    pub fn has(&self, field: &str, rule: Rule) -> bool {
+        self.0.iter().any(|e| e.field == field && e.rule == rule)
+    }
+
+    /// Moves `other`'s errors in, skipping fields that already have one (a type error
+    /// on a field makes later checks of the same field noise).
+    pub fn extend_new_fields(&mut self, other: Violations) {
+        let typed: Vec<String> = self.0.iter().map(|e| e.field.clone()).collect();
+        self.0
+            .extend(other.0.into_iter().filter(|e| !typed.contains(&e.field)));
+    }
+
+    /// `Ok(())` when nothing was broken.
+    pub fn into_result(self) -> Result<(), Violations> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// One line naming the first violation and how many more there are.
+    pub fn summary(&self) -> String {
+        match self.0.as_slice() {
+            [] => String::new(),
+            [one] => one.to_string(),
+            [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+        }
+    }
+}
+
+/// Joins a field path and a key: `join("image_list[0]", "image")`.
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Appends an index: `index("image_list", 1)` is `image_list[1]`.
+pub fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}

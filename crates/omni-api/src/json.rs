@@ -1,0 +1,202 @@
+//! Reading a request out of a JSON object while collecting every type error with its
+//! field path, instead of stopping at serde's first one.
+//!
+//! Empty strings count as absent: the upstream's own examples send `"resolution": ""`.
+
+use crate::choice::Choice;
+use crate::error::{index, join, Rule, Violations};
+use crate::ids::ElementId;
+use serde_json::{Map, Value};
+
+/// A JSON object being read at `path`, recording problems into `v`.
+pub struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+}
+
+impl<'a> Reader<'a> {
+    /// Reads the top-level object of a request; anything else is one `type` error.
+    pub fn root(value: &'a Value, v: &mut Violations) -> Option<Reader<'a>> {
+        match value {
+            Value::Object(map) => Some(Reader {
+                map,
+                path: String::new(),
+            }),
+            _ => {
+                v.push("body", Rule::Type, "must be a JSON object");
+                None
+            }
+        }
+    }
+
+    fn at(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    /// The raw value, with `null` treated as absent.
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// An optional string; `""` is absent.
+    pub fn string(&self, key: &str, v: &mut Violations) -> Option<String> {
+        match self.raw(key)? {
+            Value::String(s) if s.is_empty() => None,
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                v.push(self.at(key), Rule::Type, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A string that may be empty (the prompt: an empty one is a `blank` error, not absent).
+    pub fn text(&self, key: &str, v: &mut Violations) -> Option<String> {
+        match self.raw(key)? {
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                v.push(self.at(key), Rule::Type, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// An optional member of a closed set, reported with the allowed values.
+    pub fn choice<T: Choice>(&self, key: &str, v: &mut Violations) -> Option<T> {
+        let s = self.string(key, v)?;
+        let parsed = T::parse(&s);
+        if parsed.is_none() {
+            v.push(
+                self.at(key),
+                Rule::OneOf,
+                format!("{s:?} is not allowed; must be one of: {}", T::list(T::ALL)),
+            );
+        }
+        parsed
+    }
+
+    /// An optional whole number (a JSON integer, or a string of digits as some clients send).
+    pub fn int(&self, key: &str, v: &mut Violations) -> Option<i64> {
+        let parsed = match self.raw(key)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) if s.is_empty() => return None,
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            v.push(self.at(key), Rule::Type, "must be a whole number");
+        }
+        parsed
+    }
+
+    /// An optional number.
+    pub fn number(&self, key: &str, v: &mut Violations) -> Option<f64> {
+        let parsed = match self.raw(key)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) if s.is_empty() => return None,
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            v.push(self.at(key), Rule::Type, "must be a number");
+        }
+        parsed
+    }
+
+    /// An optional boolean.
+    pub fn boolean(&self, key: &str, v: &mut Violations) -> Option<bool> {
+        match self.raw(key)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                v.push(self.at(key), Rule::Type, "must be true or false");
+                None
+            }
+        }
+    }
+
+    /// An element id: a JSON integer or a decimal string, kept as an exact u64.
+    pub fn element_id(&self, key: &str, v: &mut Violations) -> Option<ElementId> {
+        let Some(raw) = self.raw(key) else {
+            v.push(self.at(key), Rule::Required, "is required");
+            return None;
+        };
+        let parsed = match raw {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            v.push(
+                self.at(key),
+                Rule::Type,
+                "must be a positive whole number (a 64-bit id)",
+            );
+        }
+        parsed.map(ElementId)
+    }
+
+    /// An optional nested object.
+    pub fn object(&self, key: &str, v: &mut Violations) -> Option<Reader<'a>> {
+        match self.raw(key)? {
+            Value::Object(map) => Some(Reader {
+                map,
+                path: self.at(key),
+            }),
+            _ => {
+                v.push(self.at(key), Rule::Type, "must be an object");
+                None
+            }
+        }
+    }
+
+    /// An optional array of objects: one reader per item (non-objects are reported).
+    pub fn objects(&self, key: &str, v: &mut Violations) -> Vec<Reader<'a>> {
+        let Some(items) = self.array(key, v) else {
+            return Vec::new();
+        };
+        let path = self.at(key);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match item {
+                Value::Object(map) => Some(Reader {
+                    map,
+                    path: index(&path, i),
+                }),
+                _ => {
+                    v.push(index(&path, i), Rule::Type, "must be an object");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// An optional array of strings, with each non-string reported.
+    pub fn strings(&self, key: &str, v: &mut Violations) -> Vec<String> {
+        let Some(items) = self.array(key, v) else {
+            return Vec::new();
+        };
+        let path = self.at(key);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match item {
+                Value::String(s) => Some(s.clone()),
+                _ => {
+                    v.push(index(&path, i), Rule::Type, "must be a string");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn array(&self, key: &str, v: &mut Violations) -> Option<&'a Vec<Value>> {
+        match self.raw(key)? {
+            Value::Array(items) => Some(items),
+            _ => {
+                v.push(self.at(key), Rule::Type, "must be an array");
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Omni Studio's shared crate: every upstream request and response type, and every
+//! documented rule, written once and called by both the web form and the BFF.
+//!
+//! Depends on serde, serde_json and base64 only, and builds for wasm32 and native.
+
+mod choice;
+pub mod common;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod json;
+pub mod media;
+pub mod prompt;
+pub mod rules;
+
+pub mod all_in_one;
+pub mod image_generation;
+pub mod multi_shot;
+pub mod omni_image;
+pub mod omni_video;
+pub mod task;
+
+pub use choice::Choice;
+pub use common::{AspectRatio, Resolution, WatermarkInfo};
+pub use error::{FieldError, Rule, Violations};
+pub use ids::{ElementId, TaskId};
+pub use task::{
+    Envelope, ErrorBody, StudioTask, Task, TaskKind, TaskPage, TaskResult, TaskStatus,
+    UpstreamRequest,
+};

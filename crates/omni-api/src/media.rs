@@ -1,0 +1,420 @@
+//! Reference media rules: image URLs and base64 images (inspected down to their pixel
+//! size), and reference videos.
+
+use crate::error::{Rule, Violations};
+use base64::Engine as _;
+
+/// Largest decoded image, in bytes.
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+/// Smallest allowed shorter side, in pixels.
+pub const MIN_IMAGE_SIDE: u32 = 300;
+/// The widest (and, inverted, the tallest) allowed image: 2.5 : 1.
+pub const MAX_IMAGE_RATIO: (u32, u32) = (5, 2);
+/// Extensions an image URL may end with (a URL without one passes).
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png"];
+/// Extensions a reference video URL may end with.
+pub const VIDEO_EXTENSIONS: &[&str] = &["mp4", "mov"];
+/// Largest reference video, in bytes.
+pub const MAX_VIDEO_BYTES: u64 = 200 * 1024 * 1024;
+/// Allowed reference video duration, in seconds.
+pub const VIDEO_SECONDS: (f64, f64) = (3.0, 10.0);
+/// Allowed shorter side of a reference video, in pixels.
+pub const VIDEO_SIDE: (u32, u32) = (720, 2160);
+/// Allowed reference video frame rate.
+pub const VIDEO_FPS: (f64, f64) = (24.0, 60.0);
+
+/// An image format recognised from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Bmp,
+}
+
+impl ImageFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "PNG",
+            ImageFormat::Jpeg => "JPEG",
+            ImageFormat::Gif => "GIF",
+            ImageFormat::Webp => "WebP",
+            ImageFormat::Bmp => "BMP",
+        }
+    }
+
+    /// Whether the upstream takes this format.
+    pub fn accepted(self) -> bool {
+        matches!(self, ImageFormat::Png | ImageFormat::Jpeg)
+    }
+
+    /// The MIME type, for data URLs and downloads.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Gif => "image/gif",
+            ImageFormat::Webp => "image/webp",
+            ImageFormat::Bmp => "image/bmp",
+        }
+    }
+}
+
+/// What an image's header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    /// Size of the whole file in bytes.
+    pub bytes: usize,
+}
+
+/// Why an image's bytes could not be inspected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InspectError {
+    /// Not an image format we recognise at all.
+    Unknown,
+    /// A recognised format whose header is cut short or corrupt.
+    Truncated(ImageFormat),
+}
+
+/// Reads format and pixel size from an image's first bytes (PNG and JPEG fully; other
+/// formats are recognised so the error can name them).
+pub fn inspect(bytes: &[u8]) -> Result<ImageInfo, InspectError> {
+    let format = sniff(bytes).ok_or(InspectError::Unknown)?;
+    let dims = match format {
+        ImageFormat::Png => png_size(bytes),
+        ImageFormat::Jpeg => jpeg_size(bytes),
+        _ => Some((0, 0)),
+    };
+    let (width, height) = dims.ok_or(InspectError::Truncated(format))?;
+    Ok(ImageInfo {
+        format,
+        width,
+        height,
+        bytes: bytes.len(),
+    })
+}
+
+fn sniff(b: &[u8]) -> Option<ImageFormat> {
+    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(ImageFormat::Png)
+    } else if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(ImageFormat::Jpeg)
+    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
+        Some(ImageFormat::Gif)
+    } else if b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some(ImageFormat::Webp)
+    } else if b.starts_with(b"BM") && b.len() >= 26 {
+        Some(ImageFormat::Bmp)
+    } else {
+        None
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+/// PNG: the IHDR chunk must come first, width and height at bytes 16..24.
+fn png_size(b: &[u8]) -> Option<(u32, u32)> {
+    (b.get(12..16)? == b"IHDR").then_some(())?;
+    Some((be32(b, 16)?, be32(b, 20)?))
+}
+
+/// JPEG: walk the marker segments to the first start-of-frame.
+fn jpeg_size(b: &[u8]) -> Option<(u32, u32)> {
+    let mut at = 2;
+    loop {
+        // Markers may be padded with any number of 0xFF bytes.
+        while *b.get(at)? == 0xFF && *b.get(at + 1)? == 0xFF {
+            at += 1;
+        }
+        if *b.get(at)? != 0xFF {
+            return None;
+        }
+        let marker = *b.get(at + 1)?;
+        match marker {
+            // Standalone markers carry no length.
+            0x01 | 0xD0..=0xD7 => at += 2,
+            0xD9 | 0xDA => return None,
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                let h = be16(b, at + 5)?;
+                let w = be16(b, at + 7)?;
+                return Some((u32::from(w), u32::from(h)));
+            }
+            _ => at += 2 + usize::from(be16(b, at + 2)?),
+        }
+    }
+}
+
+/// Checks the decoded bytes of an image against every rule: format, size, pixels, shape.
+pub fn check_image_bytes(field: &str, bytes: &[u8], v: &mut Violations) -> Option<ImageInfo> {
+    let info = match inspect(bytes) {
+        Ok(info) => info,
+        Err(InspectError::Unknown) => {
+            v.push(field, Rule::ImageFormat, "is not a JPEG or PNG image");
+            return None;
+        }
+        Err(InspectError::Truncated(f)) => {
+            v.push(
+                field,
+                Rule::ImageFormat,
+                format!("is a damaged {} image", f.name()),
+            );
+            return None;
+        }
+    };
+    if !info.format.accepted() {
+        v.push(
+            field,
+            Rule::ImageFormat,
+            format!(
+                "is a {} image; only JPEG and PNG are accepted",
+                info.format.name()
+            ),
+        );
+        return Some(info);
+    }
+    check_image_size(field, info.bytes as u64, v);
+    check_image_dimensions(field, info.width, info.height, v);
+    Some(info)
+}
+
+/// At most [`MAX_IMAGE_BYTES`].
+pub fn check_image_size(field: &str, bytes: u64, v: &mut Violations) {
+    if bytes > MAX_IMAGE_BYTES as u64 {
+        v.push(
+            field,
+            Rule::ImageTooLarge,
+            format!(
+                "is {} bytes; at most 10 MB ({MAX_IMAGE_BYTES} bytes)",
+                bytes
+            ),
+        );
+    }
+}
+
+/// Shorter side at least [`MIN_IMAGE_SIDE`] px, shape between 1:2.5 and 2.5:1 inclusive.
+/// The form calls this with what the browser measured for URL images.
+pub fn check_image_dimensions(field: &str, width: u32, height: u32, v: &mut Violations) {
+    if width.min(height) < MIN_IMAGE_SIDE {
+        v.push(
+            field,
+            Rule::ImageTooSmall,
+            format!(
+                "is {width}x{height} px; the shorter side must be at least {MIN_IMAGE_SIDE} px"
+            ),
+        );
+    }
+    let (num, den) = MAX_IMAGE_RATIO;
+    // Integer cross-multiplication: 2.5:1 exactly passes, one pixel wider fails.
+    let (long, short) = (u64::from(width.max(height)), u64::from(width.min(height)));
+    if short > 0 && long * u64::from(den) > short * u64::from(num) {
+        v.push(
+            field,
+            Rule::ImageAspectRatio,
+            format!("is {width}x{height} px; the aspect ratio must be between 1:2.5 and 2.5:1"),
+        );
+    }
+}
+
+/// An image given as a URL or as base64 (raw, or a `data:` URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageInput<'a> {
+    Url(&'a str),
+    /// The raw base64 text (a data URL's prefix already removed).
+    Base64(&'a str),
+}
+
+/// Tells a URL from base64, stripping a data URL down to its base64 payload.
+pub fn classify(value: &str) -> ImageInput<'_> {
+    let t = value.trim();
+    if let Some(rest) = t.strip_prefix("data:") {
+        return ImageInput::Base64(rest.split_once(',').map_or("", |(_, b64)| b64));
+    }
+    if t.contains("://") || t.starts_with("//") {
+        ImageInput::Url(t)
+    } else {
+        ImageInput::Base64(t)
+    }
+}
+
+/// The value to forward upstream: data URLs become raw base64, as the upstream expects.
+pub fn normalize_image(value: &str) -> String {
+    match classify(value) {
+        ImageInput::Url(u) => u.to_owned(),
+        ImageInput::Base64(b) => b.to_owned(),
+    }
+}
+
+/// Checks one image field of any endpoint.
+pub fn check_image(field: &str, value: &str, v: &mut Violations) {
+    match classify(value) {
+        ImageInput::Url(url) => check_media_url(field, url, IMAGE_EXTENSIONS, v),
+        ImageInput::Base64(b64) => {
+            if b64.is_empty() {
+                v.push(field, Rule::Base64, "is an empty data URL");
+                return;
+            }
+            match decode_base64(b64) {
+                Some(bytes) => {
+                    check_image_bytes(field, &bytes, v);
+                }
+                None => v.push(
+                    field,
+                    Rule::Base64,
+                    "is neither an http(s) URL nor valid base64",
+                ),
+            }
+        }
+    }
+}
+
+/// Decodes standard base64, tolerating line breaks and missing padding.
+pub fn decode_base64(b64: &str) -> Option<Vec<u8>> {
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    if b64.contains(['\n', '\r', ' ']) {
+        let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        engine.decode(compact).ok()
+    } else {
+        engine.decode(b64).ok()
+    }
+}
+
+/// Encodes bytes as standard base64 (what the upstream takes).
+pub fn encode_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The parts of an absolute http(s) URL this crate cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    pub scheme: &'a str,
+    pub host: &'a str,
+    pub path: &'a str,
+}
+
+/// Splits `scheme://host/path?query#fragment`; `None` when it is not of that shape.
+pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after = &rest[end..];
+    let path = &after[..after.find(['?', '#']).unwrap_or(after.len())];
+    let valid_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._:[]".contains(c));
+    (valid_host && !scheme.is_empty()).then_some(UrlParts { scheme, host, path })
+}
+
+/// http or https with a host; nothing else can be fetched by the upstream. True when valid.
+pub fn check_http_url(field: &str, url: &str, v: &mut Violations) -> bool {
+    match split_url(url.trim()) {
+        None => v.push(field, Rule::UrlInvalid, "must be an absolute http(s) URL"),
+        Some(p) if !is_http(p.scheme) => v.push(
+            field,
+            Rule::UrlScheme,
+            format!("must use http or https, not {}", p.scheme),
+        ),
+        Some(_) => return true,
+    }
+    false
+}
+
+fn is_http(scheme: &str) -> bool {
+    scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+}
+
+/// The lower-case extension of a URL's last path segment, if it has one.
+pub fn url_extension(url: &str) -> Option<String> {
+    let path = split_url(url.trim())?.path;
+    let last = path.rsplit('/').next()?;
+    let (_, ext) = last.rsplit_once('.')?;
+    (!ext.is_empty()).then(|| ext.to_ascii_lowercase())
+}
+
+/// A media URL: http(s), and if its path has an extension, one of `allowed`.
+pub fn check_media_url(field: &str, url: &str, allowed: &[&str], v: &mut Violations) {
+    if !check_http_url(field, url, v) {
+        return;
+    }
+    if let Some(ext) = url_extension(url) {
+        if !allowed.contains(&ext.as_str()) {
+            v.push(
+                field,
+                Rule::FileExtension,
+                format!("ends in .{ext}; only {} are accepted", dotted(allowed)),
+            );
+        }
+    }
+}
+
+fn dotted(exts: &[&str]) -> String {
+    exts.iter()
+        .map(|e| format!(".{e}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a browser can read of a local video file before it is uploaded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VideoMeta {
+    pub seconds: f64,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    /// Frames per second, when known.
+    pub fps: Option<f64>,
+}
+
+/// Reference video limits: 3..10 s, shorter side 720..2160 px, 24..60 fps, at most 200 MB.
+pub fn check_video_meta(field: &str, m: &VideoMeta, v: &mut Violations) {
+    let (lo, hi) = VIDEO_SECONDS;
+    if !(lo..=hi).contains(&m.seconds) {
+        v.push(
+            field,
+            Rule::VideoDuration,
+            format!("lasts {:.1} s; must be 3 to 10 s", m.seconds),
+        );
+    }
+    let short = m.width.min(m.height);
+    if !(VIDEO_SIDE.0..=VIDEO_SIDE.1).contains(&short) {
+        v.push(
+            field,
+            Rule::VideoResolution,
+            format!(
+                "is {}x{} px; the shorter side must be 720 to 2160 px",
+                m.width, m.height
+            ),
+        );
+    }
+    if let Some(fps) = m.fps {
+        if !(VIDEO_FPS.0..=VIDEO_FPS.1).contains(&fps) {
+            v.push(
+                field,
+                Rule::VideoFrameRate,
+                format!("runs at {fps:.0} fps; must be 24 to 60"),
+            );
+        }
+    }
+    if m.bytes > MAX_VIDEO_BYTES {
+        v.push(
+            field,
+            Rule::VideoTooLarge,
+            format!("is {} bytes; at most 200 MB", m.bytes),
+        );
+    }
+}

@@ -1,0 +1,288 @@
+//! Responses: the envelope, the task object, list pages, callbacks, and the studio's
+//! own task shape (a task plus its kind and the request that made it).
+
+use crate::choice::{choice, Choice};
+use crate::error::{FieldError, Violations};
+use crate::ids::TaskId;
+use crate::image_generation::ImageGenerationRequest;
+use crate::json::Reader;
+use crate::multi_shot::MultiShotRequest;
+use crate::omni_image::OmniImageRequest;
+use crate::omni_video::OmniVideoRequest;
+use serde::{Deserialize, Serialize};
+
+choice!(
+    /// The four upstream task kinds.
+    TaskKind {
+        OmniImage = "omni-image",
+        OmniVideo = "omni-video",
+        ImageGeneration = "image-generation",
+        MultiShot = "multi-shot",
+    }
+);
+
+impl TaskKind {
+    /// The upstream path under `/v1/` for create, read and list.
+    pub fn path(self) -> &'static str {
+        match self {
+            TaskKind::OmniImage => "images/omni-image",
+            TaskKind::OmniVideo => "videos/omni-video",
+            TaskKind::ImageGeneration => "images/generations",
+            TaskKind::MultiShot => "general/ai-multi-shot",
+        }
+    }
+
+    /// The kind served at an upstream path (`images/omni-image`).
+    pub fn from_path(path: &str) -> Option<TaskKind> {
+        TaskKind::ALL.iter().copied().find(|k| k.path() == path)
+    }
+}
+
+choice!(
+    /// Where a task is in its life.
+    TaskStatus {
+        Submitted = "submitted",
+        Processing = "processing",
+        Succeed = "succeed",
+        Failed = "failed",
+    }
+);
+
+impl TaskStatus {
+    /// Succeed or failed: nothing will change any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, TaskStatus::Succeed | TaskStatus::Failed)
+    }
+}
+
+/// The response envelope of every upstream and BFF route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub code: i64,
+    pub message: String,
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    pub data: Option<T>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// An error answer: the envelope without data, plus every field error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: i64,
+    pub message: String,
+    #[serde(default)]
+    pub request_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// The upstream's code for invalid parameters, used for every validation failure.
+pub const CODE_INVALID_PARAMS: i64 = 1201;
+
+impl ErrorBody {
+    /// The 400 answer for a request that breaks rules.
+    pub fn invalid(request_id: impl Into<String>, v: &Violations) -> Self {
+        ErrorBody {
+            code: CODE_INVALID_PARAMS,
+            message: v.summary(),
+            request_id: request_id.into(),
+            errors: v.0.clone(),
+        }
+    }
+}
+
+/// `task_info` of a task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_task_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_video: Option<ResultVideo>,
+}
+
+/// One result image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultImage {
+    #[serde(default)]
+    pub index: u32,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark_url: Option<String>,
+}
+
+/// One result video; `duration` is a string of seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultVideo {
+    #[serde(default)]
+    pub id: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// A still image for the player (the studio's own addition; absent upstream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_url: Option<String>,
+}
+
+/// What a finished task produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskResult {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ResultImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series_images: Vec<ResultImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub videos: Vec<ResultVideo>,
+}
+
+impl TaskResult {
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty() && self.series_images.is_empty() && self.videos.is_empty()
+    }
+}
+
+/// The upstream task object (create and read answers, list items).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub task_id: TaskId,
+    pub task_status: TaskStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_status_msg: Option<String>,
+    #[serde(default)]
+    pub task_info: TaskInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark_info: Option<crate::common::WatermarkInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_unit_deduction: Option<String>,
+    /// Milliseconds since the epoch.
+    #[serde(default)]
+    pub created_at: i64,
+    /// Milliseconds since the epoch.
+    #[serde(default)]
+    pub updated_at: i64,
+    #[serde(default, skip_serializing_if = "TaskResult::is_empty")]
+    pub task_result: TaskResult,
+}
+
+/// What the upstream POSTs to a `callback_url` on every status change.
+pub type CallbackBody = Task;
+
+/// A task as the studio's own routes answer: the task, its kind, and the request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudioTask {
+    pub kind: TaskKind,
+    #[serde(flatten)]
+    pub task: Task,
+    /// The original request, so a result can be re-run or edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+}
+
+/// One page of `GET /api/v1/tasks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskPage {
+    pub tasks: Vec<StudioTask>,
+    /// Pass as `cursor` to get the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A validated create request for any upstream kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpstreamRequest {
+    OmniImage(OmniImageRequest),
+    OmniVideo(OmniVideoRequest),
+    ImageGeneration(ImageGenerationRequest),
+    MultiShot(MultiShotRequest),
+}
+
+impl UpstreamRequest {
+    pub fn kind(&self) -> TaskKind {
+        match self {
+            UpstreamRequest::OmniImage(_) => TaskKind::OmniImage,
+            UpstreamRequest::OmniVideo(_) => TaskKind::OmniVideo,
+            UpstreamRequest::ImageGeneration(_) => TaskKind::ImageGeneration,
+            UpstreamRequest::MultiShot(_) => TaskKind::MultiShot,
+        }
+    }
+
+    /// Reads a body of `kind`, collecting every type and rule violation.
+    pub fn parse(kind: TaskKind, body: &serde_json::Value) -> Result<Self, Violations> {
+        let mut v = Violations::default();
+        let Some(r) = Reader::root(body, &mut v) else {
+            return Err(v);
+        };
+        let req = match kind {
+            TaskKind::OmniImage => UpstreamRequest::OmniImage(OmniImageRequest::read(&r, &mut v)),
+            TaskKind::OmniVideo => UpstreamRequest::OmniVideo(OmniVideoRequest::read(&r, &mut v)),
+            TaskKind::ImageGeneration => {
+                UpstreamRequest::ImageGeneration(ImageGenerationRequest::read(&r, &mut v))
+            }
+            TaskKind::MultiShot => UpstreamRequest::MultiShot(MultiShotRequest::read(&r, &mut v)),
+        };
+        v.extend_new_fields(req.validate());
+        v.into_result().map(|()| req)
+    }
+
+    /// Every rule of this kind.
+    pub fn validate(&self) -> Violations {
+        match self {
+            UpstreamRequest::OmniImage(r) => r.validate(),
+            UpstreamRequest::OmniVideo(r) => r.validate(),
+            UpstreamRequest::ImageGeneration(r) => r.validate(),
+            UpstreamRequest::MultiShot(r) => r.validate(),
+        }
+    }
+
+    /// The JSON body to send upstream.
+    pub fn to_json(&self) -> serde_json::Value {
+        let v = match self {
+            UpstreamRequest::OmniImage(r) => serde_json::to_value(r),
+            UpstreamRequest::OmniVideo(r) => serde_json::to_value(r),
+            UpstreamRequest::ImageGeneration(r) => serde_json::to_value(r),
+            UpstreamRequest::MultiShot(r) => serde_json::to_value(r),
+        };
+        // Plain data structs with string keys: serialisation cannot fail.
+        v.unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn external_task_id(&self) -> Option<&str> {
+        match self {
+            UpstreamRequest::OmniImage(r) => r.external_task_id.as_deref(),
+            UpstreamRequest::OmniVideo(r) => r.external_task_id.as_deref(),
+            UpstreamRequest::ImageGeneration(r) => r.external_task_id.as_deref(),
+            UpstreamRequest::MultiShot(r) => r.external_task_id.as_deref(),
+        }
+    }
+
+    pub fn callback_url(&self) -> Option<&str> {
+        match self {
+            UpstreamRequest::OmniImage(r) => r.callback_url.as_deref(),
+            UpstreamRequest::OmniVideo(r) => r.callback_url.as_deref(),
+            UpstreamRequest::ImageGeneration(r) => r.callback_url.as_deref(),
+            UpstreamRequest::MultiShot(r) => r.callback_url.as_deref(),
+        }
+    }
+
+    /// Reads back a stored request of `kind` (already validated when it was stored).
+    pub fn from_stored(
+        kind: TaskKind,
+        body: &serde_json::Value,
+    ) -> Result<Self, serde_json::Error> {
+        let b = body.clone();
+        Ok(match kind {
+            TaskKind::OmniImage => UpstreamRequest::OmniImage(serde_json::from_value(b)?),
+            TaskKind::OmniVideo => UpstreamRequest::OmniVideo(serde_json::from_value(b)?),
+            TaskKind::ImageGeneration => {
+                UpstreamRequest::ImageGeneration(serde_json::from_value(b)?)
+            }
+            TaskKind::MultiShot => UpstreamRequest::MultiShot(serde_json::from_value(b)?),
+        })
+    }
+}

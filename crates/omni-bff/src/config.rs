@@ -1,0 +1,217 @@
+//! Settings from the command line and the environment. Secrets come only from the
+//! environment (or a file named by it), never from arguments that `ps` would show.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// `--help` text: every option, its variable and its default.
+pub const HELP: &str = "\
+omni-bff: Omni Studio's backend-for-frontend
+
+USAGE:
+    omni-bff [OPTIONS]            serve the app and the API
+    omni-bff simulate [OPTIONS]   run only the upstream simulator
+
+OPTIONS:
+    --listen ADDR         address to serve on [env OMNI_LISTEN, default 127.0.0.1:8080]
+    --dist DIR            the built app to serve [env OMNI_DIST, default ./dist]
+    --data-dir DIR        database and media [env OMNI_DATA_DIR, default ./data]
+    --database-url URL    sqlite://... (default: DATA_DIR/omni.db)
+                          [env OMNI_DATABASE_URL]
+    --upstream MODE       `simulate` (built-in simulator) or the upstream base URL,
+                          e.g. https://api-singapore.klingai.com or a gateway's
+                          https://host/kling [env OMNI_UPSTREAM, default simulate]
+    --sim-listen ADDR     where the built-in simulator listens
+                          [env OMNI_SIM_LISTEN, default 127.0.0.1:0 (any free port)]
+    --sim-fail-rate P     simulator: fail this fraction (0..1) of tasks [default 0]
+    --sim-speed X         simulator: task speed factor, 2 = twice as fast [default 1]
+    -h, --help            print this help
+    -V, --version         print the version
+
+SECRETS (environment only):
+    KLING_ACCESS_KEY, KLING_SECRET_KEY   official service: signs HS256 JWTs
+    OMNI_UPSTREAM_API_KEY                gateway: sent as a bearer key
+    OMNI_UPSTREAM_API_KEY_FILE           read the bearer key from this file
+
+SIMULATOR HINTS (put in a prompt, for tests and demos):
+    [sim:fail]          the task fails (content moderation)
+    [sim:code=1303]     the create answers that upstream error code
+    [sim:delay=3000]    the task takes this many extra milliseconds
+    [sim:slow=2000]     every HTTP answer for this task waits this long
+    [sim:drop]          the create drops the connection without answering
+";
+
+/// Where tasks go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamMode {
+    /// The built-in simulator, started in-process on its own loopback port.
+    Simulate,
+    /// A real base URL (official service or gateway).
+    Url(String),
+}
+
+/// Credentials for the upstream; `Debug` never prints them.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub api_key: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key", &self.access_key.as_ref().map(|_| "<set>"))
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+/// Simulator behaviour set by flags.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimOptions {
+    pub listen: SocketAddr,
+    pub fail_rate: f64,
+    pub speed: f64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: ([127, 0, 0, 1], 0).into(),
+            fail_rate: 0.0,
+            speed: 1.0,
+        }
+    }
+}
+
+/// Everything the BFF needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub dist: PathBuf,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub upstream: UpstreamMode,
+    pub credentials: Credentials,
+    pub sim: SimOptions,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    Serve(Config),
+    Simulate(SimOptions),
+    Help,
+    Version,
+}
+
+impl Config {
+    /// The database URL in force: the given one, or SQLite in the data dir.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("omni.db").display()))
+    }
+}
+
+/// Parses arguments (without the program name) over the environment `env`.
+pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let mut args = args.iter().peekable();
+    let simulate = args.peek().is_some_and(|a| *a == "simulate");
+    if simulate {
+        args.next();
+    }
+    let get = |name: &str| env(name).filter(|v| !v.is_empty());
+    let mut listen = get("OMNI_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut dist = get("OMNI_DIST").unwrap_or_else(|| "dist".into());
+    let mut data_dir = get("OMNI_DATA_DIR").unwrap_or_else(|| "data".into());
+    let mut database_url = get("OMNI_DATABASE_URL");
+    let mut upstream = get("OMNI_UPSTREAM").unwrap_or_else(|| "simulate".into());
+    let mut sim_listen = get("OMNI_SIM_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
+    let mut fail_rate = "0".to_owned();
+    let mut speed = "1".to_owned();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--listen" => listen = value()?,
+            "--dist" => dist = value()?,
+            "--data-dir" => data_dir = value()?,
+            "--database-url" => database_url = Some(value()?),
+            "--upstream" => upstream = value()?,
+            "--sim-listen" => sim_listen = value()?,
+            "--sim-fail-rate" => fail_rate = value()?,
+            "--sim-speed" => speed = value()?,
+            other => return Err(format!("unknown option {other:?}; see --help")),
+        }
+    }
+    let addr = |what: &str, s: &str| {
+        s.parse::<SocketAddr>()
+            .map_err(|_| format!("{what}: {s:?} is not an address like 127.0.0.1:8080"))
+    };
+    let fraction = |what: &str, s: &str, lo: f64, hi: f64| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|x| (lo..=hi).contains(x))
+            .ok_or(format!("{what}: {s:?} must be a number from {lo} to {hi}"))
+    };
+    let sim = SimOptions {
+        listen: addr(
+            if simulate { "--listen" } else { "--sim-listen" },
+            if simulate { &listen } else { &sim_listen },
+        )?,
+        fail_rate: fraction("--sim-fail-rate", &fail_rate, 0.0, 1.0)?,
+        speed: fraction("--sim-speed", &speed, 0.01, 1000.0)?,
+    };
+    if simulate {
+        return Ok(Command::Simulate(sim));
+    }
+    let upstream = match upstream.as_str() {
+        "simulate" => UpstreamMode::Simulate,
+        url if url.starts_with("http://") || url.starts_with("https://") => {
+            UpstreamMode::Url(url.trim_end_matches('/').to_owned())
+        }
+        other => {
+            return Err(format!(
+                "--upstream: {other:?} must be `simulate` or an http(s) URL"
+            ))
+        }
+    };
+    let api_key = match get("OMNI_UPSTREAM_API_KEY") {
+        Some(k) => Some(k),
+        None => match get("OMNI_UPSTREAM_API_KEY_FILE") {
+            Some(path) => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| format!("OMNI_UPSTREAM_API_KEY_FILE {path}: {e}"))?
+                    .trim()
+                    .to_owned(),
+            ),
+            None => None,
+        },
+    };
+    Ok(Command::Serve(Config {
+        listen: addr("--listen", &listen)?,
+        dist: dist.into(),
+        data_dir: data_dir.into(),
+        database_url,
+        upstream,
+        credentials: Credentials {
+            access_key: get("KLING_ACCESS_KEY"),
+            secret_key: get("KLING_SECRET_KEY"),
+            api_key,
+        },
+        sim,
+    }))
+}

@@ -1,0 +1,135 @@
+//! The one error type of every route: it becomes the upstream's envelope with the right
+//! HTTP status, logs what the client may not see, and never leaks a credential.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use omni_api::{ErrorBody, Violations};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The upstream's generic "invalid parameters" code, for malformed bodies.
+pub const CODE_BAD_REQUEST: i64 = 1200;
+/// Invalid method.
+pub const CODE_INVALID_METHOD: i64 = 1202;
+/// Resource not found.
+pub const CODE_NOT_FOUND: i64 = 1203;
+/// Internal error.
+pub const CODE_INTERNAL: i64 = 5000;
+/// Timeout / backlog upstream.
+pub const CODE_TIMEOUT: i64 = 5002;
+
+/// Every way a request can fail.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Rules broken: 400 with every field error.
+    Invalid(Violations),
+    /// The body is not JSON (or not the JSON we need).
+    Malformed(String),
+    UnsupportedMediaType,
+    PayloadTooLarge(usize),
+    NotFound(String),
+    MethodNotAllowed,
+    /// Same external_task_id, different request.
+    Conflict(String),
+    /// The upstream answered with an error envelope; passed on as it is.
+    Upstream {
+        status: u16,
+        code: i64,
+        message: String,
+    },
+    /// The upstream could not be reached or answered garbage.
+    Unavailable(String),
+    /// Our fault: logged, and the client gets a generic message.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+
+    fn parts(&self) -> (StatusCode, i64, String) {
+        match self {
+            ApiError::Invalid(v) => (
+                StatusCode::BAD_REQUEST,
+                omni_api::task::CODE_INVALID_PARAMS,
+                v.summary(),
+            ),
+            ApiError::Malformed(m) => (StatusCode::BAD_REQUEST, CODE_BAD_REQUEST, m.clone()),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                CODE_BAD_REQUEST,
+                "Content-Type must be application/json".into(),
+            ),
+            ApiError::PayloadTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                CODE_BAD_REQUEST,
+                format!("request body is larger than {limit} bytes"),
+            ),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, CODE_NOT_FOUND, m.clone()),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                CODE_INVALID_METHOD,
+                "method not allowed on this route".into(),
+            ),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, CODE_BAD_REQUEST, m.clone()),
+            ApiError::Upstream {
+                status,
+                code,
+                message,
+            } => (
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY),
+                *code,
+                message.clone(),
+            ),
+            ApiError::Unavailable(m) => (StatusCode::BAD_GATEWAY, CODE_TIMEOUT, m.clone()),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                CODE_INTERNAL,
+                "internal error".into(),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (status, code, message) = self.parts();
+        write!(f, "{status} code {code}: {message}")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
+        let request_id = new_request_id();
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%request_id, "internal error: {detail}"),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%request_id, "upstream unavailable: {detail}")
+            }
+            _ => tracing::debug!(%request_id, "{status}: {message}"),
+        }
+        let errors = match self {
+            ApiError::Invalid(v) => v.0,
+            _ => Vec::new(),
+        };
+        (
+            status,
+            Json(ErrorBody {
+                code,
+                message,
+                request_id,
+                errors,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// A fresh id for one answer: time plus a process-wide counter, unique per process.
+pub fn new_request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("req_{:x}{:04x}", crate::clock::now_ms(), n & 0xffff)
+}

@@ -1,0 +1,115 @@
+//! omni-bff: the studio's backend-for-frontend. It holds the upstream credentials,
+//! validates every request with omni-api, forwards it, stores every task, and serves
+//! the built app.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod simulator;
+pub mod store;
+pub mod tasks;
+pub mod upstream;
+
+use config::{Config, UpstreamMode};
+use omni_api::config::UpstreamKind;
+use std::path::PathBuf;
+use std::sync::Arc;
+use upstream::{jwt::JwtSigner, Auth, Upstream};
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: store::Store,
+    pub upstream: Upstream,
+    pub upstream_kind: UpstreamKind,
+    pub refresh_locks: tasks::RefreshLocks,
+    pub dist: PathBuf,
+}
+
+/// The whole HTTP surface, for `serve` and for tests.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    routes::router(state)
+}
+
+/// Builds the state: store opened, simulator started when asked for, client ready.
+pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+    let store = store::Store::open(&config.database_url()).await?;
+    let (upstream, upstream_kind) = match &config.upstream {
+        UpstreamMode::Simulate => {
+            // The simulator checks JWTs like the official service, with a key made now.
+            let secret = format!("{:016x}{:016x}", clock::jitter_u64(), clock::jitter_u64());
+            let auth = simulator::SimAuth::Jwt {
+                access_key: "simulator".into(),
+                secret_key: secret.clone(),
+            };
+            let sim = simulator::start(config.sim, auth).await?;
+            tracing::info!("simulator listening on {}", sim.base_url);
+            let signer = JwtSigner::new("simulator".into(), secret);
+            (
+                Upstream::new(sim.base_url, Auth::Jwt(signer)),
+                UpstreamKind::Simulate,
+            )
+        }
+        UpstreamMode::Url(base) => {
+            let c = &config.credentials;
+            match (&c.access_key, &c.secret_key, &c.api_key) {
+                (Some(ak), Some(sk), _) => (
+                    Upstream::new(base.clone(), Auth::Jwt(JwtSigner::new(ak.clone(), sk.clone()))),
+                    UpstreamKind::Official,
+                ),
+                (_, _, Some(key)) => (Upstream::new(base.clone(), Auth::Bearer(key.clone())), UpstreamKind::Gateway),
+                _ => return Err(
+                    "an upstream URL needs credentials: KLING_ACCESS_KEY and KLING_SECRET_KEY, or OMNI_UPSTREAM_API_KEY".into(),
+                ),
+            }
+        }
+    };
+    Ok(Arc::new(AppState {
+        store,
+        upstream,
+        upstream_kind,
+        refresh_locks: tasks::RefreshLocks::default(),
+        dist: config.dist.clone(),
+    }))
+}
+
+/// Serves until Ctrl-C (or SIGTERM), then stops cleanly.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let state = state(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if !config.dist.join("index.html").exists() {
+        tracing::warn!(
+            "{} has no index.html: build the app with `cargo xtask run`",
+            config.dist.display()
+        );
+    }
+    tokio::spawn(tasks::refresher(state.clone()));
+    // Tests and xtask read this line to learn the port.
+    println!("omni-bff listening on http://{addr}");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

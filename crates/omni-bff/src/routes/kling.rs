@@ -1,0 +1,98 @@
+//! The gateway-compatible surface: the official paths under `/kling`, the official
+//! bodies and answers, so a Kling client only changes its base URL.
+
+use super::{kind_of, ok, ok_task};
+use crate::error::ApiError;
+use crate::routes::body::JsonBody;
+use crate::store::HistoryQuery;
+use crate::{tasks, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use omni_api::{Rule, Task, UpstreamRequest, Violations};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Shared = State<Arc<AppState>>;
+
+/// `POST /kling/v1/{group}/{name}`: validate with omni-api, forward, store, answer.
+pub async fn create(
+    State(state): Shared,
+    Path((group, name)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&group, &name)?;
+    let req = UpstreamRequest::parse(kind, &body).map_err(ApiError::Invalid)?;
+    let created = tasks::create(&state, req).await?;
+    Ok(ok(&created.task))
+}
+
+/// `GET /kling/v1/{group}/{name}/{id}`: one task, by task id or external task id.
+pub async fn read(
+    State(state): Shared,
+    Path((group, name, id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&group, &name)?;
+    let task = tasks::read(&state, &id).await?;
+    if task.kind != kind {
+        return Err(ApiError::NotFound(format!(
+            "no {} task with id {id:?}",
+            kind.path()
+        )));
+    }
+    Ok(ok_task(&task.task, &headers))
+}
+
+/// `GET /kling/v1/{group}/{name}?pageNum=&pageSize=`: this kind's tasks, newest first.
+pub async fn list(
+    State(state): Shared,
+    Path((group, name)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&group, &name)?;
+    let mut v = Violations::default();
+    let page_num = int_param(&q, "pageNum", 1, 1, 1000, &mut v);
+    let page_size = int_param(&q, "pageSize", 30, 1, 500, &mut v);
+    v.into_result().map_err(ApiError::Invalid)?;
+    let rows = state
+        .store
+        .history(&HistoryQuery {
+            kind: Some(kind),
+            limit: page_size as u32,
+            offset: ((page_num - 1) * page_size) as u32,
+            ..Default::default()
+        })
+        .await?;
+    let page: Vec<Task> = rows.into_iter().map(|r| r.task.task).collect();
+    Ok(ok(&page))
+}
+
+/// A whole-number query parameter within `lo..=hi`, with `default` when absent.
+pub fn int_param(
+    q: &HashMap<String, String>,
+    key: &str,
+    default: i64,
+    lo: i64,
+    hi: i64,
+    v: &mut Violations,
+) -> i64 {
+    let Some(raw) = q.get(key).filter(|s| !s.is_empty()) else {
+        return default;
+    };
+    match raw.parse::<i64>() {
+        Ok(n) if (lo..=hi).contains(&n) => n,
+        Ok(n) => {
+            v.push(
+                key,
+                Rule::Range,
+                format!("must be from {lo} to {hi} (got {n})"),
+            );
+            default
+        }
+        Err(_) => {
+            v.push(key, Rule::Type, "must be a whole number");
+            default
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The studio's own routes under `/api/v1`: the all-in-one create, tasks of every kind in
+//! one shape (with their request), history, and the app's configuration.
+
+use super::kling::int_param;
+use super::{ok, ok_task};
+use crate::error::ApiError;
+use crate::routes::body::JsonBody;
+use crate::store::HistoryQuery;
+use crate::{tasks, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use omni_api::all_in_one::AioRequest;
+use omni_api::json::Reader;
+use omni_api::{Choice, Rule, TaskKind, TaskPage, TaskStatus, Violations};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Shared = State<Arc<AppState>>;
+
+/// Largest history page.
+pub const MAX_PAGE: i64 = 100;
+
+/// `POST /api/v1/images/generations`: the all-in-one body, mapped onto its upstream kind.
+pub async fn create_aio(
+    State(state): Shared,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let mut v = Violations::default();
+    let Some(r) = Reader::root(&body, &mut v) else {
+        return Err(ApiError::Invalid(v));
+    };
+    let req = AioRequest::read(&r, &mut v);
+    v.extend_new_fields(req.validate());
+    v.into_result().map_err(ApiError::Invalid)?;
+    let created = tasks::create(&state, req.to_upstream()).await?;
+    Ok(ok(&created))
+}
+
+/// `GET /api/v1/tasks/{id}`: any kind, with its request; ETag so an unchanged poll is a 304.
+pub async fn read(
+    State(state): Shared,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let task = tasks::read(&state, &id).await?;
+    Ok(ok_task(&task, &headers))
+}
+
+/// `GET /api/v1/tasks?kind=&status=&q=&limit=&cursor=`: history, newest first.
+pub async fn history(
+    State(state): Shared,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let mut v = Violations::default();
+    let kind = choice_param::<TaskKind>(&q, "kind", &mut v);
+    let status = choice_param::<TaskStatus>(&q, "status", &mut v);
+    let limit = int_param(&q, "limit", 20, 1, MAX_PAGE, &mut v);
+    let before = q.get("cursor").filter(|c| !c.is_empty()).and_then(|c| {
+        let decoded = decode_cursor(c);
+        if decoded.is_none() {
+            v.push("cursor", Rule::Type, "is not a cursor this server issued");
+        }
+        decoded
+    });
+    v.into_result().map_err(ApiError::Invalid)?;
+    let search = q
+        .get("q")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    // One extra row tells whether there is a next page.
+    let mut rows = state
+        .store
+        .history(&HistoryQuery {
+            kind,
+            status,
+            search,
+            before,
+            limit: limit as u32 + 1,
+            offset: 0,
+        })
+        .await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            rows.last()
+                .map(|r| encode_cursor(r.task.task.created_at, r.task.task.task_id.as_str()))
+        })
+        .flatten();
+    Ok(ok(&TaskPage {
+        tasks: rows.into_iter().map(|r| r.task).collect(),
+        next_cursor,
+    }))
+}
+
+/// `GET /api/v1/config`: what the app needs to render its forms.
+pub async fn config(State(state): Shared) -> Response {
+    ok(&omni_api::config::StudioConfig::new(state.upstream_kind))
+}
+
+fn choice_param<T: Choice>(
+    q: &HashMap<String, String>,
+    key: &str,
+    v: &mut Violations,
+) -> Option<T> {
+    let raw = q.get(key).filter(|s| !s.is_empty())?;
+    let parsed = T::parse(raw);
+    if parsed.is_none() {
+        v.push(
+            key,
+            Rule::OneOf,
+            format!(
+                "{raw:?} is not allowed; must be one of: {}",
+                T::list(T::ALL)
+            ),
+        );
+    }
+    parsed
+}
+
+fn encode_cursor(created_at: i64, task_id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{created_at}:{task_id}"))
+}
+
+fn decode_cursor(c: &str) -> Option<(i64, String)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(c).ok()?).ok()?;
+    let (at, id) = text.split_once(':')?;
+    Some((at.parse().ok()?, id.to_owned()))
+}

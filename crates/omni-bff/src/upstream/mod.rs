@@ -1,0 +1,182 @@
+//! The one upstream client: the official service (JWT), a gateway (bearer key) and the
+//! built-in simulator all go through this code over real HTTP.
+
+pub mod jwt;
+
+use crate::clock;
+use crate::error::ApiError;
+use omni_api::{Envelope, Task, TaskKind};
+use std::time::Duration;
+
+/// How the client proves who it is.
+pub enum Auth {
+    None,
+    Bearer(String),
+    Jwt(jwt::JwtSigner),
+}
+
+/// Time allowed for a create (bodies can be 140 MB of base64).
+const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Time allowed for a read.
+const READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// Attempts for a read before giving up.
+const READ_ATTEMPTS: u32 = 3;
+
+/// A client for one upstream base URL.
+pub struct Upstream {
+    http: reqwest::Client,
+    base: String,
+    auth: Auth,
+}
+
+/// An upstream failure, before it becomes an answer.
+#[derive(Debug)]
+pub enum UpstreamError {
+    /// The upstream answered with an error envelope.
+    Api {
+        status: u16,
+        code: i64,
+        message: String,
+    },
+    /// No usable answer: connection refused or dropped, time-out, garbage.
+    Transport(String),
+}
+
+impl UpstreamError {
+    /// Worth trying again (for reads, and for idempotent creates).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            UpstreamError::Transport(_) => true,
+            UpstreamError::Api { status, code, .. } => {
+                *status >= 500 || matches!(code, 1303 | 5000 | 5001 | 5002)
+            }
+        }
+    }
+}
+
+impl From<UpstreamError> for ApiError {
+    fn from(e: UpstreamError) -> Self {
+        match e {
+            UpstreamError::Api {
+                status,
+                code,
+                message,
+            } => ApiError::Upstream {
+                status,
+                code,
+                message: format!("upstream: {message}"),
+            },
+            UpstreamError::Transport(m) => {
+                ApiError::Unavailable(format!("upstream unreachable: {m}"))
+            }
+        }
+    }
+}
+
+impl Upstream {
+    /// A client for `base` (no trailing slash): paths are `{base}/v1/...`.
+    pub fn new(base: String, auth: Auth) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .expect("a TLS backend is compiled in");
+        Upstream { http, base, auth }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Auth::None => req,
+            Auth::Bearer(key) => req.bearer_auth(key),
+            Auth::Jwt(signer) => req.bearer_auth(signer.token_at(clock::now_secs())),
+        }
+    }
+
+    /// Creates a task. Sent once; retried only when `idempotent` (it carries an
+    /// external_task_id, so a second arrival cannot create a second task).
+    pub async fn create(
+        &self,
+        kind: TaskKind,
+        body: &serde_json::Value,
+        idempotent: bool,
+    ) -> Result<Task, UpstreamError> {
+        let url = format!("{}/v1/{}", self.base, kind.path());
+        let attempts = if idempotent { READ_ATTEMPTS } else { 1 };
+        self.with_retries(attempts, || async {
+            let req = self.http.post(&url).json(body).timeout(CREATE_TIMEOUT);
+            decode(self.authorize(req).send().await).await
+        })
+        .await
+    }
+
+    /// Reads one task (by task id or external task id), retrying transient failures.
+    pub async fn get(&self, kind: TaskKind, id: &str) -> Result<Task, UpstreamError> {
+        let url = format!("{}/v1/{}/{}", self.base, kind.path(), id);
+        self.with_retries(READ_ATTEMPTS, || async {
+            let req = self.http.get(&url).timeout(READ_TIMEOUT);
+            decode(self.authorize(req).send().await).await
+        })
+        .await
+    }
+
+    async fn with_retries<T, F, Fut>(&self, attempts: u32, mut call: F) -> Result<T, UpstreamError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, UpstreamError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match call().await {
+                Err(e) if attempt < attempts && e.is_retryable() => {
+                    // Exponential backoff from 1 s (the upstream's advice for 1303), plus jitter.
+                    let base = 1000u64 << (attempt - 1);
+                    let wait = base + clock::jitter_u64() % (base / 2 + 1);
+                    tracing::debug!(
+                        "upstream attempt {attempt} failed ({e:?}); retrying in {wait} ms"
+                    );
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+async fn decode(sent: reqwest::Result<reqwest::Response>) -> Result<Task, UpstreamError> {
+    let resp = sent.map_err(|e| UpstreamError::Transport(describe(e)))?;
+    let status = resp.status().as_u16();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| UpstreamError::Transport(describe(e)))?;
+    let env: Envelope<Task> = serde_json::from_slice(&bytes).map_err(|e| {
+        UpstreamError::Transport(format!("HTTP {status} with an unreadable body ({e})"))
+    })?;
+    match env.data {
+        Some(task) if env.code == 0 && status < 400 => Ok(task),
+        _ => Err(UpstreamError::Api {
+            status: if status < 400 { 502 } else { status },
+            code: if env.code == 0 { 5000 } else { env.code },
+            message: env.message,
+        }),
+    }
+}
+
+/// A transport error in words, without the URL (it may carry a key in a query string).
+fn describe(e: reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the answer was cut off"
+    } else {
+        "request failed"
+    };
+    format!("{what}: {}", e.without_url())
+}

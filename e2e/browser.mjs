@@ -1,0 +1,29 @@
+// Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core,
+// against the omni-bff that `cargo xtask test` started (OMNI_URL).
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.OMNI_URL ?? 'http://127.0.0.1:8080';
+
+// Without the background-networking flags Chromium keeps dialling out, and this
+// machine's closed network refuses it many times a second.
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run',
+];
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: FLAGS,
+  });
+}
+
+/// A fresh page whose console errors fail loudly in the test output.
+export async function openPage(browser, path) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(BASE + path);
+  return page;
+}

@@ -1,0 +1,32 @@
+//! Omni Studio, the web app: the router and the shell every page shares.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod time;
+
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
+use leptos_router::path;
+
+/// The whole app: navigation, then the page for the current route.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <header class="shell-header">
+                <a class="brand" href="/image">"Omni Studio"</a>
+                <nav aria-label="Main">
+                    <A href="/image">"Omni Image"</A>
+                </nav>
+            </header>
+            <main id="main" class="shell-main">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
+                    <Route path=path!("/image") view=pages::image::ImagePage/>
+                    <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,13 @@
+//! Starts the app: mounts `App` on the page, nothing else.
+
+fn main() {
+    console_error_panic_hook_lite();
+    leptos::mount::mount_to_body(omni_studio::App);
+}
+
+/// Panics show in the browser console instead of a bare "unreachable" trap.
+fn console_error_panic_hook_lite() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}

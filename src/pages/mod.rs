@@ -1,0 +1,5 @@
+//! One route component per file.
+
+pub mod image;
+pub mod not_found;
+pub mod task;

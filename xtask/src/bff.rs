@@ -1,0 +1,92 @@
+//! Starting omni-bff: in the foreground for `run`, and on a free port behind the
+//! end-to-end tests.
+
+use crate::build::{cmd, root, run_checked};
+use crate::tools::CHROMIUM;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// Runs omni-bff until it exits (Ctrl-C reaches it directly and it shuts down cleanly).
+pub fn run_foreground(bin: &std::path::Path, args: &[String]) -> Result<(), String> {
+    let mut c = Command::new(bin);
+    c.current_dir(root()).args(args);
+    if !args
+        .iter()
+        .any(|a| a == "--dist" || a.starts_with("--dist="))
+    {
+        c.args(["--dist", "dist"]);
+    }
+    let status = c
+        .status()
+        .map_err(|e| format!("cannot start omni-bff: {e}"))?;
+    // 130 = stopped by Ctrl-C, which is how a person ends `run`.
+    if status.success() || status.code() == Some(130) || status.code().is_none() {
+        Ok(())
+    } else {
+        Err(format!("omni-bff exited with {status}"))
+    }
+}
+
+/// A omni-bff child that is killed when dropped, so a failing test leaves nothing behind.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Starts omni-bff on a free loopback port with a fresh data dir and waits for its URL.
+pub fn start(bin: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
+    let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let mut child = Command::new(bin)
+        .current_dir(root())
+        .args(["--listen", "127.0.0.1:0", "--dist", "dist", "--data-dir"])
+        .arg(&data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start omni-bff: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(url) = line.strip_prefix("omni-bff listening on ") {
+                    break url.trim().to_owned();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                return Err("omni-bff exited before listening".into());
+            }
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Server {
+        child,
+        url,
+        data_dir,
+    })
+}
+
+/// The end-to-end suite: Node's test runner drives Debian's Chromium with Playwright
+/// against a real omni-bff serving the release build.
+pub fn e2e(bin: &std::path::Path) -> Result<(), String> {
+    let server = start(bin, &[])?;
+    println!("xtask: end-to-end tests against {}", server.url);
+    run_checked(
+        cmd("node")
+            .args(["--test", "--test-concurrency=1", "e2e/"])
+            .env("OMNI_URL", &server.url)
+            .env("CHROMIUM", CHROMIUM),
+    )
+}

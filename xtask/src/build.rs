@@ -1,0 +1,79 @@
+//! Builds and test runs, each a child process from the workspace root.
+
+use crate::tools::{tool_path, CHROMEDRIVER};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// A command run from the workspace root with the tools on PATH.
+pub fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", tool_path());
+    c
+}
+
+/// Runs a command, failing with its command line when it does not succeed.
+pub fn run_checked(c: &mut Command) -> Result<(), String> {
+    let line = format!("{:?}", c);
+    let status = c
+        .status()
+        .map_err(|e| format!("cannot start {line}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{line} exited with {status}"))
+    }
+}
+
+/// The app in release mode into `dist/`.
+pub fn app() -> Result<(), String> {
+    println!("xtask: building the app (release)");
+    // `--release=true`: a bare `--release` before a path is misparsed by trunk 0.21.
+    run_checked(cmd("trunk").args(["build", "--release=true"]))
+}
+
+/// Builds omni-bff with `profile` and returns the binary's path.
+pub fn bff(profile: &str) -> Result<PathBuf, String> {
+    println!("xtask: building omni-bff ({profile})");
+    run_checked(cmd("cargo").args(["build", "--locked", "-p", "omni-bff", "--profile", profile]))?;
+    let dir = if profile == "dev" { "debug" } else { profile };
+    Ok(root().join("target").join(dir).join("omni-bff"))
+}
+
+/// Unit, property and BFF API tests (the BFF tests start real omni-bff processes).
+pub fn native_tests() -> Result<(), String> {
+    println!("xtask: native tests");
+    run_checked(cmd("cargo").args([
+        "test",
+        "--locked",
+        "--workspace",
+        "--exclude",
+        "omni-studio",
+    ]))
+}
+
+/// The app's wasm-bindgen tests in headless Chromium through ChromeDriver.
+pub fn wasm_tests() -> Result<(), String> {
+    println!("xtask: wasm browser tests");
+    run_checked(
+        cmd("cargo")
+            .args([
+                "test",
+                "--locked",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "omni-studio",
+                "--tests",
+            ])
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+    )
+}

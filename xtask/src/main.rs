@@ -1,0 +1,76 @@
+//! `cargo xtask run | test`: installs what a fresh machine lacks, builds, and runs the
+//! studio or every test layer. std only, so it compiles in seconds.
+
+mod bff;
+mod build;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+    run [-- ARGS]   install missing tools, build the app (release), start omni-bff on
+                    http://127.0.0.1:8080 with the built-in simulator; ARGS go to omni-bff
+    test            unit, property and BFF API tests, wasm browser tests, and end-to-end
+                    tests in headless Chromium against a real omni-bff
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let bff_args: Vec<String> = match args.first().map(String::as_str) {
+        Some("--") => args[1..].to_vec(),
+        _ => args.to_vec(),
+    };
+    tools::ensure_build_tools()?;
+    build::app()?;
+    let bin = build::bff("server")?;
+    bff::run_foreground(&bin, &bff_args)
+}
+
+fn test() -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    let mut failed = Vec::new();
+    let mut step = |name: &str, result: Result<(), String>| {
+        if let Err(e) = result {
+            eprintln!("xtask: {name} failed: {e}");
+            failed.push(name.to_owned());
+        }
+    };
+    step(
+        "native tests (unit, property, BFF API)",
+        build::native_tests(),
+    );
+    step("wasm browser tests", build::wasm_tests());
+    let e2e = build::app()
+        .and_then(|()| build::bff("dev"))
+        .and_then(|bin| bff::e2e(&bin));
+    step("end-to-end tests", e2e);
+    if failed.is_empty() {
+        println!("xtask: every test layer passed");
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join(", ")))
+    }
+}

@@ -1,0 +1,137 @@
+//! Tool set-up: what a machine with only the base image lacks is installed here, and
+//! what is already at the right version is left alone so a warm run takes seconds.
+
+use crate::build::{cmd, root, run_checked};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The Trunk release that works with this toolchain (0.22 needs a newer rustc).
+pub const TRUNK_VERSION: &str = "0.21.14";
+
+/// Where cargo installs binaries.
+pub fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+/// PATH with npm's wasm-opt and cargo's binaries first: Debian's older wasm-opt
+/// produces a module the browser rejects.
+pub fn tool_path() -> String {
+    let npm_bin = root().join("e2e/node_modules/.bin");
+    let old = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{}:{old}", npm_bin.display(), cargo_bin().display())
+}
+
+fn version_of(program: &str) -> Option<String> {
+    let out = Command::new(program)
+        .arg("--version")
+        .env("PATH", tool_path())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The wasm-bindgen version the lockfile pins; the CLI must match it exactly.
+pub fn wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen".into())
+}
+
+/// The wasm target, Trunk, wasm-bindgen-cli, npm packages and the crates, offline-ready.
+pub fn ensure_build_tools() -> Result<(), String> {
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    let has_wasm = targets
+        .as_ref()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"));
+    if !has_wasm {
+        run_checked(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    if version_of("trunk").as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
+        println!("xtask: installing trunk {TRUNK_VERSION} (a few minutes, once)");
+        run_checked(
+            cmd("cargo")
+                .args([
+                    "install",
+                    "--locked",
+                    "--no-default-features",
+                    &format!("trunk@{TRUNK_VERSION}"),
+                ])
+                // Thin builds: the tool's speed does not matter, its compile time does.
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        )?;
+    }
+    let wbg = wasm_bindgen_version()?;
+    if version_of("wasm-bindgen").as_deref() != Some(&format!("wasm-bindgen {wbg}")) {
+        println!("xtask: installing wasm-bindgen-cli {wbg} (a few minutes, once)");
+        // Not --locked: its lockfile pins a crate version the registry lacks.
+        run_checked(cmd("cargo").args([
+            "install",
+            "--no-default-features",
+            &format!("wasm-bindgen-cli@{wbg}"),
+        ]))?;
+    }
+    let e2e = root().join("e2e");
+    let npm_ready = e2e.join("node_modules/.bin/wasm-opt").exists()
+        && e2e
+            .join("node_modules/playwright-core/package.json")
+            .exists();
+    if !npm_ready {
+        run_checked(
+            cmd("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&e2e),
+        )?;
+    }
+    // Trunk runs cargo --offline, so every crate must already be here.
+    run_checked(cmd("cargo").args(["fetch", "--locked"]))?;
+    Ok(())
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Debian's Chromium and ChromeDriver: installed with apt when missing and we are root,
+/// otherwise the exact command to run is printed.
+pub fn ensure_browser() -> Result<(), String> {
+    let present =
+        || std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    if present() {
+        return Ok(());
+    }
+    let install = "apt-get update && apt-get install -y chromium chromium-driver";
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if !uid.is_ok_and(|u| u == "0") {
+        return Err(format!(
+            "Chromium and ChromeDriver are missing; run as root: {install}"
+        ));
+    }
+    println!("xtask: installing Chromium and ChromeDriver with apt");
+    run_checked(cmd("sh").args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {install}")]))?;
+    if present() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{install} did not provide {CHROMIUM} and {CHROMEDRIVER}"
+        ))
+    }
+}
