@@ -68,6 +68,7 @@ impl Malformed {
             Malformed::UnknownKind(k) => {
                 format!("uses unknown kind {k:?}; use image, element or video")
             }
+            Malformed::BadIndex(i) if i.is_empty() => "has no number; numbering starts at 1".into(),
             Malformed::BadIndex(i) => format!("has index {i:?}; numbering starts at 1"),
         }
     }

@@ -1,0 +1,162 @@
+//! Image and video rules, with headers built byte by byte.
+
+mod common;
+use common::{b64, data_url, jpeg, png};
+use omni_api::media::{
+    self, check_image, check_video_meta, classify, inspect, ImageFormat, ImageInput, VideoMeta,
+};
+use omni_api::{Rule, Violations};
+
+fn image(value: &str) -> Violations {
+    let mut v = Violations::default();
+    check_image("image", value, &mut v);
+    v
+}
+
+#[test]
+fn reads_png_and_jpeg_sizes() {
+    let info = inspect(&png(640, 480, 0)).unwrap();
+    assert_eq!(
+        (info.format, info.width, info.height),
+        (ImageFormat::Png, 640, 480)
+    );
+    let info = inspect(&jpeg(800, 600)).unwrap();
+    assert_eq!(
+        (info.format, info.width, info.height),
+        (ImageFormat::Jpeg, 800, 600)
+    );
+}
+
+#[test]
+fn other_formats_and_garbage_get_a_format_error() {
+    let gif = b"GIF89a\x10\x00\x10\x00".to_vec();
+    let v = image(&b64(&gif));
+    assert!(v.has("image", Rule::ImageFormat));
+    assert!(v.iter().next().unwrap().message.contains("GIF"));
+    let mut webp = b"RIFF\0\0\0\0WEBPVP8 ".to_vec();
+    webp.resize(40, 0);
+    assert!(image(&b64(&webp))
+        .iter()
+        .next()
+        .unwrap()
+        .message
+        .contains("WebP"));
+    assert!(image(&b64(b"hello world, not an image")).has("image", Rule::ImageFormat));
+    assert!(image("!!!not base64!!!").has("image", Rule::Base64));
+    // A PNG cut off before its size.
+    assert!(image(&b64(&png(400, 400, 0)[..14])).has("image", Rule::ImageFormat));
+}
+
+#[test]
+fn ten_megabytes_exactly_passes_one_byte_more_fails() {
+    assert!(image(&b64(&png(400, 400, media::MAX_IMAGE_BYTES))).is_empty());
+    assert!(
+        image(&b64(&png(400, 400, media::MAX_IMAGE_BYTES + 1))).has("image", Rule::ImageTooLarge)
+    );
+}
+
+#[test]
+fn shorter_side_at_least_300_pixels() {
+    assert!(image(&b64(&png(300, 300, 0))).is_empty());
+    assert!(image(&b64(&png(299, 400, 0))).has("image", Rule::ImageTooSmall));
+    assert!(image(&b64(&png(400, 299, 0))).has("image", Rule::ImageTooSmall));
+}
+
+#[test]
+fn aspect_ratio_between_1_to_2_5_and_2_5_to_1_inclusive() {
+    assert!(image(&b64(&png(750, 300, 0))).is_empty(), "exactly 2.5:1");
+    assert!(image(&b64(&png(300, 750, 0))).is_empty(), "exactly 1:2.5");
+    assert!(image(&b64(&png(751, 300, 0))).has("image", Rule::ImageAspectRatio));
+    assert!(image(&b64(&png(300, 751, 0))).has("image", Rule::ImageAspectRatio));
+}
+
+#[test]
+fn data_urls_are_checked_and_normalised_to_raw_base64() {
+    let bytes = png(400, 400, 0);
+    assert!(image(&data_url(&bytes)).is_empty());
+    assert_eq!(media::normalize_image(&data_url(&bytes)), b64(&bytes));
+    assert!(matches!(
+        classify("data:image/png;base64,AAAA"),
+        ImageInput::Base64("AAAA")
+    ));
+    assert!(image("data:image/png;base64,").has("image", Rule::Base64));
+    // Line-wrapped base64 (as some encoders write it) still decodes.
+    let wrapped: String = b64(&bytes)
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(image(&wrapped).is_empty());
+}
+
+#[test]
+fn urls_http_only_with_an_image_extension_or_none() {
+    for ok in [
+        "https://example.com/a.jpg",
+        "http://example.com/a.JPEG",
+        "https://x.com/a.png?w=1#f",
+        "https://x.com/image",
+        "https://x.com/dir.v2/image",
+    ] {
+        assert!(image(ok).is_empty(), "{ok}");
+    }
+    assert!(image("ftp://example.com/a.png").has("image", Rule::UrlScheme));
+    assert!(image("javascript://x.com/a.png").has("image", Rule::UrlScheme));
+    assert!(image("https:///a.png").has("image", Rule::UrlInvalid));
+    assert!(image("https://example.com/a.gif").has("image", Rule::FileExtension));
+    assert!(image("https://example.com/a.webp?x=1").has("image", Rule::FileExtension));
+}
+
+#[test]
+fn video_metadata_limits() {
+    let ok = VideoMeta {
+        seconds: 3.0,
+        width: 1280,
+        height: 720,
+        bytes: 200 * 1024 * 1024,
+        fps: Some(24.0),
+    };
+    let check = |m: VideoMeta| {
+        let mut v = Violations::default();
+        check_video_meta("video", &m, &mut v);
+        v
+    };
+    assert!(check(ok).is_empty());
+    assert!(check(VideoMeta {
+        seconds: 10.0,
+        width: 3840,
+        height: 2160,
+        fps: Some(60.0),
+        ..ok
+    })
+    .is_empty());
+    assert!(check(VideoMeta { seconds: 2.9, ..ok }).has("video", Rule::VideoDuration));
+    assert!(check(VideoMeta {
+        seconds: 10.1,
+        ..ok
+    })
+    .has("video", Rule::VideoDuration));
+    assert!(check(VideoMeta {
+        width: 1280,
+        height: 719,
+        ..ok
+    })
+    .has("video", Rule::VideoResolution));
+    assert!(check(VideoMeta {
+        width: 4096,
+        height: 2161,
+        ..ok
+    })
+    .has("video", Rule::VideoResolution));
+    assert!(check(VideoMeta {
+        bytes: 200 * 1024 * 1024 + 1,
+        ..ok
+    })
+    .has("video", Rule::VideoTooLarge));
+    assert!(check(VideoMeta {
+        fps: Some(23.0),
+        ..ok
+    })
+    .has("video", Rule::VideoFrameRate));
+}
