@@ -28,6 +28,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
+        // Refuse an announced oversize body at once instead of reading 140 MB first.
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > BODY_LIMIT as u64) {
+            return Err(ApiError::PayloadTooLarge(BODY_LIMIT));
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(BODY_LIMIT)

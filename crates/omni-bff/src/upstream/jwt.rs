@@ -17,12 +17,14 @@ pub const RENEW_BEFORE_SECS: u64 = 300;
 /// Signs a token for `access_key` at `now` (seconds since the epoch).
 pub fn sign(access_key: &str, secret_key: &str, now: u64) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = serde_json::json!({
-        "iss": access_key,
-        "exp": now + LIFETIME_SECS,
-        "nbf": now.saturating_sub(SKEW_SECS),
-    });
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    // Claims in the documented order (iss, exp, nbf), so a token is reproducible.
+    let iss = serde_json::Value::from(access_key).to_string();
+    let claims = format!(
+        r#"{{"iss":{iss},"exp":{},"nbf":{}}}"#,
+        now + LIFETIME_SECS,
+        now.saturating_sub(SKEW_SECS)
+    );
+    let payload = URL_SAFE_NO_PAD.encode(claims);
     let signing_input = format!("{header}.{payload}");
     format!(
         "{signing_input}.{}",

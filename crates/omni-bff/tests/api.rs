@@ -1,0 +1,596 @@
+//! BFF API tests: every route and error path, against a real omni-bff process whose
+//! upstream is its simulator over loopback HTTP.
+
+mod support;
+use serde_json::{json, Value};
+use support::{temp_dir, Bff};
+
+const OMNI_IMAGE: &str = "/kling/v1/images/omni-image";
+
+async fn fetch_png(http: &reqwest::Client, url: &str) -> (u32, u32) {
+    let bytes = http.get(url).send().await.unwrap().bytes().await.unwrap();
+    let info = omni_api::media::inspect(&bytes).expect("a decodable image header");
+    assert_eq!(info.format, omni_api::media::ImageFormat::Png);
+    (info.width, info.height)
+}
+
+#[tokio::test]
+async fn omni_image_goes_from_submitted_to_real_images() {
+    let bff = Bff::new();
+    let (status, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "a lighthouse", "aspect_ratio": "9:16", "resolution": "2k", "n": 3}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["code"], 0);
+    assert_eq!(body["data"]["task_status"], "submitted");
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+
+    let done = bff.wait_done(&id).await;
+    assert_eq!(done["task_status"], "succeed");
+    assert_eq!(done["kind"], "omni-image");
+    assert_eq!(done["request"]["prompt"], "a lighthouse");
+    let images = done["task_result"]["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3);
+    for image in images {
+        assert_eq!(
+            fetch_png(&bff.http, image["url"].as_str().unwrap()).await,
+            (1152, 2048)
+        );
+    }
+    // The gateway-compatible read answers the upstream's shape: no kind, no request.
+    let (status, body) = bff.get(&format!("{OMNI_IMAGE}/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(body["data"].get("kind").is_none() && body["data"].get("request").is_none());
+    // A read of another kind's path does not find it.
+    assert_eq!(
+        bff.get(&format!("/kling/v1/videos/omni-video/{id}"))
+            .await
+            .0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn series_images_for_result_type_series() {
+    let bff = Bff::new();
+    let (_, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "a comic strip", "result_type": "series", "series_amount": 4, "aspect_ratio": "1:1"}))
+        .await;
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        done["task_result"]["series_images"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(done["task_result"].get("images").is_none());
+}
+
+#[tokio::test]
+async fn validation_reports_every_violation_with_its_path() {
+    let bff = Bff::new();
+    let (status, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "<<<image_2>>> <<<img_1>>>", "n": 0, "aspect_ratio": "5:4",
+                    "image_list": [{"image": "ftp://x/y.png"}], "element_list": [{"element_id": "x"}]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], 1201);
+    let got: Vec<(String, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().into(),
+                e["rule"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for want in [
+        ("prompt", "placeholder_dangling"),
+        ("prompt", "placeholder_malformed"),
+        ("n", "range"),
+        ("aspect_ratio", "one_of"),
+        ("image_list[0].image", "url_scheme"),
+        ("element_list[0].element_id", "type"),
+    ] {
+        assert!(
+            got.contains(&(want.0.into(), want.1.into())),
+            "missing {want:?} in {got:?}"
+        );
+    }
+    assert!(
+        body["message"].as_str().unwrap().contains("more"),
+        "{}",
+        body["message"]
+    );
+}
+
+#[tokio::test]
+async fn bad_bodies_get_the_envelope_not_text() {
+    let bff = Bff::new();
+    let url = format!("{}{OMNI_IMAGE}", bff.url);
+    let resp = bff
+        .http
+        .post(&url)
+        .body("{\"prompt\": ")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], 1200);
+    assert!(body["message"].as_str().unwrap().contains("not valid JSON"));
+
+    let resp = bff
+        .http
+        .post(&url)
+        .body("prompt=x")
+        .header("content-type", "text/plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], 1200);
+
+    let (status, body) = bff.post(OMNI_IMAGE, &json!(["not", "an", "object"])).await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (400, Some("body"))
+    );
+
+    let (status, body) = bff.get("/api/v1/tasks/does-not-exist").await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
+    let (status, body) = bff.get("/api/v2/nothing").await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
+    let resp = bff
+        .http
+        .delete(format!("{}/api/v1/tasks", bff.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], 1202);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_in_the_envelope() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let bff = Bff::new();
+    let addr = bff.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Announce more than the limit; the BFF must refuse before reading it all.
+    let head = format!(
+        "POST {OMNI_IMAGE} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{{\"prompt\":\"",
+        200 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("\"code\":1200"), "{text}");
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_a_fallback_for_deep_links() {
+    let bff = Bff::new();
+    for path in ["/", "/image", "/tasks/abc123"] {
+        let resp = bff
+            .http
+            .get(format!("{}{path}", bff.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert!(
+            resp.text()
+                .await
+                .unwrap()
+                .contains("<title>Omni Studio</title>"),
+            "{path}"
+        );
+    }
+    assert_eq!(bff.get("/healthz").await.1["data"]["status"], "ok");
+}
+
+#[tokio::test]
+async fn a_kling_client_gets_the_documented_examples_done() {
+    let bff = Bff::new();
+    // The api-docs curl bodies, byte for byte.
+    let examples = [
+        (
+            OMNI_IMAGE,
+            r#"{
+    "model_name": "kling-image-o1",
+    "prompt": "<<<image_1>>>同风格的科幻城市",
+    "image_list": [
+      {"image": "https://example.com/ref.jpg"}
+    ],
+    "aspect_ratio": "16:9",
+    "resolution": "1k",
+    "n": 1
+  }"#,
+        ),
+        (
+            "/kling/v1/videos/omni-video",
+            r#"{
+    "model_name": "kling-video-o1",
+    "prompt": "给<<<video_1>>>中的人物戴上皇冠",
+    "video_list": [
+      {
+        "video_url": "https://example.com/base.mp4",
+        "refer_type": "base",
+        "keep_original_sound": "yes"
+      }
+    ],
+    "mode": "pro"
+  }"#,
+        ),
+        (
+            "/kling/v1/images/generations",
+            r#"{
+    "model_name": "kling-v2",
+    "prompt": "Abstract colorful artwork, modern style",
+    "n": 4,
+    "resolution": "1k",
+    "aspect_ratio": "1:1"
+  }"#,
+        ),
+    ];
+    for (path, body) in examples {
+        let resp = bff
+            .http
+            .post(format!("{}{path}", bff.url))
+            .header("Authorization", "Bearer <token>")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let env: omni_api::Envelope<omni_api::Task> = resp.json().await.unwrap();
+        let task = env.data.unwrap();
+        assert_eq!(task.task_status, omni_api::TaskStatus::Submitted);
+        let done = bff.wait_done(task.task_id.as_str()).await;
+        assert_eq!(done["task_status"], "succeed", "{path}");
+    }
+    let (status, list) = bff
+        .get("/kling/v1/images/generations?pageNum=1&pageSize=30")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        list["data"][0]["task_result"]["images"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    let (status, body) = bff
+        .get("/kling/v1/images/omni-image?pageNum=0&pageSize=501")
+        .await;
+    assert_eq!(status, 400);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["pageNum", "pageSize"]);
+}
+
+#[tokio::test]
+async fn all_in_one_maps_onto_the_right_kind() {
+    let bff = Bff::new();
+    let (status, body) = bff
+        .post("/api/v1/images/generations", &json!({"model": "kling-image-o1", "prompt": "a cyberpunk city", "aspect_ratio": "16:9", "num_images": 2}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["kind"], "omni-image");
+    assert_eq!(body["data"]["request"]["n"], 2);
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    assert_eq!(done["task_result"]["images"].as_array().unwrap().len(), 2);
+
+    let (_, body) = bff
+        .post("/api/v1/images/generations", &json!({"prompt": "turnaround", "type": "ai-multi-shot", "images": ["https://example.com/hero.png"]}))
+        .await;
+    assert_eq!(body["data"]["kind"], "multi-shot");
+    assert_eq!(
+        body["data"]["request"]["element_frontal_image"],
+        "https://example.com/hero.png"
+    );
+
+    let (status, body) = bff
+        .post(
+            "/api/v1/images/generations",
+            &json!({"prompt": "x", "type": "ai-multi-shot", "num_images": 12}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["images", "num_images"]);
+}
+
+#[tokio::test]
+async fn external_task_id_makes_creates_idempotent() {
+    let bff = Bff::new();
+    let body = json!({"prompt": "a fox", "external_task_id": "order-42"});
+    let (s1, first) = bff.post(OMNI_IMAGE, &body).await;
+    let (s2, second) = bff.post(OMNI_IMAGE, &body).await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(first["data"]["task_id"], second["data"]["task_id"]);
+    // Readable by the external id too.
+    let (status, by_ext) = bff.get("/api/v1/tasks/order-42").await;
+    assert_eq!(
+        (status, &by_ext["data"]["task_id"]),
+        (200, &first["data"]["task_id"])
+    );
+    let (status, conflict) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "a wolf", "external_task_id": "order-42"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(conflict["message"].as_str().unwrap().contains("order-42"));
+    let (_, history) = bff.get("/api/v1/tasks").await;
+    assert_eq!(
+        history["data"]["tasks"].as_array().unwrap().len(),
+        1,
+        "created once"
+    );
+}
+
+#[tokio::test]
+async fn upstream_errors_and_failures_reach_the_client() {
+    let bff = Bff::new();
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "busy [sim:code=1303]"}))
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (429, Some(1303)));
+    assert!(body["message"].as_str().unwrap().contains("concurrency"));
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "unsafe [sim:code=1301]"}))
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(1301)));
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "cut [sim:drop]"}))
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["code"], 5002);
+
+    let (_, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "doomed [sim:fail]"}))
+        .await;
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    assert_eq!(done["task_status"], "failed");
+    assert!(done["task_status_msg"]
+        .as_str()
+        .unwrap()
+        .contains("moderation"));
+    let (_, history) = bff.get("/api/v1/tasks").await;
+    assert_eq!(
+        history["data"]["tasks"].as_array().unwrap().len(),
+        1,
+        "only the created task is stored"
+    );
+}
+
+#[tokio::test]
+async fn history_filters_searches_and_pages_by_cursor() {
+    let bff = Bff::new();
+    for i in 0..5 {
+        bff.post(OMNI_IMAGE, &json!({"prompt": format!("cat number {i}")}))
+            .await;
+    }
+    bff.post("/kling/v1/images/generations", &json!({"prompt": "a dog"}))
+        .await;
+    let (_, page) = bff.get("/api/v1/tasks?limit=4").await;
+    let tasks = page["data"]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 4);
+    assert_eq!(tasks[0]["request"]["prompt"], "a dog", "newest first");
+    let cursor = page["data"]["next_cursor"].as_str().unwrap();
+    let (_, next) = bff
+        .get(&format!("/api/v1/tasks?limit=4&cursor={cursor}"))
+        .await;
+    let rest = next["data"]["tasks"].as_array().unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(next["data"].get("next_cursor").is_none());
+    assert_eq!(rest[1]["request"]["prompt"], "cat number 0");
+
+    let (_, cats) = bff.get("/api/v1/tasks?kind=omni-image&q=NUMBER%203").await;
+    assert_eq!(cats["data"]["tasks"].as_array().unwrap().len(), 1);
+    let (_, gens) = bff.get("/api/v1/tasks?kind=image-generation").await;
+    assert_eq!(gens["data"]["tasks"].as_array().unwrap().len(), 1);
+    let (status, body) = bff
+        .get("/api/v1/tasks?kind=gif&status=done&limit=0&cursor=zz")
+        .await;
+    assert_eq!(status, 400);
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["kind", "status", "limit", "cursor"]);
+}
+
+#[tokio::test]
+async fn config_describes_the_forms() {
+    let bff = Bff::new();
+    let (status, body) = bff.get("/api/v1/config").await;
+    assert_eq!(status, 200);
+    let cfg: omni_api::config::StudioConfig = serde_json::from_value(body["data"].clone()).unwrap();
+    assert_eq!(cfg.upstream, omni_api::config::UpstreamKind::Simulate);
+    assert_eq!(cfg.omni_image.models, ["kling-image-o1", "kling-v3-omni"]);
+    assert_eq!(cfg.omni_video.aspect_ratios, ["16:9", "9:16", "1:1"]);
+    assert!(!cfg
+        .image_generation
+        .aspect_ratios
+        .contains(&"auto".to_owned()));
+    assert_eq!(cfg.limits.max_prompt_chars, 2500);
+}
+
+#[tokio::test]
+async fn unchanged_polls_are_304() {
+    let bff = Bff::new();
+    let (_, body) = bff.post(OMNI_IMAGE, &json!({"prompt": "a kite"})).await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+    let url = format!("{}/api/v1/tasks/{id}", bff.url);
+    let first = bff.http.get(&url).send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = bff
+        .http
+        .get(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let other = bff
+        .http
+        .get(&url)
+        .header("If-None-Match", "\"stale\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn tasks_survive_kill_9_and_unfinished_ones_continue() {
+    let dir = temp_dir("restart");
+    let bff = Bff::start(dir.clone(), &[]);
+    let (_, done) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "finished before the crash"}))
+        .await;
+    let done_id = done["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&done_id).await;
+    let (_, slow) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "still running [sim:delay=60000]"}),
+        )
+        .await;
+    let slow_id = slow["data"]["task_id"].as_str().unwrap().to_owned();
+    let dir = bff.kill();
+
+    // A new process on the same data dir (its simulator is new and knows nothing).
+    let bff = Bff::start(dir, &[]);
+    let (_, history) = bff.get("/api/v1/tasks").await;
+    let ids: Vec<&str> = history["data"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["task_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [slow_id.as_str(), done_id.as_str()]);
+    let (status, t) = bff.get(&format!("/api/v1/tasks/{done_id}")).await;
+    assert_eq!(
+        (status, t["data"]["task_status"].as_str()),
+        (200, Some("succeed"))
+    );
+    let (status, t) = bff.get(&format!("/api/v1/tasks/{slow_id}")).await;
+    assert_eq!(
+        status, 200,
+        "an unfinished task is still answered from the store when upstream forgot it"
+    );
+    assert!(t["data"]["task_status"] == "submitted" || t["data"]["task_status"] == "processing");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_polls_cause_at_most_one_upstream_read_per_interval() {
+    let sim_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bff = Bff::start(
+        temp_dir("coalesce"),
+        &["--sim-listen", &format!("127.0.0.1:{sim_port}")],
+    );
+    let (_, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "slow [sim:delay=8000]"}))
+        .await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    let stats_url = format!("http://127.0.0.1:{sim_port}/sim/stats");
+    let reads = |stats: Value| stats["reads"][&id].as_u64().unwrap_or(0);
+    let before = reads(
+        bff.http
+            .get(&stats_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    // 50 browsers polling the same task every 100 ms for 3 seconds.
+    let pollers: Vec<_> = (0..50)
+        .map(|_| {
+            let (http, url) = (bff.http.clone(), format!("{}/api/v1/tasks/{id}", bff.url));
+            tokio::spawn(async move {
+                let mut answered = 0;
+                while started.elapsed() < std::time::Duration::from_secs(3) {
+                    let resp = http.get(&url).send().await.unwrap();
+                    assert_eq!(resp.status(), 200);
+                    answered += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                answered
+            })
+        })
+        .collect();
+    let answered: u32 = futures_sum(pollers.into_iter()).await;
+    let elapsed_intervals = started.elapsed().as_secs_f64().ceil() as u64; // the young task's interval is 1 s
+    let after = reads(
+        bff.http
+            .get(&stats_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert!(answered > 500, "the pollers were answered ({answered})");
+    assert!(
+        after - before <= elapsed_intervals + 1,
+        "{} upstream reads in {elapsed_intervals} intervals",
+        after - before
+    );
+}
+
+async fn futures_sum(handles: impl Iterator<Item = tokio::task::JoinHandle<u32>>) -> u32 {
+    let mut total = 0;
+    for h in handles {
+        total += h.await.unwrap();
+    }
+    total
+}

@@ -1,0 +1,120 @@
+//! A real omni-bff process per test, on a free loopback port with its own data dir,
+//! talking to its built-in simulator over HTTP. Killed when dropped.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct Bff {
+    child: Child,
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub http: reqwest::Client,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, empty data dir for one test.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("omni-bff-test-{}-{tag}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Bff {
+    /// Starts omni-bff with `args` (after the listen / data-dir / dist defaults).
+    pub fn start(data_dir: PathBuf, args: &[&str]) -> Bff {
+        let dist = data_dir.join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(
+            dist.join("index.html"),
+            "<!DOCTYPE html><title>Omni Studio</title>",
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_omni-bff"))
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .arg("--dist")
+            .arg(&dist)
+            .args(args)
+            .env("OMNI_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("omni-bff starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines.next().expect("omni-bff printed its address").unwrap();
+            if let Some(url) = line.strip_prefix("omni-bff listening on ") {
+                break url.to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Bff {
+            child,
+            url,
+            data_dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn new() -> Bff {
+        Bff::start(temp_dir("bff"), &[])
+    }
+
+    /// Kills the process the hard way (SIGKILL), as a crash would.
+    pub fn kill(mut self) -> PathBuf {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::take(&mut self.data_dir)
+    }
+
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap())
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Polls a task until it is succeed or failed.
+    pub async fn wait_done(&self, id: &str) -> serde_json::Value {
+        for _ in 0..100 {
+            let (_, body) = self.get(&format!("/api/v1/tasks/{id}")).await;
+            let status = body["data"]["task_status"].as_str().unwrap_or("");
+            if status == "succeed" || status == "failed" {
+                return body["data"].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("task {id} did not finish");
+    }
+}
+
+impl Drop for Bff {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !self.data_dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
