@@ -29,18 +29,23 @@ async fn type_into(root: &Element, selector: &str, text: &str) {
     if let Some(area) = el.dyn_ref::<HtmlTextAreaElement>() {
         area.set_value(text);
     } else {
-        el.unchecked_ref::<web_sys::HtmlInputElement>().set_value(text);
+        el.unchecked_ref::<web_sys::HtmlInputElement>()
+            .set_value(text);
     }
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
-    el.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
+    el.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
     // Effects run on the next tick.
     sleep(20).await;
 }
 
 fn texts(root: &Element, selector: &str) -> Vec<String> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.text_content()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.text_content())
+        .collect()
 }
 
 fn image_page() -> Element {
@@ -52,14 +57,28 @@ async fn a_dangling_placeholder_is_shown_under_the_prompt_and_blocks_submit() {
     let root = image_page();
     type_into(&root, "[data-testid=prompt]", "<<<image_2>>> at dusk").await;
     let errors = texts(&root, "#prompt-errors li");
-    assert_eq!(errors, ["<<<image_2>>> at character 0 points at nothing: image_list has 0 items"]);
-    let submit = root.query_selector("[data-testid=submit]").unwrap().unwrap();
+    assert_eq!(
+        errors,
+        ["<<<image_2>>> at character 0 points at nothing: image_list has 0 items"]
+    );
+    let submit = root
+        .query_selector("[data-testid=submit]")
+        .unwrap()
+        .unwrap();
     assert!(submit.has_attribute("disabled"));
 
-    type_into(&root, "[data-testid=add-image-url]", "https://example.com/a.png").await;
+    type_into(
+        &root,
+        "[data-testid=add-image-url]",
+        "https://example.com/a.png",
+    )
+    .await;
     type_into(&root, "[data-testid=prompt]", "<<<image_1>>> at dusk").await;
     assert!(texts(&root, "#prompt-errors li").is_empty());
-    let submit = root.query_selector("[data-testid=submit]").unwrap().unwrap();
+    let submit = root
+        .query_selector("[data-testid=submit]")
+        .unwrap()
+        .unwrap();
     assert!(!submit.has_attribute("disabled"));
 }
 
@@ -78,7 +97,15 @@ async fn the_counter_turns_to_an_error_past_2500_characters() {
     assert!(counter.class_list().contains("over"));
     let rules: Vec<String> = {
         let list = root.query_selector_all("#prompt-errors li").unwrap();
-        (0..list.length()).map(|i| list.item(i).unwrap().unchecked_into::<Element>().get_attribute("data-rule").unwrap()).collect()
+        (0..list.length())
+            .map(|i| {
+                list.item(i)
+                    .unwrap()
+                    .unchecked_into::<Element>()
+                    .get_attribute("data-rule")
+                    .unwrap()
+            })
+            .collect()
     };
     assert_eq!(rules, ["max_chars"]);
 }
@@ -87,8 +114,16 @@ async fn the_counter_turns_to_an_error_past_2500_characters() {
 async fn image_url_errors_use_the_shared_rules() {
     let root = image_page();
     type_into(&root, "[data-testid=prompt]", "a cat").await;
-    type_into(&root, "[data-testid=add-image-url]", "ftp://example.com/a.png").await;
-    assert_eq!(texts(&root, "#image-errors li"), ["must use http or https, not ftp"]);
+    type_into(
+        &root,
+        "[data-testid=add-image-url]",
+        "ftp://example.com/a.png",
+    )
+    .await;
+    assert_eq!(
+        texts(&root, "#image-errors li"),
+        ["must use http or https, not ftp"]
+    );
 }
 
 #[wasm_bindgen_test]
@@ -98,6 +133,9 @@ fn element_ids_survive_serde_in_wasm_byte_exact() {
     assert_eq!(req.element_list[0].element_id.0, 835_266_081_714_884_677);
     assert_eq!(serde_json::to_string(&req).unwrap(), text);
     // The same number through a JS number would have been rounded: prove the trap is real.
-    let through_js = js_sys::JSON::parse("835266081714884677").unwrap().as_f64().unwrap();
+    let through_js = js_sys::JSON::parse("835266081714884677")
+        .unwrap()
+        .as_f64()
+        .unwrap();
     assert_ne!(through_js as u64, 835_266_081_714_884_677);
 }

@@ -33,12 +33,16 @@ SECRETS (environment only):
     OMNI_UPSTREAM_API_KEY                gateway: sent as a bearer key
     OMNI_UPSTREAM_API_KEY_FILE           read the bearer key from this file
 
+STANDALONE SIMULATOR (`omni-bff simulate`):
+    OMNI_SIM_API_KEY                     demand this bearer key, like a gateway
+
 SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:fail]          the task fails (content moderation)
     [sim:code=1303]     the create answers that upstream error code
     [sim:delay=3000]    the task takes this many extra milliseconds
     [sim:slow=2000]     every HTTP answer for this task waits this long
     [sim:drop]          the create drops the connection without answering
+    [sim:readfail=2]    the first 2 reads of the task answer 503 (code 5001)
 ";
 
 /// Where tasks go.

@@ -91,6 +91,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     tokio::spawn(tasks::refresher(state.clone()));
     // Tests and xtask read this line to learn the port.
     println!("omni-bff listening on http://{addr}");
+    println!("Omni Studio is ready: open http://{addr}/image (Ctrl-C stops it)");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await

@@ -41,8 +41,15 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The simulator alone, as a stand-in gateway: with `OMNI_SIM_API_KEY` set it demands
+/// that bearer key, like a real gateway would.
 async fn run_simulator(opts: config::SimOptions) -> Result<(), String> {
-    let sim = omni_bff::simulator::start(opts, omni_bff::simulator::SimAuth::None).await?;
+    use omni_bff::simulator::{start, SimAuth};
+    let auth = match std::env::var("OMNI_SIM_API_KEY") {
+        Ok(key) if !key.is_empty() => SimAuth::Bearer(key),
+        _ => SimAuth::None,
+    };
+    let sim = start(opts, auth).await?;
     println!("simulator listening on {}", sim.base_url);
     let _ = tokio::signal::ctrl_c().await;
     Ok(())

@@ -3,7 +3,7 @@
 
 mod support;
 use serde_json::{json, Value};
-use support::{temp_dir, Bff};
+use support::{error_fields, temp_dir, Bff};
 
 const OMNI_IMAGE: &str = "/kling/v1/images/omni-image";
 
@@ -285,13 +285,7 @@ async fn a_kling_client_gets_the_documented_examples_done() {
         .get("/kling/v1/images/omni-image?pageNum=0&pageSize=501")
         .await;
     assert_eq!(status, 400);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["pageNum", "pageSize"]);
+    assert_eq!(error_fields(&body), ["pageNum", "pageSize"]);
 }
 
 #[tokio::test]
@@ -324,13 +318,7 @@ async fn all_in_one_maps_onto_the_right_kind() {
         )
         .await;
     assert_eq!(status, 400);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["images", "num_images"]);
+    assert_eq!(error_fields(&body), ["images", "num_images"]);
 }
 
 #[tokio::test]
@@ -430,13 +418,7 @@ async fn history_filters_searches_and_pages_by_cursor() {
         .get("/api/v1/tasks?kind=gif&status=done&limit=0&cursor=zz")
         .await;
     assert_eq!(status, 400);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["kind", "status", "limit", "cursor"]);
+    assert_eq!(error_fields(&body), ["kind", "status", "limit", "cursor"]);
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ pub struct Hints {
     pub slow_ms: u64,
     /// The create drops the connection without an answer.
     pub drop: bool,
+    /// The first this-many reads of the task answer 503 / 5001 (maintenance).
+    pub read_failures: u64,
 }
 
 impl Hints {
@@ -32,6 +34,7 @@ impl Hints {
                 "code" => h.code = number.map(|n| n as i64),
                 "delay" => h.delay_ms = number.unwrap_or(0),
                 "slow" => h.slow_ms = number.unwrap_or(0),
+                "readfail" => h.read_failures = number.unwrap_or(0),
                 _ => {}
             }
         }
@@ -86,7 +89,7 @@ mod tests {
     #[test]
     fn reads_every_tag() {
         let h = Hints::parse(
-            "a cat [sim:fail] [sim:delay=1500][sim:code=1303] [sim:slow=20] [sim:drop]",
+            "a cat [sim:fail] [sim:delay=1500][sim:code=1303] [sim:slow=20] [sim:drop] [sim:readfail=2]",
         );
         assert_eq!(
             h,
@@ -95,7 +98,8 @@ mod tests {
                 code: Some(1303),
                 delay_ms: 1500,
                 slow_ms: 20,
-                drop: true
+                drop: true,
+                read_failures: 2,
             }
         );
         assert_eq!(Hints::parse("no tags [sim:"), Hints::default());

@@ -192,7 +192,7 @@ impl Sim {
                     url: self.file_url(id, "video.mp4"),
                     watermark_url: watermark.then(|| self.file_url(id, "video.mp4")),
                     duration: Some("5".into()),
-                    cover_url: None,
+                    cover_url: Some(self.file_url(id, "0.png")),
                 }],
                 ..TaskResult::default()
             };
@@ -403,8 +403,12 @@ async fn read(
     let id = lock(&sim.external).get(&id).cloned().unwrap_or(id);
     *lock(&sim.stats).reads.entry(id.clone()).or_default() += 1;
     let (view, slow) = {
-        let tasks = lock(&sim.tasks);
-        match tasks.get(&id) {
+        let mut tasks = lock(&sim.tasks);
+        match tasks.get_mut(&id) {
+            Some(t) if t.kind == kind && t.hints.read_failures > 0 => {
+                t.hints.read_failures -= 1;
+                return error(5001);
+            }
             Some(t) if t.kind == kind => (sim.view(t), t.hints.slow_ms),
             _ => return error(1203),
         }
@@ -451,8 +455,21 @@ async fn list(
     envelope(200, 0, "SUCCEED", serde_json::to_value(page).ok())
 }
 
+/// The video every video task returns: 5 s, 640x360, H.264 + AAC, made with ffmpeg's
+/// test source (see assets/README.md), small enough to commit.
+const SAMPLE_VIDEO: &[u8] = include_bytes!("../../assets/sample.mp4");
+
 /// Result files: rendered on first request, then kept.
 async fn file(State(sim): Shared, Path((task_id, file)): Path<(String, String)>) -> Response {
+    if file == "video.mp4" {
+        let known = lock(&sim.tasks)
+            .get(&task_id)
+            .is_some_and(|t| t.task.task_status == TaskStatus::Succeed);
+        if !known {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        return ([(header::CONTENT_TYPE, "video/mp4")], SAMPLE_VIDEO).into_response();
+    }
     let key = format!("{task_id}/{file}");
     if let Some(bytes) = lock(&sim.files).get(&key).cloned() {
         return png_response(bytes);

@@ -28,6 +28,16 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 impl Bff {
     /// Starts omni-bff with `args` (after the listen / data-dir / dist defaults).
     pub fn start(data_dir: PathBuf, args: &[&str]) -> Bff {
+        Bff::start_with(data_dir, args, &[])
+    }
+
+    /// The log file of this process (its stderr).
+    pub fn log_path(data_dir: &std::path::Path) -> PathBuf {
+        data_dir.with_extension("log")
+    }
+
+    /// Starts omni-bff with `args` and extra environment variables; stderr goes to a log file.
+    pub fn start_with(data_dir: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Bff {
         let dist = data_dir.join("dist");
         std::fs::create_dir_all(&dist).unwrap();
         std::fs::write(
@@ -41,8 +51,10 @@ impl Bff {
             .arg("--dist")
             .arg(&dist)
             .args(args)
-            .env("OMNI_LOG", "warn")
+            .env("OMNI_LOG", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(Bff::log_path(&data_dir)).unwrap())
             .spawn()
             .expect("omni-bff starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -106,6 +118,51 @@ impl Bff {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
         panic!("task {id} did not finish");
+    }
+}
+
+/// The `field` of every error in an error envelope, in order.
+pub fn error_fields(body: &serde_json::Value) -> Vec<String> {
+    body["errors"].as_array().map_or(Vec::new(), |errors| {
+        errors
+            .iter()
+            .filter_map(|e| e["field"].as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+/// `omni-bff simulate` on its own, as a gateway stand-in.
+pub struct Simulator {
+    child: Child,
+    pub url: String,
+}
+
+impl Simulator {
+    pub fn start(api_key: &str) -> Simulator {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_omni-bff"))
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .env("OMNI_SIM_API_KEY", api_key)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("simulator starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = lines
+            .next()
+            .expect("simulator printed its address")
+            .unwrap();
+        let url = line
+            .strip_prefix("simulator listening on ")
+            .expect("address line")
+            .to_owned();
+        std::thread::spawn(move || for _ in lines {});
+        Simulator { child, url }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,0 +1,153 @@
+//! What the simulator promises the BFF: retries on flaky reads, creates sent once,
+//! callbacks on every status change.
+
+mod support;
+use serde_json::{json, Value};
+use support::{temp_dir, Bff};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn stats(bff: &Bff, port: u16) -> Value {
+    bff.http
+        .get(format!("http://127.0.0.1:{port}/sim/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn flaky_reads_are_retried_until_they_answer() {
+    let port = free_port();
+    let bff = Bff::start(
+        temp_dir("flaky"),
+        &["--sim-listen", &format!("127.0.0.1:{port}")],
+    );
+    let (_, body) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "flaky [sim:readfail=2]"}),
+        )
+        .await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    let done = bff.wait_done(&id).await;
+    assert_eq!(done["task_status"], "succeed");
+    assert!(
+        stats(&bff, port).await["reads"][&id].as_u64().unwrap() >= 3,
+        "two failed reads, then one that answered"
+    );
+}
+
+#[tokio::test]
+async fn a_create_without_external_id_is_never_sent_twice() {
+    let port = free_port();
+    let bff = Bff::start(
+        temp_dir("once"),
+        &["--sim-listen", &format!("127.0.0.1:{port}")],
+    );
+    let (status, _) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "cut [sim:drop]"}),
+        )
+        .await;
+    assert_eq!(status, 502);
+    let (status, _) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "busy [sim:code=5001]"}),
+        )
+        .await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        stats(&bff, port).await["creates"],
+        2,
+        "each create reached the upstream exactly once"
+    );
+    // With an external_task_id a create is idempotent, so a dropped answer is retried.
+    let (status, body) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "cut [sim:drop]", "external_task_id": "retry-me"}),
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(stats(&bff, port).await["creates"], 5, "retried three times");
+}
+
+/// A one-purpose HTTP receiver: collects POSTed JSON bodies.
+async fn callback_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Value>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/callback", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf);
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap())
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= len {
+                            let _ = tx.send(serde_json::from_str(&body[..len]).unwrap());
+                            let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn callback_url_gets_every_status_change() {
+    let (url, mut rx) = callback_receiver().await;
+    let bff = Bff::new();
+    let (status, body) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "call me", "callback_url": url, "n": 2}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["data"]["task_id"].clone();
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("succeed") {
+        let cb = tokio::time::timeout(std::time::Duration::from_secs(15), rx.recv())
+            .await
+            .expect("a callback")
+            .unwrap();
+        assert_eq!(cb["task_id"], id);
+        seen.push(cb["task_status"].as_str().unwrap().to_owned());
+        if cb["task_status"] == "succeed" {
+            assert_eq!(cb["task_result"]["images"].as_array().unwrap().len(), 2);
+        }
+    }
+    assert_eq!(seen, ["processing", "succeed"]);
+}

@@ -1,0 +1,162 @@
+//! The same upstream client against a gateway (bearer key) and the official-style JWT
+//! path, and proof that the credentials never leave the server.
+
+mod support;
+use serde_json::json;
+use support::{temp_dir, Bff, Simulator};
+
+const KEY: &str = "aio_test_secret_key_5a1f";
+
+#[tokio::test]
+async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
+    let sim = Simulator::start(KEY);
+    let dir = temp_dir("gateway");
+    let log = Bff::log_path(&dir);
+    let bff = Bff::start_with(
+        dir,
+        &["--upstream", &sim.url],
+        &[("OMNI_UPSTREAM_API_KEY", KEY)],
+    );
+    let mut seen = String::new();
+
+    let (status, body) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "through a gateway", "n": 2}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    seen += &body.to_string();
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    assert_eq!(done["task_status"], "succeed");
+    seen += &done.to_string();
+    let (_, cfg) = bff.get("/api/v1/config").await;
+    assert_eq!(cfg["data"]["upstream"], "gateway");
+    seen += &cfg.to_string();
+    let (_, bad) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "x", "n": 99}),
+        )
+        .await;
+    seen += &bad.to_string();
+    let (_, failed) = bff
+        .post(
+            "/kling/v1/images/omni-image",
+            &json!({"prompt": "[sim:code=1102]"}),
+        )
+        .await;
+    assert_eq!(failed["code"], 1102);
+    seen += &failed.to_string();
+
+    drop(bff);
+    let logs = std::fs::read_to_string(log).unwrap();
+    assert!(
+        logs.contains("DEBUG"),
+        "the log ran at debug level, so it had every chance to leak"
+    );
+    assert!(!seen.contains(KEY), "a response carried the key");
+    assert!(!logs.contains(KEY), "the log carried the key");
+}
+
+#[tokio::test]
+async fn a_wrong_gateway_key_is_the_upstreams_401_in_the_envelope() {
+    let sim = Simulator::start(KEY);
+    let bff = Bff::start_with(
+        temp_dir("badkey"),
+        &["--upstream", &sim.url],
+        &[("OMNI_UPSTREAM_API_KEY", "wrong")],
+    );
+    let (status, body) = bff
+        .post("/kling/v1/images/omni-image", &json!({"prompt": "x"}))
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (401, Some(1002)));
+    assert!(!body.to_string().contains("wrong"));
+}
+
+#[tokio::test]
+async fn an_upstream_url_without_credentials_refuses_to_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_omni-bff"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "https://api-singapore.klingai.com",
+            "--data-dir",
+        ])
+        .arg(temp_dir("nocreds"))
+        .env_remove("OMNI_UPSTREAM_API_KEY")
+        .env_remove("KLING_ACCESS_KEY")
+        .env_remove("KLING_SECRET_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs credentials"));
+}
+
+#[tokio::test]
+async fn video_tasks_return_a_playable_mp4_with_a_cover() {
+    let bff = Bff::new();
+    let (status, body) = bff
+        .post(
+            "/kling/v1/videos/omni-video",
+            &json!({"prompt": "a drone shot", "aspect_ratio": "16:9", "duration": "5"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    let video = &done["task_result"]["videos"][0];
+    assert_eq!(video["duration"], "5");
+    let resp = bff
+        .http
+        .get(video["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "video/mp4");
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp", "an MP4 file");
+    let cover = bff
+        .http
+        .get(video["cover_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(omni_api::media::inspect(&cover).is_ok());
+}
+
+#[test]
+fn help_documents_every_option() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_omni-bff"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for option in [
+        "--listen",
+        "--dist",
+        "--data-dir",
+        "--database-url",
+        "--upstream",
+        "--sim-listen",
+        "--sim-fail-rate",
+        "--sim-speed",
+        "OMNI_UPSTREAM_API_KEY",
+        "KLING_ACCESS_KEY",
+    ] {
+        assert!(help.contains(option), "--help lacks {option}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_omni-bff"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option"));
+}
