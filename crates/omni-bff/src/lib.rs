@@ -10,6 +10,7 @@ pub mod simulator;
 pub mod store;
 pub mod tasks;
 pub mod upstream;
+pub mod zip;
 
 use config::{Config, UpstreamMode};
 use omni_api::config::UpstreamKind;

@@ -576,3 +576,65 @@ async fn futures_sum(handles: impl Iterator<Item = tokio::task::JoinHandle<u32>>
     }
     total
 }
+
+#[tokio::test]
+async fn result_files_are_served_same_origin_and_zipped() {
+    let bff = Bff::new();
+    let (_, body) = bff.post(OMNI_IMAGE, &json!({"prompt": "two foxes", "n": 2, "aspect_ratio": "4:3", "watermark_info": {"enabled": true}})).await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+
+    let resp = bff
+        .http
+        .get(format!(
+            "{}/api/v1/tasks/{id}/files/images/1?download=1",
+            bff.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"omni-image-{id}-2.png\"")
+    );
+    let info = omni_api::media::inspect(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!((info.width, info.height), (1024, 768));
+
+    let wm = bff
+        .http
+        .get(format!(
+            "{}/api/v1/tasks/{id}/files/images/0?variant=watermark",
+            bff.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(wm.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("-1-watermarked.png"));
+
+    let (status, body) = bff.get(&format!("/api/v1/tasks/{id}/files/images/2")).await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
+
+    let zip = bff
+        .http
+        .get(format!("{}/api/v1/tasks/{id}/files.zip", bff.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let bytes = zip.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    let names = String::from_utf8_lossy(&bytes);
+    assert!(
+        names.contains(&format!("omni-image-{id}-1.png"))
+            && names.contains(&format!("omni-image-{id}-2.png"))
+    );
+}

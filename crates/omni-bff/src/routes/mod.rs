@@ -1,6 +1,7 @@
 //! The router: API routes in the envelope, then the built app with an SPA fallback.
 
 pub mod body;
+pub mod files;
 pub mod kling;
 pub mod studio;
 
@@ -29,6 +30,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/v1/images/generations", post(studio::create_aio))
             .route("/v1/tasks", get(studio::history))
             .route("/v1/tasks/{id}", get(studio::read))
+            .route("/v1/tasks/{id}/files.zip", get(files::all))
+            .route("/v1/tasks/{id}/files/{set}/{index}", get(files::one))
             .route("/v1/config", get(studio::config)),
     );
     let index = state.dist.join("index.html");

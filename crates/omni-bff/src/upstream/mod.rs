@@ -19,6 +19,8 @@ pub enum Auth {
 const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Time allowed for a read.
 const READ_TIMEOUT: Duration = Duration::from_secs(15);
+/// Time allowed for downloading one result file.
+const FILE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts for a read before giving up.
 const READ_ATTEMPTS: u32 = 3;
 
@@ -119,6 +121,40 @@ impl Upstream {
         self.with_retries(READ_ATTEMPTS, || async {
             let req = self.http.get(&url).timeout(READ_TIMEOUT);
             decode(self.authorize(req).send().await).await
+        })
+        .await
+    }
+
+    /// Downloads a result file the upstream returned (never a URL a user supplied),
+    /// with its content type.
+    pub async fn fetch_file(&self, url: &str) -> Result<(String, Vec<u8>), UpstreamError> {
+        self.with_retries(READ_ATTEMPTS, || async {
+            let resp = self
+                .http
+                .get(url)
+                .timeout(FILE_TIMEOUT)
+                .send()
+                .await
+                .map_err(|e| UpstreamError::Transport(describe(e)))?;
+            let status = resp.status().as_u16();
+            if status >= 400 {
+                return Err(UpstreamError::Api {
+                    status: if status == 404 { 404 } else { 502 },
+                    code: if status == 404 { 1203 } else { 5000 },
+                    message: format!("result file answered HTTP {status}"),
+                });
+            }
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| UpstreamError::Transport(describe(e)))?;
+            Ok((content_type, bytes.to_vec()))
         })
         .await
     }
