@@ -1,9 +1,11 @@
 //! The one place that talks HTTP: a typed client of the same-origin BFF.
 
 use gloo_net::http::{Request, Response};
-use omni_api::omni_image::OmniImageRequest;
-use omni_api::{Envelope, ErrorBody, FieldError, StudioTask, Task};
+use omni_api::{
+    Choice, Envelope, ErrorBody, FieldError, StudioTask, Task, TaskKind, TaskPage, TaskStatus,
+};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Why a call to the BFF failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,30 +27,107 @@ impl ApiError {
         }
     }
 
-    /// One sentence for the user.
+    /// One sentence for the user, with the code explained in words.
     pub fn message(&self) -> String {
         match self {
             ApiError::Network(m) => format!("Cannot reach the server: {m}"),
             ApiError::Api { status, body } => {
-                format!("{} (HTTP {status}, code {})", body.message, body.code)
+                let advice = omni_api::codes::info(body.code).advice;
+                format!(
+                    "{} (HTTP {status}, code {}). {advice}",
+                    body.message, body.code
+                )
             }
             ApiError::Decode(m) => format!("Unexpected answer from the server: {m}"),
         }
     }
 }
 
-/// Creates an Omni Image task.
-pub async fn create_omni_image(req: &OmniImageRequest) -> Result<Task, ApiError> {
-    let call = Request::post("/kling/v1/images/omni-image")
-        .json(req)
+/// Creates a task of `kind` from a request body of that kind.
+pub async fn create<B: Serialize>(kind: TaskKind, body: &B) -> Result<Task, ApiError> {
+    let call = Request::post(&format!("/kling/v1/{}", kind.path()))
+        .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
 }
 
 /// Reads a task of any kind, with the request that made it.
 pub async fn get_task(id: &str) -> Result<StudioTask, ApiError> {
-    let url = format!("/api/v1/tasks/{}", encode_segment(id));
-    decode(Request::get(&url).send().await).await
+    decode(Request::get(&task_url(id)).send().await).await
+}
+
+/// What a conditional read brought.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Polled {
+    /// The task, with the ETag to send next time.
+    Changed(StudioTask, Option<String>),
+    /// 304: the task is as it was.
+    NotModified,
+}
+
+/// Reads a task with `If-None-Match`, so an unchanged task costs a 304 and no body.
+pub async fn poll_task(id: &str, etag: Option<&str>) -> Result<Polled, ApiError> {
+    let mut req = Request::get(&task_url(id));
+    if let Some(tag) = etag {
+        req = req.header("If-None-Match", tag);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if resp.status() == 304 {
+        return Ok(Polled::NotModified);
+    }
+    let tag = resp.headers().get("etag");
+    decode(Ok(resp)).await.map(|t| Polled::Changed(t, tag))
+}
+
+/// Filters and position for the history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryQuery {
+    pub kind: Option<TaskKind>,
+    pub status: Option<TaskStatus>,
+    pub search: String,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// One page of history, newest first.
+pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
+    let mut params = vec![format!("limit={}", q.limit.max(1))];
+    if let Some(k) = q.kind {
+        params.push(format!("kind={}", k.as_str()));
+    }
+    if let Some(s) = q.status {
+        params.push(format!("status={}", s.as_str()));
+    }
+    if !q.search.trim().is_empty() {
+        params.push(format!("q={}", encode(q.search.trim())));
+    }
+    if let Some(c) = &q.cursor {
+        params.push(format!("cursor={}", encode(c)));
+    }
+    decode(
+        Request::get(&format!("/api/v1/tasks?{}", params.join("&")))
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// The same-origin address of one result file (`set` is images, series_images, videos or covers).
+pub fn file_url(task_id: &str, set: &str, index: usize, watermark: bool) -> String {
+    let variant = if watermark { "?variant=watermark" } else { "" };
+    format!("{}/files/{set}/{index}{variant}", task_url(task_id))
+}
+
+/// The address of every result of a task in one ZIP.
+pub fn zip_url(task_id: &str) -> String {
+    format!("{}/files.zip", task_url(task_id))
+}
+
+fn task_url(id: &str) -> String {
+    format!("/api/v1/tasks/{}", encode(id))
 }
 
 async fn decode<T: DeserializeOwned>(
@@ -73,8 +152,8 @@ async fn decode<T: DeserializeOwned>(
     }
 }
 
-/// Percent-encodes one path segment.
-fn encode_segment(s: &str) -> String {
+/// Percent-encodes a path segment or query value.
+fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

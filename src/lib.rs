@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod components;
+pub mod draft;
+pub mod hooks;
 pub mod pages;
 pub mod time;
 
@@ -18,12 +20,14 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/image">"Omni Studio"</a>
                 <nav aria-label="Main">
                     <A href="/image">"Omni Image"</A>
+                    <A href="/tasks">"History"</A>
                 </nav>
             </header>
             <main id="main" class="shell-main">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
                     <Route path=path!("/image") view=pages::image::ImagePage/>
+                    <Route path=path!("/tasks") view=pages::history::HistoryPage/>
                     <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
                 </Routes>
             </main>

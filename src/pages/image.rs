@@ -28,8 +28,19 @@ fn build_request(prompt: &str, image_url: &str) -> OmniImageRequest {
 /// The Omni Image page.
 #[component]
 pub fn ImagePage() -> impl IntoView {
-    let prompt = RwSignal::new(String::new());
-    let image_url = RwSignal::new(String::new());
+    // "Edit and run again" and "use as reference" leave a draft for the form.
+    let draft = crate::draft::take_image_request();
+    let reference = crate::draft::take_reference();
+    let prompt = RwSignal::new(draft.as_ref().map(|d| d.prompt.clone()).unwrap_or_default());
+    let image_url = RwSignal::new(
+        reference
+            .or_else(|| {
+                draft
+                    .as_ref()
+                    .and_then(|d| d.image_list.first().map(|i| i.image.clone()))
+            })
+            .unwrap_or_default(),
+    );
     // Errors show once the user has typed or tried to submit, not on an empty new form.
     let show_errors = RwSignal::new(false);
     let server_errors = RwSignal::new(Vec::<FieldError>::new());
@@ -64,7 +75,7 @@ pub fn ImagePage() -> impl IntoView {
         submitting.set(true);
         submit_error.set(None);
         spawn_local(async move {
-            match api::create_omni_image(&req).await {
+            match api::create(omni_api::TaskKind::OmniImage, &req).await {
                 Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
                 Err(e) => {
                     server_errors.set(e.field_errors());

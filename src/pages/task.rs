@@ -1,94 +1,162 @@
-//! `/tasks/:id`: a task's status, followed until it ends, then its results.
+//! `/tasks/:id`: a task followed live to its end, the request that made it, and its
+//! results; on failure the reason, with retry.
 
-use crate::api::{self, ApiError};
-use crate::time::sleep;
+use crate::api;
+use crate::components::request_summary::RequestSummary;
+use crate::components::results::Results;
+use crate::components::status_timeline::StatusTimeline;
+use crate::draft;
+use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
-use omni_api::{Choice, StudioTask, TaskStatus};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
 
-/// Poll every second while the task runs; the page stops when it ends or is left.
-const POLL_MS: i32 = 1000;
+/// Words for a status, as announced to screen readers.
+fn status_words(s: TaskStatus) -> &'static str {
+    match s {
+        TaskStatus::Submitted => "Submitted, waiting to start",
+        TaskStatus::Processing => "Processing",
+        TaskStatus::Succeed => "Succeeded",
+        TaskStatus::Failed => "Failed",
+    }
+}
+
+/// The request again, without the external id (that would return this same task).
+fn rerun_body(task: &StudioTask) -> Option<serde_json::Value> {
+    let mut body = task.request.clone()?;
+    if let Some(o) = body.as_object_mut() {
+        o.remove("external_task_id");
+    }
+    Some(body)
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
 
 /// The task page.
 #[component]
 pub fn TaskPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let task = RwSignal::new(None::<StudioTask>);
-    let error = RwSignal::new(None::<ApiError>);
-    let alive = Arc::new(AtomicBool::new(true));
-    on_cleanup({
-        let alive = alive.clone();
-        move || alive.store(false, Ordering::Relaxed)
+    let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
+    let UseTaskPollingReturn {
+        value,
+        error,
+        reconnecting,
+        is_active,
+        ..
+    } = use_task_polling(id);
+    let status = Signal::derive(move || value.read().as_ref().map(|t| t.task.task_status));
+
+    // A clock for the elapsed time, ticking only while the task runs.
+    let now = RwSignal::new(now_ms());
+    if let Ok(handle) =
+        set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    let elapsed = Signal::derive(move || {
+        value.read().as_ref().map_or(0, |t| {
+            let end = if t.task.task_status.is_terminal() {
+                t.task.updated_at
+            } else {
+                now.get()
+            };
+            (end - t.task.created_at) / 1000
+        })
     });
 
-    Effect::new(move |_| {
-        let id = id.get();
-        let alive = alive.clone();
+    let rerun_error = RwSignal::new(None::<String>);
+    let rerunning = RwSignal::new(false);
+    let navigate = use_navigate();
+    let rerun = move || {
+        let Some(task) = value.get_untracked() else {
+            return;
+        };
+        let Some(body) = rerun_body(&task) else {
+            return;
+        };
+        let navigate = navigate.clone();
+        rerunning.set(true);
+        rerun_error.set(None);
         spawn_local(async move {
-            while alive.load(Ordering::Relaxed) {
-                match api::get_task(&id).await {
-                    Ok(t) => {
-                        let done = t.task.task_status.is_terminal();
-                        task.try_set(Some(t));
-                        error.try_set(None);
-                        if done {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        let missing = matches!(&e, ApiError::Api { status: 404, .. });
-                        error.try_set(Some(e));
-                        if missing {
-                            break;
-                        }
-                    }
+            match api::create(task.kind, &body).await {
+                Ok(created) => navigate(&format!("/tasks/{}", created.task_id), Default::default()),
+                Err(e) => {
+                    rerun_error.try_set(Some(e.message()));
                 }
-                sleep(POLL_MS).await;
             }
+            rerunning.try_set(false);
         });
-    });
+    };
+    let navigate = use_navigate();
+    let edit = move || {
+        let Some(task) = value.get_untracked() else {
+            return;
+        };
+        if let Some(req) = task.request.and_then(|r| serde_json::from_value(r).ok()) {
+            draft::put_image_request(&req);
+            navigate("/image", Default::default());
+        }
+    };
+    let editable = move || {
+        value
+            .read()
+            .as_ref()
+            .is_some_and(|t| t.kind == TaskKind::OmniImage)
+    };
 
-    let status = move || task.read().as_ref().map(|t| t.task.task_status);
     view! {
         <section class="card">
-            <h1>"Task " <code>{move || id.get()}</code></h1>
+            <h1>
+                {move || value.read().as_ref().map(|t| t.kind.as_str()).unwrap_or("Task")}
+                " " <code class="task-id">{move || id.get()}</code>
+            </h1>
+            <StatusTimeline status=status elapsed=elapsed/>
             <p class="status" role="status" aria-live="polite">
                 "Status: "
-                <strong data-testid="task-status" data-status=move || status().map(|s| s.as_str())>
-                    {move || status().map_or("loading", |s| s.as_str())}
+                <strong data-testid="task-status" data-status=move || status.get().map(|s| s.as_str())>
+                    {move || status.get().map_or("loading", |s| s.as_str())}
                 </strong>
+                <span class="sr-only">{move || status.get().map(status_words)}</span>
+                <Show when=move || reconnecting.get()>
+                    <span class="reconnecting" data-testid="reconnecting">" · reconnecting…"</span>
+                </Show>
+                <Show when=move || is_active.get()>
+                    <span class="muted">" · updating live"</span>
+                </Show>
             </p>
-            <Show when=move || error.read().is_some()>
+            <Show when=move || error.read().is_some() && value.read().is_none()>
                 <p class="submit-error" role="alert">{move || error.get().map(|e| e.message())}</p>
             </Show>
-            <Show when=move || status() == Some(TaskStatus::Failed)>
-                <p class="submit-error" role="alert">
-                    {move || task.get().and_then(|t| t.task.task_status_msg).unwrap_or_default()}
+            <Show when=move || status.get() == Some(TaskStatus::Failed)>
+                <div class="failure" role="alert" data-testid="failure-reason">
+                    <p>{move || value.get().and_then(|t| t.task.task_status_msg).unwrap_or_else(|| "The upstream did not say why.".into())}</p>
+                </div>
+            </Show>
+            <div class="actions row">
+                <Show when=move || status.get().is_some_and(TaskStatus::is_terminal)>
+                    <button type="button" data-testid="run-again" disabled=move || rerunning.get() on:click={let rerun = rerun.clone(); move |_| rerun()}>
+                        {move || if status.get() == Some(TaskStatus::Failed) { "Retry" } else { "Run again" }}
+                    </button>
+                </Show>
+                <Show when=editable>
+                    <button type="button" class="secondary" data-testid="edit-again" on:click={let edit = edit.clone(); move |_| edit()}>"Edit and run again"</button>
+                </Show>
+            </div>
+            <Show when=move || rerun_error.read().is_some()>
+                <p class="submit-error" role="alert">{move || rerun_error.get()}</p>
+            </Show>
+            <Show when=move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone()).is_some()>
+                <p class="muted" data-testid="units">
+                    "Units charged: " {move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone())}
                 </p>
             </Show>
-            <div class="results">
-                <For
-                    each=move || task.get().map(|t| {
-                        let r = t.task.task_result;
-                        r.images.into_iter().chain(r.series_images).collect::<Vec<_>>()
-                    }).unwrap_or_default()
-                    key=|img| img.url.clone()
-                    let:img
-                >
-                    <figure class="result">
-                        <img
-                            data-testid="result-image"
-                            src=img.url.clone()
-                            alt=format!("Result image {}", img.index + 1)
-                            loading="lazy"
-                        />
-                    </figure>
-                </For>
-            </div>
+            <Show when=move || status.get() == Some(TaskStatus::Succeed)>
+                <Results task=Signal::derive(move || value.get().expect("shown only with a task"))/>
+            </Show>
+            {move || value.get().and_then(|t| t.request).map(|request| view! { <RequestSummary request=request/> })}
         </section>
     }
 }

@@ -4,6 +4,7 @@
 //! Depends on serde, serde_json and base64 only, and builds for wasm32 and native.
 
 mod choice;
+pub mod codes;
 pub mod common;
 pub mod config;
 pub mod error;

@@ -38,6 +38,7 @@ STANDALONE SIMULATOR (`omni-bff simulate`):
 
 SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:fail]          the task fails (content moderation)
+    [sim:failonce]      the first task with this prompt fails, a retry succeeds
     [sim:code=1303]     the create answers that upstream error code
     [sim:delay=3000]    the task takes this many extra milliseconds
     [sim:slow=2000]     every HTTP answer for this task waits this long

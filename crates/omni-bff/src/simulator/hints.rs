@@ -5,6 +5,8 @@
 pub struct Hints {
     /// The task ends `failed`.
     pub fail: bool,
+    /// The first task with this prompt fails; a retry of it succeeds.
+    pub fail_once: bool,
     /// The create answers this upstream error code.
     pub code: Option<i64>,
     /// Extra milliseconds before the task finishes.
@@ -30,6 +32,7 @@ impl Hints {
             let number = value.trim().parse::<u64>().ok();
             match key.trim() {
                 "fail" => h.fail = true,
+                "failonce" => h.fail_once = true,
                 "drop" => h.drop = true,
                 "code" => h.code = number.map(|n| n as i64),
                 "delay" => h.delay_ms = number.unwrap_or(0),
@@ -42,44 +45,14 @@ impl Hints {
     }
 }
 
-/// The HTTP status the upstream uses for an error code (upstream-facts.md).
+/// The HTTP status the upstream uses for an error code.
 pub fn status_for(code: i64) -> u16 {
-    match code {
-        1000..=1004 => 401,
-        1100..=1102 | 1302..=1304 => 429,
-        1103 => 403,
-        1200 | 1201 | 1300 | 1301 => 400,
-        1202 | 1203 => 404,
-        5001 => 503,
-        5002 => 504,
-        _ => 500,
-    }
+    omni_api::codes::info(code).http_status
 }
 
 /// The upstream's words for an error code.
 pub fn message_for(code: i64) -> &'static str {
-    match code {
-        1000 => "authentication failed",
-        1001 => "authorization is empty",
-        1002 => "authorization is invalid",
-        1003 => "authorization is not yet valid",
-        1004 => "authorization has expired",
-        1100 => "account exception",
-        1101 => "account in arrears",
-        1102 => "resource pack used up or expired",
-        1103 => "no permission for this API or model",
-        1200 | 1201 => "invalid parameters",
-        1202 => "invalid method",
-        1203 => "resource not found",
-        1300 => "platform policy triggered",
-        1301 => "content-safety policy triggered",
-        1302 => "rate limit exceeded",
-        1303 => "concurrency over the resource pack's limit",
-        1304 => "IP not on the allow-list",
-        5001 => "service under maintenance",
-        5002 => "timeout or backlog",
-        _ => "internal error",
-    }
+    omni_api::codes::info(code).message
 }
 
 #[cfg(test)]
@@ -95,6 +68,7 @@ mod tests {
             h,
             Hints {
                 fail: true,
+                fail_once: false,
                 code: Some(1303),
                 delay_ms: 1500,
                 slow_ms: 20,

@@ -63,6 +63,8 @@ struct Sim {
     files: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     counter: AtomicU64,
     stats: Mutex<Stats>,
+    /// Prompts that already failed once (`[sim:failonce]`).
+    failed_once: Mutex<std::collections::HashSet<String>>,
     http: reqwest::Client,
 }
 
@@ -99,6 +101,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         files: Mutex::default(),
         counter: AtomicU64::new(0),
         stats: Mutex::default(),
+        failed_once: Mutex::default(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -251,6 +254,9 @@ async fn create(
         return error(code);
     }
     let n = sim.counter.fetch_add(1, Ordering::Relaxed);
+    if hints.fail_once && lock(&sim.failed_once).insert(prompt.to_owned()) {
+        hints.fail = true;
+    }
     if sim.opts.fail_rate > 0.0
         && (clock::jitter_u64() % 10_000) as f64 / 10_000.0 < sim.opts.fail_rate
     {

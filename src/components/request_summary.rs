@@ -1,0 +1,110 @@
+//! The request that made a task: the prompt with its references shown as thumbnails,
+//! and every other parameter.
+
+use leptos::prelude::*;
+use omni_api::media::{classify, ImageInput};
+use omni_api::prompt::{parse, RefKind, Segment};
+
+/// Where a reference of the request points, for a thumbnail or a label.
+fn reference(request: &serde_json::Value, kind: RefKind, index: usize) -> Option<String> {
+    let item = request.get(kind.list_field())?.get(index.checked_sub(1)?)?;
+    match kind {
+        RefKind::Image => item
+            .get("image")
+            .or_else(|| item.get("image_url"))
+            .and_then(|v| v.as_str())
+            .map(image_src),
+        RefKind::Element => item.get("element_id").map(|id| id.to_string()),
+        RefKind::Video => item
+            .get("video_url")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
+    }
+}
+
+/// An `<img src>` for a reference given as a URL or as raw base64.
+pub fn image_src(value: &str) -> String {
+    match classify(value) {
+        ImageInput::Url(u) => u.to_owned(),
+        // JPEG's magic bytes encode as "/9j/"; everything else the upstream takes is PNG.
+        ImageInput::Base64(b) if b.starts_with("/9j/") => format!("data:image/jpeg;base64,{b}"),
+        ImageInput::Base64(b) => format!("data:image/png;base64,{b}"),
+    }
+}
+
+/// The prompt and parameters of a stored request.
+#[component]
+pub fn RequestSummary(
+    /// The request as the BFF stored it.
+    request: serde_json::Value,
+) -> impl IntoView {
+    let prompt = request
+        .get("prompt")
+        .and_then(|p| p.as_str())
+        .unwrap_or("")
+        .to_owned();
+    let pieces: Vec<AnyView> = parse(&prompt)
+        .into_iter()
+        .map(|seg| match seg {
+            Segment::Placeholder(r, p) => {
+                let token = prompt[r].to_owned();
+                match (p.kind, reference(&request, p.kind, p.index)) {
+                    (RefKind::Image, Some(src)) => view! {
+                        <span class="chip"><img class="chip-thumb" src=src alt=""/>{p.label()}</span>
+                    }
+                    .into_any(),
+                    (_, Some(target)) => view! { <span class="chip" title=target>{p.label()}</span> }.into_any(),
+                    (_, None) => view! { <span class="chip dangling">{token}</span> }.into_any(),
+                }
+            }
+            other => view! { <span>{prompt[other.range()].to_owned()}</span> }.into_any(),
+        })
+        .collect();
+    let params: Vec<(String, String)> = request
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "prompt" | "image_list" | "element_list" | "video_list"
+                    )
+                })
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
+                .map(|(k, v)| {
+                    if v.len() > 80 {
+                        (k, format!("{}…", v.chars().take(60).collect::<String>()))
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let references = ["image_list", "element_list", "video_list"]
+        .iter()
+        .map(|k| {
+            request
+                .get(*k)
+                .and_then(|l| l.as_array())
+                .map_or(0, Vec::len)
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <section class="request" aria-label="Request">
+            <h2>"Request"</h2>
+            {(!prompt.is_empty()).then(|| view! { <p class="prompt-preview" data-testid="request-prompt">{pieces}</p> })}
+            <p class="muted">
+                {format!("{} reference images, {} elements, {} videos", references[0], references[1], references[2])}
+            </p>
+            <dl class="params">
+                {params.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+            </dl>
+        </section>
+    }
+}

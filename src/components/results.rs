@@ -1,0 +1,231 @@
+//! A task's results: images in a grid shaped by their aspect ratio, a keyboard-driven
+//! lightbox, downloads (one or all), copy link, use as reference; videos in a player.
+
+use crate::api;
+use crate::draft;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use omni_api::StudioTask;
+
+/// One image of a result.
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    set: &'static str,
+    index: usize,
+    /// The upstream's URL (what the upstream can fetch when it is reused as a reference).
+    upstream_url: String,
+    has_watermark: bool,
+}
+
+fn items(task: &StudioTask) -> Vec<Item> {
+    let r = &task.task.task_result;
+    let from = |set: &'static str, list: &[omni_api::task::ResultImage]| {
+        list.iter()
+            .enumerate()
+            .map(|(index, img)| Item {
+                set,
+                index,
+                upstream_url: img.url.clone(),
+                has_watermark: img.watermark_url.is_some(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut all = from("images", &r.images);
+    all.extend(from("series_images", &r.series_images));
+    all
+}
+
+/// `16 / 9` for CSS `aspect-ratio`, from the request (square when auto or unknown).
+fn css_ratio(task: &StudioTask) -> String {
+    let ratio = task
+        .request
+        .as_ref()
+        .and_then(|r| r.get("aspect_ratio"))
+        .and_then(|a| a.as_str())
+        .unwrap_or("1:1");
+    match ratio.split_once(':') {
+        Some((w, h)) if w.parse::<u32>().is_ok() && h.parse::<u32>().is_ok() => {
+            format!("{w} / {h}")
+        }
+        _ => "1 / 1".into(),
+    }
+}
+
+fn with_download(url: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}download=1")
+}
+
+fn absolute(url: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .map_or_else(|| url.to_owned(), |o| format!("{o}{url}"))
+}
+
+/// The results of a finished task.
+#[component]
+pub fn Results(
+    /// The task whose results to show.
+    #[prop(into)]
+    task: Signal<StudioTask>,
+) -> impl IntoView {
+    let watermarked = RwSignal::new(false);
+    let open = RwSignal::new(None::<usize>);
+    let copied = RwSignal::new(None::<String>);
+    let all = Memo::new(move |_| items(&task.read()));
+    let ratio = Memo::new(move |_| css_ratio(&task.read()));
+    let id = Memo::new(move |_| task.read().task.task_id.0.clone());
+    let any_watermark = move || all.read().iter().any(|i| i.has_watermark);
+    let src = move |item: &Item| {
+        api::file_url(
+            &id.get(),
+            item.set,
+            item.index,
+            watermarked.get() && item.has_watermark,
+        )
+    };
+    let name = move |item: &Item| {
+        let suffix = if watermarked.get() && item.has_watermark {
+            "-watermarked"
+        } else {
+            ""
+        };
+        format!(
+            "{}-{}-{}{suffix}.png",
+            task.read().kind,
+            id.get(),
+            item.index + 1
+        )
+    };
+    let navigate = use_navigate();
+    let reuse = move |url: String| {
+        draft::add_reference(&url);
+        navigate("/image", Default::default());
+    };
+    let copy = move |url: String| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&url);
+        }
+        copied.set(Some(url));
+    };
+
+    let videos = move || {
+        let t = task.read();
+        t.task
+            .task_result
+            .videos
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, v.duration.clone(), v.cover_url.is_some()))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="results-section" aria-label="Results">
+            <div class="results-bar">
+                <Show when=any_watermark>
+                    <label class="toggle">
+                        <input type="checkbox" prop:checked=move || watermarked.get() on:change=move |ev| watermarked.set(event_target_checked(&ev))/>
+                        "Show watermarked versions"
+                    </label>
+                </Show>
+                <Show when=move || !all.read().is_empty() || !videos().is_empty()>
+                    <a class="button secondary" data-testid="download-all" href=move || api::zip_url(&id.get()) download="">"Download all"</a>
+                </Show>
+                <p class="sr-only" role="status">{move || copied.get().map(|_| "Link copied")}</p>
+            </div>
+            <ul class="results">
+                <For each=move || all.get().into_iter().enumerate() key=|(n, item)| (*n, item.upstream_url.clone()) let:entry>
+                    {
+                        let (n, item) = entry;
+                        let (item2, item3, item4, item5) = (item.clone(), item.clone(), item.clone(), item.clone());
+                        let reuse = reuse.clone();
+                        view! {
+                            <li class="result" style:aspect-ratio=move || ratio.get()>
+                                <button class="result-open" aria-label=format!("Open image {}", n + 1) on:click=move |_| open.set(Some(n))>
+                                    <img data-testid="result-image" src=move || src(&item) alt=format!("Result image {}", n + 1)/>
+                                </button>
+                                <div class="result-actions">
+                                    <a data-testid="download-image" href=move || with_download(&src(&item2)) download=move || name(&item5)>"Download"</a>
+                                    <button type="button" class="link" on:click=move |_| copy(absolute(&src(&item3)))>"Copy link"</button>
+                                    <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(item4.upstream_url.clone())>"Use as reference"</button>
+                                </div>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <For each=videos key=|(i, _, _)| *i let:video>
+                {
+                    let (i, duration, has_cover) = video;
+                    view! {
+                        <figure class="video">
+                            <video
+                                data-testid="result-video"
+                                controls
+                                preload="metadata"
+                                src=move || api::file_url(&id.get(), "videos", i, watermarked.get())
+                                poster=move || has_cover.then(|| api::file_url(&id.get(), "covers", i, false))
+                            ></video>
+                            <figcaption>
+                                {duration.map(|d| format!("{d} s · ")).unwrap_or_default()}
+                                <a href=move || with_download(&api::file_url(&id.get(), "videos", i, watermarked.get())) download="">"Download video"</a>
+                            </figcaption>
+                        </figure>
+                    }
+                }
+            </For>
+            <Lightbox open=open count=Signal::derive(move || all.read().len()) src=Signal::derive(move || open.get().and_then(|n| all.read().get(n).cloned()).map(|item| src(&item)))/>
+        </section>
+    }
+}
+
+/// The full-size view of one image; arrow keys move, Escape closes.
+#[component]
+fn Lightbox(
+    /// Which image is open (by position), `None` when closed.
+    open: RwSignal<Option<usize>>,
+    /// How many images there are.
+    #[prop(into)]
+    count: Signal<usize>,
+    /// The open image's address.
+    #[prop(into)]
+    src: Signal<Option<String>>,
+) -> impl IntoView {
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    let step = move |delta: isize| {
+        let n = count.get_untracked() as isize;
+        if n > 0 {
+            open.update(|o| *o = o.map(|i| (i as isize + delta).rem_euclid(n) as usize));
+        }
+    };
+    // Focus goes into the dialog when it opens, so the keyboard works at once.
+    Effect::new(move |_| {
+        if open.get().is_some() {
+            if let Some(b) = close_button.get() {
+                let _ = b.focus();
+            }
+        }
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "ArrowRight" => step(1),
+        "ArrowLeft" => step(-1),
+        "Escape" => open.set(None),
+        _ => return,
+    };
+    view! {
+        <Show when=move || open.get().is_some()>
+            <div class="lightbox" role="dialog" aria-modal="true" data-testid="lightbox"
+                aria-label=move || format!("Image {} of {}", open.get().unwrap_or(0) + 1, count.get())
+                on:keydown=on_key
+            >
+                <img src=move || src.get().unwrap_or_default() alt=move || format!("Result image {}", open.get().unwrap_or(0) + 1)/>
+                <div class="lightbox-bar">
+                    <button type="button" on:click=move |_| step(-1) aria-label="Previous image">"←"</button>
+                    <span data-testid="lightbox-position">{move || format!("{} / {}", open.get().unwrap_or(0) + 1, count.get())}</span>
+                    <button type="button" on:click=move |_| step(1) aria-label="Next image">"→"</button>
+                    <button type="button" node_ref=close_button on:click=move |_| open.set(None)>"Close"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,3 @@
+//! Hooks: reactive helpers named `use_*`, one per file.
+
+pub mod use_task_polling;

@@ -1,0 +1,234 @@
+//! `use_task_polling`: follows one task until it ends.
+//!
+//! Reads `GET /api/v1/tasks/{id}` with a growing interval (1 s, then ×1.5 up to 10 s),
+//! sends `If-None-Match` so an unchanged task costs a 304, stops on succeed or failed,
+//! pauses while the tab is hidden and reads at once when it comes back, and on network
+//! errors backs off and shows "reconnecting" instead of giving up.
+//!
+//! ```ignore
+//! let UseTaskPollingReturn { value, reconnecting, .. } = use_task_polling(id);
+//! view! { <p>{move || value.get().map(|t| t.task.task_status.to_string())}</p> }
+//! ```
+
+use crate::api::{self, ApiError, Polled};
+use crate::time::sleep;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use omni_api::{StudioTask, TaskStatus};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// First wait between reads, in milliseconds.
+pub const FIRST_INTERVAL_MS: u32 = 1_000;
+/// Longest wait between reads of a running task.
+pub const MAX_INTERVAL_MS: u32 = 10_000;
+/// Longest wait after network errors.
+pub const MAX_BACKOFF_MS: u32 = 30_000;
+
+/// What one read brought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A (new or unchanged) status.
+    Status(TaskStatus),
+    /// The read failed; try again later.
+    Failed,
+}
+
+/// What to do after a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    After(u32),
+    Stop,
+}
+
+/// The polling schedule, free of clocks and I/O so it can be tested with a fake clock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schedule {
+    reads: u32,
+    failures: u32,
+}
+
+impl Schedule {
+    /// The wait before the next read, or `Stop` once the task has ended.
+    pub fn next(&mut self, outcome: Outcome) -> Next {
+        match outcome {
+            Outcome::Status(s) if s.is_terminal() => Next::Stop,
+            Outcome::Status(_) => {
+                self.failures = 0;
+                self.reads += 1;
+                Next::After(grow(FIRST_INTERVAL_MS, 3, 2, self.reads - 1).min(MAX_INTERVAL_MS))
+            }
+            Outcome::Failed => {
+                self.failures += 1;
+                Next::After(grow(FIRST_INTERVAL_MS, 2, 1, self.failures - 1).min(MAX_BACKOFF_MS))
+            }
+        }
+    }
+
+    /// Whether the last reads failed (the UI says "reconnecting").
+    pub fn reconnecting(&self) -> bool {
+        self.failures > 0
+    }
+}
+
+/// `base * (num/den)^steps`, in integers.
+fn grow(base: u32, num: u64, den: u64, steps: u32) -> u32 {
+    let mut v = u64::from(base);
+    for _ in 0..steps {
+        v = v * num / den;
+        if v > u64::from(u32::MAX) {
+            return u32::MAX;
+        }
+    }
+    v as u32
+}
+
+/// The hook's handles, in the leptos-use shape.
+pub struct UseTaskPollingReturn<P, R>
+where
+    P: Fn() + Clone + Send + Sync,
+    R: Fn() + Clone + Send + Sync,
+{
+    /// The task as last read.
+    pub value: Signal<Option<StudioTask>>,
+    /// The last error, while it lasts.
+    pub error: Signal<Option<ApiError>>,
+    /// Reads are failing and being retried.
+    pub reconnecting: Signal<bool>,
+    /// Reads are scheduled (false once the task ended, or while paused).
+    pub is_active: Signal<bool>,
+    /// Stops reading until `resume`.
+    pub pause: P,
+    /// Reads at once and goes on polling.
+    pub resume: R,
+}
+
+/// Follows the task `id` (re-starting when it changes) until it ends.
+pub fn use_task_polling(
+    id: Signal<String>,
+) -> UseTaskPollingReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
+    let value = RwSignal::new(None::<StudioTask>);
+    let error = RwSignal::new(None::<ApiError>);
+    let reconnecting = RwSignal::new(false);
+    let is_active = RwSignal::new(false);
+    // Each run has a number; starting a new one (or pausing) makes older runs stop.
+    let generation = Arc::new(AtomicU64::new(0));
+
+    let start = {
+        let generation = generation.clone();
+        move || {
+            let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let generation = generation.clone();
+            let id = id.get_untracked();
+            is_active.set(true);
+            spawn_local(async move {
+                let current = || generation.load(Ordering::SeqCst) == mine;
+                let mut schedule = Schedule::default();
+                let mut etag: Option<String> = None;
+                while current() {
+                    let outcome = match api::poll_task(&id, etag.as_deref()).await {
+                        Ok(Polled::Changed(task, tag)) => {
+                            etag = tag;
+                            let status = task.task.task_status;
+                            value.try_set(Some(task));
+                            Outcome::Status(status)
+                        }
+                        Ok(Polled::NotModified) => match value
+                            .try_with_untracked(|v| v.as_ref().map(|t| t.task.task_status))
+                            .flatten()
+                        {
+                            Some(s) => Outcome::Status(s),
+                            None => Outcome::Failed,
+                        },
+                        Err(e) => {
+                            let gone = matches!(&e, ApiError::Api { status: 404, .. });
+                            error.try_set(Some(e));
+                            if gone {
+                                is_active.try_set(false);
+                                return;
+                            }
+                            Outcome::Failed
+                        }
+                    };
+                    if !current() {
+                        return;
+                    }
+                    if outcome != Outcome::Failed {
+                        error.try_set(None);
+                    }
+                    let next = schedule.next(outcome);
+                    reconnecting.try_set(schedule.reconnecting());
+                    match next {
+                        Next::Stop => {
+                            is_active.try_set(false);
+                            return;
+                        }
+                        Next::After(ms) => sleep(ms as i32).await,
+                    }
+                }
+            });
+        }
+    };
+    let pause = {
+        let generation = generation.clone();
+        move || {
+            generation.fetch_add(1, Ordering::SeqCst);
+            is_active.set(false);
+        }
+    };
+
+    // A new id starts a new run.
+    Effect::new({
+        let start = start.clone();
+        move |_| {
+            id.track();
+            value.set(None);
+            error.set(None);
+            start();
+        }
+    });
+
+    // Hidden tab: stop reading. Visible again: read at once, if the task was being followed.
+    let hidden_pause = StoredValue::new(false);
+    let on_visibility = {
+        let (start, pause) = (start.clone(), pause.clone());
+        move || {
+            let hidden = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.hidden());
+            if hidden && is_active.get_untracked() {
+                hidden_pause.set_value(true);
+                pause();
+            } else if !hidden && hidden_pause.get_value() {
+                hidden_pause.set_value(false);
+                start();
+            }
+        }
+    };
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        let cb = Closure::<dyn Fn()>::new(on_visibility);
+        let _ =
+            doc.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
+        let handle = send_wrapper::SendWrapper::new((doc, cb));
+        let stop = generation.clone();
+        on_cleanup(move || {
+            stop.fetch_add(1, Ordering::SeqCst);
+            let (doc, cb) = handle.take();
+            let _ = doc.remove_event_listener_with_callback(
+                "visibilitychange",
+                cb.as_ref().unchecked_ref(),
+            );
+        });
+    }
+
+    UseTaskPollingReturn {
+        value: value.into(),
+        error: error.into(),
+        reconnecting: reconnecting.into(),
+        is_active: is_active.into(),
+        pause,
+        resume: start,
+    }
+}
