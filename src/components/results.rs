@@ -140,8 +140,8 @@ pub fn Results(
                         let (item2, item3, item4, item5) = (item.clone(), item.clone(), item.clone(), item.clone());
                         let reuse = reuse.clone();
                         view! {
-                            <li class="result" style:aspect-ratio=move || ratio.get()>
-                                <button class="result-open" aria-label=format!("Open image {}", n + 1) on:click=move |_| open.set(Some(n))>
+                            <li class="result">
+                                <button class="result-open" style:aspect-ratio=move || ratio.get() aria-label=format!("Open image {}", n + 1) on:click=move |_| open.set(Some(n))>
                                     <img data-testid="result-image" src=move || src(&item) alt=format!("Result image {}", n + 1)/>
                                 </button>
                                 <div class="result-actions">
