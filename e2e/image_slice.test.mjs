@@ -38,6 +38,7 @@ test('errors appear under the prompt as the user types, and submit says why it i
 
   // Giving it a reference image fixes one placeholder; the second one is still dangling.
   await page.getByTestId('add-image-url').fill('https://example.com/ref.png');
+  await page.getByTestId('add-image-url').press('Enter');
   await page.getByTestId('prompt').fill('<<<image_1>>> and <<<image_2>>>');
   await errors.getByText('<<<image_2>>> at character 18 points at nothing: image_list has 1 item').waitFor();
 
@@ -47,7 +48,8 @@ test('errors appear under the prompt as the user types, and submit says why it i
 
   // A URL of another format is refused by the same rule the BFF runs.
   await page.getByTestId('add-image-url').fill('https://example.com/ref.gif');
-  await page.locator('#image-errors').getByText('ends in .gif; only .jpg, .jpeg, .png are accepted').waitFor();
+  await page.getByTestId('add-image-url').press('Enter');
+  await page.locator('#image-url-errors').getByText('ends in .gif; only .jpg, .jpeg, .png are accepted').waitFor();
   await page.context().close();
 });
 

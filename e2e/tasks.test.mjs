@@ -61,8 +61,8 @@ test('a task is followed to the end; its images open, download, and become refer
   // Use as reference: the Omni Image form opens with it.
   await page.getByTestId('use-as-reference').first().click();
   await page.waitForURL(/\/image$/);
-  const ref = await page.getByTestId('add-image-url').inputValue();
-  assert.match(ref, /\/sim\/files\/.+\/0\.png$/);
+  await page.getByTestId('image-ref').last().waitFor();
+  assert.match(await page.getByTestId('image-ref').last().textContent(), /image_\d+ 0\.png/);
   await page.context().close();
 });
 
@@ -87,7 +87,8 @@ test('edit and run again opens the form filled in', async () => {
   await page.getByTestId('edit-again').click();
   await page.waitForURL(/\/image$/);
   assert.equal(await page.getByTestId('prompt').inputValue(), 'an owl in the snow');
-  assert.equal(await page.getByTestId('add-image-url').inputValue(), 'https://example.com/owl.png');
+  assert.equal(await page.getByTestId('image-ref').count(), 1);
+  assert.match(await page.getByTestId('image-ref').textContent(), /image_1 owl\.png/);
   await page.context().close();
 });
 

@@ -40,6 +40,15 @@ async fn type_into(root: &Element, selector: &str, text: &str) {
     sleep(20).await;
 }
 
+async fn click(root: &Element, selector: &str) {
+    root.query_selector(selector)
+        .unwrap()
+        .expect(selector)
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    sleep(20).await;
+}
+
 fn texts(root: &Element, selector: &str) -> Vec<String> {
     let list = root.query_selector_all(selector).unwrap();
     (0..list.length())
@@ -49,6 +58,14 @@ fn texts(root: &Element, selector: &str) -> Vec<String> {
 }
 
 fn image_page() -> Element {
+    // Each test starts from an empty form, not the last one's saved state.
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
     mount(|| view! { <Router><ImagePage/></Router> }.into_any())
 }
 
@@ -73,6 +90,7 @@ async fn a_dangling_placeholder_is_shown_under_the_prompt_and_blocks_submit() {
         "https://example.com/a.png",
     )
     .await;
+    click(&root, "[data-testid=add-image-url-button]").await;
     type_into(&root, "[data-testid=prompt]", "<<<image_1>>> at dusk").await;
     assert!(texts(&root, "#prompt-errors li").is_empty());
     let submit = root
@@ -89,7 +107,13 @@ async fn the_counter_turns_to_an_error_past_2500_characters() {
     let counter = root.query_selector("#prompt-count").unwrap().unwrap();
     assert_eq!(counter.text_content().unwrap(), "2500 / 2500");
     assert!(!counter.class_list().contains("over"));
-    assert!(texts(&root, "#prompt-errors li").is_empty());
+    assert!(
+        texts(&root, "#prompt-errors li").is_empty(),
+        "{:?} refs={:?} url={:?}",
+        texts(&root, "#prompt-errors li"),
+        texts(&root, "[data-testid=image-ref]"),
+        texts(&root, "#image-url-errors li")
+    );
 
     type_into(&root, "[data-testid=prompt]", &"字".repeat(2501)).await;
     let counter = root.query_selector("#prompt-count").unwrap().unwrap();
@@ -120,9 +144,16 @@ async fn image_url_errors_use_the_shared_rules() {
         "ftp://example.com/a.png",
     )
     .await;
+    click(&root, "[data-testid=add-image-url-button]").await;
     assert_eq!(
-        texts(&root, "#image-errors li"),
+        texts(&root, "#image-url-errors li"),
         ["must use http or https, not ftp"]
+    );
+    assert!(
+        root.query_selector("[data-testid=image-ref]")
+            .unwrap()
+            .is_none(),
+        "not added"
     );
 }
 
@@ -138,4 +169,91 @@ fn element_ids_survive_serde_in_wasm_byte_exact() {
         .as_f64()
         .unwrap();
     assert_ne!(through_js as u64, 835_266_081_714_884_677);
+}
+
+#[wasm_bindgen_test]
+async fn a_chip_inserts_its_placeholder_at_the_caret() {
+    let root = image_page();
+    type_into(
+        &root,
+        "[data-testid=add-image-url]",
+        "https://example.com/a.png",
+    )
+    .await;
+    click(&root, "[data-testid=add-image-url-button]").await;
+    type_into(&root, "[data-testid=prompt]", "城市 at dusk").await;
+    let area = omni_studio::components::prompt_editor::textarea_of(&root).unwrap();
+    // After "城市 " (3 UTF-16 units): the chip goes exactly there.
+    area.set_selection_range(3, 3).unwrap();
+    click(&root, "[data-testid=chip-image_1]").await;
+    assert_eq!(area.value(), "城市 <<<image_1>>>at dusk");
+    assert_eq!(
+        area.selection_start().unwrap(),
+        Some(16),
+        "the caret follows the placeholder"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn dangling_and_malformed_placeholders_are_marked_in_the_preview() {
+    let root = image_page();
+    type_into(
+        &root,
+        "[data-testid=prompt]",
+        "<<<image_1>>> and <<<img_2>>>",
+    )
+    .await;
+    assert_eq!(
+        texts(&root, "[data-testid=bad-placeholder]"),
+        [
+            "<<<image_1>>> (there is no image_1)",
+            "<<<img_2>>> (unknown kind \"img\")"
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn removing_and_moving_references_renumber_the_prompt_with_undo() {
+    let root = image_page();
+    for url in [
+        "https://example.com/a.png",
+        "https://example.com/b.png",
+        "https://example.com/c.png",
+    ] {
+        type_into(&root, "[data-testid=add-image-url]", url).await;
+        click(&root, "[data-testid=add-image-url-button]").await;
+    }
+    type_into(
+        &root,
+        "[data-testid=prompt]",
+        "<<<image_3>>> over <<<image_1>>>",
+    )
+    .await;
+    let area = omni_studio::components::prompt_editor::textarea_of(&root).unwrap();
+    click(&root, "[aria-label='Remove image_1']").await;
+    assert_eq!(area.value(), "<<<image_2>>> over ");
+    click(&root, "[data-testid=undo]").await;
+    assert_eq!(area.value(), "<<<image_3>>> over <<<image_1>>>");
+    click(&root, "[aria-label='Move image_3 up']").await;
+    assert_eq!(area.value(), "<<<image_2>>> over <<<image_1>>>");
+}
+
+#[wasm_bindgen_test]
+fn insert_at_counts_carets_in_utf16() {
+    use omni_studio::components::prompt_editor::{insert_at, pending_token};
+    assert_eq!(
+        insert_at("ab", 1, 1, "<<<image_1>>>"),
+        ("a<<<image_1>>>b".to_owned(), 14)
+    );
+    // An emoji is two UTF-16 units: the caret after it is 2.
+    assert_eq!(
+        insert_at("🎨x", 2, 2, "<<<video_1>>>"),
+        ("🎨<<<video_1>>>x".to_owned(), 15)
+    );
+    assert_eq!(
+        insert_at("replace me", 0, 7, "<<<image_2>>>"),
+        ("<<<image_2>>> me".to_owned(), 13)
+    );
+    assert_eq!(pending_token("see <<<ima", 10), Some((4, "ima".to_owned())));
+    assert_eq!(pending_token("done <<<image_1>>> ", 19), None);
 }

@@ -1,6 +1,9 @@
 //! Reusable pieces shared by pages.
 
 pub mod field_errors;
+pub mod prompt_editor;
+pub mod reference_manager;
 pub mod request_summary;
 pub mod results;
 pub mod status_timeline;
+pub mod templates;

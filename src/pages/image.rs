@@ -1,54 +1,203 @@
-//! `/image`: the Omni Image form. Every keystroke is validated with omni-api, the same
-//! code the BFF runs; errors appear under their inputs and submit says why it is disabled.
+//! `/image`: the Omni Image form. Every change is validated with omni-api, the same code
+//! the BFF runs; each error shows under its input, and submit lists what blocks it.
+//! The form survives a reload (local storage) and a failed submit keeps everything.
 
 use crate::api;
 use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::prompt_editor::{PromptEditor, RefChip};
+use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
+use crate::components::request_summary::image_src;
+use crate::components::templates::Templates;
+use crate::draft;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use omni_api::omni_image::{ImageItem, OmniImageRequest};
-use omni_api::prompt::{char_count, MAX_PROMPT_CHARS};
-use omni_api::FieldError;
+use omni_api::omni_image::{
+    self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
+};
+use omni_api::prompt::{Placeholder, RefKind};
+use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule, TaskKind, WatermarkInfo};
 
-/// The request the form's inputs describe.
-fn build_request(prompt: &str, image_url: &str) -> OmniImageRequest {
-    let image_list = match image_url.trim() {
-        "" => Vec::new(),
-        url => vec![ImageItem {
-            image: url.to_owned(),
-        }],
+const SAVED: &str = "omni.form.omni-image";
+const TEMPLATES: &[&str] = &[
+    "<<<image_1>>> in the style of <<<image_2>>>",
+    "<<<image_1>>> as a watercolour painting at dusk",
+    "A product photo of <<<element_1>>> on a marble table, soft light",
+    "<<<element_1>>> walking through the scene of <<<image_1>>>",
+];
+
+/// Everything the form's inputs hold.
+#[derive(Clone, Copy)]
+struct Form {
+    model: RwSignal<OmniImageModel>,
+    prompt: RwSignal<String>,
+    images: RwSignal<Vec<ImageRef>>,
+    elements: RwSignal<Vec<ElementRef>>,
+    resolution: RwSignal<Resolution>,
+    result_type: RwSignal<ResultType>,
+    n: RwSignal<String>,
+    series_amount: RwSignal<String>,
+    aspect_ratio: RwSignal<AspectRatio>,
+    watermark: RwSignal<bool>,
+    external_task_id: RwSignal<String>,
+    callback_url: RwSignal<String>,
+}
+
+impl Form {
+    fn new(req: OmniImageRequest) -> Form {
+        let images = req
+            .image_list
+            .iter()
+            .map(|i| ImageRef {
+                thumb: image_src(&i.image),
+                ..ImageRef::from_url(&i.image)
+            })
+            .collect();
+        Form {
+            model: RwSignal::new(req.model_name),
+            prompt: RwSignal::new(req.prompt.clone()),
+            images: RwSignal::new(images),
+            elements: RwSignal::new(
+                req.element_list
+                    .iter()
+                    .map(|e| ElementRef::new(e.element_id))
+                    .collect(),
+            ),
+            resolution: RwSignal::new(req.resolution()),
+            result_type: RwSignal::new(req.result_type.unwrap_or(ResultType::Single)),
+            n: RwSignal::new(req.n.unwrap_or(omni_image::DEFAULT_N).to_string()),
+            series_amount: RwSignal::new(match req.series_amount {
+                Some(SeriesAmount::Count(k)) => k.to_string(),
+                Some(SeriesAmount::Auto(_)) => "auto".into(),
+                None => "4".into(),
+            }),
+            aspect_ratio: RwSignal::new(req.aspect_ratio()),
+            watermark: RwSignal::new(req.watermark_info.is_some_and(|w| w.enabled)),
+            external_task_id: RwSignal::new(req.external_task_id.clone().unwrap_or_default()),
+            callback_url: RwSignal::new(req.callback_url.clone().unwrap_or_default()),
+        }
+    }
+
+    /// The request, and the errors of inputs that are not even numbers.
+    fn request(&self) -> (OmniImageRequest, Vec<FieldError>) {
+        let mut typed = Vec::new();
+        let mut number = |field: &str, text: String| match text.trim().parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                typed.push(FieldError {
+                    field: field.into(),
+                    rule: Rule::Type,
+                    message: "must be a whole number".into(),
+                });
+                None
+            }
+        };
+        let series = self.result_type.get() == ResultType::Series;
+        let text = |s: RwSignal<String>| Some(s.get().trim().to_owned()).filter(|s| !s.is_empty());
+        let req = OmniImageRequest {
+            model_name: self.model.get(),
+            prompt: self.prompt.get(),
+            image_list: self
+                .images
+                .get()
+                .into_iter()
+                .map(|r| ImageItem { image: r.value })
+                .collect(),
+            element_list: self
+                .elements
+                .get()
+                .into_iter()
+                .map(|e| ElementItem { element_id: e.id })
+                .collect(),
+            resolution: Some(self.resolution.get()),
+            n: if series {
+                None
+            } else {
+                number("n", self.n.get())
+            },
+            result_type: Some(self.result_type.get()),
+            series_amount: if !series {
+                None
+            } else if self.series_amount.get() == "auto" {
+                Some(SeriesAmount::Auto(omni_image::AutoTag::Auto))
+            } else {
+                number("series_amount", self.series_amount.get()).map(SeriesAmount::Count)
+            },
+            aspect_ratio: Some(self.aspect_ratio.get()),
+            watermark_info: self
+                .watermark
+                .get()
+                .then_some(WatermarkInfo { enabled: true }),
+            callback_url: text(self.callback_url),
+            external_task_id: text(self.external_task_id),
+        };
+        (req, typed)
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The request the form starts from: a hand-over draft, else the last state, else defaults.
+fn initial() -> OmniImageRequest {
+    let saved = || {
+        storage()?
+            .get_item(SAVED)
+            .ok()?
+            .and_then(|j| serde_json::from_str(&j).ok())
     };
-    OmniImageRequest {
-        prompt: prompt.to_owned(),
-        image_list,
-        ..OmniImageRequest::default()
+    let mut req = draft::take_image_request()
+        .or_else(saved)
+        .unwrap_or_default();
+    if let Some(url) = draft::take_reference() {
+        req.image_list.push(ImageItem { image: url });
+    }
+    req
+}
+
+/// A select over a closed set.
+fn choice_select<T: Choice + Send + Sync>(
+    id: &'static str,
+    value: RwSignal<T>,
+    options: Vec<T>,
+) -> impl IntoView {
+    view! {
+        <select id=id data-testid=id on:change=move |ev| if let Some(v) = T::parse(&event_target_value(&ev)) { value.set(v) }>
+            {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{o.as_str()}</option> }).collect_view()}
+        </select>
     }
 }
 
 /// The Omni Image page.
 #[component]
 pub fn ImagePage() -> impl IntoView {
-    // "Edit and run again" and "use as reference" leave a draft for the form.
-    let draft = crate::draft::take_image_request();
-    let reference = crate::draft::take_reference();
-    let prompt = RwSignal::new(draft.as_ref().map(|d| d.prompt.clone()).unwrap_or_default());
-    let image_url = RwSignal::new(
-        reference
-            .or_else(|| {
-                draft
-                    .as_ref()
-                    .and_then(|d| d.image_list.first().map(|i| i.image.clone()))
-            })
-            .unwrap_or_default(),
-    );
-    // Errors show once the user has typed or tried to submit, not on an empty new form.
-    let show_errors = RwSignal::new(false);
+    let form = Form::new(initial());
+    let show_errors = RwSignal::new(!form.prompt.get_untracked().is_empty());
     let server_errors = RwSignal::new(Vec::<FieldError>::new());
     let submit_error = RwSignal::new(None::<String>);
     let submitting = RwSignal::new(false);
 
-    let request = Memo::new(move |_| build_request(&prompt.read(), &image_url.read()));
-    let violations = Memo::new(move |_| request.read().validate().0);
+    let built = Memo::new(move |_| form.request());
+    let violations = Memo::new(move |_| {
+        let (req, mut all) = built.get();
+        let typed: Vec<String> = all.iter().map(|e| e.field.clone()).collect();
+        all.extend(
+            req.validate()
+                .0
+                .into_iter()
+                .filter(|e| !typed.contains(&e.field)),
+        );
+        // Pixel sizes the browser measured for URL images, under the same rules.
+        for (i, r) in form.images.read().iter().enumerate() {
+            all.extend(r.problems.iter().map(|m| FieldError {
+                field: format!("image_list[{i}].image"),
+                rule: Rule::ImageTooSmall,
+                message: m.clone(),
+            }));
+        }
+        all
+    });
     let visible = Memo::new(move |_| {
         let mut all = if show_errors.get() {
             violations.get()
@@ -60,22 +209,61 @@ pub fn ImagePage() -> impl IntoView {
     });
     let errors_on =
         move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
-    let chars = Memo::new(move |_| char_count(&prompt.read()));
-    let over_limit = move || chars.get() > MAX_PROMPT_CHARS;
-    let navigate = use_navigate();
 
+    // Keep the form across reloads.
+    Effect::new(move |_| {
+        let (req, _) = built.get();
+        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&req)) {
+            let _ = s.set_item(SAVED, &json);
+        }
+    });
+
+    let chips = Signal::derive(move || {
+        let images = form
+            .images
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| RefChip {
+                placeholder: Placeholder {
+                    kind: RefKind::Image,
+                    index: i + 1,
+                },
+                caption: r.name,
+                thumb: Some(r.thumb),
+            });
+        let elements = form
+            .elements
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| RefChip {
+                placeholder: Placeholder {
+                    kind: RefKind::Element,
+                    index: i + 1,
+                },
+                caption: e.id.to_string(),
+                thumb: None,
+            });
+        images.chain(elements).collect::<Vec<_>>()
+    });
+    let edited = Callback::new(move |()| {
+        show_errors.set(true);
+        server_errors.set(Vec::new());
+    });
+    let navigate = use_navigate();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         show_errors.set(true);
         if !violations.read().is_empty() || submitting.get() {
             return;
         }
-        let req = request.get();
+        let (req, _) = built.get();
         let navigate = navigate.clone();
         submitting.set(true);
         submit_error.set(None);
         spawn_local(async move {
-            match api::create(omni_api::TaskKind::OmniImage, &req).await {
+            match api::create(TaskKind::OmniImage, &req).await {
                 Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
                 Err(e) => {
                     server_errors.set(e.field_errors());
@@ -85,9 +273,10 @@ pub fn ImagePage() -> impl IntoView {
             submitting.set(false);
         });
     };
-    let edited = move || {
-        show_errors.set(true);
-        server_errors.set(Vec::new());
+    let series = move || form.result_type.get() == ResultType::Series;
+    let resolutions = move || match form.model.get() {
+        OmniImageModel::KlingV3Omni => Resolution::ALL.to_vec(),
+        OmniImageModel::KlingImageO1 => Resolution::STANDARD.to_vec(),
     };
 
     view! {
@@ -95,56 +284,62 @@ pub fn ImagePage() -> impl IntoView {
             <h1>"Omni Image"</h1>
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="prompt">"Prompt"</label>
-                    <textarea
-                        id="prompt"
-                        data-testid="prompt"
-                        rows="5"
-                        aria-describedby="prompt-count prompt-errors"
-                        aria-invalid=move || (!errors_on("prompt").read().is_empty()).to_string()
-                        placeholder="<<<image_1>>> as a watercolour city at dusk"
-                        prop:value=move || prompt.get()
-                        on:input=move |ev| {
-                            prompt.set(event_target_value(&ev));
-                            edited();
-                        }
-                    ></textarea>
-                    <p
-                        id="prompt-count"
-                        class="counter"
-                        class:over=over_limit
-                    >
-                        {move || format!("{} / {MAX_PROMPT_CHARS}", chars.get())}
-                    </p>
-                    <FieldErrors id="prompt-errors" errors=errors_on("prompt")/>
+                    <label for="model">"Model"</label>
+                    {choice_select("model", form.model, OmniImageModel::ALL.to_vec())}
+                    <FieldErrors id="model-errors" errors=errors_on("model_name")/>
                 </div>
-                <div class="field">
-                    <label for="image-url">"Reference image URL (image_1)"</label>
-                    <input
-                        id="image-url"
-                        data-testid="add-image-url"
-                        type="url"
-                        inputmode="url"
-                        aria-describedby="image-errors"
-                        placeholder="https://example.com/reference.png"
-                        prop:value=move || image_url.get()
-                        on:input=move |ev| {
-                            image_url.set(event_target_value(&ev));
-                            edited();
-                        }
-                    />
-                    <FieldErrors id="image-errors" errors=errors_on("image_list")/>
+                <Templates prompt=form.prompt builtin=TEMPLATES/>
+                <PromptEditor prompt=form.prompt refs=chips allowed=omni_image::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
+                <ReferenceManager prompt=form.prompt images=form.images elements=form.elements max_images=omni_image::MAX_REFERENCES errors=Signal::derive(move || visible.get())/>
+                <FieldErrors id="image-list-errors" errors=Signal::derive(move || visible.read().iter().filter(|e| e.field == "image_list").cloned().collect::<Vec<_>>())/>
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="resolution">"Resolution"</label>
+                        {move || choice_select("resolution", form.resolution, resolutions())}
+                        <FieldErrors id="resolution-errors" errors=errors_on("resolution")/>
+                    </div>
+                    <div class="field">
+                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        {choice_select("aspect_ratio", form.aspect_ratio, omni_image::ASPECT_RATIOS.to_vec())}
+                        <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
+                    </div>
                 </div>
+                <fieldset class="field">
+                    <legend>"Output"</legend>
+                    <div class="row">
+                        <label><input type="radio" name="result_type" data-testid="single" prop:checked=move || !series() on:change=move |_| form.result_type.set(ResultType::Single)/>" Single images"</label>
+                        <label><input type="radio" name="result_type" data-testid="series" prop:checked=series on:change=move |_| form.result_type.set(ResultType::Series)/>" A series"</label>
+                    </div>
+                    <Show when=move || !series() fallback=move || view! {
+                        <label for="series_amount">"Images in the series (2–9" {move || if form.model.get() == OmniImageModel::KlingV3Omni { ", or auto)" } else { ")" }}</label>
+                        <input id="series_amount" data-testid="series_amount" inputmode="numeric" prop:value=move || form.series_amount.get() on:input=move |ev| form.series_amount.set(event_target_value(&ev))/>
+                        <FieldErrors id="series-errors" errors=errors_on("series_amount")/>
+                    }>
+                        <label for="n">"Number of images (1–9)"</label>
+                        <input id="n" data-testid="n" type="number" min="1" max="9" prop:value=move || form.n.get() on:input=move |ev| form.n.set(event_target_value(&ev))/>
+                        <FieldErrors id="n-errors" errors=errors_on("n")/>
+                    </Show>
+                </fieldset>
+                <label class="toggle"><input type="checkbox" data-testid="watermark" prop:checked=move || form.watermark.get() on:change=move |ev| form.watermark.set(event_target_checked(&ev))/>" Also make watermarked copies"</label>
+                <details class="advanced">
+                    <summary>"Advanced"</summary>
+                    <div class="field">
+                        <label for="external_task_id">"External task id (makes a repeated submit return the same task)"</label>
+                        <input id="external_task_id" data-testid="external_task_id" prop:value=move || form.external_task_id.get() on:input=move |ev| form.external_task_id.set(event_target_value(&ev))/>
+                        <FieldErrors id="external-errors" errors=errors_on("external_task_id")/>
+                    </div>
+                    <div class="field">
+                        <label for="callback_url">"Callback URL"</label>
+                        <input id="callback_url" type="url" data-testid="callback_url" prop:value=move || form.callback_url.get() on:input=move |ev| form.callback_url.set(event_target_value(&ev))/>
+                        <FieldErrors id="callback-errors" errors=errors_on("callback_url")/>
+                    </div>
+                </details>
                 <div class="actions">
-                    <button
-                        type="submit"
-                        data-testid="submit"
-                        disabled=move || submitting.get() || (show_errors.get() && !violations.read().is_empty())
-                    >
+                    <button type="submit" data-testid="submit" disabled=move || submitting.get() || (show_errors.get() && !violations.read().is_empty())>
                         {move || if submitting.get() { "Submitting…" } else { "Generate" }}
                     </button>
                     <Show when=move || show_errors.get() && !violations.read().is_empty()>
-                        <div class="blocked" role="note">
+                        <div class="blocked" role="note" data-testid="blocked">
                             <p>"Cannot submit yet:"</p>
                             <ul>
                                 <For each=move || violations.get() key=|e| (e.field.clone(), e.message.clone()) let:e>
@@ -154,7 +349,7 @@ pub fn ImagePage() -> impl IntoView {
                         </div>
                     </Show>
                     <Show when=move || submit_error.read().is_some()>
-                        <p class="submit-error" role="alert">{move || submit_error.get()}</p>
+                        <p class="submit-error" role="alert" data-testid="submit-error">{move || submit_error.get()}</p>
                     </Show>
                 </div>
             </form>

@@ -1,0 +1,404 @@
+//! The reference manager: images added by URL, file picker, drag and drop or paste, and
+//! elements by id. Files are read and checked in the browser with omni-api's header
+//! inspection before they are added; URLs are loaded to learn their pixel size. Removing
+//! or moving a reference renumbers the prompt's placeholders, with one undo.
+
+use crate::components::field_errors::FieldErrors;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use omni_api::media::{
+    check_image_bytes, check_image_dimensions, check_media_url, encode_base64, IMAGE_EXTENSIONS,
+};
+use omni_api::prompt::{after_move, after_remove, RefKind};
+use omni_api::{ElementId, FieldError, Violations};
+use std::sync::atomic::{AtomicU64, Ordering};
+use wasm_bindgen::JsCast;
+
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+fn next_key() -> u64 {
+    NEXT_KEY.fetch_add(1, Ordering::Relaxed)
+}
+
+/// One reference image as the form holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRef {
+    /// Stable identity across moves.
+    pub key: u64,
+    /// What goes into the request: the URL, or raw base64 of a local file.
+    pub value: String,
+    /// A file name or the URL's last segment.
+    pub name: String,
+    /// An `<img src>` for the thumbnail.
+    pub thumb: String,
+    pub bytes: Option<u64>,
+    /// Pixel size, once known.
+    pub size: Option<(u32, u32)>,
+    /// Problems found in the browser (pixel size of a URL image).
+    pub problems: Vec<String>,
+}
+
+impl ImageRef {
+    /// A reference to an image URL (its pixel size is learnt when it loads).
+    pub fn from_url(url: &str) -> ImageRef {
+        let name = url
+            .rsplit('/')
+            .next()
+            .unwrap_or(url)
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        ImageRef {
+            key: next_key(),
+            value: url.to_owned(),
+            name,
+            thumb: url.to_owned(),
+            bytes: None,
+            size: None,
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// One element (saved subject) by its 64-bit id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ElementRef {
+    pub key: u64,
+    pub id: ElementId,
+}
+
+impl ElementRef {
+    pub fn new(id: ElementId) -> ElementRef {
+        ElementRef {
+            key: next_key(),
+            id,
+        }
+    }
+}
+
+/// What one undo restores.
+#[derive(Debug, Clone, PartialEq)]
+struct Snapshot {
+    prompt: String,
+    images: Vec<ImageRef>,
+    elements: Vec<ElementRef>,
+    what: String,
+}
+
+/// Reads a local image file and checks it; `Ok` is a reference ready to add.
+async fn read_file(file: web_sys::File) -> Result<ImageRef, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "the file could not be read".to_owned())?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    let mut v = Violations::default();
+    let info = check_image_bytes("file", &bytes, &mut v);
+    if let Some(e) = v.iter().next() {
+        return Err(format!("{}: {}", file.name(), e.message));
+    }
+    let info = info.ok_or_else(|| format!("{}: not an image", file.name()))?;
+    let b64 = encode_base64(&bytes);
+    Ok(ImageRef {
+        key: next_key(),
+        thumb: format!("data:{};base64,{b64}", info.format.mime()),
+        value: b64,
+        name: file.name(),
+        bytes: Some(bytes.len() as u64),
+        size: Some((info.width, info.height)),
+        problems: Vec::new(),
+    })
+}
+
+fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default()
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", n.div_ceil(1024))
+    }
+}
+
+/// The manager for a form's reference images and elements.
+#[component]
+pub fn ReferenceManager(
+    /// The prompt, renumbered when references are removed or moved.
+    prompt: RwSignal<String>,
+    /// The reference images, in order (`image_1` first).
+    images: RwSignal<Vec<ImageRef>>,
+    /// The elements, in order (`element_1` first); `None` hides elements.
+    #[prop(optional)]
+    elements: Option<RwSignal<Vec<ElementRef>>>,
+    /// Most images this form takes.
+    max_images: usize,
+    /// Field errors of the request (shown under each reference).
+    #[prop(into)]
+    errors: Signal<Vec<FieldError>>,
+    /// The request field of the image list (`image_list`, `images`).
+    #[prop(default = "image_list")]
+    list_field: &'static str,
+    /// The key of each image inside its list item (`image`, `image_url`), or none for plain strings.
+    #[prop(default = Some("image"))]
+    item_key: Option<&'static str>,
+) -> impl IntoView {
+    let url = RwSignal::new(String::new());
+    let url_errors = RwSignal::new(Vec::<FieldError>::new());
+    let add_error = RwSignal::new(None::<String>);
+    let element_text = RwSignal::new(String::new());
+    let element_error = RwSignal::new(None::<String>);
+    let undo = RwSignal::new(None::<Snapshot>);
+    let dragging = RwSignal::new(false);
+
+    let snapshot = move |what: String| Snapshot {
+        prompt: prompt.get_untracked(),
+        images: images.get_untracked(),
+        elements: elements.map(|e| e.get_untracked()).unwrap_or_default(),
+        what,
+    };
+    let field_of = move |i: usize| match item_key {
+        Some(k) => format!("{list_field}[{i}].{k}"),
+        None => format!("{list_field}[{i}]"),
+    };
+
+    // A URL image reports its pixel size once loaded, checked with the shared rule.
+    let measure = move |key: u64, src: String| {
+        let Ok(img) = web_sys::HtmlImageElement::new() else {
+            return;
+        };
+        let probe = img.clone();
+        let done = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            let (w, h) = (probe.natural_width(), probe.natural_height());
+            let mut v = Violations::default();
+            check_image_dimensions("image", w, h, &mut v);
+            images.update(|list| {
+                if let Some(r) = list.iter_mut().find(|r| r.key == key) {
+                    r.size = Some((w, h));
+                    r.problems = v.iter().map(|e| e.message.clone()).collect();
+                }
+            });
+        });
+        img.set_onload(Some(done.as_ref().unchecked_ref()));
+        done.forget();
+        img.set_src(&src);
+    };
+    let add_url = move || {
+        let text = url.get_untracked().trim().to_owned();
+        let mut v = Violations::default();
+        check_media_url("image_url", &text, IMAGE_EXTENSIONS, &mut v);
+        if images.read_untracked().len() >= max_images {
+            v.push(
+                "image_url",
+                omni_api::Rule::TooMany,
+                format!("at most {max_images} reference images"),
+            );
+        }
+        url_errors.set(v.0.clone());
+        if v.is_empty() {
+            let r = ImageRef::from_url(&text);
+            let (key, src) = (r.key, r.value.clone());
+            images.update(|l| l.push(r));
+            url.set(String::new());
+            measure(key, src);
+        }
+    };
+    let add_files = move |files: Vec<web_sys::File>| {
+        add_error.set(None);
+        for file in files {
+            spawn_local(async move {
+                if images.read_untracked().len() >= max_images {
+                    add_error.set(Some(format!(
+                        "{}: at most {max_images} reference images",
+                        file.name()
+                    )));
+                    return;
+                }
+                match read_file(file).await {
+                    Ok(r) => images.update(|l| l.push(r)),
+                    Err(e) => add_error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let remove_image = move |index: usize| {
+        let name = images
+            .read_untracked()
+            .get(index)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        undo.set(Some(snapshot(format!(
+            "Removed image_{} ({name})",
+            index + 1
+        ))));
+        images.update(|l| {
+            l.remove(index);
+        });
+        prompt.update(|p| *p = after_remove(p, RefKind::Image, index + 1));
+    };
+    let move_image = move |from: usize, to: usize| {
+        undo.set(Some(snapshot(format!(
+            "Moved image_{} to image_{}",
+            from + 1,
+            to + 1
+        ))));
+        images.update(|l| {
+            let item = l.remove(from);
+            l.insert(to, item);
+        });
+        prompt.update(|p| *p = after_move(p, RefKind::Image, from + 1, to + 1));
+    };
+    let add_element = move || {
+        let text = element_text.get_untracked();
+        match text.trim().parse::<ElementId>() {
+            Ok(id) => {
+                if let Some(list) = elements {
+                    list.update(|l| l.push(ElementRef::new(id)));
+                }
+                element_text.set(String::new());
+                element_error.set(None);
+            }
+            Err(_) => element_error.set(Some(format!(
+                "{text:?} is not an element id (a whole number such as 835266081714884677)"
+            ))),
+        }
+    };
+    let remove_element = move |index: usize| {
+        let Some(list) = elements else { return };
+        undo.set(Some(snapshot(format!("Removed element_{}", index + 1))));
+        list.update(|l| {
+            l.remove(index);
+        });
+        prompt.update(|p| *p = after_remove(p, RefKind::Element, index + 1));
+    };
+    let restore = move |_| {
+        if let Some(s) = undo.get_untracked() {
+            prompt.set(s.prompt);
+            images.set(s.images);
+            if let Some(list) = elements {
+                list.set(s.elements);
+            }
+            undo.set(None);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        add_files(files_of(ev.data_transfer().and_then(|d| d.files())));
+    };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
+        if !files.is_empty() {
+            ev.prevent_default();
+            add_files(files);
+        }
+    };
+
+    view! {
+        <fieldset class="references" on:paste=on_paste>
+            <legend>"Reference images"</legend>
+            <div
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <div class="row">
+                    <label for="image-url" class="sr-only">"Image URL"</label>
+                    <input id="image-url" data-testid="add-image-url" type="url" inputmode="url" placeholder="https://example.com/reference.png"
+                        aria-describedby="image-url-errors"
+                        prop:value=move || url.get()
+                        on:input=move |ev| url.set(event_target_value(&ev))
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_url(); }
+                    />
+                    <button type="button" class="secondary" data-testid="add-image-url-button" on:click=move |_| add_url()>"Add URL"</button>
+                    <label class="button secondary file-pick">
+                        "Choose files"
+                        <input type="file" data-testid="add-image-file" accept=".jpg,.jpeg,.png,image/jpeg,image/png" multiple class="sr-only"
+                            on:change=move |ev| {
+                                let input: web_sys::HtmlInputElement = event_target(&ev);
+                                add_files(files_of(input.files()));
+                                input.set_value("");
+                            }
+                        />
+                    </label>
+                </div>
+                <p class="muted">"…or drop or paste JPEG/PNG files here (at most 10 MB, shorter side 300 px or more, aspect 1:2.5 to 2.5:1)."</p>
+                <FieldErrors id="image-url-errors" errors=Signal::derive(move || url_errors.get())/>
+                <Show when=move || add_error.read().is_some()>
+                    <p class="submit-error" role="alert" data-testid="add-image-error">{move || add_error.get()}</p>
+                </Show>
+            </div>
+            <ol class="ref-list" data-testid="image-list">
+                <For each=move || images.get().into_iter().enumerate() key=|(i, r)| (*i, r.key, r.size, r.problems.len()) let:entry>
+                    {
+                        let (i, r) = entry;
+                        let is_last = move || i + 1 >= images.read().len();
+                        let field = field_of(i);
+                        let shown = Signal::derive(move || {
+                            let mut list: Vec<FieldError> = errors.get().into_iter().filter(|e| e.field == field).collect();
+                            if let Some(r) = images.read().get(i) {
+                                list.extend(r.problems.iter().map(|m| FieldError { field: String::new(), rule: omni_api::Rule::ImageTooSmall, message: m.clone() }));
+                            }
+                            list
+                        });
+                        let details = [r.bytes.map(human_bytes), r.size.map(|(w, h)| format!("{w}×{h} px"))].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                        view! {
+                            <li class="ref" data-testid="image-ref">
+                                <img class="ref-thumb" src=r.thumb.clone() alt=""/>
+                                <div class="ref-text">
+                                    <strong>{format!("image_{}", i + 1)}</strong> " " <span class="ref-name">{r.name.clone()}</span>
+                                    <span class="muted">{details}</span>
+                                    <FieldErrors id=format!("image-{i}-errors") errors=shown/>
+                                </div>
+                                <div class="ref-actions">
+                                    <button type="button" class="link" aria-label=format!("Move image_{} up", i + 1) disabled=move || i == 0 on:click=move |_| move_image(i, i - 1)>"↑"</button>
+                                    <button type="button" class="link" aria-label=format!("Move image_{} down", i + 1) disabled=is_last on:click=move |_| move_image(i, i + 1)>"↓"</button>
+                                    <button type="button" class="link" data-testid="remove-image" aria-label=format!("Remove image_{}", i + 1) on:click=move |_| remove_image(i)>"Remove"</button>
+                                </div>
+                            </li>
+                        }
+                    }
+                </For>
+            </ol>
+            {elements.map(|list| view! {
+                <div class="elements">
+                    <label for="element-id">"Element id"</label>
+                    <div class="row">
+                        <input id="element-id" data-testid="element-id" inputmode="numeric" placeholder="835266081714884677"
+                            prop:value=move || element_text.get()
+                            on:input=move |ev| element_text.set(event_target_value(&ev))
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_element(); }
+                        />
+                        <button type="button" class="secondary" data-testid="add-element" on:click=move |_| add_element()>"Add element"</button>
+                    </div>
+                    <Show when=move || element_error.read().is_some()>
+                        <p class="submit-error" role="alert">{move || element_error.get()}</p>
+                    </Show>
+                    <ol class="ref-list">
+                        <For each=move || list.get().into_iter().enumerate() key=|(i, e)| (*i, e.key) let:entry>
+                            {
+                                let (i, e) = entry;
+                                view! {
+                                    <li class="ref" data-testid="element-ref">
+                                        <div class="ref-text"><strong>{format!("element_{}", i + 1)}</strong> " " <code>{e.id.to_string()}</code></div>
+                                        <button type="button" class="link" aria-label=format!("Remove element_{}", i + 1) on:click=move |_| remove_element(i)>"Remove"</button>
+                                    </li>
+                                }
+                            }
+                        </For>
+                    </ol>
+                </div>
+            })}
+            <Show when=move || undo.read().is_some()>
+                <p class="undo" role="status">
+                    {move || undo.read().as_ref().map(|s| s.what.clone())} ". "
+                    <button type="button" class="link" data-testid="undo" on:click=restore>"Undo"</button>
+                </p>
+            </Show>
+        </fieldset>
+    }
+}
