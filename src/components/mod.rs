@@ -1,6 +1,7 @@
 //! Reusable pieces shared by pages.
 
 pub mod field_errors;
+pub mod form_bits;
 pub mod prompt_editor;
 pub mod reference_manager;
 pub mod request_summary;

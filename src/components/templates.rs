@@ -1,26 +1,18 @@
 //! Prompt templates: a few built in per form, and the user's own (kept in local storage),
 //! each showing which references it needs.
 
+use crate::components::form_bits::{load_saved, save};
 use leptos::prelude::*;
 use omni_api::prompt::placeholders;
 
 const KEY: &str = "omni.templates";
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn saved() -> Vec<String> {
-    storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|j| serde_json::from_str(&j).ok())
-        .unwrap_or_default()
+    load_saved(KEY).unwrap_or_default()
 }
 
 fn save_all(list: &[String]) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(list)) {
-        let _ = s.set_item(KEY, &json);
-    }
+    save(KEY, &list);
 }
 
 /// `needs image_1, image_2`, from the placeholders of a template.

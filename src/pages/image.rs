@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
@@ -135,38 +136,13 @@ impl Form {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 /// The request the form starts from: a hand-over draft, else the last state, else defaults.
 fn initial() -> OmniImageRequest {
-    let saved = || {
-        storage()?
-            .get_item(SAVED)
-            .ok()?
-            .and_then(|j| serde_json::from_str(&j).ok())
-    };
-    let mut req = draft::take_image_request()
-        .or_else(saved)
-        .unwrap_or_default();
+    let mut req = draft::take_image_request().or_else(|| load_saved(SAVED)).unwrap_or_default();
     if let Some(url) = draft::take_reference() {
         req.image_list.push(ImageItem { image: url });
     }
     req
-}
-
-/// A select over a closed set.
-fn choice_select<T: Choice + Send + Sync>(
-    id: &'static str,
-    value: RwSignal<T>,
-    options: Vec<T>,
-) -> impl IntoView {
-    view! {
-        <select id=id data-testid=id on:change=move |ev| if let Some(v) = T::parse(&event_target_value(&ev)) { value.set(v) }>
-            {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{o.as_str()}</option> }).collect_view()}
-        </select>
-    }
 }
 
 /// The Omni Image page.
@@ -212,10 +188,7 @@ pub fn ImagePage() -> impl IntoView {
 
     // Keep the form across reloads.
     Effect::new(move |_| {
-        let (req, _) = built.get();
-        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&req)) {
-            let _ = s.set_item(SAVED, &json);
-        }
+        save(SAVED, &built.get().0);
     });
 
     let chips = Signal::derive(move || {
@@ -334,24 +307,12 @@ pub fn ImagePage() -> impl IntoView {
                         <FieldErrors id="callback-errors" errors=errors_on("callback_url")/>
                     </div>
                 </details>
-                <div class="actions">
-                    <button type="submit" data-testid="submit" disabled=move || submitting.get() || (show_errors.get() && !violations.read().is_empty())>
-                        {move || if submitting.get() { "Submitting…" } else { "Generate" }}
-                    </button>
-                    <Show when=move || show_errors.get() && !violations.read().is_empty()>
-                        <div class="blocked" role="note" data-testid="blocked">
-                            <p>"Cannot submit yet:"</p>
-                            <ul>
-                                <For each=move || violations.get() key=|e| (e.field.clone(), e.message.clone()) let:e>
-                                    <li>{e.to_string()}</li>
-                                </For>
-                            </ul>
-                        </div>
-                    </Show>
-                    <Show when=move || submit_error.read().is_some()>
-                        <p class="submit-error" role="alert" data-testid="submit-error">{move || submit_error.get()}</p>
-                    </Show>
-                </div>
+                <SubmitBar
+                    violations=Signal::derive(move || violations.get())
+                    show=show_errors
+                    submitting=submitting
+                    error=submit_error
+                />
             </form>
         </section>
     }

@@ -1,0 +1,70 @@
+//! Small pieces every generation form shares: a select over a closed set, and the submit
+//! bar that lists what blocks a submit and shows the server's answer.
+
+use leptos::prelude::*;
+use omni_api::{Choice, FieldError};
+
+/// A `<select>` over `options`, bound to `value`.
+pub fn choice_select<T: Choice + Send + Sync>(id: &'static str, value: RwSignal<T>, options: Vec<T>) -> impl IntoView {
+    view! {
+        <select id=id data-testid=id on:change=move |ev| if let Some(v) = T::parse(&event_target_value(&ev)) { value.set(v) }>
+            {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{o.as_str()}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// The submit button, disabled with the reasons listed, and the last submit's error.
+#[component]
+pub fn SubmitBar(
+    /// Every violation of the request as it stands.
+    #[prop(into)]
+    violations: Signal<Vec<FieldError>>,
+    /// Whether errors are shown yet (after the first edit or submit).
+    #[prop(into)]
+    show: Signal<bool>,
+    /// A submit is on its way.
+    #[prop(into)]
+    submitting: Signal<bool>,
+    /// The last submit's error, in words.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let blocked = move || show.get() && !violations.read().is_empty();
+    view! {
+        <div class="actions">
+            <button type="submit" data-testid="submit" disabled=move || submitting.get() || blocked()>
+                {move || if submitting.get() { "Submitting…" } else { "Generate" }}
+            </button>
+            <Show when=blocked>
+                <div class="blocked" role="note" data-testid="blocked">
+                    <p>"Cannot submit yet:"</p>
+                    <ul>
+                        <For each=move || violations.get() key=|e| (e.field.clone(), e.message.clone()) let:e>
+                            <li>{e.to_string()}</li>
+                        </For>
+                    </ul>
+                </div>
+            </Show>
+            <Show when=move || error.read().is_some()>
+                <p class="submit-error" role="alert" data-testid="submit-error">{move || error.get()}</p>
+            </Show>
+        </div>
+    }
+}
+
+/// Local storage, where forms keep their state across reloads.
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// Reads a form's saved request.
+pub fn load_saved<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_str(&local_storage()?.get_item(key).ok()??).ok()
+}
+
+/// Saves a form's request (quietly skipped when storage is full or off).
+pub fn save<T: serde::Serialize>(key: &str, value: &T) {
+    if let (Some(s), Ok(json)) = (local_storage(), serde_json::to_string(value)) {
+        let _ = s.set_item(key, &json);
+    }
+}
