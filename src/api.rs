@@ -51,6 +51,14 @@ pub async fn create<B: Serialize>(kind: TaskKind, body: &B) -> Result<Task, ApiE
     decode(call.send().await).await
 }
 
+/// Creates a task through the all-in-one route; the answer says which kind it became.
+pub async fn create_aio(body: &omni_api::all_in_one::AioRequest) -> Result<StudioTask, ApiError> {
+    let call = Request::post("/api/v1/images/generations")
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    decode(call.send().await).await
+}
+
 /// Reads a task of any kind, with the request that made it.
 pub async fn get_task(id: &str) -> Result<StudioTask, ApiError> {
     decode(Request::get(&task_url(id)).send().await).await

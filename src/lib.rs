@@ -20,6 +20,9 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="/image">"Omni Studio"</a>
                 <nav aria-label="Main">
                     <A href="/image">"Omni Image"</A>
+                    <A href="/video">"Omni Video"</A>
+                    <A href="/generate">"Image Generation"</A>
+                    <A href="/quick">"Quick create"</A>
                     <A href="/tasks">"History"</A>
                 </nav>
             </header>
@@ -27,6 +30,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
                     <Route path=path!("/image") view=pages::image::ImagePage/>
+                    <Route path=path!("/video") view=pages::video::VideoPage/>
+                    <Route path=path!("/generate") view=pages::generate::GeneratePage/>
+                    <Route path=path!("/quick") view=pages::quick::QuickPage/>
                     <Route path=path!("/tasks") view=pages::history::HistoryPage/>
                     <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
                 </Routes>

@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use omni_api::{Choice, FieldError};
 
 /// A `<select>` over `options`, bound to `value`.
-pub fn choice_select<T: Choice + Send + Sync>(id: &'static str, value: RwSignal<T>, options: Vec<T>) -> impl IntoView {
+pub fn choice_select<T: Choice + Send + Sync>(
+    id: &'static str,
+    value: RwSignal<T>,
+    options: Vec<T>,
+) -> impl IntoView {
     view! {
         <select id=id data-testid=id on:change=move |ev| if let Some(v) = T::parse(&event_target_value(&ev)) { value.set(v) }>
             {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{o.as_str()}</option> }).collect_view()}

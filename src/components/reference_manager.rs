@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use omni_api::media::{
     check_image_bytes, check_image_dimensions, check_media_url, encode_base64, IMAGE_EXTENSIONS,
 };
+use omni_api::omni_video::FrameType;
 use omni_api::prompt::{after_move, after_remove, RefKind};
 use omni_api::{ElementId, FieldError, Violations};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +37,8 @@ pub struct ImageRef {
     pub size: Option<(u32, u32)>,
     /// Problems found in the browser (pixel size of a URL image).
     pub problems: Vec<String>,
+    /// Its role in a video: reference (none), first frame or end frame.
+    pub frame: Option<FrameType>,
 }
 
 impl ImageRef {
@@ -57,6 +60,7 @@ impl ImageRef {
             bytes: None,
             size: None,
             problems: Vec::new(),
+            frame: None,
         }
     }
 }
@@ -107,6 +111,7 @@ async fn read_file(file: web_sys::File) -> Result<ImageRef, String> {
         bytes: Some(bytes.len() as u64),
         size: Some((info.width, info.height)),
         problems: Vec::new(),
+        frame: None,
     })
 }
 
@@ -144,6 +149,15 @@ pub fn ReferenceManager(
     /// The key of each image inside its list item (`image`, `image_url`), or none for plain strings.
     #[prop(default = Some("image"))]
     item_key: Option<&'static str>,
+    /// For a form with one image field (`image`) instead of a list.
+    #[prop(optional)]
+    single_field: Option<&'static str>,
+    /// The legend above the manager.
+    #[prop(default = "Reference images")]
+    legend: &'static str,
+    /// Offer a role per image (reference, first frame, end frame), for video.
+    #[prop(default = false)]
+    with_frames: bool,
 ) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let url_errors = RwSignal::new(Vec::<FieldError>::new());
@@ -159,9 +173,10 @@ pub fn ReferenceManager(
         elements: elements.map(|e| e.get_untracked()).unwrap_or_default(),
         what,
     };
-    let field_of = move |i: usize| match item_key {
-        Some(k) => format!("{list_field}[{i}].{k}"),
-        None => format!("{list_field}[{i}]"),
+    let field_of = move |i: usize| match (single_field, item_key) {
+        (Some(f), _) => f.to_owned(),
+        (None, Some(k)) => format!("{list_field}[{i}].{k}"),
+        (None, None) => format!("{list_field}[{i}]"),
     };
 
     // A URL image reports its pixel size once loaded, checked with the shared rule.
@@ -298,7 +313,7 @@ pub fn ReferenceManager(
 
     view! {
         <fieldset class="references" on:paste=on_paste>
-            <legend>"Reference images"</legend>
+            <legend>{legend}</legend>
             <div
                 class="dropzone"
                 class:dragging=move || dragging.get()
@@ -333,7 +348,7 @@ pub fn ReferenceManager(
                 </Show>
             </div>
             <ol class="ref-list" data-testid="image-list">
-                <For each=move || images.get().into_iter().enumerate() key=|(i, r)| (*i, r.key, r.size, r.problems.len()) let:entry>
+                <For each=move || images.get().into_iter().enumerate() key=|(i, r)| (*i, r.key, r.size, r.problems.len(), r.frame) let:entry>
                     {
                         let (i, r) = entry;
                         let is_last = move || i + 1 >= images.read().len();
@@ -345,6 +360,23 @@ pub fn ReferenceManager(
                             }
                             list
                         });
+                        let type_field = format!("{list_field}[{i}].type");
+                        let type_errors = Signal::derive(move || errors.get().into_iter().filter(|e| e.field == type_field).collect::<Vec<_>>());
+                        let set_role = move |ev: leptos::ev::Event| {
+                            let role = omni_api::Choice::parse(&event_target_value(&ev));
+                            images.update(|l| if let Some(r) = l.get_mut(i) { r.frame = role });
+                        };
+                        let role = r.frame;
+                        let role_select = with_frames.then(|| view! {
+                            <label class="role">"Role "
+                                <select data-testid=format!("image-role-{}", i + 1) on:change=set_role>
+                                    <option value="" selected=role.is_none()>"Reference"</option>
+                                    <option value="first_frame" selected=role == Some(FrameType::FirstFrame)>"First frame"</option>
+                                    <option value="end_frame" selected=role == Some(FrameType::EndFrame)>"End frame"</option>
+                                </select>
+                            </label>
+                            <FieldErrors id=format!("image-{i}-type-errors") errors=type_errors/>
+                        });
                         let details = [r.bytes.map(human_bytes), r.size.map(|(w, h)| format!("{w}×{h} px"))].into_iter().flatten().collect::<Vec<_>>().join(" · ");
                         view! {
                             <li class="ref" data-testid="image-ref">
@@ -353,6 +385,7 @@ pub fn ReferenceManager(
                                     <strong>{format!("image_{}", i + 1)}</strong> " " <span class="ref-name">{r.name.clone()}</span>
                                     <span class="muted">{details}</span>
                                     <FieldErrors id=format!("image-{i}-errors") errors=shown/>
+                                    {role_select}
                                 </div>
                                 <div class="ref-actions">
                                     <button type="button" class="link" aria-label=format!("Move image_{} up", i + 1) disabled=move || i == 0 on:click=move |_| move_image(i, i - 1)>"↑"</button>

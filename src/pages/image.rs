@@ -138,7 +138,9 @@ impl Form {
 
 /// The request the form starts from: a hand-over draft, else the last state, else defaults.
 fn initial() -> OmniImageRequest {
-    let mut req = draft::take_image_request().or_else(|| load_saved(SAVED)).unwrap_or_default();
+    let mut req = draft::take_image_request()
+        .or_else(|| load_saved(SAVED))
+        .unwrap_or_default();
     if let Some(url) = draft::take_reference() {
         req.image_list.push(ImageItem { image: url });
     }

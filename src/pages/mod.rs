@@ -1,6 +1,9 @@
 //! One route component per file.
 
+pub mod generate;
 pub mod history;
 pub mod image;
 pub mod not_found;
+pub mod quick;
 pub mod task;
+pub mod video;

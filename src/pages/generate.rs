@@ -1,0 +1,208 @@
+//! `/generate`: Image Generation. Text to image, or image to image with one reference;
+//! the negative prompt is off (with the reason) when an image is set, and the reference
+//! type is offered only for kling-v1-5, where it is required.
+
+use crate::api;
+use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
+use crate::components::prompt_editor::PromptEditor;
+use crate::components::reference_manager::{ImageRef, ReferenceManager};
+use crate::components::request_summary::image_src;
+use crate::components::templates::Templates;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use omni_api::image_generation::{
+    self, ImageGenerationModel, ImageGenerationRequest, ImageReference,
+};
+use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule, TaskKind};
+
+const SAVED: &str = "omni.form.image-generation";
+const TEMPLATES: &[&str] = &[
+    "A beautiful sunset over the ocean, vibrant colors, high detail",
+    "Abstract colorful artwork, modern style",
+];
+
+/// The Image Generation page.
+#[component]
+pub fn GeneratePage() -> impl IntoView {
+    let start: ImageGenerationRequest = load_saved(SAVED).unwrap_or_default();
+    let model = RwSignal::new(start.model_name);
+    let prompt = RwSignal::new(start.prompt.clone());
+    let negative = RwSignal::new(start.negative_prompt.clone().unwrap_or_default());
+    let images = RwSignal::new(
+        start
+            .image
+            .iter()
+            .map(|i| ImageRef {
+                thumb: image_src(i),
+                ..ImageRef::from_url(i)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let reference = RwSignal::new(start.image_reference.unwrap_or(ImageReference::Subject));
+    let image_fidelity = RwSignal::new(start.image_fidelity.unwrap_or(0.5));
+    let human_fidelity = RwSignal::new(start.human_fidelity.unwrap_or(0.45));
+    let resolution = RwSignal::new(start.resolution());
+    let n = RwSignal::new(start.image_count().to_string());
+    let aspect_ratio = RwSignal::new(start.aspect_ratio());
+    let show_errors = RwSignal::new(!start.prompt.is_empty());
+    let server_errors = RwSignal::new(Vec::<FieldError>::new());
+    let submit_error = RwSignal::new(None::<String>);
+    let submitting = RwSignal::new(false);
+
+    let has_image = move || !images.read().is_empty();
+    let v1_5 = move || model.get() == ImageGenerationModel::KlingV1_5;
+    let built = Memo::new(move |_| {
+        let mut typed = Vec::new();
+        let count = n
+            .get()
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| {
+                typed.push(FieldError {
+                    field: "n".into(),
+                    rule: Rule::Type,
+                    message: "must be a whole number".into(),
+                })
+            })
+            .ok();
+        let image = images.get().first().map(|r| r.value.clone());
+        let req = ImageGenerationRequest {
+            model_name: model.get(),
+            prompt: prompt.get(),
+            negative_prompt: Some(negative.get())
+                .filter(|s| !s.trim().is_empty() && image.is_none()),
+            image_reference: (v1_5() && image.is_some()).then(|| reference.get()),
+            image_fidelity: image.is_some().then(|| image_fidelity.get()),
+            human_fidelity: (image.is_some() && reference.get() == ImageReference::Face && v1_5())
+                .then(|| human_fidelity.get()),
+            image,
+            resolution: Some(resolution.get()),
+            n: count,
+            aspect_ratio: Some(aspect_ratio.get()),
+            ..ImageGenerationRequest::default()
+        };
+        (req, typed)
+    });
+    let violations = Memo::new(move |_| {
+        let (req, mut all) = built.get();
+        all.extend(req.validate().0);
+        all.extend(images.read().iter().flat_map(|r| {
+            r.problems.iter().map(|m| FieldError {
+                field: "image".into(),
+                rule: Rule::ImageTooSmall,
+                message: m.clone(),
+            })
+        }));
+        all
+    });
+    let visible = Memo::new(move |_| {
+        let mut all = if show_errors.get() {
+            violations.get()
+        } else {
+            Vec::new()
+        };
+        all.extend(server_errors.get());
+        all
+    });
+    let errors_on =
+        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    Effect::new(move |_| save(SAVED, &built.get().0));
+    let edited = Callback::new(move |()| {
+        show_errors.set(true);
+        server_errors.set(Vec::new());
+    });
+    let navigate = use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        show_errors.set(true);
+        if !violations.read().is_empty() || submitting.get() {
+            return;
+        }
+        let req = built.get().0;
+        let navigate = navigate.clone();
+        submitting.set(true);
+        submit_error.set(None);
+        spawn_local(async move {
+            match api::create(TaskKind::ImageGeneration, &req).await {
+                Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
+                Err(e) => {
+                    server_errors.set(e.field_errors());
+                    submit_error.set(Some(e.message()));
+                }
+            }
+            submitting.set(false);
+        });
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Image Generation"</h1>
+            <form class="form" on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="model">"Model"</label>
+                    {choice_select("model", model, ImageGenerationModel::ALL.to_vec())}
+                </div>
+                <Templates prompt=prompt builtin=TEMPLATES/>
+                <PromptEditor prompt=prompt refs=Signal::stored(Vec::new()) allowed=&[] errors=errors_on("prompt") on_edit=edited/>
+                <div class="field">
+                    <label for="negative_prompt">"Negative prompt"</label>
+                    <textarea id="negative_prompt" data-testid="negative_prompt" rows="2"
+                        disabled=has_image
+                        aria-describedby="negative-why negative-errors"
+                        prop:value=move || negative.get()
+                        on:input=move |ev| { negative.set(event_target_value(&ev)); edited.run(()); }
+                    ></textarea>
+                    <Show when=has_image>
+                        <p class="unavailable" id="negative-why" data-testid="negative-why">"Not available with a reference image: image-to-image takes no negative prompt."</p>
+                    </Show>
+                    <FieldErrors id="negative-errors" errors=errors_on("negative_prompt")/>
+                </div>
+                <ReferenceManager prompt=prompt images=images max_images=1 errors=Signal::derive(move || visible.get()) single_field="image" legend="Reference image (optional)"/>
+                <FieldErrors id="image-errors" errors=errors_on("image")/>
+                <div class="field">
+                    <label for="image_reference">"Reference type"</label>
+                    <Show when=move || v1_5() && has_image() fallback=|| view! {
+                        <p class="unavailable" data-testid="reference-why">"Only kling-v1-5 with a reference image keeps a subject or a face."</p>
+                    }>
+                        {choice_select("image_reference", reference, ImageReference::ALL.to_vec())}
+                    </Show>
+                    <FieldErrors id="reference-errors" errors=errors_on("image_reference")/>
+                </div>
+                <Show when=has_image>
+                    <div class="grid-2">
+                        <div class="field">
+                            <label for="image_fidelity">{move || format!("Image fidelity: {:.2}", image_fidelity.get())}</label>
+                            <input id="image_fidelity" type="range" min="0" max="1" step="0.05" prop:value=move || image_fidelity.get().to_string()
+                                on:input=move |ev| image_fidelity.set(event_target_value(&ev).parse().unwrap_or(0.5))/>
+                        </div>
+                        <Show when=move || v1_5() && reference.get() == ImageReference::Face>
+                            <div class="field">
+                                <label for="human_fidelity">{move || format!("Face fidelity: {:.2}", human_fidelity.get())}</label>
+                                <input id="human_fidelity" type="range" min="0" max="1" step="0.05" prop:value=move || human_fidelity.get().to_string()
+                                    on:input=move |ev| human_fidelity.set(event_target_value(&ev).parse().unwrap_or(0.45))/>
+                            </div>
+                        </Show>
+                    </div>
+                </Show>
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="resolution">"Resolution"</label>
+                        {choice_select("resolution", resolution, Resolution::STANDARD.to_vec())}
+                    </div>
+                    <div class="field">
+                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        {choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, image_generation::ASPECT_RATIOS.to_vec())}
+                    </div>
+                    <div class="field">
+                        <label for="n">"Number of images (1–9)"</label>
+                        <input id="n" data-testid="n" type="number" min="1" max="9" prop:value=move || n.get() on:input=move |ev| n.set(event_target_value(&ev))/>
+                        <FieldErrors id="n-errors" errors=errors_on("n")/>
+                    </div>
+                </div>
+                <SubmitBar violations=Signal::derive(move || violations.get()) show=show_errors submitting=submitting error=submit_error/>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,183 @@
+//! `/quick`: the all-in-one form. Image-to-image becomes an Omni Image task; ai-multi-shot
+//! turns the first image into further, consistent views of its subject.
+
+use crate::api;
+use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
+use crate::components::prompt_editor::{PromptEditor, RefChip};
+use crate::components::reference_manager::{ImageRef, ReferenceManager};
+use crate::components::request_summary::image_src;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use omni_api::all_in_one::{self, AioModel, AioRequest, AioType};
+use omni_api::prompt::{Placeholder, RefKind};
+use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule};
+
+const SAVED: &str = "omni.form.all-in-one";
+
+/// The all-in-one page.
+#[component]
+pub fn QuickPage() -> impl IntoView {
+    let start: AioRequest = load_saved(SAVED).unwrap_or_default();
+    let model = RwSignal::new(start.model);
+    let kind = RwSignal::new(start.kind());
+    let prompt = RwSignal::new(start.prompt.clone());
+    let images = RwSignal::new(
+        start
+            .images
+            .iter()
+            .map(|i| ImageRef {
+                thumb: image_src(i),
+                ..ImageRef::from_url(i)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let aspect_ratio = RwSignal::new(
+        start
+            .aspect_ratio
+            .unwrap_or(all_in_one::DEFAULT_ASPECT_RATIO),
+    );
+    let resolution = RwSignal::new(start.resolution.unwrap_or(all_in_one::DEFAULT_RESOLUTION));
+    let num = RwSignal::new(
+        start
+            .num_images
+            .unwrap_or(all_in_one::DEFAULT_NUM_IMAGES)
+            .to_string(),
+    );
+    let show_errors = RwSignal::new(!start.prompt.is_empty());
+    let server_errors = RwSignal::new(Vec::<FieldError>::new());
+    let submit_error = RwSignal::new(None::<String>);
+    let submitting = RwSignal::new(false);
+
+    let built = Memo::new(move |_| {
+        let mut typed = Vec::new();
+        let num_images = num
+            .get()
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| {
+                typed.push(FieldError {
+                    field: "num_images".into(),
+                    rule: Rule::Type,
+                    message: "must be a whole number".into(),
+                })
+            })
+            .ok();
+        let req = AioRequest {
+            model: model.get(),
+            prompt: prompt.get(),
+            kind: Some(kind.get()),
+            images: images.get().into_iter().map(|r| r.value).collect(),
+            aspect_ratio: Some(aspect_ratio.get()),
+            resolution: Some(resolution.get()),
+            num_images,
+        };
+        (req, typed)
+    });
+    let violations = Memo::new(move |_| {
+        let (req, mut all) = built.get();
+        all.extend(req.validate().0);
+        all
+    });
+    let visible = Memo::new(move |_| {
+        let mut all = if show_errors.get() {
+            violations.get()
+        } else {
+            Vec::new()
+        };
+        all.extend(server_errors.get());
+        all
+    });
+    let errors_on =
+        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    Effect::new(move |_| save(SAVED, &built.get().0));
+    let multi_shot = move || kind.get() == AioType::AiMultiShot;
+    let chips = Signal::derive(move || {
+        if multi_shot() {
+            return Vec::new();
+        }
+        images
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| RefChip {
+                placeholder: Placeholder {
+                    kind: RefKind::Image,
+                    index: i + 1,
+                },
+                caption: r.name,
+                thumb: Some(r.thumb),
+            })
+            .collect()
+    });
+    let edited = Callback::new(move |()| {
+        show_errors.set(true);
+        server_errors.set(Vec::new());
+    });
+    let navigate = use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        show_errors.set(true);
+        if !violations.read().is_empty() || submitting.get() {
+            return;
+        }
+        let req = built.get().0;
+        let navigate = navigate.clone();
+        submitting.set(true);
+        submit_error.set(None);
+        spawn_local(async move {
+            match api::create_aio(&req).await {
+                Ok(task) => navigate(&format!("/tasks/{}", task.task.task_id), Default::default()),
+                Err(e) => {
+                    server_errors.set(e.field_errors());
+                    submit_error.set(Some(e.message()));
+                }
+            }
+            submitting.set(false);
+        });
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Quick create"</h1>
+            <form class="form" on:submit=on_submit novalidate>
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="model">"Model"</label>
+                        {choice_select("model", model, AioModel::ALL.to_vec())}
+                    </div>
+                    <div class="field">
+                        <label for="type">"Type"</label>
+                        {choice_select("type", kind, AioType::ALL.to_vec())}
+                    </div>
+                </div>
+                <Show when=multi_shot>
+                    <p class="scenario" data-testid="multi-shot-note">"ai-multi-shot makes three consistent views of the subject in the first image; placeholders are not used."</p>
+                </Show>
+                {move || {
+                    let allowed: &'static [RefKind] = if multi_shot() { &[] } else { &[RefKind::Image] };
+                    view! { <PromptEditor prompt=prompt refs=chips allowed=allowed errors=errors_on("prompt") on_edit=edited/> }
+                }}
+                <ReferenceManager prompt=prompt images=images max_images=all_in_one::MAX_IMAGES errors=Signal::derive(move || visible.get()) list_field="images" item_key=None/>
+                <FieldErrors id="images-errors" errors=Signal::derive(move || visible.read().iter().filter(|e| e.field == "images").cloned().collect::<Vec<_>>())/>
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        {choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, AspectRatio::ALL.to_vec())}
+                    </div>
+                    <div class="field">
+                        <label for="resolution">"Resolution"</label>
+                        {choice_select("resolution", resolution, Resolution::STANDARD.to_vec())}
+                    </div>
+                    <div class="field">
+                        <label for="num_images">"Number of images (1–9)"</label>
+                        <input id="num_images" data-testid="num_images" type="number" min="1" max="9" prop:value=move || num.get() on:input=move |ev| num.set(event_target_value(&ev))/>
+                        <FieldErrors id="num-errors" errors=errors_on("num_images")/>
+                    </div>
+                </div>
+                <SubmitBar violations=Signal::derive(move || violations.get()) show=show_errors submitting=submitting error=submit_error/>
+            </form>
+        </section>
+    }
+}

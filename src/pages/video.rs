@@ -1,0 +1,383 @@
+//! `/video`: Omni Video. The inputs decide the scenario (text-to-video, first frame,
+//! first and end frame, reference, video reference, video edit) with omni-api's scenario
+//! function, and the form shows only what that scenario allows, saying why the rest is off.
+
+use crate::api;
+use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
+use crate::components::prompt_editor::{PromptEditor, RefChip};
+use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
+use crate::components::request_summary::image_src;
+use crate::components::templates::Templates;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
+use omni_api::omni_image::ElementItem;
+use omni_api::omni_video::{
+    self, scenario_words, Mode, OmniVideoModel, OmniVideoRequest, ReferType, Scenario,
+    VideoImageItem, VideoItem, YesNo,
+};
+use omni_api::prompt::{after_remove, Placeholder, RefKind};
+use omni_api::{AspectRatio, Choice, FieldError, Rule, TaskKind, Violations};
+use wasm_bindgen::JsCast;
+
+const SAVED: &str = "omni.form.omni-video";
+const TEMPLATES: &[&str] = &[
+    "The scene of <<<image_1>>> as a slow cinematic dolly shot",
+    "Put a crown on the person in <<<video_1>>>",
+    "<<<element_1>>> walks through a rainy neon street",
+];
+
+/// The reference video as the form holds it.
+#[derive(Debug, Clone, PartialEq)]
+struct VideoRef {
+    url: String,
+    refer_type: ReferType,
+    keep_sound: YesNo,
+    /// What the browser could read of it, and the rules it breaks.
+    meta: Option<String>,
+    problems: Vec<String>,
+}
+
+fn what_it_means(s: Scenario) -> &'static str {
+    match s {
+        Scenario::TextToVideo => "From the prompt alone. Choose an aspect ratio; 5 or 10 seconds.",
+        Scenario::FirstFrame => "The video starts from the first-frame image, in its shape; 5 or 10 seconds.",
+        Scenario::FirstEndFrame => "The video runs from the first frame to the end frame, in their shape; 5 or 10 seconds.",
+        Scenario::Reference => "Images and elements guide the look; choose an aspect ratio and 3 to 10 seconds.",
+        Scenario::VideoReference => "The reference video guides style and motion; choose an aspect ratio and 3 to 10 seconds.",
+        Scenario::VideoEdit => "The reference video is edited: its shape and length are kept.",
+    }
+}
+
+/// The Omni Video page.
+#[component]
+pub fn VideoPage() -> impl IntoView {
+    let start: OmniVideoRequest = load_saved(SAVED).unwrap_or_default();
+    let model = RwSignal::new(start.model_name);
+    let prompt = RwSignal::new(start.prompt.clone());
+    let images = RwSignal::new(
+        start
+            .image_list
+            .iter()
+            .map(|i| ImageRef {
+                thumb: image_src(&i.image_url),
+                frame: i.frame,
+                ..ImageRef::from_url(&i.image_url)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let elements = RwSignal::new(
+        start
+            .element_list
+            .iter()
+            .map(|e| ElementRef::new(e.element_id))
+            .collect::<Vec<_>>(),
+    );
+    let video = RwSignal::new(start.video_list.first().map(|v| VideoRef {
+        url: v.video_url.clone(),
+        refer_type: v.refer_type.unwrap_or(ReferType::Feature),
+        keep_sound: v.keep_original_sound.unwrap_or(YesNo::Yes),
+        meta: None,
+        problems: Vec::new(),
+    }));
+    let video_url = RwSignal::new(String::new());
+    let video_url_errors = RwSignal::new(Vec::<FieldError>::new());
+    let mode = RwSignal::new(start.mode.unwrap_or(omni_video::DEFAULT_MODE));
+    let aspect_ratio = RwSignal::new(start.aspect_ratio.unwrap_or(AspectRatio::R16x9));
+    let duration = RwSignal::new(start.duration.unwrap_or(5));
+    let show_errors = RwSignal::new(!start.prompt.is_empty());
+    let server_errors = RwSignal::new(Vec::<FieldError>::new());
+    let submit_error = RwSignal::new(None::<String>);
+    let submitting = RwSignal::new(false);
+
+    // The request without the scenario-dependent fields, to learn the scenario first.
+    let base = Memo::new(move |_| OmniVideoRequest {
+        model_name: model.get(),
+        prompt: prompt.get(),
+        image_list: images
+            .get()
+            .into_iter()
+            .map(|r| VideoImageItem {
+                image_url: r.value,
+                frame: r.frame,
+            })
+            .collect(),
+        element_list: elements
+            .get()
+            .into_iter()
+            .map(|e| ElementItem { element_id: e.id })
+            .collect(),
+        video_list: video
+            .get()
+            .into_iter()
+            .map(|v| VideoItem {
+                video_url: v.url,
+                refer_type: Some(v.refer_type),
+                keep_original_sound: Some(v.keep_sound),
+            })
+            .collect(),
+        mode: Some(mode.get()),
+        ..OmniVideoRequest::default()
+    });
+    let scenario = Memo::new(move |_| base.read().scenario());
+    let durations = Memo::new(move |_| scenario.get().durations());
+    // Only what the scenario allows goes into the request.
+    let built = Memo::new(move |_| {
+        let s = scenario.get();
+        let mut req = base.get();
+        req.aspect_ratio = s.needs_aspect_ratio().then(|| aspect_ratio.get());
+        req.duration = durations.get().map(|allowed| {
+            if allowed.contains(&duration.get()) {
+                duration.get()
+            } else {
+                allowed[0]
+            }
+        });
+        if !s.allows_frames() {
+            req.image_list.iter_mut().for_each(|i| i.frame = None);
+        }
+        req
+    });
+    let violations = Memo::new(move |_| {
+        let mut all = built.read().validate().0;
+        for (i, r) in images.read().iter().enumerate() {
+            all.extend(r.problems.iter().map(|m| FieldError {
+                field: format!("image_list[{i}].image_url"),
+                rule: Rule::ImageTooSmall,
+                message: m.clone(),
+            }));
+        }
+        if let Some(v) = video.read().as_ref() {
+            all.extend(v.problems.iter().map(|m| FieldError {
+                field: "video_list[0].video_url".into(),
+                rule: Rule::VideoDuration,
+                message: m.clone(),
+            }));
+        }
+        all
+    });
+    let visible = Memo::new(move |_| {
+        let mut all = if show_errors.get() {
+            violations.get()
+        } else {
+            Vec::new()
+        };
+        all.extend(server_errors.get());
+        all
+    });
+    let errors_on =
+        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    Effect::new(move |_| save(SAVED, &built.get()));
+
+    let chips = Signal::derive(move || {
+        let img = images.get().into_iter().enumerate().map(|(i, r)| RefChip {
+            placeholder: Placeholder {
+                kind: RefKind::Image,
+                index: i + 1,
+            },
+            caption: r.name,
+            thumb: Some(r.thumb),
+        });
+        let el = elements
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| RefChip {
+                placeholder: Placeholder {
+                    kind: RefKind::Element,
+                    index: i + 1,
+                },
+                caption: e.id.to_string(),
+                thumb: None,
+            });
+        let vid = video.get().into_iter().map(|v| RefChip {
+            placeholder: Placeholder {
+                kind: RefKind::Video,
+                index: 1,
+            },
+            caption: v.url.rsplit('/').next().unwrap_or("").to_owned(),
+            thumb: None,
+        });
+        img.chain(el).chain(vid).collect::<Vec<_>>()
+    });
+    let edited = Callback::new(move |()| {
+        show_errors.set(true);
+        server_errors.set(Vec::new());
+    });
+
+    // The browser reads what it can of the video (duration, size) and the shared rule checks it.
+    let add_video = move || {
+        let url = video_url.get_untracked().trim().to_owned();
+        let mut v = Violations::default();
+        check_media_url("video_url", &url, VIDEO_EXTENSIONS, &mut v);
+        video_url_errors.set(v.0.clone());
+        if !v.is_empty() {
+            return;
+        }
+        video.set(Some(VideoRef {
+            url: url.clone(),
+            refer_type: ReferType::Feature,
+            keep_sound: YesNo::Yes,
+            meta: None,
+            problems: Vec::new(),
+        }));
+        video_url.set(String::new());
+        let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("video").ok())
+        else {
+            return;
+        };
+        let el: web_sys::HtmlVideoElement = el.unchecked_into();
+        let probe = el.clone();
+        let loaded = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            let meta = VideoMeta {
+                seconds: probe.duration(),
+                width: probe.video_width(),
+                height: probe.video_height(),
+                bytes: 0,
+                fps: None,
+            };
+            let mut v = Violations::default();
+            check_video_meta("video", &meta, &mut v);
+            video.update(|current| {
+                if let Some(r) = current.as_mut().filter(|r| r.url == probe.src()) {
+                    r.meta = Some(format!(
+                        "{:.1} s · {}×{} px",
+                        meta.seconds, meta.width, meta.height
+                    ));
+                    r.problems = v.iter().map(|e| e.message.clone()).collect();
+                }
+            });
+        });
+        el.set_onloadedmetadata(Some(loaded.as_ref().unchecked_ref()));
+        loaded.forget();
+        el.set_preload("metadata");
+        el.set_src(&url);
+    };
+    let remove_video = move |_| {
+        video.set(None);
+        prompt.update(|p| *p = after_remove(p, RefKind::Video, 1));
+    };
+
+    let navigate = use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        show_errors.set(true);
+        if !violations.read().is_empty() || submitting.get() {
+            return;
+        }
+        let req = built.get();
+        let navigate = navigate.clone();
+        submitting.set(true);
+        submit_error.set(None);
+        spawn_local(async move {
+            match api::create(TaskKind::OmniVideo, &req).await {
+                Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
+                Err(e) => {
+                    server_errors.set(e.field_errors());
+                    submit_error.set(Some(e.message()));
+                }
+            }
+            submitting.set(false);
+        });
+    };
+    let max_images = move || scenario.get().max_references();
+
+    view! {
+        <section class="card">
+            <h1>"Omni Video"</h1>
+            <form class="form" on:submit=on_submit novalidate>
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="model">"Model"</label>
+                        {choice_select("model", model, OmniVideoModel::ALL.to_vec())}
+                    </div>
+                    <div class="field">
+                        <label for="mode">"Mode"</label>
+                        {choice_select("mode", mode, Mode::ALL.to_vec())}
+                    </div>
+                </div>
+                <p class="scenario" role="status" data-testid="scenario" data-scenario=move || scenario.get().as_str()>
+                    <strong>"Scenario: " {move || scenario_words(scenario.get())}</strong>
+                    <br/>{move || what_it_means(scenario.get())}
+                </p>
+                <Templates prompt=prompt builtin=TEMPLATES/>
+                <PromptEditor prompt=prompt refs=chips allowed=omni_video::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
+                {move || view! {
+                    <ReferenceManager prompt=prompt images=images elements=elements max_images=max_images() errors=Signal::derive(move || visible.get()) item_key=Some("image_url") with_frames=scenario.get() != Scenario::VideoEdit/>
+                }}
+                <Show when=move || scenario.get() == Scenario::VideoEdit>
+                    <p class="unavailable" data-testid="frames-why">"Images cannot be first or end frames while a video is edited."</p>
+                </Show>
+                <FieldErrors id="image-list-errors" errors=Signal::derive(move || visible.read().iter().filter(|e| e.field == "image_list").cloned().collect::<Vec<_>>())/>
+                <fieldset class="field">
+                    <legend>"Reference video (one, .mp4 or .mov, 3–10 s, 720–2160 px)"</legend>
+                    <Show when=move || video.read().is_none() fallback=move || {
+                        let v = move || video.get().expect("shown with a video");
+                        view! {
+                            <div class="ref" data-testid="video-ref">
+                                <div class="ref-text">
+                                    <strong>"video_1"</strong> " " <span class="ref-name">{move || v().url}</span>
+                                    <span class="muted">{move || v().meta.unwrap_or_else(|| "reading its length and size…".into())}</span>
+                                    <FieldErrors id="video-errors" errors=errors_on("video_list")/>
+                                </div>
+                                <button type="button" class="link" aria-label="Remove video_1" on:click=remove_video>"Remove"</button>
+                            </div>
+                            <div class="grid-2">
+                                <label>"Use it as "
+                                    <select data-testid="refer_type" on:change=move |ev| if let Some(t) = ReferType::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.refer_type = t }) }>
+                                        <option value="feature" selected=move || v().refer_type == ReferType::Feature>"a reference (feature)"</option>
+                                        <option value="base" selected=move || v().refer_type == ReferType::Base>"the video to edit (base)"</option>
+                                    </select>
+                                </label>
+                                <label>"Keep its sound "
+                                    <select data-testid="keep_original_sound" on:change=move |ev| if let Some(k) = YesNo::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.keep_sound = k }) }>
+                                        <option value="yes" selected=move || v().keep_sound == YesNo::Yes>"yes"</option>
+                                        <option value="no" selected=move || v().keep_sound == YesNo::No>"no"</option>
+                                    </select>
+                                </label>
+                            </div>
+                        }
+                    }>
+                        <div class="row">
+                            <label for="video-url" class="sr-only">"Video URL"</label>
+                            <input id="video-url" data-testid="add-video-url" type="url" placeholder="https://example.com/clip.mp4"
+                                prop:value=move || video_url.get() on:input=move |ev| video_url.set(event_target_value(&ev))
+                                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_video(); }/>
+                            <button type="button" class="secondary" data-testid="add-video" on:click=move |_| add_video()>"Add video"</button>
+                        </div>
+                        <FieldErrors id="video-url-errors" errors=Signal::derive(move || video_url_errors.get())/>
+                    </Show>
+                </fieldset>
+                <div class="grid-2">
+                    <div class="field">
+                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        <Show when=move || scenario.get().needs_aspect_ratio() fallback=move || view! {
+                            <p class="unavailable" data-testid="aspect-why">"Not available for " {move || scenario_words(scenario.get())} ": the output keeps the shape of its input."</p>
+                        }>
+                            {choice_select("aspect_ratio", aspect_ratio, omni_video::ASPECT_RATIOS.to_vec())}
+                        </Show>
+                        <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
+                    </div>
+                    <div class="field">
+                        <label for="duration">"Duration"</label>
+                        <Show when=move || durations.read().is_some() fallback=|| view! {
+                            <p class="unavailable" data-testid="duration-why">"Ignored for a video edit: the output is as long as the input video."</p>
+                        }>
+                            <select id="duration" data-testid="duration" on:change=move |ev| duration.set(event_target_value(&ev).parse().unwrap_or(5))>
+                                {move || durations.get().unwrap_or_default().into_iter().map(|d| view! {
+                                    <option value=d.to_string() selected=move || built.read().duration == Some(d)>{format!("{d} s")}</option>
+                                }).collect_view()}
+                            </select>
+                        </Show>
+                        <FieldErrors id="duration-errors" errors=errors_on("duration")/>
+                    </div>
+                </div>
+                <SubmitBar violations=Signal::derive(move || violations.get()) show=show_errors submitting=submitting error=submit_error/>
+            </form>
+        </section>
+    }
+}
