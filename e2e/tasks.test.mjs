@@ -134,3 +134,31 @@ test('video results play in a player with a poster and duration', async () => {
   assert.match(await page.locator('.video figcaption').textContent(), /5 s/);
   await page.context().close();
 });
+
+test('every kind can be edited again in its own form, and results can go to Omni Video', async () => {
+  const video = await create({ prompt: 'waves at night', aspect_ratio: '9:16', duration: '10' }, 'videos/omni-video');
+  const page = await openPage(browser, `/tasks/${video}`);
+  await page.waitForSelector(succeeded, { timeout: 30_000 });
+  await page.getByTestId('edit-again').click();
+  await page.waitForURL(/\/video$/);
+  assert.equal(await page.getByTestId('prompt').inputValue(), 'waves at night');
+  assert.equal(await page.getByTestId('aspect_ratio').inputValue(), '9:16');
+  assert.equal(await page.getByTestId('duration').inputValue(), '10');
+
+  const gen = await create({ prompt: 'a quiet forest', n: 2 }, 'images/generations');
+  await page.goto(`${BASE}/tasks/${gen}`);
+  await page.waitForSelector(succeeded, { timeout: 30_000 });
+  await page.getByTestId('edit-again').click();
+  await page.waitForURL(/\/generate$/);
+  assert.equal(await page.getByTestId('prompt').inputValue(), 'a quiet forest');
+  assert.equal(await page.getByTestId('n').inputValue(), '2');
+
+  // A result image becomes a reference of a new video.
+  await page.goto(`${BASE}/tasks/${gen}`);
+  await page.waitForSelector(succeeded);
+  await page.getByTestId('use-in-video').first().click();
+  await page.waitForURL(/\/video$/);
+  assert.match(await page.getByTestId('image-ref').last().textContent(), /0\.png/);
+  assert.equal(await page.getByTestId('scenario').getAttribute('data-scenario'), 'reference');
+  await page.context().close();
+});

@@ -59,6 +59,11 @@ pub async fn create_aio(body: &omni_api::all_in_one::AioRequest) -> Result<Studi
     decode(call.send().await).await
 }
 
+/// The studio configuration: models, allowed values and limits.
+pub async fn get_config() -> Result<omni_api::config::StudioConfig, ApiError> {
+    decode(Request::get("/api/v1/config").send().await).await
+}
+
 /// Reads a task of any kind, with the request that made it.
 pub async fn get_task(id: &str) -> Result<StudioTask, ApiError> {
     decode(Request::get(&task_url(id)).send().await).await

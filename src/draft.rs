@@ -1,31 +1,67 @@
 //! Hand-over between pages: "edit and run again" and "use as reference" leave a draft in
-//! session storage that the form picks up when it opens.
+//! session storage that the right form picks up when it opens.
 
-use omni_api::omni_image::OmniImageRequest;
+use omni_api::TaskKind;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-const IMAGE_DRAFT: &str = "omni.draft.omni-image";
 const REFERENCE: &str = "omni.draft.reference";
+
+/// The forms that can be opened with a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    OmniImage,
+    OmniVideo,
+    ImageGeneration,
+    AllInOne,
+}
+
+impl Form {
+    /// The form that edits a task of `kind` (multi-shot is made from the all-in-one form).
+    pub fn for_kind(kind: TaskKind) -> Form {
+        match kind {
+            TaskKind::OmniImage => Form::OmniImage,
+            TaskKind::OmniVideo => Form::OmniVideo,
+            TaskKind::ImageGeneration => Form::ImageGeneration,
+            TaskKind::MultiShot => Form::AllInOne,
+        }
+    }
+
+    /// The route of the form.
+    pub fn path(self) -> &'static str {
+        match self {
+            Form::OmniImage => "/image",
+            Form::OmniVideo => "/video",
+            Form::ImageGeneration => "/generate",
+            Form::AllInOne => "/quick",
+        }
+    }
+
+    fn key(self) -> String {
+        format!("omni.draft{}", self.path().replace('/', "."))
+    }
+}
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok()?
 }
 
-/// Leaves an Omni Image request for the form to open with.
-pub fn put_image_request(req: &OmniImageRequest) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(req)) {
-        let _ = s.set_item(IMAGE_DRAFT, &json);
+/// Leaves a request for `form` to open with.
+pub fn put<T: Serialize>(form: Form, request: &T) {
+    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(request)) {
+        let _ = s.set_item(&form.key(), &json);
     }
 }
 
-/// Takes the Omni Image request left for the form, if any.
-pub fn take_image_request() -> Option<OmniImageRequest> {
+/// Takes the request left for `form`, if any.
+pub fn take<T: DeserializeOwned>(form: Form) -> Option<T> {
     let s = storage()?;
-    let json = s.get_item(IMAGE_DRAFT).ok()??;
-    let _ = s.remove_item(IMAGE_DRAFT);
+    let json = s.get_item(&form.key()).ok()??;
+    let _ = s.remove_item(&form.key());
     serde_json::from_str(&json).ok()
 }
 
-/// Leaves an image URL to be added as a new reference.
+/// Leaves an image URL to be added as a new reference by the next form that opens.
 pub fn add_reference(url: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(REFERENCE, url);

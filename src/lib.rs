@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod components;
+pub mod config;
 pub mod draft;
 pub mod hooks;
 pub mod pages;
@@ -14,6 +15,7 @@ use leptos_router::path;
 /// The whole app: navigation, then the page for the current route.
 #[component]
 pub fn App() -> impl IntoView {
+    config::provide_config();
     view! {
         <Router>
             <header class="shell-header">

@@ -66,7 +66,11 @@ fn image_page() -> Element {
         .unwrap()
         .clear()
         .unwrap();
-    mount(|| view! { <Router><ImagePage/></Router> }.into_any())
+    mount(|| {
+        // What `App` provides: the configuration context the forms read.
+        omni_studio::config::provide_config();
+        view! { <Router><ImagePage/></Router> }.into_any()
+    })
 }
 
 #[wasm_bindgen_test]

@@ -98,9 +98,9 @@ pub fn Results(
         )
     };
     let navigate = use_navigate();
-    let reuse = move |url: String| {
+    let reuse = move |url: String, form: draft::Form| {
         draft::add_reference(&url);
-        navigate("/image", Default::default());
+        navigate(form.path(), Default::default());
     };
     let copy = move |url: String| {
         if let Some(w) = web_sys::window() {
@@ -138,7 +138,8 @@ pub fn Results(
                     {
                         let (n, item) = entry;
                         let (item2, item3, item4, item5) = (item.clone(), item.clone(), item.clone(), item.clone());
-                        let reuse = reuse.clone();
+                        let (reuse, reuse_video) = (reuse.clone(), reuse.clone());
+                        let item6 = item.clone();
                         view! {
                             <li class="result">
                                 <button class="result-open" style:aspect-ratio=move || ratio.get() aria-label=format!("Open image {}", n + 1) on:click=move |_| open.set(Some(n))>
@@ -147,7 +148,8 @@ pub fn Results(
                                 <div class="result-actions">
                                     <a data-testid="download-image" href=move || with_download(&src(&item2)) download=move || name(&item5)>"Download"</a>
                                     <button type="button" class="link" on:click=move |_| copy(absolute(&src(&item3)))>"Copy link"</button>
-                                    <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(item4.upstream_url.clone())>"Use as reference"</button>
+                                    <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(item4.upstream_url.clone(), draft::Form::OmniImage)>"Use in Omni Image"</button>
+                                    <button type="button" class="link" data-testid="use-in-video" on:click=move |_| reuse_video(item6.upstream_url.clone(), draft::Form::OmniVideo)>"Use in Omni Video"</button>
                                 </div>
                             </li>
                         }

@@ -9,12 +9,12 @@ use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
+use crate::config::{options, use_config};
+use crate::draft;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use omni_api::image_generation::{
-    self, ImageGenerationModel, ImageGenerationRequest, ImageReference,
-};
+use omni_api::image_generation::{ImageGenerationModel, ImageGenerationRequest, ImageReference};
 use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule, TaskKind};
 
 const SAVED: &str = "omni.form.image-generation";
@@ -26,7 +26,9 @@ const TEMPLATES: &[&str] = &[
 /// The Image Generation page.
 #[component]
 pub fn GeneratePage() -> impl IntoView {
-    let start: ImageGenerationRequest = load_saved(SAVED).unwrap_or_default();
+    let start: ImageGenerationRequest = draft::take(draft::Form::ImageGeneration)
+        .or_else(|| load_saved(SAVED))
+        .unwrap_or_default();
     let model = RwSignal::new(start.model_name);
     let prompt = RwSignal::new(start.prompt.clone());
     let negative = RwSignal::new(start.negative_prompt.clone().unwrap_or_default());
@@ -52,6 +54,7 @@ pub fn GeneratePage() -> impl IntoView {
     let submitting = RwSignal::new(false);
 
     let has_image = move || !images.read().is_empty();
+    let config = use_config();
     let v1_5 = move || model.get() == ImageGenerationModel::KlingV1_5;
     let built = Memo::new(move |_| {
         let mut typed = Vec::new();
@@ -142,7 +145,7 @@ pub fn GeneratePage() -> impl IntoView {
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="model">"Model"</label>
-                    {choice_select("model", model, ImageGenerationModel::ALL.to_vec())}
+                    {move || choice_select("model", model, options(&config.read().image_generation.models))}
                 </div>
                 <Templates prompt=prompt builtin=TEMPLATES/>
                 <PromptEditor prompt=prompt refs=Signal::stored(Vec::new()) allowed=&[] errors=errors_on("prompt") on_edit=edited/>
@@ -189,11 +192,11 @@ pub fn GeneratePage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="resolution">"Resolution"</label>
-                        {choice_select("resolution", resolution, Resolution::STANDARD.to_vec())}
+                        {move || choice_select::<Resolution>("resolution", resolution, options(&config.read().image_generation.resolutions))}
                     </div>
                     <div class="field">
                         <label for="aspect_ratio">"Aspect ratio"</label>
-                        {choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, image_generation::ASPECT_RATIOS.to_vec())}
+                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, options(&config.read().image_generation.aspect_ratios))}
                     </div>
                     <div class="field">
                         <label for="n">"Number of images (1–9)"</label>

@@ -9,6 +9,7 @@ use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
+use crate::config::{options, use_config};
 use crate::draft;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,7 +18,7 @@ use omni_api::omni_image::{
     self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
 };
 use omni_api::prompt::{Placeholder, RefKind};
-use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule, TaskKind, WatermarkInfo};
+use omni_api::{AspectRatio, FieldError, Resolution, Rule, TaskKind, WatermarkInfo};
 
 const SAVED: &str = "omni.form.omni-image";
 const TEMPLATES: &[&str] = &[
@@ -138,7 +139,7 @@ impl Form {
 
 /// The request the form starts from: a hand-over draft, else the last state, else defaults.
 fn initial() -> OmniImageRequest {
-    let mut req = draft::take_image_request()
+    let mut req: OmniImageRequest = draft::take(draft::Form::OmniImage)
         .or_else(|| load_saved(SAVED))
         .unwrap_or_default();
     if let Some(url) = draft::take_reference() {
@@ -249,9 +250,17 @@ pub fn ImagePage() -> impl IntoView {
         });
     };
     let series = move || form.result_type.get() == ResultType::Series;
-    let resolutions = move || match form.model.get() {
-        OmniImageModel::KlingV3Omni => Resolution::ALL.to_vec(),
-        OmniImageModel::KlingImageO1 => Resolution::STANDARD.to_vec(),
+    let config = use_config();
+    // 4k is a kling-v3-omni feature: the other model keeps to the standard set.
+    let resolutions = move || {
+        let all: Vec<Resolution> = options(&config.read().omni_image.resolutions);
+        match form.model.get() {
+            OmniImageModel::KlingV3Omni => all,
+            OmniImageModel::KlingImageO1 => all
+                .into_iter()
+                .filter(|r| Resolution::STANDARD.contains(r))
+                .collect(),
+        }
     };
 
     view! {
@@ -260,7 +269,7 @@ pub fn ImagePage() -> impl IntoView {
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="model">"Model"</label>
-                    {choice_select("model", form.model, OmniImageModel::ALL.to_vec())}
+                    {move || choice_select("model", form.model, options(&config.read().omni_image.models))}
                     <FieldErrors id="model-errors" errors=errors_on("model_name")/>
                 </div>
                 <Templates prompt=form.prompt builtin=TEMPLATES/>
@@ -275,7 +284,7 @@ pub fn ImagePage() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="aspect_ratio">"Aspect ratio"</label>
-                        {choice_select("aspect_ratio", form.aspect_ratio, omni_image::ASPECT_RATIOS.to_vec())}
+                        {move || choice_select("aspect_ratio", form.aspect_ratio, options(&config.read().omni_image.aspect_ratios))}
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
                 </div>

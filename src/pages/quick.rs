@@ -7,19 +7,28 @@ use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
+use crate::components::templates::Templates;
+use crate::config::{options, use_config};
+use crate::draft;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use omni_api::all_in_one::{self, AioModel, AioRequest, AioType};
+use omni_api::all_in_one::{self, AioRequest, AioType};
 use omni_api::prompt::{Placeholder, RefKind};
 use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule};
 
 const SAVED: &str = "omni.form.all-in-one";
+const TEMPLATES: &[&str] = &[
+    "<<<image_1>>> at night with neon signs",
+    "A cyberpunk cityscape at night, inspired by <<<image_1>>>",
+];
 
 /// The all-in-one page.
 #[component]
 pub fn QuickPage() -> impl IntoView {
-    let start: AioRequest = load_saved(SAVED).unwrap_or_default();
+    let start: AioRequest = draft::take(draft::Form::AllInOne)
+        .or_else(|| load_saved(SAVED))
+        .unwrap_or_default();
     let model = RwSignal::new(start.model);
     let kind = RwSignal::new(start.kind());
     let prompt = RwSignal::new(start.prompt.clone());
@@ -93,6 +102,7 @@ pub fn QuickPage() -> impl IntoView {
         move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
     Effect::new(move |_| save(SAVED, &built.get().0));
     let multi_shot = move || kind.get() == AioType::AiMultiShot;
+    let config = use_config();
     let chips = Signal::derive(move || {
         if multi_shot() {
             return Vec::new();
@@ -145,7 +155,7 @@ pub fn QuickPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="model">"Model"</label>
-                        {choice_select("model", model, AioModel::ALL.to_vec())}
+                        {move || choice_select("model", model, options(&config.read().all_in_one.models))}
                     </div>
                     <div class="field">
                         <label for="type">"Type"</label>
@@ -155,6 +165,7 @@ pub fn QuickPage() -> impl IntoView {
                 <Show when=multi_shot>
                     <p class="scenario" data-testid="multi-shot-note">"ai-multi-shot makes three consistent views of the subject in the first image; placeholders are not used."</p>
                 </Show>
+                <Templates prompt=prompt builtin=TEMPLATES/>
                 {move || {
                     let allowed: &'static [RefKind] = if multi_shot() { &[] } else { &[RefKind::Image] };
                     view! { <PromptEditor prompt=prompt refs=chips allowed=allowed errors=errors_on("prompt") on_edit=edited/> }
@@ -164,11 +175,11 @@ pub fn QuickPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="aspect_ratio">"Aspect ratio"</label>
-                        {choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, AspectRatio::ALL.to_vec())}
+                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, options(&config.read().all_in_one.aspect_ratios))}
                     </div>
                     <div class="field">
                         <label for="resolution">"Resolution"</label>
-                        {choice_select("resolution", resolution, Resolution::STANDARD.to_vec())}
+                        {move || choice_select::<Resolution>("resolution", resolution, options(&config.read().all_in_one.resolutions))}
                     </div>
                     <div class="field">
                         <label for="num_images">"Number of images (1–9)"</label>

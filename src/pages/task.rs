@@ -95,17 +95,27 @@ pub fn TaskPage() -> impl IntoView {
         let Some(task) = value.get_untracked() else {
             return;
         };
-        if let Some(req) = task.request.and_then(|r| serde_json::from_value(r).ok()) {
-            draft::put_image_request(&req);
-            navigate("/image", Default::default());
+        let Some(request) = task.request else { return };
+        let form = draft::Form::for_kind(task.kind);
+        if task.kind == TaskKind::MultiShot {
+            // Multi-shot is made from the all-in-one form: its subject becomes the first image.
+            let image = request
+                .get("element_frontal_image")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned();
+            let aio = omni_api::all_in_one::AioRequest {
+                kind: Some(omni_api::all_in_one::AioType::AiMultiShot),
+                images: vec![image],
+                ..Default::default()
+            };
+            draft::put(form, &aio);
+        } else {
+            draft::put(form, &request);
         }
+        navigate(form.path(), Default::default());
     };
-    let editable = move || {
-        value
-            .read()
-            .as_ref()
-            .is_some_and(|t| t.kind == TaskKind::OmniImage)
-    };
+    let editable = move || value.read().as_ref().is_some_and(|t| t.request.is_some());
 
     view! {
         <section class="card">

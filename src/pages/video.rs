@@ -9,14 +9,16 @@ use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
+use crate::config::{options, use_config};
+use crate::draft;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
 use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
-    self, scenario_words, Mode, OmniVideoModel, OmniVideoRequest, ReferType, Scenario,
-    VideoImageItem, VideoItem, YesNo,
+    self, scenario_words, Mode, OmniVideoRequest, ReferType, Scenario, VideoImageItem, VideoItem,
+    YesNo,
 };
 use omni_api::prompt::{after_remove, Placeholder, RefKind};
 use omni_api::{AspectRatio, Choice, FieldError, Rule, TaskKind, Violations};
@@ -54,7 +56,15 @@ fn what_it_means(s: Scenario) -> &'static str {
 /// The Omni Video page.
 #[component]
 pub fn VideoPage() -> impl IntoView {
-    let start: OmniVideoRequest = load_saved(SAVED).unwrap_or_default();
+    let mut start: OmniVideoRequest = draft::take(draft::Form::OmniVideo)
+        .or_else(|| load_saved(SAVED))
+        .unwrap_or_default();
+    if let Some(url) = draft::take_reference() {
+        start.image_list.push(VideoImageItem {
+            image_url: url,
+            frame: None,
+        });
+    }
     let model = RwSignal::new(start.model_name);
     let prompt = RwSignal::new(start.prompt.clone());
     let images = RwSignal::new(
@@ -285,6 +295,7 @@ pub fn VideoPage() -> impl IntoView {
         });
     };
     let max_images = move || scenario.get().max_references();
+    let config = use_config();
 
     view! {
         <section class="card">
@@ -293,7 +304,7 @@ pub fn VideoPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="model">"Model"</label>
-                        {choice_select("model", model, OmniVideoModel::ALL.to_vec())}
+                        {move || choice_select("model", model, options(&config.read().omni_video.models))}
                     </div>
                     <div class="field">
                         <label for="mode">"Mode"</label>
@@ -358,7 +369,7 @@ pub fn VideoPage() -> impl IntoView {
                         <Show when=move || scenario.get().needs_aspect_ratio() fallback=move || view! {
                             <p class="unavailable" data-testid="aspect-why">"Not available for " {move || scenario_words(scenario.get())} ": the output keeps the shape of its input."</p>
                         }>
-                            {choice_select("aspect_ratio", aspect_ratio, omni_video::ASPECT_RATIOS.to_vec())}
+                            {move || choice_select("aspect_ratio", aspect_ratio, options(&config.read().omni_video.aspect_ratios))}
                         </Show>
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
