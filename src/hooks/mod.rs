@@ -1,3 +1,4 @@
 //! Hooks: reactive helpers named `use_*`, one per file.
 
+pub mod use_form;
 pub mod use_task_polling;

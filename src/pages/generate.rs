@@ -3,7 +3,7 @@
 //! type is offered only for kling-v1-5, where it is required.
 
 use crate::api;
-use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
@@ -11,9 +11,8 @@ use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
+use crate::hooks::use_form::use_form;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use omni_api::image_generation::{ImageGenerationModel, ImageGenerationRequest, ImageReference};
 use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule, TaskKind};
 
@@ -48,10 +47,6 @@ pub fn GeneratePage() -> impl IntoView {
     let resolution = RwSignal::new(start.resolution());
     let n = RwSignal::new(start.image_count().to_string());
     let aspect_ratio = RwSignal::new(start.aspect_ratio());
-    let show_errors = RwSignal::new(!start.prompt.is_empty());
-    let server_errors = RwSignal::new(Vec::<FieldError>::new());
-    let submit_error = RwSignal::new(None::<String>);
-    let submitting = RwSignal::new(false);
 
     let has_image = move || !images.read().is_empty();
     let config = use_config();
@@ -100,44 +95,19 @@ pub fn GeneratePage() -> impl IntoView {
         }));
         all
     });
-    let visible = Memo::new(move |_| {
-        let mut all = if show_errors.get() {
-            violations.get()
-        } else {
-            Vec::new()
-        };
-        all.extend(server_errors.get());
-        all
-    });
-    let errors_on =
-        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    let ui = use_form(violations, !start.prompt.is_empty());
+    let errors_on = move |field: &'static str| ui.errors_on(field);
+    let visible = ui.visible;
     Effect::new(move |_| save(SAVED, &built.get().0));
-    let edited = Callback::new(move |()| {
-        show_errors.set(true);
-        server_errors.set(Vec::new());
-    });
-    let navigate = use_navigate();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        show_errors.set(true);
-        if !violations.read().is_empty() || submitting.get() {
-            return;
-        }
+    let edited = ui.edited;
+    let on_submit = ui.on_submit(move || {
         let req = built.get().0;
-        let navigate = navigate.clone();
-        submitting.set(true);
-        submit_error.set(None);
-        spawn_local(async move {
-            match api::create(TaskKind::ImageGeneration, &req).await {
-                Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
-                Err(e) => {
-                    server_errors.set(e.field_errors());
-                    submit_error.set(Some(e.message()));
-                }
-            }
-            submitting.set(false);
-        });
-    };
+        async move {
+            api::create(TaskKind::ImageGeneration, &req)
+                .await
+                .map(|t| t.task_id.0)
+        }
+    });
 
     view! {
         <section class="card">
@@ -204,7 +174,7 @@ pub fn GeneratePage() -> impl IntoView {
                         <FieldErrors id="n-errors" errors=errors_on("n")/>
                     </div>
                 </div>
-                <SubmitBar violations=Signal::derive(move || violations.get()) show=show_errors submitting=submitting error=submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>
     }

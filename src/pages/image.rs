@@ -3,7 +3,7 @@
 //! The form survives a reload (local storage) and a failed submit keeps everything.
 
 use crate::api;
-use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
@@ -11,9 +11,8 @@ use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
+use crate::hooks::use_form::use_form;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use omni_api::omni_image::{
     self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
 };
@@ -152,10 +151,6 @@ fn initial() -> OmniImageRequest {
 #[component]
 pub fn ImagePage() -> impl IntoView {
     let form = Form::new(initial());
-    let show_errors = RwSignal::new(!form.prompt.get_untracked().is_empty());
-    let server_errors = RwSignal::new(Vec::<FieldError>::new());
-    let submit_error = RwSignal::new(None::<String>);
-    let submitting = RwSignal::new(false);
 
     let built = Memo::new(move |_| form.request());
     let violations = Memo::new(move |_| {
@@ -177,17 +172,9 @@ pub fn ImagePage() -> impl IntoView {
         }
         all
     });
-    let visible = Memo::new(move |_| {
-        let mut all = if show_errors.get() {
-            violations.get()
-        } else {
-            Vec::new()
-        };
-        all.extend(server_errors.get());
-        all
-    });
-    let errors_on =
-        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    let ui = use_form(violations, !form.prompt.get_untracked().is_empty());
+    let errors_on = move |field: &'static str| ui.errors_on(field);
+    let visible = ui.visible;
 
     // Keep the form across reloads.
     Effect::new(move |_| {
@@ -223,32 +210,15 @@ pub fn ImagePage() -> impl IntoView {
             });
         images.chain(elements).collect::<Vec<_>>()
     });
-    let edited = Callback::new(move |()| {
-        show_errors.set(true);
-        server_errors.set(Vec::new());
-    });
-    let navigate = use_navigate();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        show_errors.set(true);
-        if !violations.read().is_empty() || submitting.get() {
-            return;
-        }
+    let edited = ui.edited;
+    let on_submit = ui.on_submit(move || {
         let (req, _) = built.get();
-        let navigate = navigate.clone();
-        submitting.set(true);
-        submit_error.set(None);
-        spawn_local(async move {
-            match api::create(TaskKind::OmniImage, &req).await {
-                Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
-                Err(e) => {
-                    server_errors.set(e.field_errors());
-                    submit_error.set(Some(e.message()));
-                }
-            }
-            submitting.set(false);
-        });
-    };
+        async move {
+            api::create(TaskKind::OmniImage, &req)
+                .await
+                .map(|t| t.task_id.0)
+        }
+    });
     let series = move || form.result_type.get() == ResultType::Series;
     let config = use_config();
     // 4k is a kling-v3-omni feature: the other model keeps to the standard set.
@@ -275,7 +245,7 @@ pub fn ImagePage() -> impl IntoView {
                 <Templates prompt=form.prompt builtin=TEMPLATES/>
                 <PromptEditor prompt=form.prompt refs=chips allowed=omni_image::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
                 <ReferenceManager prompt=form.prompt images=form.images elements=form.elements max_images=omni_image::MAX_REFERENCES errors=Signal::derive(move || visible.get())/>
-                <FieldErrors id="image-list-errors" errors=Signal::derive(move || visible.read().iter().filter(|e| e.field == "image_list").cloned().collect::<Vec<_>>())/>
+                <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <div class="grid-2">
                     <div class="field">
                         <label for="resolution">"Resolution"</label>
@@ -318,12 +288,7 @@ pub fn ImagePage() -> impl IntoView {
                         <FieldErrors id="callback-errors" errors=errors_on("callback_url")/>
                     </div>
                 </details>
-                <SubmitBar
-                    violations=Signal::derive(move || violations.get())
-                    show=show_errors
-                    submitting=submitting
-                    error=submit_error
-                />
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>
     }

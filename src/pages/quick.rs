@@ -2,7 +2,7 @@
 //! turns the first image into further, consistent views of its subject.
 
 use crate::api;
-use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
@@ -10,9 +10,8 @@ use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
+use crate::hooks::use_form::use_form;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use omni_api::all_in_one::{self, AioRequest, AioType};
 use omni_api::prompt::{Placeholder, RefKind};
 use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule};
@@ -54,10 +53,6 @@ pub fn QuickPage() -> impl IntoView {
             .unwrap_or(all_in_one::DEFAULT_NUM_IMAGES)
             .to_string(),
     );
-    let show_errors = RwSignal::new(!start.prompt.is_empty());
-    let server_errors = RwSignal::new(Vec::<FieldError>::new());
-    let submit_error = RwSignal::new(None::<String>);
-    let submitting = RwSignal::new(false);
 
     let built = Memo::new(move |_| {
         let mut typed = Vec::new();
@@ -89,17 +84,9 @@ pub fn QuickPage() -> impl IntoView {
         all.extend(req.validate().0);
         all
     });
-    let visible = Memo::new(move |_| {
-        let mut all = if show_errors.get() {
-            violations.get()
-        } else {
-            Vec::new()
-        };
-        all.extend(server_errors.get());
-        all
-    });
-    let errors_on =
-        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    let ui = use_form(violations, !start.prompt.is_empty());
+    let errors_on = move |field: &'static str| ui.errors_on(field);
+    let visible = ui.visible;
     Effect::new(move |_| save(SAVED, &built.get().0));
     let multi_shot = move || kind.get() == AioType::AiMultiShot;
     let config = use_config();
@@ -121,32 +108,11 @@ pub fn QuickPage() -> impl IntoView {
             })
             .collect()
     });
-    let edited = Callback::new(move |()| {
-        show_errors.set(true);
-        server_errors.set(Vec::new());
-    });
-    let navigate = use_navigate();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        show_errors.set(true);
-        if !violations.read().is_empty() || submitting.get() {
-            return;
-        }
+    let edited = ui.edited;
+    let on_submit = ui.on_submit(move || {
         let req = built.get().0;
-        let navigate = navigate.clone();
-        submitting.set(true);
-        submit_error.set(None);
-        spawn_local(async move {
-            match api::create_aio(&req).await {
-                Ok(task) => navigate(&format!("/tasks/{}", task.task.task_id), Default::default()),
-                Err(e) => {
-                    server_errors.set(e.field_errors());
-                    submit_error.set(Some(e.message()));
-                }
-            }
-            submitting.set(false);
-        });
-    };
+        async move { api::create_aio(&req).await.map(|t| t.task.task_id.0) }
+    });
 
     view! {
         <section class="card">
@@ -171,7 +137,7 @@ pub fn QuickPage() -> impl IntoView {
                     view! { <PromptEditor prompt=prompt refs=chips allowed=allowed errors=errors_on("prompt") on_edit=edited/> }
                 }}
                 <ReferenceManager prompt=prompt images=images max_images=all_in_one::MAX_IMAGES errors=Signal::derive(move || visible.get()) list_field="images" item_key=None/>
-                <FieldErrors id="images-errors" errors=Signal::derive(move || visible.read().iter().filter(|e| e.field == "images").cloned().collect::<Vec<_>>())/>
+                <FieldErrors id="images-errors" errors=ui.errors_at("images")/>
                 <div class="grid-2">
                     <div class="field">
                         <label for="aspect_ratio">"Aspect ratio"</label>
@@ -187,7 +153,7 @@ pub fn QuickPage() -> impl IntoView {
                         <FieldErrors id="num-errors" errors=errors_on("num_images")/>
                     </div>
                 </div>
-                <SubmitBar violations=Signal::derive(move || violations.get()) show=show_errors submitting=submitting error=submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>
     }

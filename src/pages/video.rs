@@ -3,7 +3,7 @@
 //! function, and the form shows only what that scenario allows, saying why the rest is off.
 
 use crate::api;
-use crate::components::field_errors::{errors_under, FieldErrors};
+use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
@@ -11,9 +11,8 @@ use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
+use crate::hooks::use_form::use_form;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
 use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
@@ -97,10 +96,6 @@ pub fn VideoPage() -> impl IntoView {
     let mode = RwSignal::new(start.mode.unwrap_or(omni_video::DEFAULT_MODE));
     let aspect_ratio = RwSignal::new(start.aspect_ratio.unwrap_or(AspectRatio::R16x9));
     let duration = RwSignal::new(start.duration.unwrap_or(5));
-    let show_errors = RwSignal::new(!start.prompt.is_empty());
-    let server_errors = RwSignal::new(Vec::<FieldError>::new());
-    let submit_error = RwSignal::new(None::<String>);
-    let submitting = RwSignal::new(false);
 
     // The request without the scenario-dependent fields, to learn the scenario first.
     let base = Memo::new(move |_| OmniVideoRequest {
@@ -168,17 +163,9 @@ pub fn VideoPage() -> impl IntoView {
         }
         all
     });
-    let visible = Memo::new(move |_| {
-        let mut all = if show_errors.get() {
-            violations.get()
-        } else {
-            Vec::new()
-        };
-        all.extend(server_errors.get());
-        all
-    });
-    let errors_on =
-        move |field: &'static str| Signal::derive(move || errors_under(&visible.read(), field));
+    let ui = use_form(violations, !start.prompt.is_empty());
+    let errors_on = move |field: &'static str| ui.errors_on(field);
+    let visible = ui.visible;
     Effect::new(move |_| save(SAVED, &built.get()));
 
     let chips = Signal::derive(move || {
@@ -212,10 +199,7 @@ pub fn VideoPage() -> impl IntoView {
         });
         img.chain(el).chain(vid).collect::<Vec<_>>()
     });
-    let edited = Callback::new(move |()| {
-        show_errors.set(true);
-        server_errors.set(Vec::new());
-    });
+    let edited = ui.edited;
 
     // The browser reads what it can of the video (duration, size) and the shared rule checks it.
     let add_video = move || {
@@ -272,28 +256,14 @@ pub fn VideoPage() -> impl IntoView {
         prompt.update(|p| *p = after_remove(p, RefKind::Video, 1));
     };
 
-    let navigate = use_navigate();
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        show_errors.set(true);
-        if !violations.read().is_empty() || submitting.get() {
-            return;
-        }
+    let on_submit = ui.on_submit(move || {
         let req = built.get();
-        let navigate = navigate.clone();
-        submitting.set(true);
-        submit_error.set(None);
-        spawn_local(async move {
-            match api::create(TaskKind::OmniVideo, &req).await {
-                Ok(task) => navigate(&format!("/tasks/{}", task.task_id), Default::default()),
-                Err(e) => {
-                    server_errors.set(e.field_errors());
-                    submit_error.set(Some(e.message()));
-                }
-            }
-            submitting.set(false);
-        });
-    };
+        async move {
+            api::create(TaskKind::OmniVideo, &req)
+                .await
+                .map(|t| t.task_id.0)
+        }
+    });
     let max_images = move || scenario.get().max_references();
     let config = use_config();
 
@@ -323,7 +293,7 @@ pub fn VideoPage() -> impl IntoView {
                 <Show when=move || scenario.get() == Scenario::VideoEdit>
                     <p class="unavailable" data-testid="frames-why">"Images cannot be first or end frames while a video is edited."</p>
                 </Show>
-                <FieldErrors id="image-list-errors" errors=Signal::derive(move || visible.read().iter().filter(|e| e.field == "image_list").cloned().collect::<Vec<_>>())/>
+                <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <fieldset class="field">
                     <legend>"Reference video (one, .mp4 or .mov, 3–10 s, 720–2160 px)"</legend>
                     <Show when=move || video.read().is_none() fallback=move || {
@@ -387,7 +357,7 @@ pub fn VideoPage() -> impl IntoView {
                         <FieldErrors id="duration-errors" errors=errors_on("duration")/>
                     </div>
                 </div>
-                <SubmitBar violations=Signal::derive(move || violations.get()) show=show_errors submitting=submitting error=submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>
     }
