@@ -4,13 +4,14 @@
 //! or moving a reference renumbers the prompt's placeholders, with one undo.
 
 use crate::components::field_errors::FieldErrors;
+use crate::components::prompt_editor::RefChip;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::media::{
     check_image_bytes, check_image_dimensions, check_media_url, encode_base64, IMAGE_EXTENSIONS,
 };
 use omni_api::omni_video::FrameType;
-use omni_api::prompt::{after_move, after_remove, RefKind};
+use omni_api::prompt::{after_move, after_remove, Placeholder, RefKind};
 use omni_api::{ElementId, FieldError, Violations};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsCast;
@@ -434,4 +435,36 @@ pub fn ReferenceManager(
             </Show>
         </fieldset>
     }
+}
+
+/// The prompt editor's chips for these images (`image_1` ...).
+pub fn image_chips(images: &[ImageRef]) -> Vec<RefChip> {
+    images
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RefChip {
+            placeholder: Placeholder {
+                kind: RefKind::Image,
+                index: i + 1,
+            },
+            caption: r.name.clone(),
+            thumb: Some(r.thumb.clone()),
+        })
+        .collect()
+}
+
+/// The prompt editor's chips for these elements (`element_1` ...).
+pub fn element_chips(elements: &[ElementRef]) -> Vec<RefChip> {
+    elements
+        .iter()
+        .enumerate()
+        .map(|(i, e)| RefChip {
+            placeholder: Placeholder {
+                kind: RefKind::Element,
+                index: i + 1,
+            },
+            caption: e.id.to_string(),
+            thumb: None,
+        })
+        .collect()
 }

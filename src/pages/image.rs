@@ -5,8 +5,10 @@
 use crate::api;
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
-use crate::components::prompt_editor::{PromptEditor, RefChip};
-use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
+use crate::components::prompt_editor::PromptEditor;
+use crate::components::reference_manager::{
+    element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
+};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
@@ -16,7 +18,6 @@ use leptos::prelude::*;
 use omni_api::omni_image::{
     self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
 };
-use omni_api::prompt::{Placeholder, RefKind};
 use omni_api::{AspectRatio, FieldError, Resolution, Rule, TaskKind, WatermarkInfo};
 
 const SAVED: &str = "omni.form.omni-image";
@@ -182,33 +183,9 @@ pub fn ImagePage() -> impl IntoView {
     });
 
     let chips = Signal::derive(move || {
-        let images = form
-            .images
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| RefChip {
-                placeholder: Placeholder {
-                    kind: RefKind::Image,
-                    index: i + 1,
-                },
-                caption: r.name,
-                thumb: Some(r.thumb),
-            });
-        let elements = form
-            .elements
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| RefChip {
-                placeholder: Placeholder {
-                    kind: RefKind::Element,
-                    index: i + 1,
-                },
-                caption: e.id.to_string(),
-                thumb: None,
-            });
-        images.chain(elements).collect::<Vec<_>>()
+        let mut chips = image_chips(&form.images.read());
+        chips.extend(element_chips(&form.elements.read()));
+        chips
     });
     let edited = ui.edited;
     let on_submit = ui.on_submit(move || {

@@ -4,8 +4,8 @@
 use crate::api;
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
-use crate::components::prompt_editor::{PromptEditor, RefChip};
-use crate::components::reference_manager::{ImageRef, ReferenceManager};
+use crate::components::prompt_editor::PromptEditor;
+use crate::components::reference_manager::{image_chips, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
@@ -13,7 +13,7 @@ use crate::draft;
 use crate::hooks::use_form::use_form;
 use leptos::prelude::*;
 use omni_api::all_in_one::{self, AioRequest, AioType};
-use omni_api::prompt::{Placeholder, RefKind};
+use omni_api::prompt::RefKind;
 use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule};
 
 const SAVED: &str = "omni.form.all-in-one";
@@ -92,21 +92,10 @@ pub fn QuickPage() -> impl IntoView {
     let config = use_config();
     let chips = Signal::derive(move || {
         if multi_shot() {
-            return Vec::new();
+            Vec::new()
+        } else {
+            image_chips(&images.read())
         }
-        images
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| RefChip {
-                placeholder: Placeholder {
-                    kind: RefKind::Image,
-                    index: i + 1,
-                },
-                caption: r.name,
-                thumb: Some(r.thumb),
-            })
-            .collect()
     });
     let edited = ui.edited;
     let on_submit = ui.on_submit(move || {

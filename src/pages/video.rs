@@ -6,7 +6,9 @@ use crate::api;
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
-use crate::components::reference_manager::{ElementRef, ImageRef, ReferenceManager};
+use crate::components::reference_manager::{
+    element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
+};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{options, use_config};
@@ -169,35 +171,17 @@ pub fn VideoPage() -> impl IntoView {
     Effect::new(move |_| save(SAVED, &built.get()));
 
     let chips = Signal::derive(move || {
-        let img = images.get().into_iter().enumerate().map(|(i, r)| RefChip {
-            placeholder: Placeholder {
-                kind: RefKind::Image,
-                index: i + 1,
-            },
-            caption: r.name,
-            thumb: Some(r.thumb),
-        });
-        let el = elements
-            .get()
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| RefChip {
-                placeholder: Placeholder {
-                    kind: RefKind::Element,
-                    index: i + 1,
-                },
-                caption: e.id.to_string(),
-                thumb: None,
-            });
-        let vid = video.get().into_iter().map(|v| RefChip {
+        let mut chips = image_chips(&images.read());
+        chips.extend(element_chips(&elements.read()));
+        chips.extend(video.read().iter().map(|v| RefChip {
             placeholder: Placeholder {
                 kind: RefKind::Video,
                 index: 1,
             },
             caption: v.url.rsplit('/').next().unwrap_or("").to_owned(),
             thumb: None,
-        });
-        img.chain(el).chain(vid).collect::<Vec<_>>()
+        }));
+        chips
     });
     let edited = ui.edited;
 
