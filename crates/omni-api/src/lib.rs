@@ -6,6 +6,7 @@
 mod choice;
 pub mod codes;
 pub mod common;
+pub mod elements;
 pub mod config;
 pub mod error;
 pub mod ids;

@@ -1,0 +1,164 @@
+//! Elements: reusable subjects (a character, a product, a prop) that `element_list` and
+//! `<<<element_N>>>` refer to (upstream-facts.md, "Elements").
+
+use crate::choice::{choice, Choice};
+use crate::error::{index, Rule, Violations};
+use crate::ids::ElementId;
+use crate::json::Reader;
+use crate::media::{check_image, normalize_image};
+use serde::{Deserialize, Serialize};
+
+/// Longest element name, in characters.
+pub const MAX_NAME_CHARS: usize = 20;
+/// Longest element description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 100;
+/// Further reference images besides the frontal one.
+pub const REFER_RANGE: (usize, usize) = (1, 3);
+
+choice!(
+    /// The documented element tags.
+    ElementTag {
+        Meme = "o_101",
+        Person = "o_102",
+        Animal = "o_103",
+        Prop = "o_104",
+        Clothing = "o_105",
+        Scene = "o_106",
+        Effect = "o_107",
+        Other = "o_108",
+    }
+);
+
+impl ElementTag {
+    /// The tag in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            ElementTag::Meme => "meme",
+            ElementTag::Person => "person",
+            ElementTag::Animal => "animal",
+            ElementTag::Prop => "prop",
+            ElementTag::Clothing => "clothing",
+            ElementTag::Scene => "scene",
+            ElementTag::Effect => "effect",
+            ElementTag::Other => "other",
+        }
+    }
+}
+
+/// A tag as the upstream sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagItem {
+    pub tag_id: ElementTag,
+}
+
+/// A further reference image of an element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferImage {
+    pub image_url: String,
+}
+
+/// `POST /v1/general/custom-elements`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateElementRequest {
+    pub element_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub element_description: String,
+    pub element_frontal_image: String,
+    pub element_refer_list: Vec<ReferImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_list: Vec<TagItem>,
+}
+
+impl CreateElementRequest {
+    /// Reads a body, collecting type errors; data URLs become raw base64.
+    pub fn read(r: &Reader<'_>, v: &mut Violations) -> Self {
+        let element_refer_list = r
+            .objects("element_refer_list", v)
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let url = item.string("image_url", v).or_else(|| item.string("image", v));
+                if url.is_none() {
+                    v.push(format!("element_refer_list[{i}].image_url"), Rule::Required, "is required");
+                }
+                ReferImage { image_url: url.map(|s| normalize_image(&s)).unwrap_or_default() }
+            })
+            .collect();
+        let tag_list = r.objects("tag_list", v).iter().filter_map(|t| t.choice("tag_id", v).map(|tag_id| TagItem { tag_id })).collect();
+        CreateElementRequest {
+            element_name: r.text("element_name", v).unwrap_or_default(),
+            element_description: r.string("element_description", v).unwrap_or_default(),
+            element_frontal_image: r.string("element_frontal_image", v).map(|s| normalize_image(&s)).unwrap_or_default(),
+            element_refer_list,
+            tag_list,
+        }
+    }
+
+    /// Every documented rule; all violations, not only the first.
+    pub fn validate(&self) -> Violations {
+        let mut v = Violations::default();
+        let name = self.element_name.trim();
+        if name.is_empty() {
+            v.push("element_name", Rule::Required, "is required");
+        }
+        let n = self.element_name.chars().count();
+        if n > MAX_NAME_CHARS {
+            v.push("element_name", Rule::MaxChars, format!("at most {MAX_NAME_CHARS} characters (this one has {n})"));
+        }
+        let d = self.element_description.chars().count();
+        if d > MAX_DESCRIPTION_CHARS {
+            v.push("element_description", Rule::MaxChars, format!("at most {MAX_DESCRIPTION_CHARS} characters (this one has {d})"));
+        }
+        if self.element_frontal_image.is_empty() {
+            v.push("element_frontal_image", Rule::Required, "is required");
+        } else {
+            check_image("element_frontal_image", &self.element_frontal_image, &mut v);
+        }
+        let count = self.element_refer_list.len();
+        if count < REFER_RANGE.0 {
+            v.push("element_refer_list", Rule::TooFew, "needs at least 1 further reference image");
+        } else if count > REFER_RANGE.1 {
+            v.push("element_refer_list", Rule::TooMany, format!("at most 3 further reference images (got {count})"));
+        }
+        for (i, item) in self.element_refer_list.iter().enumerate().filter(|(_, i)| !i.image_url.is_empty()) {
+            check_image(&format!("{}.image_url", index("element_refer_list", i)), &item.image_url, &mut v);
+        }
+        for (i, t) in self.tag_list.iter().enumerate() {
+            if self.tag_list[..i].contains(t) {
+                v.push(format!("tag_list[{i}].tag_id"), Rule::Duplicate, format!("tag {} is listed twice", t.tag_id.as_str()));
+            }
+        }
+        v
+    }
+}
+
+/// An element as the upstream describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Element {
+    pub element_id: ElementId,
+    pub element_name: String,
+    #[serde(default)]
+    pub element_description: String,
+    #[serde(default)]
+    pub element_frontal_image: String,
+    #[serde(default)]
+    pub element_refer_list: Vec<ReferImage>,
+    #[serde(default)]
+    pub tag_list: Vec<TagItem>,
+    /// Who owns it: the account's own, or the official presets.
+    #[serde(default)]
+    pub owned_by: String,
+}
+
+/// `POST /v1/general/delete-elements`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteElementRequest {
+    pub element_id: ElementId,
+}
+
+impl DeleteElementRequest {
+    /// Reads a body: the id must be an exact 64-bit integer.
+    pub fn read(r: &Reader<'_>, v: &mut Violations) -> Option<Self> {
+        r.element_id("element_id", v).map(|element_id| DeleteElementRequest { element_id })
+    }
+}
