@@ -77,18 +77,33 @@ impl CreateElementRequest {
             .iter()
             .enumerate()
             .map(|(i, item)| {
-                let url = item.string("image_url", v).or_else(|| item.string("image", v));
+                let url = item
+                    .string("image_url", v)
+                    .or_else(|| item.string("image", v));
                 if url.is_none() {
-                    v.push(format!("element_refer_list[{i}].image_url"), Rule::Required, "is required");
+                    v.push(
+                        format!("element_refer_list[{i}].image_url"),
+                        Rule::Required,
+                        "is required",
+                    );
                 }
-                ReferImage { image_url: url.map(|s| normalize_image(&s)).unwrap_or_default() }
+                ReferImage {
+                    image_url: url.map(|s| normalize_image(&s)).unwrap_or_default(),
+                }
             })
             .collect();
-        let tag_list = r.objects("tag_list", v).iter().filter_map(|t| t.choice("tag_id", v).map(|tag_id| TagItem { tag_id })).collect();
+        let tag_list = r
+            .objects("tag_list", v)
+            .iter()
+            .filter_map(|t| t.choice("tag_id", v).map(|tag_id| TagItem { tag_id }))
+            .collect();
         CreateElementRequest {
             element_name: r.text("element_name", v).unwrap_or_default(),
             element_description: r.string("element_description", v).unwrap_or_default(),
-            element_frontal_image: r.string("element_frontal_image", v).map(|s| normalize_image(&s)).unwrap_or_default(),
+            element_frontal_image: r
+                .string("element_frontal_image", v)
+                .map(|s| normalize_image(&s))
+                .unwrap_or_default(),
             element_refer_list,
             tag_list,
         }
@@ -103,11 +118,19 @@ impl CreateElementRequest {
         }
         let n = self.element_name.chars().count();
         if n > MAX_NAME_CHARS {
-            v.push("element_name", Rule::MaxChars, format!("at most {MAX_NAME_CHARS} characters (this one has {n})"));
+            v.push(
+                "element_name",
+                Rule::MaxChars,
+                format!("at most {MAX_NAME_CHARS} characters (this one has {n})"),
+            );
         }
         let d = self.element_description.chars().count();
         if d > MAX_DESCRIPTION_CHARS {
-            v.push("element_description", Rule::MaxChars, format!("at most {MAX_DESCRIPTION_CHARS} characters (this one has {d})"));
+            v.push(
+                "element_description",
+                Rule::MaxChars,
+                format!("at most {MAX_DESCRIPTION_CHARS} characters (this one has {d})"),
+            );
         }
         if self.element_frontal_image.is_empty() {
             v.push("element_frontal_image", Rule::Required, "is required");
@@ -116,16 +139,37 @@ impl CreateElementRequest {
         }
         let count = self.element_refer_list.len();
         if count < REFER_RANGE.0 {
-            v.push("element_refer_list", Rule::TooFew, "needs at least 1 further reference image");
+            v.push(
+                "element_refer_list",
+                Rule::TooFew,
+                "needs at least 1 further reference image",
+            );
         } else if count > REFER_RANGE.1 {
-            v.push("element_refer_list", Rule::TooMany, format!("at most 3 further reference images (got {count})"));
+            v.push(
+                "element_refer_list",
+                Rule::TooMany,
+                format!("at most 3 further reference images (got {count})"),
+            );
         }
-        for (i, item) in self.element_refer_list.iter().enumerate().filter(|(_, i)| !i.image_url.is_empty()) {
-            check_image(&format!("{}.image_url", index("element_refer_list", i)), &item.image_url, &mut v);
+        for (i, item) in self
+            .element_refer_list
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| !i.image_url.is_empty())
+        {
+            check_image(
+                &format!("{}.image_url", index("element_refer_list", i)),
+                &item.image_url,
+                &mut v,
+            );
         }
         for (i, t) in self.tag_list.iter().enumerate() {
             if self.tag_list[..i].contains(t) {
-                v.push(format!("tag_list[{i}].tag_id"), Rule::Duplicate, format!("tag {} is listed twice", t.tag_id.as_str()));
+                v.push(
+                    format!("tag_list[{i}].tag_id"),
+                    Rule::Duplicate,
+                    format!("tag {} is listed twice", t.tag_id.as_str()),
+                );
             }
         }
         v
@@ -159,6 +203,7 @@ pub struct DeleteElementRequest {
 impl DeleteElementRequest {
     /// Reads a body: the id must be an exact 64-bit integer.
     pub fn read(r: &Reader<'_>, v: &mut Violations) -> Option<Self> {
-        r.element_id("element_id", v).map(|element_id| DeleteElementRequest { element_id })
+        r.element_id("element_id", v)
+            .map(|element_id| DeleteElementRequest { element_id })
     }
 }

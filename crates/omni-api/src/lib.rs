@@ -6,8 +6,8 @@
 mod choice;
 pub mod codes;
 pub mod common;
-pub mod elements;
 pub mod config;
+pub mod elements;
 pub mod error;
 pub mod ids;
 pub mod json;

@@ -12,7 +12,9 @@ fn check(body: serde_json::Value) -> Vec<(String, String)> {
     let r = Reader::root(&body, &mut v).unwrap();
     let req = CreateElementRequest::read(&r, &mut v);
     v.extend_new_fields(req.validate());
-    v.iter().map(|e| (e.field.clone(), e.rule.as_str().to_owned())).collect()
+    v.iter()
+        .map(|e| (e.field.clone(), e.rule.as_str().to_owned()))
+        .collect()
 }
 
 fn body(name: &str, description: &str, refs: usize) -> serde_json::Value {
@@ -28,19 +30,40 @@ fn body(name: &str, description: &str, refs: usize) -> serde_json::Value {
 #[test]
 fn names_and_descriptions_have_limits_in_characters() {
     assert!(check(body(&"名".repeat(20), &"述".repeat(100), 1)).is_empty());
-    assert_eq!(check(body(&"名".repeat(21), "ok", 1)), [("element_name".into(), "max_chars".into())]);
-    assert_eq!(check(body("hero", &"述".repeat(101), 1)), [("element_description".into(), "max_chars".into())]);
-    assert_eq!(check(body("  ", "", 1)), [("element_name".into(), "required".into())]);
+    assert_eq!(
+        check(body(&"名".repeat(21), "ok", 1)),
+        [("element_name".into(), "max_chars".into())]
+    );
+    assert_eq!(
+        check(body("hero", &"述".repeat(101), 1)),
+        [("element_description".into(), "max_chars".into())]
+    );
+    assert_eq!(
+        check(body("  ", "", 1)),
+        [("element_name".into(), "required".into())]
+    );
 }
 
 #[test]
 fn one_to_three_further_references_with_the_image_rules() {
-    assert_eq!(check(body("hero", "", 0)), [("element_refer_list".into(), "too_few".into())]);
+    assert_eq!(
+        check(body("hero", "", 0)),
+        [("element_refer_list".into(), "too_few".into())]
+    );
     assert!(check(body("hero", "", 3)).is_empty());
-    assert_eq!(check(body("hero", "", 4)), [("element_refer_list".into(), "too_many".into())]);
+    assert_eq!(
+        check(body("hero", "", 4)),
+        [("element_refer_list".into(), "too_many".into())]
+    );
     let mut b = body("hero", "", 1);
     b["element_refer_list"][0]["image_url"] = json!("https://example.com/a.gif");
-    assert_eq!(check(b), [("element_refer_list[0].image_url".into(), "file_extension".into())]);
+    assert_eq!(
+        check(b),
+        [(
+            "element_refer_list[0].image_url".into(),
+            "file_extension".into()
+        )]
+    );
     let mut b = body("hero", "", 1);
     b["element_frontal_image"] = json!(b64(&png(200, 800, 0)));
     assert!(check(b).contains(&("element_frontal_image".into(), "image_too_small".into())));
@@ -53,7 +76,10 @@ fn tags_come_from_the_documented_set_once_each() {
     assert_eq!(check(b), [("tag_list[0].tag_id".into(), "one_of".into())]);
     let mut b = body("hero", "", 1);
     b["tag_list"] = json!([{"tag_id": "o_101"}, {"tag_id": "o_108"}, {"tag_id": "o_101"}]);
-    assert_eq!(check(b), [("tag_list[2].tag_id".into(), "duplicate".into())]);
+    assert_eq!(
+        check(b),
+        [("tag_list[2].tag_id".into(), "duplicate".into())]
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The router: API routes in the envelope, then the built app with an SPA fallback.
 
 pub mod body;
+pub mod elements;
 pub mod files;
 pub mod kling;
 pub mod studio;
@@ -22,6 +23,12 @@ use tower_http::services::{ServeDir, ServeFile};
 pub fn router(state: Arc<AppState>) -> Router {
     let kling = envelope_only(
         Router::new()
+            .route(
+                "/v1/general/custom-elements",
+                get(elements::list_own).post(elements::create),
+            )
+            .route("/v1/general/presets-elements", get(elements::list_presets))
+            .route("/v1/general/delete-elements", post(elements::delete))
             .route("/v1/{group}/{name}", get(kling::list).post(kling::create))
             .route("/v1/{group}/{name}/{id}", get(kling::read)),
     );

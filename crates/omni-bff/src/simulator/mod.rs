@@ -4,6 +4,7 @@
 //! Tasks go submitted -> processing -> succeed (or failed) over a few seconds, results are
 //! real PNGs of the requested shape and count, and callbacks are POSTed on every change.
 
+mod elements;
 pub mod hints;
 pub mod render;
 
@@ -63,6 +64,8 @@ struct Sim {
     files: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     counter: AtomicU64,
     stats: Mutex<Stats>,
+    /// Elements by id.
+    elements: Mutex<std::collections::BTreeMap<u64, elements::Stored>>,
     /// Prompts that already failed once (`[sim:failonce]`).
     failed_once: Mutex<std::collections::HashSet<String>>,
     http: reqwest::Client,
@@ -102,12 +105,23 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         counter: AtomicU64::new(0),
         stats: Mutex::default(),
         failed_once: Mutex::default(),
+        elements: Mutex::default(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| e.to_string())?,
     });
     let app = Router::new()
+        .route(
+            "/v1/general/custom-elements",
+            get(elements::list_own).post(elements::create),
+        )
+        .route("/v1/general/presets-elements", get(elements::list_presets))
+        .route(
+            "/v1/general/delete-elements",
+            axum::routing::post(elements::delete),
+        )
+        .route("/sim/elements/{name}", get(elements::image))
         .route("/v1/{group}/{name}", get(list).post(create))
         .route("/v1/{group}/{name}/{id}", get(read))
         .route("/sim/files/{task_id}/{file}", get(file))

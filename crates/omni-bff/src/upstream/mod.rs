@@ -6,6 +6,7 @@ pub mod jwt;
 use crate::clock;
 use crate::error::ApiError;
 use omni_api::{Envelope, Task, TaskKind};
+use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 /// How the client proves who it is.
@@ -106,7 +107,22 @@ impl Upstream {
         body: &serde_json::Value,
         idempotent: bool,
     ) -> Result<Task, UpstreamError> {
-        let url = format!("{}/v1/{}", self.base, kind.path());
+        self.post(kind.path(), body, idempotent).await
+    }
+
+    /// Reads one task (by task id or external task id), retrying transient failures.
+    pub async fn get(&self, kind: TaskKind, id: &str) -> Result<Task, UpstreamError> {
+        self.read(&format!("{}/{id}", kind.path())).await
+    }
+
+    /// POSTs `body` to `/v1/{path}`; sent once unless `idempotent`.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        idempotent: bool,
+    ) -> Result<T, UpstreamError> {
+        let url = format!("{}/v1/{path}", self.base);
         let attempts = if idempotent { READ_ATTEMPTS } else { 1 };
         self.with_retries(attempts, || async {
             let req = self.http.post(&url).json(body).timeout(CREATE_TIMEOUT);
@@ -115,9 +131,9 @@ impl Upstream {
         .await
     }
 
-    /// Reads one task (by task id or external task id), retrying transient failures.
-    pub async fn get(&self, kind: TaskKind, id: &str) -> Result<Task, UpstreamError> {
-        let url = format!("{}/v1/{}/{}", self.base, kind.path(), id);
+    /// GETs `/v1/{path}` (the path may carry a query), retrying transient failures.
+    pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
+        let url = format!("{}/v1/{path}", self.base);
         self.with_retries(READ_ATTEMPTS, || async {
             let req = self.http.get(&url).timeout(READ_TIMEOUT);
             decode(self.authorize(req).send().await).await
@@ -183,18 +199,20 @@ impl Upstream {
     }
 }
 
-async fn decode(sent: reqwest::Result<reqwest::Response>) -> Result<Task, UpstreamError> {
+async fn decode<T: DeserializeOwned>(
+    sent: reqwest::Result<reqwest::Response>,
+) -> Result<T, UpstreamError> {
     let resp = sent.map_err(|e| UpstreamError::Transport(describe(e)))?;
     let status = resp.status().as_u16();
     let bytes = resp
         .bytes()
         .await
         .map_err(|e| UpstreamError::Transport(describe(e)))?;
-    let env: Envelope<Task> = serde_json::from_slice(&bytes).map_err(|e| {
+    let env: Envelope<T> = serde_json::from_slice(&bytes).map_err(|e| {
         UpstreamError::Transport(format!("HTTP {status} with an unreadable body ({e})"))
     })?;
     match env.data {
-        Some(task) if env.code == 0 && status < 400 => Ok(task),
+        Some(data) if env.code == 0 && status < 400 => Ok(data),
         _ => Err(UpstreamError::Api {
             status: if status < 400 { 502 } else { status },
             code: if env.code == 0 { 5000 } else { env.code },

@@ -1,0 +1,80 @@
+//! Elements, gateway-compatible: create, list and delete the account's own, list the
+//! presets. Checked with omni-api, forwarded with the server's credentials.
+
+use super::body::JsonBody;
+use super::ok;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use omni_api::elements::{CreateElementRequest, DeleteElementRequest, Element};
+use omni_api::json::Reader;
+use omni_api::Violations;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Shared = State<Arc<AppState>>;
+
+/// `POST /kling/v1/general/custom-elements`
+pub async fn create(State(state): Shared, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+    let mut v = Violations::default();
+    let Some(r) = Reader::root(&body, &mut v) else {
+        return Err(ApiError::Invalid(v));
+    };
+    let req = CreateElementRequest::read(&r, &mut v);
+    v.extend_new_fields(req.validate());
+    v.into_result().map_err(ApiError::Invalid)?;
+    let body = serde_json::to_value(&req).map_err(ApiError::internal)?;
+    let element: Element = state
+        .upstream
+        .post("general/custom-elements", &body, false)
+        .await?;
+    Ok(ok(&element))
+}
+
+/// `GET /kling/v1/general/custom-elements?pageNum=&pageSize=`
+pub async fn list_own(
+    State(state): Shared,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    list(&state, "general/custom-elements", &q).await
+}
+
+/// `GET /kling/v1/general/presets-elements?pageNum=&pageSize=`
+pub async fn list_presets(
+    State(state): Shared,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    list(&state, "general/presets-elements", &q).await
+}
+
+async fn list(
+    state: &AppState,
+    path: &str,
+    q: &HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    let mut v = Violations::default();
+    let page_num = super::kling::int_param(q, "pageNum", 1, 1, 1000, &mut v);
+    let page_size = super::kling::int_param(q, "pageSize", 30, 1, 500, &mut v);
+    v.into_result().map_err(ApiError::Invalid)?;
+    let elements: Vec<Element> = state
+        .upstream
+        .read(&format!("{path}?pageNum={page_num}&pageSize={page_size}"))
+        .await?;
+    Ok(ok(&elements))
+}
+
+/// `POST /kling/v1/general/delete-elements` with `{element_id}`.
+pub async fn delete(State(state): Shared, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+    let mut v = Violations::default();
+    let req = Reader::root(&body, &mut v).and_then(|r| DeleteElementRequest::read(&r, &mut v));
+    let Some(req) = req.filter(|_| v.is_empty()) else {
+        return Err(ApiError::Invalid(v));
+    };
+    let body = serde_json::to_value(req).map_err(ApiError::internal)?;
+    let answer: serde_json::Value = state
+        .upstream
+        .post("general/delete-elements", &body, true)
+        .await?;
+    Ok(ok(&answer))
+}
