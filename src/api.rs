@@ -64,6 +64,40 @@ pub async fn get_config() -> Result<omni_api::config::StudioConfig, ApiError> {
     decode(Request::get("/api/v1/config").send().await).await
 }
 
+/// The account's own elements (`presets` false) or the official presets.
+pub async fn list_elements(presets: bool) -> Result<Vec<omni_api::elements::Element>, ApiError> {
+    let which = if presets {
+        "presets-elements"
+    } else {
+        "custom-elements"
+    };
+    decode(
+        Request::get(&format!("/kling/v1/general/{which}?pageNum=1&pageSize=500"))
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// Creates an element.
+pub async fn create_element(
+    body: &omni_api::elements::CreateElementRequest,
+) -> Result<omni_api::elements::Element, ApiError> {
+    let call = Request::post("/kling/v1/general/custom-elements")
+        .json(body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    decode(call.send().await).await
+}
+
+/// Deletes one of the account's elements.
+pub async fn delete_element(id: omni_api::ElementId) -> Result<serde_json::Value, ApiError> {
+    let body = omni_api::elements::DeleteElementRequest { element_id: id };
+    let call = Request::post("/kling/v1/general/delete-elements")
+        .json(&body)
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    decode(call.send().await).await
+}
+
 /// Reads a task of any kind, with the request that made it.
 pub async fn get_task(id: &str) -> Result<StudioTask, ApiError> {
     decode(Request::get(&task_url(id)).send().await).await

@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
                     <A href="/video">"Omni Video"</A>
                     <A href="/generate">"Image Generation"</A>
                     <A href="/quick">"Quick create"</A>
+                    <A href="/elements">"Elements"</A>
                     <A href="/tasks">"History"</A>
                 </nav>
             </header>
@@ -35,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/video") view=pages::video::VideoPage/>
                     <Route path=path!("/generate") view=pages::generate::GeneratePage/>
                     <Route path=path!("/quick") view=pages::quick::QuickPage/>
+                    <Route path=path!("/elements") view=pages::elements::ElementsPage/>
                     <Route path=path!("/tasks") view=pages::history::HistoryPage/>
                     <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
                 </Routes>

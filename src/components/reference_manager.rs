@@ -66,18 +66,34 @@ impl ImageRef {
     }
 }
 
-/// One element (saved subject) by its 64-bit id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One element (saved subject) by its 64-bit id, with its name and picture when picked
+/// from the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElementRef {
     pub key: u64,
     pub id: ElementId,
+    pub name: Option<String>,
+    pub thumb: Option<String>,
 }
 
 impl ElementRef {
+    /// An element typed in by id.
     pub fn new(id: ElementId) -> ElementRef {
         ElementRef {
             key: next_key(),
             id,
+            name: None,
+            thumb: None,
+        }
+    }
+
+    /// An element picked from the library.
+    pub fn from_element(e: &omni_api::elements::Element) -> ElementRef {
+        ElementRef {
+            key: next_key(),
+            id: e.element_id,
+            name: Some(e.element_name.clone()),
+            thumb: Some(e.element_frontal_image.clone()).filter(|t| !t.is_empty()),
         }
     }
 }
@@ -412,13 +428,15 @@ pub fn ReferenceManager(
                     <Show when=move || element_error.read().is_some()>
                         <p class="submit-error" role="alert">{move || element_error.get()}</p>
                     </Show>
+                    <ElementPicker on_pick=Callback::new(move |e: omni_api::elements::Element| list.update(|l| l.push(ElementRef::from_element(&e))))/>
                     <ol class="ref-list">
                         <For each=move || list.get().into_iter().enumerate() key=|(i, e)| (*i, e.key) let:entry>
                             {
                                 let (i, e) = entry;
                                 view! {
                                     <li class="ref" data-testid="element-ref">
-                                        <div class="ref-text"><strong>{format!("element_{}", i + 1)}</strong> " " <code>{e.id.to_string()}</code></div>
+                                        {e.thumb.clone().map(|t| view! { <img class="ref-thumb" src=t alt=""/> })}
+                                        <div class="ref-text"><strong>{format!("element_{}", i + 1)}</strong> " " {e.name.clone()} " " <code>{e.id.to_string()}</code></div>
                                         <button type="button" class="link" aria-label=format!("Remove element_{}", i + 1) on:click=move |_| remove_element(i)>"Remove"</button>
                                     </li>
                                 }
@@ -463,8 +481,58 @@ pub fn element_chips(elements: &[ElementRef]) -> Vec<RefChip> {
                 kind: RefKind::Element,
                 index: i + 1,
             },
-            caption: e.id.to_string(),
-            thumb: None,
+            caption: e.name.clone().unwrap_or_else(|| e.id.to_string()),
+            thumb: e.thumb.clone(),
         })
         .collect()
+}
+
+/// "Pick from the library": the account's elements and the presets, loaded when opened.
+#[component]
+fn ElementPicker(
+    /// Called with the element the user picked.
+    on_pick: Callback<omni_api::elements::Element>,
+) -> impl IntoView {
+    let library = RwSignal::new(None::<Result<Vec<omni_api::elements::Element>, String>>);
+    let load = move |_| {
+        if library.read_untracked().is_some() {
+            return;
+        }
+        spawn_local(async move {
+            let own = crate::api::list_elements(false).await;
+            let presets = crate::api::list_elements(true).await;
+            library.set(Some(match (own, presets) {
+                (Ok(mut own), Ok(presets)) => {
+                    own.extend(presets);
+                    Ok(own)
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e.message()),
+            }));
+        });
+    };
+    view! {
+        <details class="picker" on:toggle=load>
+            <summary data-testid="pick-element">"Pick from the element library"</summary>
+            {move || match library.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="submit-error" role="alert">{e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No elements yet. " <a href="/elements">"Create one"</a></p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="picker-list">
+                        {list.into_iter().map(|e| {
+                            let label = format!("Add {}", e.element_name);
+                            let (thumb, name) = (e.element_frontal_image.clone(), e.element_name.clone());
+                            view! {
+                                <li>
+                                    <button type="button" class="chip" aria-label=label data-testid="picker-item" on:click=move |_| on_pick.run(e.clone())>
+                                        <img class="chip-thumb" src=thumb alt=""/>{name}
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </details>
+    }
 }

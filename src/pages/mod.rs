@@ -1,5 +1,6 @@
 //! One route component per file.
 
+pub mod elements;
 pub mod generate;
 pub mod history;
 pub mod image;

@@ -1,0 +1,249 @@
+//! `/elements`: the element library. The account's own elements and the official presets
+//! with picture, name, description and tags; search and a tag filter; a create form that
+//! checks files and URLs before upload, as the generation forms do; delete with a
+//! confirmation step.
+
+use crate::api;
+use crate::components::field_errors::FieldErrors;
+use crate::components::form_bits::SubmitBar;
+use crate::components::reference_manager::{ImageRef, ReferenceManager};
+use crate::hooks::use_form::use_form;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use omni_api::elements::{CreateElementRequest, Element, ElementTag, ReferImage, TagItem};
+use omni_api::{Choice, FieldError};
+
+/// Whether `e` matches the search text and the tag filter.
+fn matches(e: &Element, search: &str, tag: Option<ElementTag>) -> bool {
+    let text = search.trim().to_lowercase();
+    let found = text.is_empty()
+        || e.element_name.to_lowercase().contains(&text)
+        || e.element_description.to_lowercase().contains(&text)
+        || e.element_id.to_string() == text;
+    found && tag.is_none_or(|t| e.tag_list.iter().any(|x| x.tag_id == t))
+}
+
+/// The element library page.
+#[component]
+pub fn ElementsPage() -> impl IntoView {
+    let own = RwSignal::new(Vec::<Element>::new());
+    let presets = RwSignal::new(Vec::<Element>::new());
+    let load_error = RwSignal::new(None::<String>);
+    let search = RwSignal::new(String::new());
+    let tag = RwSignal::new(None::<ElementTag>);
+    spawn_local(async move {
+        match (
+            api::list_elements(false).await,
+            api::list_elements(true).await,
+        ) {
+            (Ok(o), Ok(p)) => {
+                own.set(o);
+                presets.set(p);
+            }
+            (Err(e), _) | (_, Err(e)) => load_error.set(Some(e.message())),
+        }
+    });
+    let shown = move |list: RwSignal<Vec<Element>>| {
+        let (s, t) = (search.get(), tag.get());
+        list.get()
+            .into_iter()
+            .filter(|e| matches(e, &s, t))
+            .collect::<Vec<_>>()
+    };
+    let on_created = Callback::new(move |e: Element| own.update(|l| l.insert(0, e)));
+    let on_deleted = Callback::new(move |id: omni_api::ElementId| {
+        own.update(|l| l.retain(|e| e.element_id != id))
+    });
+
+    view! {
+        <section class="card">
+            <h1>"Elements"</h1>
+            <p class="muted">"Reusable subjects — a character, a product, a prop — for "<code>"<<<element_N>>>"</code>" in Omni Image and Omni Video."</p>
+            <div class="filters" role="search">
+                <label>"Search " <input type="search" data-testid="element-search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/></label>
+                <label>"Tag "
+                    <select data-testid="element-tag-filter" on:change=move |ev| tag.set(ElementTag::parse(&event_target_value(&ev)))>
+                        <option value="">"Any tag"</option>
+                        {ElementTag::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <Show when=move || load_error.read().is_some()>
+                <p class="submit-error" role="alert">{move || load_error.get()}</p>
+            </Show>
+            <h2>"Your elements"</h2>
+            <Show when=move || shown(own).is_empty()>
+                <p class="muted" data-testid="no-own-elements">"None here yet: create one below."</p>
+            </Show>
+            <ul class="element-grid" data-testid="own-elements">
+                <For each=move || shown(own) key=|e| e.element_id let:e>
+                    <ElementCard element=e on_deleted=Some(on_deleted)/>
+                </For>
+            </ul>
+            <h2>"Presets"</h2>
+            <ul class="element-grid" data-testid="preset-elements">
+                <For each=move || shown(presets) key=|e| e.element_id let:e>
+                    <ElementCard element=e on_deleted=None/>
+                </For>
+            </ul>
+        </section>
+        <CreateElement on_created=on_created/>
+    }
+}
+
+/// One element: picture, name, description, tags, id; own ones can be deleted.
+#[component]
+fn ElementCard(
+    /// The element shown.
+    element: Element,
+    /// Set for the account's own elements: called after a delete.
+    on_deleted: Option<Callback<omni_api::ElementId>>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let id = element.element_id;
+    let delete = move |_| {
+        spawn_local(async move {
+            match api::delete_element(id).await {
+                Ok(_) => {
+                    if let Some(cb) = on_deleted {
+                        cb.run(id);
+                    }
+                }
+                Err(e) => {
+                    error.try_set(Some(e.message()));
+                }
+            }
+        });
+    };
+    let tags = element
+        .tag_list
+        .iter()
+        .map(|t| t.tag_id.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <li class="element-card" data-testid="element-card">
+            <img class="element-thumb" src=element.element_frontal_image.clone() alt=""/>
+            <strong>{element.element_name.clone()}</strong>
+            <span class="muted">{element.element_description.clone()}</span>
+            <span class="muted">{tags}</span>
+            <code class="element-id" data-testid="element-card-id">{id.to_string()}</code>
+            {on_deleted.map(|_| view! {
+                <Show when=move || confirming.get() fallback=move || view! {
+                    <button type="button" class="link" data-testid="delete-element" on:click=move |_| confirming.set(true)>"Delete"</button>
+                }>
+                    <span role="group" aria-label="Confirm delete">
+                        "Delete for good? "
+                        <button type="button" class="link" data-testid="confirm-delete" on:click=delete>"Yes, delete"</button>
+                        " · "
+                        <button type="button" class="link" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                    </span>
+                </Show>
+            })}
+            <Show when=move || error.read().is_some()>
+                <p class="submit-error" role="alert">{move || error.get()}</p>
+            </Show>
+        </li>
+    }
+}
+
+/// The create form, with the same reference checks as the generation forms.
+#[component]
+fn CreateElement(
+    /// Called with the element the upstream created.
+    on_created: Callback<Element>,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let frontal = RwSignal::new(Vec::<ImageRef>::new());
+    let refers = RwSignal::new(Vec::<ImageRef>::new());
+    let tags = RwSignal::new(Vec::<ElementTag>::new());
+    // The reference manager renumbers a prompt; elements have none.
+    let no_prompt = RwSignal::new(String::new());
+    let request = Memo::new(move |_| CreateElementRequest {
+        element_name: name.get(),
+        element_description: description.get(),
+        element_frontal_image: frontal
+            .get()
+            .first()
+            .map(|r| r.value.clone())
+            .unwrap_or_default(),
+        element_refer_list: refers
+            .get()
+            .into_iter()
+            .map(|r| ReferImage { image_url: r.value })
+            .collect(),
+        tag_list: tags
+            .get()
+            .into_iter()
+            .map(|tag_id| TagItem { tag_id })
+            .collect(),
+    });
+    let violations = Memo::new(move |_| request.read().validate().0);
+    let ui = use_form(violations, false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        ui.show_errors.set(true);
+        if !violations.read().is_empty() || ui.submitting.get() {
+            return;
+        }
+        let req = request.get();
+        ui.submitting.set(true);
+        ui.submit_error.set(None);
+        spawn_local(async move {
+            match api::create_element(&req).await {
+                Ok(e) => {
+                    on_created.run(e);
+                    name.set(String::new());
+                    description.set(String::new());
+                    frontal.set(Vec::new());
+                    refers.set(Vec::new());
+                    tags.set(Vec::new());
+                    ui.show_errors.set(false);
+                }
+                Err(e) => ui.submit_error.set(Some(e.message())),
+            }
+            ui.submitting.set(false);
+        });
+    };
+    let errors: Signal<Vec<FieldError>> = ui.visible.into();
+    view! {
+        <section class="card">
+            <h2>"Create an element"</h2>
+            <form class="form" on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="element_name">"Name (up to 20 characters)"</label>
+                    <input id="element_name" data-testid="element_name" prop:value=move || name.get() on:input=move |ev| { name.set(event_target_value(&ev)); ui.edited.run(()); }/>
+                    <FieldErrors id="element-name-errors" errors=ui.errors_on("element_name")/>
+                </div>
+                <div class="field">
+                    <label for="element_description">"Description (up to 100 characters)"</label>
+                    <textarea id="element_description" data-testid="element_description" rows="2" prop:value=move || description.get() on:input=move |ev| { description.set(event_target_value(&ev)); ui.edited.run(()); }></textarea>
+                    <FieldErrors id="element-description-errors" errors=ui.errors_on("element_description")/>
+                </div>
+                <ReferenceManager prompt=no_prompt images=frontal max_images=1 errors=errors single_field="element_frontal_image" legend="Frontal image"/>
+                <FieldErrors id="frontal-errors" errors=ui.errors_on("element_frontal_image")/>
+                <div data-testid="refer-images">
+                    <ReferenceManager prompt=no_prompt images=refers max_images=3 errors=errors list_field="element_refer_list" item_key=Some("image_url") legend="Further reference images (1–3)"/>
+                </div>
+                <FieldErrors id="refer-errors" errors=ui.errors_at("element_refer_list")/>
+                <fieldset class="field">
+                    <legend>"Tags"</legend>
+                    <div class="row">
+                        {ElementTag::ALL.iter().map(|t| {
+                            let t = *t;
+                            view! {
+                                <label><input type="checkbox" data-testid=format!("tag-{}", t.label())
+                                    prop:checked=move || tags.read().contains(&t)
+                                    on:change=move |ev| tags.update(|l| if event_target_checked(&ev) { l.push(t) } else { l.retain(|x| *x != t) })/>
+                                " " {t.label()}</label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
+            </form>
+        </section>
+    }
+}
