@@ -32,12 +32,15 @@ pub fn SubmitBar(
     /// The last submit's error, in words.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// What the button says.
+    #[prop(default = "Generate")]
+    label: &'static str,
 ) -> impl IntoView {
     let blocked = move || show.get() && !violations.read().is_empty();
     view! {
         <div class="actions">
             <button type="submit" data-testid="submit" disabled=move || submitting.get() || blocked()>
-                {move || if submitting.get() { "Submitting…" } else { "Generate" }}
+                {move || if submitting.get() { "Submitting…" } else { label }}
             </button>
             <Show when=blocked>
                 <div class="blocked" role="note" data-testid="blocked">

@@ -175,6 +175,9 @@ pub fn ReferenceManager(
     /// Offer a role per image (reference, first frame, end frame), for video.
     #[prop(default = false)]
     with_frames: bool,
+    /// Prefix of element ids, unique per manager on a page.
+    #[prop(default = "image")]
+    id: &'static str,
 ) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let url_errors = RwSignal::new(Vec::<FieldError>::new());
@@ -339,9 +342,9 @@ pub fn ReferenceManager(
                 on:drop=on_drop
             >
                 <div class="row">
-                    <label for="image-url" class="sr-only">"Image URL"</label>
-                    <input id="image-url" data-testid="add-image-url" type="url" inputmode="url" placeholder="https://example.com/reference.png"
-                        aria-describedby="image-url-errors"
+                    <label for=format!("{id}-url") class="sr-only">"Image URL"</label>
+                    <input id=format!("{id}-url") data-testid="add-image-url" type="url" inputmode="url" placeholder="https://example.com/reference.png"
+                        aria-describedby=format!("{id}-url-errors")
                         prop:value=move || url.get()
                         on:input=move |ev| url.set(event_target_value(&ev))
                         on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_url(); }
@@ -359,7 +362,7 @@ pub fn ReferenceManager(
                     </label>
                 </div>
                 <p class="muted">"…or drop or paste JPEG/PNG files here (at most 10 MB, shorter side 300 px or more, aspect 1:2.5 to 2.5:1)."</p>
-                <FieldErrors id="image-url-errors" errors=Signal::derive(move || url_errors.get())/>
+                <FieldErrors id=format!("{id}-url-errors") errors=Signal::derive(move || url_errors.get())/>
                 <Show when=move || add_error.read().is_some()>
                     <p class="submit-error" role="alert" data-testid="add-image-error">{move || add_error.get()}</p>
                 </Show>
@@ -392,7 +395,7 @@ pub fn ReferenceManager(
                                     <option value="end_frame" selected=role == Some(FrameType::EndFrame)>"End frame"</option>
                                 </select>
                             </label>
-                            <FieldErrors id=format!("image-{i}-type-errors") errors=type_errors/>
+                            <FieldErrors id=format!("{id}-{i}-type-errors") errors=type_errors/>
                         });
                         let details = [r.bytes.map(human_bytes), r.size.map(|(w, h)| format!("{w}×{h} px"))].into_iter().flatten().collect::<Vec<_>>().join(" · ");
                         view! {
@@ -401,7 +404,7 @@ pub fn ReferenceManager(
                                 <div class="ref-text">
                                     <strong>{format!("image_{}", i + 1)}</strong> " " <span class="ref-name">{r.name.clone()}</span>
                                     <span class="muted">{details}</span>
-                                    <FieldErrors id=format!("image-{i}-errors") errors=shown/>
+                                    <FieldErrors id=format!("{id}-{i}-errors") errors=shown/>
                                     {role_select}
                                 </div>
                                 <div class="ref-actions">

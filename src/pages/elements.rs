@@ -222,10 +222,10 @@ fn CreateElement(
                     <textarea id="element_description" data-testid="element_description" rows="2" prop:value=move || description.get() on:input=move |ev| { description.set(event_target_value(&ev)); ui.edited.run(()); }></textarea>
                     <FieldErrors id="element-description-errors" errors=ui.errors_on("element_description")/>
                 </div>
-                <ReferenceManager prompt=no_prompt images=frontal max_images=1 errors=errors single_field="element_frontal_image" legend="Frontal image"/>
+                <ReferenceManager prompt=no_prompt images=frontal max_images=1 errors=errors single_field="element_frontal_image" legend="Frontal image" id="frontal"/>
                 <FieldErrors id="frontal-errors" errors=ui.errors_on("element_frontal_image")/>
                 <div data-testid="refer-images">
-                    <ReferenceManager prompt=no_prompt images=refers max_images=3 errors=errors list_field="element_refer_list" item_key=Some("image_url") legend="Further reference images (1–3)"/>
+                    <ReferenceManager prompt=no_prompt images=refers max_images=3 errors=errors list_field="element_refer_list" item_key=Some("image_url") legend="Further reference images (1–3)" id="refer"/>
                 </div>
                 <FieldErrors id="refer-errors" errors=ui.errors_at("element_refer_list")/>
                 <fieldset class="field">
@@ -242,7 +242,7 @@ fn CreateElement(
                         }).collect_view()}
                     </div>
                 </fieldset>
-                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error label="Create element"/>
             </form>
         </section>
     }
