@@ -3,6 +3,8 @@
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.OMNI_URL ?? 'http://127.0.0.1:8080';
+/// The BFF's simulator, to read what the upstream received (set by `cargo xtask test`).
+export const SIM = process.env.OMNI_SIM_URL;
 
 // Without the background-networking flags Chromium keeps dialling out, and this
 // machine's closed network refuses it many times a second.

@@ -1,7 +1,7 @@
 // The element library: make an element once, then use it by name and picture.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE } from './browser.mjs';
+import { launch, openPage, BASE, SIM } from './browser.mjs';
 import { makePng } from './png.mjs';
 
 let browser;
@@ -53,6 +53,10 @@ test('create an element from a PNG, find it, pick it in Omni Video, refer to it,
   const task = page.url().split('/').pop();
   const raw = await fetch(`${BASE}/api/v1/tasks/${task}`).then((r) => r.text());
   assert.ok(raw.includes(`"element_list":[{"element_id":${id}}]`), raw.slice(0, 300));
+  // And the upstream (the simulator) received it digit for digit.
+  assert.ok(SIM, 'OMNI_SIM_URL is set by cargo xtask test');
+  const received = await fetch(`${SIM}/sim/stats`).then((r) => r.text());
+  assert.ok(received.includes(`"element_id":${id}`), 'the simulator received the exact id');
 
   // Delete, with a confirmation step.
   await page.goto(`${BASE}/elements`);

@@ -65,6 +65,13 @@ test('an Omni Video text-to-video task runs from the form to a playable video', 
   const page = await fresh('/video');
   await page.getByTestId('prompt').fill('a paper boat on a river');
   await page.getByTestId('duration').selectOption('10');
+  await page.getByTestId('watermark').check();
+  await page.getByText('Advanced').click();
+  const ext = `boat-${Date.now()}`;
+  await page.getByTestId('external_task_id').fill(ext);
+  await page.getByTestId('callback_url').fill('ftp://example.com/hook');
+  await page.locator('#callback-errors').getByText('must use http or https, not ftp').waitFor();
+  await page.getByTestId('callback_url').fill('');
   await page.getByTestId('submit').click();
   await page.waitForURL(/\/tasks\/[^/]+$/);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
@@ -73,6 +80,8 @@ test('an Omni Video text-to-video task runs from the form to a playable video', 
   const task = await fetch(`${BASE}/api/v1/tasks/${id}`).then((r) => r.json());
   assert.equal(task.data.request.duration, '10');
   assert.equal(task.data.request.aspect_ratio, '16:9');
+  assert.equal(task.data.request.external_task_id, ext);
+  assert.deepEqual(task.data.request.watermark_info, { enabled: true });
   await page.context().close();
 });
 

@@ -1,5 +1,6 @@
 //! Reusable pieces shared by pages.
 
+pub mod delivery_fields;
 pub mod field_errors;
 pub mod form_bits;
 pub mod prompt_editor;

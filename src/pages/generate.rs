@@ -3,6 +3,7 @@
 //! type is offered only for kling-v1-5, where it is required.
 
 use crate::api;
+use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
@@ -28,6 +29,11 @@ pub fn GeneratePage() -> impl IntoView {
     let start: ImageGenerationRequest = draft::take(draft::Form::ImageGeneration)
         .or_else(|| load_saved(SAVED))
         .unwrap_or_default();
+    let delivery = Delivery::new(
+        start.watermark_info,
+        start.external_task_id.as_deref(),
+        start.callback_url.as_deref(),
+    );
     let model = RwSignal::new(start.model_name);
     let prompt = RwSignal::new(start.prompt.clone());
     let negative = RwSignal::new(start.negative_prompt.clone().unwrap_or_default());
@@ -79,6 +85,9 @@ pub fn GeneratePage() -> impl IntoView {
             resolution: Some(resolution.get()),
             n: count,
             aspect_ratio: Some(aspect_ratio.get()),
+            watermark_info: delivery.watermark_info(),
+            callback_url: delivery.callback_url(),
+            external_task_id: delivery.external_task_id(),
             ..ImageGenerationRequest::default()
         };
         (req, typed)
@@ -174,6 +183,7 @@ pub fn GeneratePage() -> impl IntoView {
                         <FieldErrors id="n-errors" errors=errors_on("n")/>
                     </div>
                 </div>
+                <DeliveryFields delivery=delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

@@ -3,6 +3,7 @@
 //! The form survives a reload (local storage) and a failed submit keeps everything.
 
 use crate::api;
+use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
@@ -18,7 +19,7 @@ use leptos::prelude::*;
 use omni_api::omni_image::{
     self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
 };
-use omni_api::{AspectRatio, FieldError, Resolution, Rule, TaskKind, WatermarkInfo};
+use omni_api::{AspectRatio, FieldError, Resolution, Rule, TaskKind};
 
 const SAVED: &str = "omni.form.omni-image";
 const TEMPLATES: &[&str] = &[
@@ -40,9 +41,7 @@ struct Form {
     n: RwSignal<String>,
     series_amount: RwSignal<String>,
     aspect_ratio: RwSignal<AspectRatio>,
-    watermark: RwSignal<bool>,
-    external_task_id: RwSignal<String>,
-    callback_url: RwSignal<String>,
+    delivery: Delivery,
 }
 
 impl Form {
@@ -74,9 +73,11 @@ impl Form {
                 None => "4".into(),
             }),
             aspect_ratio: RwSignal::new(req.aspect_ratio()),
-            watermark: RwSignal::new(req.watermark_info.is_some_and(|w| w.enabled)),
-            external_task_id: RwSignal::new(req.external_task_id.clone().unwrap_or_default()),
-            callback_url: RwSignal::new(req.callback_url.clone().unwrap_or_default()),
+            delivery: Delivery::new(
+                req.watermark_info,
+                req.external_task_id.as_deref(),
+                req.callback_url.as_deref(),
+            ),
         }
     }
 
@@ -95,7 +96,6 @@ impl Form {
             }
         };
         let series = self.result_type.get() == ResultType::Series;
-        let text = |s: RwSignal<String>| Some(s.get().trim().to_owned()).filter(|s| !s.is_empty());
         let req = OmniImageRequest {
             model_name: self.model.get(),
             prompt: self.prompt.get(),
@@ -126,12 +126,9 @@ impl Form {
                 number("series_amount", self.series_amount.get()).map(SeriesAmount::Count)
             },
             aspect_ratio: Some(self.aspect_ratio.get()),
-            watermark_info: self
-                .watermark
-                .get()
-                .then_some(WatermarkInfo { enabled: true }),
-            callback_url: text(self.callback_url),
-            external_task_id: text(self.external_task_id),
+            watermark_info: self.delivery.watermark_info(),
+            callback_url: self.delivery.callback_url(),
+            external_task_id: self.delivery.external_task_id(),
         };
         (req, typed)
     }
@@ -251,20 +248,7 @@ pub fn ImagePage() -> impl IntoView {
                         <FieldErrors id="n-errors" errors=errors_on("n")/>
                     </Show>
                 </fieldset>
-                <label class="toggle"><input type="checkbox" data-testid="watermark" prop:checked=move || form.watermark.get() on:change=move |ev| form.watermark.set(event_target_checked(&ev))/>" Also make watermarked copies"</label>
-                <details class="advanced">
-                    <summary>"Advanced"</summary>
-                    <div class="field">
-                        <label for="external_task_id">"External task id (makes a repeated submit return the same task)"</label>
-                        <input id="external_task_id" data-testid="external_task_id" prop:value=move || form.external_task_id.get() on:input=move |ev| form.external_task_id.set(event_target_value(&ev))/>
-                        <FieldErrors id="external-errors" errors=errors_on("external_task_id")/>
-                    </div>
-                    <div class="field">
-                        <label for="callback_url">"Callback URL"</label>
-                        <input id="callback_url" type="url" data-testid="callback_url" prop:value=move || form.callback_url.get() on:input=move |ev| form.callback_url.set(event_target_value(&ev))/>
-                        <FieldErrors id="callback-errors" errors=errors_on("callback_url")/>
-                    </div>
-                </details>
+                <DeliveryFields delivery=form.delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

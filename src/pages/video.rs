@@ -3,6 +3,7 @@
 //! function, and the form shows only what that scenario allows, saying why the rest is off.
 
 use crate::api;
+use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
@@ -60,6 +61,11 @@ pub fn VideoPage() -> impl IntoView {
     let mut start: OmniVideoRequest = draft::take(draft::Form::OmniVideo)
         .or_else(|| load_saved(SAVED))
         .unwrap_or_default();
+    let delivery = Delivery::new(
+        start.watermark_info,
+        start.external_task_id.as_deref(),
+        start.callback_url.as_deref(),
+    );
     if let Some(url) = draft::take_reference() {
         start.image_list.push(VideoImageItem {
             image_url: url,
@@ -126,6 +132,9 @@ pub fn VideoPage() -> impl IntoView {
             })
             .collect(),
         mode: Some(mode.get()),
+        watermark_info: delivery.watermark_info(),
+        callback_url: delivery.callback_url(),
+        external_task_id: delivery.external_task_id(),
         ..OmniVideoRequest::default()
     });
     let scenario = Memo::new(move |_| base.read().scenario());
@@ -341,6 +350,7 @@ pub fn VideoPage() -> impl IntoView {
                         <FieldErrors id="duration-errors" errors=errors_on("duration")/>
                     </div>
                 </div>
+                <DeliveryFields delivery=delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

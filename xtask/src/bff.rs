@@ -31,6 +31,8 @@ pub fn run_foreground(bin: &std::path::Path, args: &[String]) -> Result<(), Stri
 pub struct Server {
     child: Child,
     pub url: String,
+    /// The built-in simulator's base URL, so tests can ask what the upstream received.
+    pub sim_url: String,
     pub data_dir: std::path::PathBuf,
 }
 
@@ -45,11 +47,18 @@ impl Drop for Server {
 /// Starts omni-bff on a free loopback port with a fresh data dir and waits for its URL.
 pub fn start(bin: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
     let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}", std::process::id()));
+    // A free port for the simulator (the BFF would pick one, but tests need to know it).
+    let sim_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let sim_listen = format!("127.0.0.1:{sim_port}");
     let _ = std::fs::remove_dir_all(&data_dir);
     let mut child = Command::new(bin)
         .current_dir(root())
         .args(["--listen", "127.0.0.1:0", "--dist", "dist", "--data-dir"])
         .arg(&data_dir)
+        .args(["--sim-listen", &sim_listen])
         .args(extra)
         .stdout(Stdio::piped())
         .spawn()
@@ -75,6 +84,7 @@ pub fn start(bin: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
         child,
         url,
         data_dir,
+        sim_url: format!("http://{sim_listen}"),
     })
 }
 
@@ -87,6 +97,7 @@ pub fn e2e(bin: &std::path::Path) -> Result<(), String> {
         cmd("node")
             .args(["--test", "--test-concurrency=1", "e2e/"])
             .env("OMNI_URL", &server.url)
+            .env("OMNI_SIM_URL", &server.sim_url)
             .env("CHROMIUM", CHROMIUM),
     )
 }
