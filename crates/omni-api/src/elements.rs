@@ -75,21 +75,8 @@ impl CreateElementRequest {
         let element_refer_list = r
             .objects("element_refer_list", v)
             .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let url = item
-                    .string("image_url", v)
-                    .or_else(|| item.string("image", v));
-                if url.is_none() {
-                    v.push(
-                        format!("element_refer_list[{i}].image_url"),
-                        Rule::Required,
-                        "is required",
-                    );
-                }
-                ReferImage {
-                    image_url: url.map(|s| normalize_image(&s)).unwrap_or_default(),
-                }
+            .map(|item| ReferImage {
+                image_url: item.image("image_url", "image", v),
             })
             .collect();
         let tag_list = r

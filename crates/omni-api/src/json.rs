@@ -50,6 +50,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A required image (URL or base64) that the upstream also accepts under `alias`;
+    /// data URLs become raw base64. Missing: a `required` error on `key`, and `""`.
+    pub fn image(&self, key: &str, alias: &str, v: &mut Violations) -> String {
+        match self.string(key, v).or_else(|| self.string(alias, v)) {
+            Some(s) => crate::media::normalize_image(&s),
+            None => {
+                v.push(self.at(key), Rule::Required, "is required");
+                String::new()
+            }
+        }
+    }
+
     /// A string that may be empty (the prompt: an empty one is a `blank` error, not absent).
     pub fn text(&self, key: &str, v: &mut Violations) -> Option<String> {
         match self.raw(key)? {

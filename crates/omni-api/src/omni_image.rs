@@ -5,7 +5,7 @@ use crate::common::{AspectRatio, Resolution, WatermarkInfo};
 use crate::error::{index, Rule, Violations};
 use crate::ids::ElementId;
 use crate::json::Reader;
-use crate::media::{check_image, normalize_image};
+use crate::media::check_image;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_range, check_subset, forbid};
 use serde::{Deserialize, Serialize};
@@ -125,21 +125,8 @@ impl OmniImageRequest {
         let image_list = r
             .objects("image_list", v)
             .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let image = item
-                    .string("image", v)
-                    .or_else(|| item.string("image_url", v));
-                if image.is_none() {
-                    v.push(
-                        format!("image_list[{i}].image"),
-                        Rule::Required,
-                        "is required",
-                    );
-                }
-                ImageItem {
-                    image: image.map(|s| normalize_image(&s)).unwrap_or_default(),
-                }
+            .map(|item| ImageItem {
+                image: item.image("image", "image_url", v),
             })
             .collect();
         let element_list = r

@@ -5,7 +5,7 @@ use crate::choice::choice;
 use crate::common::{AspectRatio, WatermarkInfo};
 use crate::error::{index, Rule, Violations};
 use crate::json::Reader;
-use crate::media::{check_image, check_media_url, normalize_image, VIDEO_EXTENSIONS};
+use crate::media::{check_image, check_media_url, VIDEO_EXTENSIONS};
 use crate::omni_image::ElementItem;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_subset};
@@ -203,22 +203,9 @@ impl OmniVideoRequest {
         let image_list = r
             .objects("image_list", v)
             .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let url = item
-                    .string("image_url", v)
-                    .or_else(|| item.string("image", v));
-                if url.is_none() {
-                    v.push(
-                        format!("image_list[{i}].image_url"),
-                        Rule::Required,
-                        "is required",
-                    );
-                }
-                VideoImageItem {
-                    image_url: url.map(|s| normalize_image(&s)).unwrap_or_default(),
-                    frame: item.choice("type", v),
-                }
+            .map(|item| VideoImageItem {
+                image_url: item.image("image_url", "image", v),
+                frame: item.choice("type", v),
             })
             .collect();
         let element_list = r
