@@ -170,6 +170,16 @@ impl Store {
         row.map(|r| decode(&r)).transpose()
     }
 
+    /// One task without its request (for refresh bookkeeping).
+    pub async fn get_light(&self, id: &str) -> Result<Option<Stored>, ApiError> {
+        let row = sqlx::query(&format!("{SELECT_LIGHT} WHERE task_id = $1 LIMIT 1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        row.map(|r| decode(&r)).transpose()
+    }
+
     /// A page of history, newest first.
     pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Stored>, ApiError> {
         let mut sql = format!("{SELECT} WHERE 1 = 1");
@@ -218,10 +228,10 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
-    /// Tasks not yet finished, oldest first (resumed after a restart).
+    /// Tasks not yet finished, oldest first, without their requests (the refresher's list).
     pub async fn unfinished(&self) -> Result<Vec<Stored>, ApiError> {
         let rows = sqlx::query(&format!(
-            "{SELECT} WHERE status IN ('submitted', 'processing') ORDER BY created_at"
+            "{SELECT_LIGHT} WHERE status IN ('submitted', 'processing') ORDER BY created_at"
         ))
         .fetch_all(&self.pool)
         .await
@@ -231,6 +241,9 @@ impl Store {
 }
 
 const SELECT: &str = "SELECT kind, request, request_hash, task, refreshed_at FROM tasks";
+/// Without the request, which can hold megabytes of base64 images.
+const SELECT_LIGHT: &str =
+    "SELECT kind, 'null' AS request, request_hash, task, refreshed_at FROM tasks";
 
 fn is_comment(statement: &str) -> bool {
     statement

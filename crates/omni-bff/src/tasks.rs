@@ -116,26 +116,34 @@ pub async fn refresh(state: &AppState, stored: Stored) -> Result<StudioTask, Api
         // Whoever held the lock before us may have refreshed it already.
         let current = state
             .store
-            .get(&task_id)
+            .get_light(&task_id)
             .await?
             .ok_or_else(|| not_found(&task_id))?;
+        let request = stored.task.request.clone();
         let now = clock::now_ms();
         if !due(&current, now) {
-            return Ok(current.task);
+            return Ok(StudioTask {
+                request,
+                ..current.task
+            });
         }
         match state.upstream.get(current.task.kind, &task_id).await {
             Ok(task) => {
                 state.store.update(&task, now).await?;
                 Ok(StudioTask {
                     task,
-                    ..current.task
+                    kind: current.task.kind,
+                    request,
                 })
             }
             Err(e) => {
                 // Keep answering with what we know; the next interval tries again.
                 tracing::warn!(task_id, "refresh failed: {e:?}");
                 state.store.touch(&task_id, now).await?;
-                Ok(current.task)
+                Ok(StudioTask {
+                    request,
+                    ..current.task
+                })
             }
         }
     }
