@@ -12,7 +12,8 @@ use omni_api::StudioTask;
 struct Item {
     set: &'static str,
     index: usize,
-    /// The upstream's URL (what the upstream can fetch when it is reused as a reference).
+    /// A URL the upstream can fetch when the image is reused as a reference: the BFF's
+    /// copy (made absolute) once it exists, else the upstream's own link.
     upstream_url: String,
     has_watermark: bool,
 }
@@ -25,7 +26,11 @@ fn items(task: &StudioTask) -> Vec<Item> {
             .map(|(index, img)| Item {
                 set,
                 index,
-                upstream_url: img.url.clone(),
+                upstream_url: if img.url.starts_with('/') {
+                    absolute(&img.url)
+                } else {
+                    img.url.clone()
+                },
                 has_watermark: img.watermark_url.is_some(),
             })
             .collect::<Vec<_>>()

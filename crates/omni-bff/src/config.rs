@@ -16,8 +16,20 @@ OPTIONS:
     --listen ADDR         address to serve on [env OMNI_LISTEN, default 127.0.0.1:8080]
     --dist DIR            the built app to serve [env OMNI_DIST, default ./dist]
     --data-dir DIR        database and media [env OMNI_DATA_DIR, default ./data]
-    --database-url URL    sqlite://... (default: DATA_DIR/omni.db)
-                          [env OMNI_DATABASE_URL]
+    --database-url URL    sqlite://PATH (default: DATA_DIR/omni.db) or
+                          postgres://USER:PASSWORD@HOST:PORT/DB, which several
+                          instances can share [env OMNI_DATABASE_URL]
+    --public-url URL      where the upstream can reach this BFF, e.g.
+                          https://studio.example.com: every create then carries a
+                          callback URL with a per-task secret, and changes are pushed
+                          [env OMNI_PUBLIC_URL; with the built-in simulator the
+                          listen address is used]
+    --media-dir DIR       copies of result images and videos, shared by all
+                          instances [env OMNI_MEDIA_DIR, default DATA_DIR/media]
+    --media-retention D   remove copies older than D, e.g. 90d, 12h, 30m, 45s
+                          [env OMNI_MEDIA_RETENTION, default: keep them]
+    --sse-heartbeat D     comment sent on idle event streams this often
+                          [env OMNI_SSE_HEARTBEAT, default 15s]
     --upstream MODE       `simulate` (built-in simulator) or the upstream base URL,
                           e.g. https://api-singapore.klingai.com or a gateway's
                           https://host/kling [env OMNI_UPSTREAM, default simulate]
@@ -101,6 +113,11 @@ pub struct Config {
     pub upstream: UpstreamMode,
     pub credentials: Credentials,
     pub sim: SimOptions,
+    pub public_url: Option<String>,
+    pub media_dir: Option<PathBuf>,
+    /// Milliseconds; `None` keeps copies for good.
+    pub media_retention_ms: Option<i64>,
+    pub sse_heartbeat_ms: u64,
 }
 
 /// What the command line asks for.
@@ -119,6 +136,36 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("omni.db").display()))
     }
+
+    /// The media directory in force.
+    pub fn media_dir(&self) -> PathBuf {
+        self.media_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media"))
+    }
+}
+
+/// `90d`, `12h`, `30m`, `45s` or `500ms` in milliseconds.
+pub fn duration_ms(what: &str, s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("{what}: {s:?} must be a number and a unit, e.g. 90d, 12h, 30s"))?;
+    let scale = match unit {
+        "d" => 86_400_000,
+        "h" => 3_600_000,
+        "m" => 60_000,
+        "s" => 1_000,
+        "ms" => 1,
+        _ => return Err(format!("{what}: {s:?} needs a unit: d, h, m, s or ms")),
+    };
+    if n <= 0 {
+        return Err(format!("{what}: {s:?} must be more than zero"));
+    }
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("{what}: {s:?} is too long"))
 }
 
 /// Parses arguments (without the program name) over the environment `env`.
@@ -135,6 +182,10 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let mut database_url = get("OMNI_DATABASE_URL");
     let mut upstream = get("OMNI_UPSTREAM").unwrap_or_else(|| "simulate".into());
     let mut sim_listen = get("OMNI_SIM_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
+    let mut public_url = get("OMNI_PUBLIC_URL");
+    let mut media_dir = get("OMNI_MEDIA_DIR");
+    let mut retention = get("OMNI_MEDIA_RETENTION");
+    let mut heartbeat = get("OMNI_SSE_HEARTBEAT").unwrap_or_else(|| "15s".into());
     let mut fail_rate = "0".to_owned();
     let mut speed = "1".to_owned();
     while let Some(arg) = args.next() {
@@ -157,6 +208,10 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--database-url" => database_url = Some(value()?),
             "--upstream" => upstream = value()?,
             "--sim-listen" => sim_listen = value()?,
+            "--public-url" => public_url = Some(value()?),
+            "--media-dir" => media_dir = Some(value()?),
+            "--media-retention" => retention = Some(value()?),
+            "--sse-heartbeat" => heartbeat = value()?,
             "--sim-fail-rate" => fail_rate = value()?,
             "--sim-speed" => speed = value()?,
             other => return Err(format!("unknown option {other:?}; see --help")),
@@ -206,6 +261,17 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             None => None,
         },
     };
+    let public_url = match public_url {
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+            Some(u.trim_end_matches('/').to_owned())
+        }
+        Some(u) => return Err(format!("--public-url: {u:?} must be an http(s) URL")),
+        None => None,
+    };
+    let media_retention_ms = retention
+        .map(|r| duration_ms("--media-retention", &r))
+        .transpose()?;
+    let sse_heartbeat_ms = duration_ms("--sse-heartbeat", &heartbeat)? as u64;
     Ok(Command::Serve(Config {
         listen: addr("--listen", &listen)?,
         dist: dist.into(),
@@ -218,5 +284,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             api_key,
         },
         sim,
+        public_url,
+        media_dir: media_dir.map(PathBuf::from),
+        media_retention_ms,
+        sse_heartbeat_ms,
     }))
 }

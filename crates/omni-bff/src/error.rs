@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const CODE_BAD_REQUEST: i64 = 1200;
 /// Invalid method.
 pub const CODE_INVALID_METHOD: i64 = 1202;
+/// No permission.
+pub const CODE_FORBIDDEN: i64 = 1103;
 /// Resource not found.
 pub const CODE_NOT_FOUND: i64 = 1203;
 /// Internal error.
@@ -28,6 +30,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     PayloadTooLarge(usize),
     NotFound(String),
+    /// The caller may not do this (e.g. a callback token used for another task).
+    Forbidden(String),
     MethodNotAllowed,
     /// Same external_task_id, different request.
     Conflict(String),
@@ -67,6 +71,7 @@ impl ApiError {
                 format!("request body is larger than {limit} bytes"),
             ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, CODE_NOT_FOUND, m.clone()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, CODE_FORBIDDEN, m.clone()),
             ApiError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 CODE_INVALID_METHOD,

@@ -5,6 +5,8 @@
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod events;
+pub mod media;
 pub mod routes;
 pub mod simulator;
 pub mod store;
@@ -15,7 +17,7 @@ pub mod zip;
 use config::{Config, UpstreamMode};
 use omni_api::config::UpstreamKind;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use upstream::{jwt::JwtSigner, Auth, Upstream};
 
 /// What every handler shares.
@@ -23,8 +25,24 @@ pub struct AppState {
     pub store: store::Store,
     pub upstream: Upstream,
     pub upstream_kind: UpstreamKind,
-    pub refresh_locks: tasks::RefreshLocks,
     pub dist: PathBuf,
+    /// Local event-stream listeners ("this task changed").
+    pub hub: events::Hub,
+    /// Where copies of result media go.
+    pub media: media::MediaConfig,
+    /// Wakes the media copier when a task succeeds.
+    pub media_wake: tokio::sync::Notify,
+    pub sse_heartbeat: std::time::Duration,
+    /// The base URL the upstream calls back; set at start-up (from the config, or from
+    /// the bound address when the built-in simulator is the upstream).
+    public_url: OnceLock<String>,
+}
+
+impl AppState {
+    /// Where the upstream can reach us, if anywhere.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.get().map(String::as_str)
+    }
 }
 
 /// The whole HTTP surface, for `serve` and for tests.
@@ -67,12 +85,23 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
             }
         }
     };
+    let public_url = OnceLock::new();
+    if let Some(url) = &config.public_url {
+        let _ = public_url.set(url.clone());
+    }
     Ok(Arc::new(AppState {
         store,
         upstream,
         upstream_kind,
-        refresh_locks: tasks::RefreshLocks::default(),
         dist: config.dist.clone(),
+        hub: events::Hub::default(),
+        media: media::MediaConfig {
+            dir: config.media_dir(),
+            retention_ms: config.media_retention_ms,
+        },
+        media_wake: tokio::sync::Notify::new(),
+        sse_heartbeat: std::time::Duration::from_millis(config.sse_heartbeat_ms),
+        public_url,
     }))
 }
 
@@ -89,7 +118,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
             config.dist.display()
         );
     }
+    if config.upstream == UpstreamMode::Simulate {
+        // The simulator runs beside us, so it reaches us where we listen.
+        let _ = state.public_url.set(format!("http://{addr}"));
+    }
     tokio::spawn(tasks::refresher(state.clone()));
+    tokio::spawn(media::copier(state.clone()));
+    tokio::spawn(events::listen(state.clone()));
     // Tests and xtask read this line to learn the port.
     println!("omni-bff listening on http://{addr}");
     println!("Omni Studio is ready: open http://{addr}/image (Ctrl-C stops it)");

@@ -1,33 +1,15 @@
 //! Task life on the BFF: create (validated, idempotent by external_task_id, stored before
-//! answering) and read (from the store; an unfinished task is refreshed from upstream at
-//! most once per interval however many clients poll it).
+//! answering, with the BFF's own callback URL), read (from the store; an unfinished task
+//! is refreshed from upstream at most once per interval however many clients or
+//! instances ask), and what follows a status change (events, media copies).
 
 use crate::clock;
 use crate::error::ApiError;
-use crate::store::Stored;
-use crate::AppState;
-use omni_api::{StudioTask, UpstreamRequest};
+use crate::store::{Applied, Stored};
+use crate::{events, media, AppState};
+use omni_api::{StudioTask, Task, TaskStatus, UpstreamRequest};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-/// One async lock per task being refreshed, so concurrent polls share one upstream read.
-#[derive(Default)]
-pub struct RefreshLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-impl RefreshLocks {
-    fn get(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(id.to_owned()).or_default().clone()
-    }
-
-    fn release(&self, id: &str) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.get(id).is_some_and(|l| Arc::strong_count(l) == 1) {
-            map.remove(id);
-        }
-    }
-}
+use std::sync::Arc;
 
 /// How long a task's upstream view stays fresh, growing with its age: young tasks
 /// change fast, old ones slowly.
@@ -46,6 +28,13 @@ pub fn request_hash(body: &serde_json::Value) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// 128 random bits as hex: the secret in a task's callback URL.
+pub fn new_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Creates a task upstream and stores it before answering.
 pub async fn create(state: &AppState, req: UpstreamRequest) -> Result<StudioTask, ApiError> {
     let body = req.to_json();
@@ -56,16 +45,31 @@ pub async fn create(state: &AppState, req: UpstreamRequest) -> Result<StudioTask
             return replay(existing, &hash, ext);
         }
     }
+    // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
+    // the upstream calls us, and refreshes are push-driven instead of polled.
+    let mut upstream_body = body.clone();
+    let token = match (state.public_url(), req.callback_url()) {
+        (Some(base), None) => {
+            let token = new_token()?;
+            upstream_body["callback_url"] = format!("{base}/api/v1/callbacks/{token}").into();
+            Some(token)
+        }
+        _ => None,
+    };
     let task = state
         .upstream
-        .create(req.kind(), &body, external.is_some())
+        .create(req.kind(), &upstream_body, external.is_some())
         .await?;
     let studio = StudioTask {
         kind: req.kind(),
         task,
         request: Some(body),
     };
-    match state.store.insert(&studio, &hash, clock::now_ms()).await {
+    let inserted = state
+        .store
+        .insert(&studio, &hash, token.as_deref(), clock::now_ms())
+        .await;
+    match inserted {
         Ok(()) => Ok(studio),
         // Two creates with one external id raced; the first one stored wins.
         Err(e) => match &external {
@@ -92,68 +96,108 @@ fn replay(existing: Stored, hash: &str, ext: &str) -> Result<StudioTask, ApiErro
 /// Reads a task by id or external id, refreshing it from upstream when due.
 pub async fn read(state: &AppState, id: &str) -> Result<StudioTask, ApiError> {
     let stored = state.store.get(id).await?.ok_or_else(|| not_found(id))?;
-    if !due(&stored, clock::now_ms()) {
-        return Ok(stored.task);
-    }
-    refresh(state, stored).await
+    let request = stored.task.request.clone();
+    let fresh = refresh(state, stored.task.task.task_id.as_str(), Refresh::WhenDue).await?;
+    Ok(StudioTask {
+        request,
+        ..fresh.unwrap_or(stored).task
+    })
 }
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("no task with id {id:?}"))
 }
 
-fn due(s: &Stored, now: i64) -> bool {
-    !s.task.task.task_status.is_terminal()
-        && now >= s.refreshed_at + refresh_interval_ms(now - s.task.task.created_at)
+/// Whether a refresh waits for the task's interval or happens now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Polls and the background refresher: once per interval across all instances.
+    WhenDue,
+    /// A callback said the task changed: read it now.
+    Now,
 }
 
-/// Asks upstream about one task, once per interval, whoever else is asking.
-pub async fn refresh(state: &AppState, stored: Stored) -> Result<StudioTask, ApiError> {
-    let task_id = stored.task.task.task_id.as_str().to_owned();
-    let lock = state.refresh_locks.get(&task_id);
-    let result = async {
-        let _guard = lock.lock().await;
-        // Whoever held the lock before us may have refreshed it already.
-        let current = state
-            .store
-            .get_light(&task_id)
-            .await?
-            .ok_or_else(|| not_found(&task_id))?;
-        let request = stored.task.request.clone();
-        let now = clock::now_ms();
-        if !due(&current, now) {
-            return Ok(StudioTask {
-                request,
-                ..current.task
-            });
+/// Asks upstream about one task, unless (for `WhenDue`) someone in any instance did so
+/// within its interval. Answers the stored task as it is afterwards (`None` when no
+/// read happened); upstream trouble is logged and answered with what we know.
+pub async fn refresh(
+    state: &AppState,
+    task_id: &str,
+    how: Refresh,
+) -> Result<Option<Stored>, ApiError> {
+    let now = clock::now_ms();
+    let current = state
+        .store
+        .get_light(task_id)
+        .await?
+        .ok_or_else(|| not_found(task_id))?;
+    if current.task.task.task_status.is_terminal() {
+        return Ok(None);
+    }
+    let due_before = match how {
+        Refresh::WhenDue => now - refresh_interval_ms(now - current.task.task.created_at),
+        Refresh::Now => now,
+    };
+    if !state.store.claim(task_id, due_before, now).await? {
+        return Ok(None);
+    }
+    match state.upstream.get(current.task.kind, task_id).await {
+        Ok(task) => {
+            record(state, &task).await?;
+            state.store.get_light(task_id).await
         }
-        match state.upstream.get(current.task.kind, &task_id).await {
-            Ok(task) => {
-                state.store.update(&task, now).await?;
-                Ok(StudioTask {
-                    task,
-                    kind: current.task.kind,
-                    request,
-                })
-            }
-            Err(e) => {
-                // Keep answering with what we know; the next interval tries again.
-                tracing::warn!(task_id, "refresh failed: {e:?}");
-                state.store.touch(&task_id, now).await?;
-                Ok(StudioTask {
-                    request,
-                    ..current.task
-                })
-            }
+        Err(e) => {
+            // The claim already pushed refreshed_at: the next interval tries again.
+            tracing::warn!(task_id, "refresh failed: {e:?}");
+            Ok(None)
         }
     }
-    .await;
-    drop(lock);
-    state.refresh_locks.release(&task_id);
-    result
 }
 
-/// Keeps unfinished tasks moving even when nobody watches them (and after a restart).
+/// Stores an upstream view and, when its status moved, tells listeners and queues the
+/// copies of its results.
+pub async fn record(state: &AppState, task: &Task) -> Result<Applied, ApiError> {
+    let now = clock::now_ms();
+    let applied = state.store.apply(task, now).await?;
+    if let Applied::Changed { .. } = applied {
+        if task.task_status == TaskStatus::Succeed {
+            state
+                .store
+                .enqueue_media(task.task_id.as_str(), &media::sources(task), now)
+                .await?;
+            state.media_wake.notify_one();
+        }
+        events::publish(state, task.task_id.as_str()).await;
+    }
+    Ok(applied)
+}
+
+/// `POST /api/v1/callbacks/{token}`: the upstream says a task changed. The body is only
+/// a hint: the task is re-read from upstream, so a forged, repeated or late callback
+/// changes nothing wrong.
+pub async fn on_callback(state: &AppState, token: &str, claimed_id: Option<&str>) -> Result<(), ApiError> {
+    // The upstream may call back before our insert (right after its create) commits.
+    let mut stored = None;
+    for _ in 0..20 {
+        stored = state.store.by_callback_token(token).await?;
+        if stored.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let stored = stored.ok_or_else(|| ApiError::NotFound("no task has this callback URL".into()))?;
+    let task_id = stored.task.task.task_id.as_str();
+    if claimed_id.is_some_and(|id| id != task_id) {
+        return Err(ApiError::Forbidden(
+            "this callback URL belongs to another task".into(),
+        ));
+    }
+    refresh(state, task_id, Refresh::Now).await?;
+    Ok(())
+}
+
+/// Keeps unfinished tasks moving even when nobody watches them (and after a restart,
+/// or when another instance died).
 pub async fn refresher(state: Arc<AppState>) {
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
@@ -161,8 +205,11 @@ pub async fn refresher(state: Arc<AppState>) {
             continue;
         };
         let now = clock::now_ms();
-        for stored in open.into_iter().filter(|s| due(s, now)) {
-            let _ = refresh(&state, stored).await;
+        for stored in open {
+            let t = &stored.task.task;
+            if now >= stored.refreshed_at + refresh_interval_ms(now - t.created_at) {
+                let _ = refresh(&state, t.task_id.as_str(), Refresh::WhenDue).await;
+            }
         }
     }
 }

@@ -2,10 +2,11 @@
 //! zip them (upstream links are cross-origin and hotlink-protected). Only URLs the
 //! upstream returned for that task are ever fetched: nothing here comes from the user.
 
+use super::media::{copy_path, serve_file};
 use crate::error::ApiError;
-use crate::{tasks, zip, AppState};
+use crate::{media, tasks, zip, AppState};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use omni_api::{Choice, StudioTask, TaskResult};
@@ -77,19 +78,26 @@ pub async fn one(
     State(state): Shared,
     Path((id, set, index)): Path<(String, String, usize)>,
     Query(q): Query<HashMap<String, String>>,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let task = tasks::read(&state, &id).await?;
+    let task = read_with_copies(&state, &id).await?;
     let watermark = q.get("variant").is_some_and(|v| v == "watermark");
     let file = files_of(&task, &set, watermark)
         .into_iter()
         .nth(index)
         .ok_or_else(|| ApiError::NotFound(format!("task {id} has no {set}[{index}]")))?;
-    let (content_type, bytes) = state.upstream.fetch_file(&file.url).await?;
     let disposition = if q.contains_key("download") {
         "attachment"
     } else {
         "inline"
     };
+    if let Some((task_id, name)) = copy_of(&file.url) {
+        let path = copy_path(&state, task_id, name).await?;
+        let d = format!("{disposition}; filename=\"{}\"", file.name);
+        return serve_file(path, req, Some(d)).await;
+    }
+    // Not copied yet: pass the upstream's bytes through.
+    let (content_type, bytes) = state.upstream.fetch_file(&file.url).await?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
@@ -110,7 +118,7 @@ pub async fn one(
 
 /// `GET /api/v1/tasks/{id}/files.zip`: every image and video of the task in one file.
 pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let task = tasks::read(&state, &id).await?;
+    let task = read_with_copies(&state, &id).await?;
     let files: Vec<ResultFile> = ["images", "series_images", "videos"]
         .iter()
         .flat_map(|set| files_of(&task, set, false))
@@ -120,7 +128,13 @@ pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Respons
     }
     let mut archive = zip::Writer::default();
     for f in &files {
-        let (_, bytes) = state.upstream.fetch_file(&f.url).await?;
+        let bytes = match copy_of(&f.url) {
+            Some((task_id, name)) => {
+                let path = copy_path(&state, task_id, name).await?;
+                tokio::fs::read(&path).await.map_err(ApiError::internal)?
+            }
+            None => state.upstream.fetch_file(&f.url).await?.1,
+        };
         archive.add(&f.name, &bytes);
     }
     let name = format!("{}-{}.zip", task.kind.as_str(), task.task.task_id);
@@ -135,4 +149,16 @@ pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Respons
         Body::from(archive.finish()),
     )
         .into_response())
+}
+
+/// A task as the studio shows it: result URLs point at copies where they exist.
+pub async fn read_with_copies(state: &AppState, id: &str) -> Result<StudioTask, ApiError> {
+    let mut task = tasks::read(state, id).await?;
+    media::rewrite_stored(state, &mut task.task).await;
+    Ok(task)
+}
+
+/// `(task_id, file)` when `url` is one of our copies.
+fn copy_of(url: &str) -> Option<(&str, &str)> {
+    url.strip_prefix("/api/v1/media/")?.split_once('/')
 }

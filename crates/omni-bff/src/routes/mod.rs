@@ -1,9 +1,12 @@
 //! The router: API routes in the envelope, then the built app with an SPA fallback.
 
 pub mod body;
+pub mod callbacks;
 pub mod elements;
+pub mod events;
 pub mod files;
 pub mod kling;
+pub mod media;
 pub mod studio;
 
 use crate::error::{new_request_id, ApiError};
@@ -37,6 +40,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/v1/images/generations", post(studio::create_aio))
             .route("/v1/tasks", get(studio::history))
             .route("/v1/tasks/{id}", get(studio::read))
+            .route("/v1/tasks/{id}/events", get(events::stream))
+            .route("/v1/callbacks/{token}", post(callbacks::receive))
+            .route("/v1/media/{task_id}/{file}", get(media::serve))
             .route("/v1/tasks/{id}/files.zip", get(files::all))
             .route("/v1/tasks/{id}/files/{set}/{index}", get(files::one))
             .route("/v1/config", get(studio::config)),

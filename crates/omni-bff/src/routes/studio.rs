@@ -6,7 +6,7 @@ use super::{ok, ok_task};
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
 use crate::store::HistoryQuery;
-use crate::{tasks, AppState};
+use crate::{media, tasks, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -45,7 +45,7 @@ pub async fn read(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let task = tasks::read(&state, &id).await?;
+    let task = super::files::read_with_copies(&state, &id).await?;
     Ok(ok_task(&task, &headers))
 }
 
@@ -90,8 +90,14 @@ pub async fn history(
                 .map(|r| encode_cursor(r.task.task.created_at, r.task.task.task_id.as_str()))
         })
         .flatten();
+    let mut tasks = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut t = r.task;
+        media::rewrite_stored(&state, &mut t.task).await;
+        tasks.push(t);
+    }
     Ok(ok(&TaskPage {
-        tasks: rows.into_iter().map(|r| r.task).collect(),
+        tasks,
         next_cursor,
     }))
 }

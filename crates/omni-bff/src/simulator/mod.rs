@@ -126,6 +126,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         .route("/v1/{group}/{name}/{id}", get(read))
         .route("/sim/files/{task_id}/{file}", get(file))
         .route("/sim/stats", get(stats))
+        .route("/sim/expire", axum::routing::post(expire))
         .with_state(sim);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -535,6 +536,29 @@ fn png_response(bytes: Arc<Vec<u8>>) -> Response {
 
 async fn stats(State(sim): Shared) -> Json<Stats> {
     Json(lock(&sim.stats).clone())
+}
+
+/// `POST /sim/expire`: forgets every finished task and its files, as the upstream does
+/// 30 days on (reads and file links answer 404 from now on).
+async fn expire(State(sim): Shared) -> Json<serde_json::Value> {
+    let gone: Vec<String> = {
+        let mut tasks = lock(&sim.tasks);
+        let gone: Vec<String> = tasks
+            .iter()
+            .filter(|(_, t)| t.task.task_status.is_terminal())
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &gone {
+            tasks.remove(id);
+        }
+        gone
+    };
+    lock(&sim.files).retain(|key, _| {
+        !gone
+            .iter()
+            .any(|id| key.split('/').next() == Some(id.as_str()))
+    });
+    Json(serde_json::json!({ "expired": gone.len() }))
 }
 
 /// Headers, then a body that fails: the client sees the connection cut mid-answer.

@@ -175,6 +175,26 @@ impl Upstream {
         .await
     }
 
+    /// Starts downloading a result file the upstream returned, for streaming to disk
+    /// (videos are never held whole in memory). Retries belong to the caller.
+    pub async fn download(&self, url: &str) -> Result<reqwest::Response, UpstreamError> {
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| UpstreamError::Transport(describe(e)))?;
+        let status = resp.status().as_u16();
+        if status >= 400 {
+            return Err(UpstreamError::Api {
+                status: if status == 404 { 404 } else { 502 },
+                code: if status == 404 { 1203 } else { 5000 },
+                message: format!("result file answered HTTP {status}"),
+            });
+        }
+        Ok(resp)
+    }
+
     async fn with_retries<T, F, Fut>(&self, attempts: u32, mut call: F) -> Result<T, UpstreamError>
     where
         F: FnMut() -> Fut,

@@ -175,3 +175,96 @@ impl Drop for Bff {
         }
     }
 }
+
+/// A free loopback port (for a simulator whose stats a test reads).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One server-sent event as a browser would see it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SseEvent {
+    pub id: String,
+    pub event: String,
+    pub data: serde_json::Value,
+}
+
+/// What one event-stream connection delivered before it ended.
+#[derive(Debug, Default)]
+pub struct SseRun {
+    pub status: u16,
+    pub events: Vec<SseEvent>,
+    /// Comment lines (heartbeats).
+    pub comments: usize,
+}
+
+/// Reads an event stream to its end (or `limit`), parsing it the way EventSource does.
+pub async fn read_sse(
+    http: &reqwest::Client,
+    url: &str,
+    last_event_id: Option<&str>,
+    limit: std::time::Duration,
+) -> SseRun {
+    let mut req = http.get(url).header("accept", "text/event-stream");
+    if let Some(id) = last_event_id {
+        req = req.header("last-event-id", id);
+    }
+    let mut resp = req.send().await.unwrap();
+    let mut run = SseRun {
+        status: resp.status().as_u16(),
+        ..SseRun::default()
+    };
+    let mut buf = String::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, resp.chunk()).await {
+            Ok(Ok(Some(c))) => c,
+            _ => break,
+        };
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut ev = SseEvent::default();
+            let mut data = String::new();
+            for line in block.lines() {
+                if line.starts_with(':') {
+                    run.comments += 1;
+                } else if let Some(v) = line.strip_prefix("id:") {
+                    ev.id = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    ev.event = v.trim().to_owned();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            if !data.is_empty() {
+                ev.data = serde_json::from_str(&data).expect("event data is JSON");
+                run.events.push(ev);
+            }
+        }
+    }
+    run
+}
+
+/// The statuses of a run's events, in order.
+pub fn statuses(run: &SseRun) -> Vec<String> {
+    run.events
+        .iter()
+        .map(|e| e.data["task_status"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The simulator's record of what it was asked.
+pub async fn sim_stats(http: &reqwest::Client, sim_url: &str) -> serde_json::Value {
+    http.get(format!("{sim_url}/sim/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

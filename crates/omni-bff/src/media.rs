@@ -1,0 +1,245 @@
+//! Result media copied out of the upstream, whose links are hotlink-protected and
+//! deleted after 30 days. When a task succeeds its files are queued; a copier streams
+//! each to the media directory (never a whole video in memory), retries with backoff,
+//! and task reads then point at `/api/v1/media/...`. Only URLs the upstream returned for
+//! that task are fetched: nothing a user typed reaches this code.
+
+use crate::clock;
+use crate::store::{MediaRow, MediaState};
+use crate::AppState;
+use omni_api::{Task, TaskResult};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// How long a copier holds a file before another instance may take it over.
+const LEASE_MS: i64 = 5 * 60_000;
+/// Attempts before a copy is given up (backoff 2 s, 4 s, ... capped at 10 min).
+const MAX_ATTEMPTS: i64 = 12;
+
+/// Where copies live and how long they stay.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    pub dir: PathBuf,
+    /// Copies older than this are removed; `None` keeps them for good.
+    pub retention_ms: Option<i64>,
+}
+
+/// Calls `f` with a stable key for every file URL in a result, in display order:
+/// `images-0`, `images-0-watermark`, `series_images-1`, `videos-0`, `covers-0`...
+fn each_url(r: &mut TaskResult, mut f: impl FnMut(String, &mut String)) {
+    for (set, list) in [("images", &mut r.images), ("series_images", &mut r.series_images)] {
+        for (i, img) in list.iter_mut().enumerate() {
+            f(format!("{set}-{i}"), &mut img.url);
+            if let Some(w) = img.watermark_url.as_mut() {
+                f(format!("{set}-{i}-watermark"), w);
+            }
+        }
+    }
+    for (i, v) in r.videos.iter_mut().enumerate() {
+        f(format!("videos-{i}"), &mut v.url);
+        if let Some(w) = v.watermark_url.as_mut() {
+            f(format!("videos-{i}-watermark"), w);
+        }
+        if let Some(c) = v.cover_url.as_mut() {
+            f(format!("covers-{i}"), c);
+        }
+    }
+}
+
+/// Every file of a finished task as `(key, upstream URL)`.
+pub fn sources(task: &Task) -> Vec<(String, String)> {
+    let mut result = task.task_result.clone();
+    let mut out = Vec::new();
+    each_url(&mut result, |key, url| {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            out.push((key, url.clone()));
+        }
+    });
+    out
+}
+
+/// The same-origin path of a copy.
+pub fn media_path(task_id: &str, file: &str) -> String {
+    format!("/api/v1/media/{task_id}/{file}")
+}
+
+/// Points a task's result URLs at the copies that are done.
+pub fn rewrite(task: &mut Task, rows: &[MediaRow]) {
+    let id = task.task_id.as_str().to_owned();
+    each_url(&mut task.task_result, |key, url| {
+        let copy = rows
+            .iter()
+            .find(|r| r.key == key && r.state == MediaState::Done);
+        if let Some(file) = copy.and_then(|r| r.file.as_deref()) {
+            *url = media_path(&id, file);
+        }
+    });
+}
+
+/// Rewrites a task read from the store (one query; nothing to do before it succeeded).
+pub async fn rewrite_stored(state: &AppState, task: &mut Task) {
+    if task.task_result.is_empty() {
+        return;
+    }
+    if let Ok(rows) = state.store.media_of(task.task_id.as_str()).await {
+        rewrite(task, &rows);
+    }
+}
+
+/// A directory name for a task id: the id itself when it is plain, else a hash of it
+/// (an upstream id never decides a path outside the media directory).
+fn task_dir(task_id: &str) -> String {
+    let plain = !task_id.is_empty()
+        && task_id.len() <= 128
+        && task_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain {
+        task_id.to_owned()
+    } else {
+        let d = Sha256::digest(task_id.as_bytes());
+        d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Where a copy's bytes are on disk.
+pub fn file_path(config: &MediaConfig, task_id: &str, file: &str) -> PathBuf {
+    config.dir.join(task_dir(task_id)).join(file)
+}
+
+/// The file extension for what the upstream said it sent.
+fn extension(content_type: &str, url: &str) -> &'static str {
+    let ct = content_type.split(';').next().unwrap_or("").trim();
+    match ct {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        "video/mp4" => "mp4",
+        "video/quicktime" => "mov",
+        "video/webm" => "webm",
+        _ => {
+            let path = url.split(['?', '#']).next().unwrap_or("");
+            match path.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+                Some("png") => "png",
+                Some("jpg" | "jpeg") => "jpg",
+                Some("webp") => "webp",
+                Some("mp4") => "mp4",
+                _ => "bin",
+            }
+        }
+    }
+}
+
+/// Copies queued files as they come due; removes copies past their retention.
+pub async fn copier(state: Arc<AppState>) {
+    let mut last_sweep = 0;
+    loop {
+        tokio::select! {
+            _ = state.media_wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        let now = clock::now_ms();
+        if let Some(keep) = state.media.retention_ms {
+            if now - last_sweep >= keep.min(60_000) {
+                last_sweep = now;
+                sweep(&state, now - keep).await;
+            }
+        }
+        let Ok(due) = state.store.media_due(now, 16).await else {
+            continue;
+        };
+        for row in due {
+            if !matches!(state.store.claim_media(&row, now + LEASE_MS).await, Ok(true)) {
+                continue;
+            }
+            let attempt = row.attempts + 1;
+            match copy(&state, &row).await {
+                Ok((file, content_type, size)) => {
+                    let _ = state
+                        .store
+                        .media_done(&row, &file, &content_type, size, clock::now_ms())
+                        .await;
+                    tracing::debug!(task_id = row.task_id, key = row.key, size, "media copied");
+                }
+                Err(e) => {
+                    let (state_after, wait) = if attempt >= MAX_ATTEMPTS {
+                        (MediaState::Failed, 0)
+                    } else {
+                        (MediaState::Pending, (1000i64 << attempt.min(9)).min(600_000))
+                    };
+                    tracing::warn!(task_id = row.task_id, key = row.key, attempt, "media copy failed: {e}");
+                    let _ = state
+                        .store
+                        .media_retry(&row, state_after, clock::now_ms() + wait, &e)
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// Streams one file to `DIR/TASK/KEY.EXT` through a temporary name, so a reader never
+/// sees half a file and a crash leaves no copy marked done.
+async fn copy(state: &AppState, row: &MediaRow) -> Result<(String, String, i64), String> {
+    let mut resp = state
+        .upstream
+        .download(&row.url)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let file = format!("{}.{}", row.key, extension(&content_type, &row.url));
+    let path = file_path(&state.media, &row.task_id, &file);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let part = path.with_extension(format!("part{}", clock::jitter_u64() % 1_000_000));
+    let result = async {
+        let mut out = tokio::fs::File::create(&part)
+            .await
+            .map_err(|e| format!("create {}: {e}", part.display()))?;
+        let mut size = 0i64;
+        while let Some(chunk) = tokio::time::timeout(Duration::from_secs(60), resp.chunk())
+            .await
+            .map_err(|_| "no data for 60 s".to_owned())?
+            .map_err(|e| format!("download: {e}"))?
+        {
+            size += chunk.len() as i64;
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| format!("write: {e}"))?;
+        }
+        out.sync_all().await.map_err(|e| format!("sync: {e}"))?;
+        tokio::fs::rename(&part, &path)
+            .await
+            .map_err(|e| format!("rename: {e}"))?;
+        Ok::<i64, String>(size)
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&part).await;
+    }
+    Ok((file, content_type, result?))
+}
+
+/// Removes copies made before `before`; reads then point at the upstream again.
+async fn sweep(state: &AppState, before: i64) {
+    let Ok(old) = state.store.media_copied_before(before).await else {
+        return;
+    };
+    for row in old {
+        if let Some(file) = &row.file {
+            let _ = tokio::fs::remove_file(file_path(&state.media, &row.task_id, file)).await;
+        }
+        let _ = state.store.media_expire(&row).await;
+    }
+}

@@ -1,0 +1,136 @@
+//! `GET /api/v1/tasks/{id}/events`: server-sent events, one per status change (`status`),
+//! the last one (`final`) on succeed or failed, heartbeat comments between, and resume
+//! from `Last-Event-ID` (the event id is the change's sequence number, so a reconnecting
+//! browser gets exactly what it missed, in order).
+
+use crate::error::ApiError;
+use crate::events::ANY_TASK;
+use crate::store::StoredEvent;
+use crate::{media, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use omni_api::{StudioTask, TaskKind};
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Even without a wake-up, a stream looks at its task this often (a NOTIFY lost in a
+/// reconnect must not stall a browser).
+const RECHECK: Duration = Duration::from_secs(5);
+
+/// Where one stream is.
+struct Cursor {
+    state: Arc<AppState>,
+    task_id: String,
+    kind: TaskKind,
+    last: i64,
+    rx: broadcast::Receiver<Arc<str>>,
+    pending: VecDeque<Event>,
+    done: bool,
+}
+
+pub async fn stream(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    // Subscribe before the first read: a change between the two is not missed.
+    let rx = state.hub.subscribe();
+    let stored = match state.store.get_light(&id).await? {
+        Some(s) => s,
+        // Maybe an external id (rare: the app streams by task id).
+        None => state
+            .store
+            .get(&id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no task with id {id:?}")))?,
+    };
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .or(q.get("last_event_id").map(String::as_str))
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    let task = &stored.task.task;
+    if task.task_status.is_terminal() && last >= stored.version {
+        // Everything was delivered: 204 tells an EventSource to stop reconnecting.
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let cursor = Cursor {
+        state: state.clone(),
+        task_id: task.task_id.as_str().to_owned(),
+        kind: stored.task.kind,
+        last,
+        rx,
+        pending: VecDeque::new(),
+        done: false,
+    };
+    let events = futures_util::stream::unfold(cursor, next);
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(state.sse_heartbeat).text("heartbeat"))
+        .into_response())
+}
+
+async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
+    loop {
+        if let Some(event) = c.pending.pop_front() {
+            return Some((Ok(event), c));
+        }
+        if c.done {
+            return None;
+        }
+        if let Ok(events) = c.state.store.events_after(&c.task_id, c.last).await {
+            for e in events {
+                c.last = e.seq;
+                let last = e.task.task_status.is_terminal();
+                c.pending.push_back(to_event(&c.state, c.kind, e).await);
+                if last {
+                    c.done = true;
+                    break;
+                }
+            }
+            if !c.pending.is_empty() {
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = woken(&mut c.rx, &c.task_id) => {}
+            _ = tokio::time::sleep(RECHECK) => {}
+        }
+    }
+}
+
+/// Waits until this task (or every task) is said to have changed.
+async fn woken(rx: &mut broadcast::Receiver<Arc<str>>, task_id: &str) {
+    loop {
+        match rx.recv().await {
+            Ok(id) if &*id == task_id || &*id == ANY_TASK => return,
+            Ok(_) => {}
+            // Missed some: look anyway.
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+async fn to_event(state: &AppState, kind: TaskKind, e: StoredEvent) -> Event {
+    let mut task = e.task;
+    media::rewrite_stored(state, &mut task).await;
+    let name = if task.task_status.is_terminal() {
+        "final"
+    } else {
+        "status"
+    };
+    let data = serde_json::to_string(&StudioTask {
+        kind,
+        task,
+        request: None,
+    })
+    .unwrap_or_default();
+    Event::default().id(e.seq.to_string()).event(name).data(data)
+}

@@ -1,0 +1,172 @@
+//! The store: every created task is written here before the BFF answers, with its status
+//! changes (replayed to event listeners) and its copied result media.
+//!
+//! One code path for both databases: sqlx's `Any` driver with portable SQL (`$N`
+//! parameters, `ON CONFLICT`, `RETURNING`). SQLite (a file under the data dir) is the
+//! default; a `postgres://` URL lets several BFF instances share one database.
+
+mod media;
+mod tasks;
+
+pub use media::{MediaRow, MediaState};
+pub use tasks::{Applied, HistoryQuery, Stored, StoredEvent};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Connection, Executor};
+use std::str::FromStr;
+
+/// Migrations in order; each runs once, recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_tasks.sql")),
+    (2, include_str!("../../migrations/0002_events_media.sql")),
+];
+
+/// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when
+/// several instances start at once.
+const MIGRATION_LOCK: i64 = 0x6f6d_6e69_0001;
+
+/// The PostgreSQL channel that carries "this task changed" between instances.
+pub const NOTIFY_CHANNEL: &str = "omni_task_events";
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database behind the BFF.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store, String> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            // `mode=rwc` creates the file on first start.
+            let sep = if rest.contains('?') { '&' } else { '?' };
+            let url = if rest.contains("mode=") {
+                url.to_owned()
+            } else {
+                format!("{url}{sep}mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+            ));
+        };
+        let opts =
+            AnyConnectOptions::from_str(&url).map_err(|e| format!("database URL: {e}"))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL + NORMAL survives a killed process: a committed task is never
+                        // lost; the busy timeout lets writers queue instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let store = Store { pool, backend, url };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL the store was opened with (the event listener opens its own connection).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    async fn migrate(&self) -> Result<(), String> {
+        let err = |e: sqlx::Error| format!("migration failed: {e}");
+        // One connection for the whole run, so a PostgreSQL session lock covers it.
+        let mut conn = self.pool.acquire().await.map_err(err)?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .map_err(err)?;
+        }
+        let result = async {
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            for (version, sql) in MIGRATIONS {
+                let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let mut tx = conn.begin().await?;
+                for statement in statements(sql) {
+                    sqlx::query(&statement).execute(&mut *tx).await?;
+                }
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await;
+        }
+        result.map_err(err)
+    }
+}
+
+/// The statements of a migration file: comment lines dropped first (so a `;` in a
+/// comment cannot split a statement), then split at `;`.
+fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn comments_never_split_statements() {
+        let sql = "-- a; b\nCREATE TABLE t (x INT);\n-- c;\nINSERT INTO t VALUES (1);\n";
+        assert_eq!(
+            super::statements(sql),
+            ["CREATE TABLE t (x INT)", "INSERT INTO t VALUES (1)"]
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! Task rows: insert, status changes with their events, claims for single-flight
+//! refreshes, reads and history.
+
+use super::Store;
+use crate::error::ApiError;
+use omni_api::{Choice, StudioTask, Task, TaskKind, TaskStatus};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A stored task: the studio view plus what the refresh logic needs.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub task: StudioTask,
+    pub request_hash: String,
+    /// When the BFF last asked upstream about this task (ms).
+    pub refreshed_at: i64,
+    /// How many status changes it has had (the seq of its newest event).
+    pub version: i64,
+}
+
+/// One status change, as replayed to event listeners.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub task: Task,
+}
+
+/// What applying an upstream view did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The status moved forward: a new event with this seq.
+    Changed { seq: i64 },
+    /// Same status, or an older one (out-of-order or stale): nothing a listener sees.
+    Unchanged,
+}
+
+/// Filters and position for a history page.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    pub kind: Option<TaskKind>,
+    pub status: Option<TaskStatus>,
+    /// Only tasks whose prompt contains this text.
+    pub search: Option<String>,
+    /// `(created_at, task_id)` of the last task of the previous page.
+    pub before: Option<(i64, String)>,
+    pub limit: u32,
+    /// Rows to skip (for the upstream's pageNum paging; history uses `before`).
+    pub offset: u32,
+}
+
+impl Store {
+    /// Records a newly created task with its first event (seq 1), in one transaction.
+    pub async fn insert(
+        &self,
+        t: &StudioTask,
+        request_hash: &str,
+        callback_token: Option<&str>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let request = t
+            .request
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "null".into());
+        let task = task_json(&t.task);
+        let mut tx = self.pool.begin().await.map_err(ApiError::internal)?;
+        sqlx::query(
+            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)",
+        )
+        .bind(t.task.task_id.as_str())
+        .bind(t.kind.as_str())
+        .bind(t.task.task_status.as_str())
+        .bind(t.task.task_info.external_task_id.as_deref())
+        .bind(request)
+        .bind(request_hash)
+        .bind(task.clone())
+        .bind(prompt_of(t))
+        .bind(t.task.created_at)
+        .bind(t.task.updated_at)
+        .bind(now)
+        .bind(callback_token)
+        .execute(&mut *tx)
+        .await
+        .map_err(ApiError::internal)?;
+        insert_event(&mut tx, t.task.task_id.as_str(), 1, t.task.task_status, &task, now).await?;
+        tx.commit().await.map_err(ApiError::internal)?;
+        Ok(())
+    }
+
+    /// Stores a fresh upstream view of a task. A status that moves forward becomes a new
+    /// event; the same status only refreshes the view; an older status (a late callback
+    /// or a stale read) changes nothing. Safe when instances race: the update is
+    /// conditional on the status it replaces, so exactly one of them records the change.
+    pub async fn apply(&self, task: &Task, now: i64) -> Result<Applied, ApiError> {
+        let id = task.task_id.as_str();
+        let Some(current) = self.get_light(id).await? else {
+            return Err(ApiError::NotFound(format!("no task with id {id:?}")));
+        };
+        let old = current.task.task.task_status;
+        let new = task.task_status;
+        if rank(new) < rank(old) || (old.is_terminal() && new != old) {
+            self.touch(id, now).await?;
+            return Ok(Applied::Unchanged);
+        }
+        let json = task_json(task);
+        if new == old {
+            sqlx::query("UPDATE tasks SET task = $1, updated_at = $2, refreshed_at = $3 WHERE task_id = $4 AND status = $5")
+                .bind(json)
+                .bind(task.updated_at)
+                .bind(now)
+                .bind(id)
+                .bind(old.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(ApiError::internal)?;
+            return Ok(Applied::Unchanged);
+        }
+        let mut tx = self.pool.begin().await.map_err(ApiError::internal)?;
+        let row = sqlx::query(
+            "UPDATE tasks SET status = $1, task = $2, updated_at = $3, refreshed_at = $4, version = version + 1
+             WHERE task_id = $5 AND status = $6 RETURNING version",
+        )
+        .bind(new.as_str())
+        .bind(json.clone())
+        .bind(task.updated_at)
+        .bind(now)
+        .bind(id)
+        .bind(old.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(ApiError::internal)?;
+        let Some(row) = row else {
+            // Another instance recorded a change first; it publishes the event.
+            return Ok(Applied::Unchanged);
+        };
+        let seq: i64 = row.try_get(0).map_err(ApiError::internal)?;
+        insert_event(&mut tx, id, seq, new, &json, now).await?;
+        tx.commit().await.map_err(ApiError::internal)?;
+        Ok(Applied::Changed { seq })
+    }
+
+    /// Takes the right to ask upstream about an unfinished task now, if nobody (in this
+    /// or another instance) has since `due_before`. One conditional update: the single
+    /// flight holds across every instance sharing the database.
+    pub async fn claim(&self, task_id: &str, due_before: i64, now: i64) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE tasks SET refreshed_at = $1
+             WHERE task_id = $2 AND refreshed_at <= $3 AND status IN ('submitted', 'processing')",
+        )
+        .bind(now)
+        .bind(task_id)
+        .bind(due_before)
+        .execute(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The task whose callback URL carries `token`.
+    pub async fn by_callback_token(&self, token: &str) -> Result<Option<Stored>, ApiError> {
+        let row = sqlx::query(&format!("{SELECT_LIGHT} WHERE callback_token = $1"))
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        row.map(|r| decode(&r)).transpose()
+    }
+
+    /// A task's status changes after `seq`, oldest first.
+    pub async fn events_after(&self, task_id: &str, seq: i64) -> Result<Vec<StoredEvent>, ApiError> {
+        let rows = sqlx::query(
+            "SELECT seq, task FROM task_events WHERE task_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(task_id)
+        .bind(seq)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        rows.iter()
+            .map(|r| {
+                let task: String = r.try_get("task").map_err(ApiError::internal)?;
+                Ok(StoredEvent {
+                    seq: r.try_get("seq").map_err(ApiError::internal)?,
+                    task: serde_json::from_str(&task).map_err(ApiError::internal)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Tells every instance's event listeners that a task changed (PostgreSQL NOTIFY; a
+    /// single SQLite instance needs no database round trip).
+    pub async fn notify(&self, task_id: &str) -> Result<(), ApiError> {
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(super::NOTIFY_CHANNEL)
+                .bind(task_id)
+                .execute(&self.pool)
+                .await
+                .map_err(ApiError::internal)?;
+        }
+        Ok(())
+    }
+
+    /// Records an upstream read that brought nothing new (so the next waits an interval).
+    pub async fn touch(&self, task_id: &str, refreshed_at: i64) -> Result<(), ApiError> {
+        sqlx::query("UPDATE tasks SET refreshed_at = $1 WHERE task_id = $2")
+            .bind(refreshed_at)
+            .bind(task_id)
+            .execute(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(())
+    }
+
+    /// One task by its id, or by the external id its creator chose.
+    pub async fn get(&self, id: &str) -> Result<Option<Stored>, ApiError> {
+        let row = sqlx::query(&format!(
+            "{SELECT} WHERE task_id = $1 OR external_task_id = $1 LIMIT 1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        row.map(|r| decode(&r)).transpose()
+    }
+
+    /// One task without its request (for refresh bookkeeping).
+    pub async fn get_light(&self, id: &str) -> Result<Option<Stored>, ApiError> {
+        let row = sqlx::query(&format!("{SELECT_LIGHT} WHERE task_id = $1 LIMIT 1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        row.map(|r| decode(&r)).transpose()
+    }
+
+    /// A page of history, newest first.
+    pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Stored>, ApiError> {
+        let mut sql = format!("{SELECT} WHERE 1 = 1");
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if q.kind.is_some() {
+            sql += &format!(" AND kind = {}", next());
+        }
+        if q.status.is_some() {
+            sql += &format!(" AND status = {}", next());
+        }
+        if q.search.is_some() {
+            sql += &format!(" AND LOWER(prompt) LIKE {} ESCAPE '\\'", next());
+        }
+        if q.before.is_some() {
+            let (a, b, c) = (next(), next(), next());
+            sql += &format!(" AND (created_at < {a} OR (created_at = {b} AND task_id < {c}))");
+        }
+        sql += &format!(
+            " ORDER BY created_at DESC, task_id DESC LIMIT {} OFFSET {}",
+            next(),
+            next()
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(k) = q.kind {
+            query = query.bind(k.as_str());
+        }
+        if let Some(s) = q.status {
+            query = query.bind(s.as_str());
+        }
+        if let Some(text) = &q.search {
+            query = query.bind(format!("%{}%", escape_like(&text.to_lowercase())));
+        }
+        if let Some((at, id)) = &q.before {
+            query = query.bind(*at).bind(*at).bind(id.clone());
+        }
+        let rows = query
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Tasks not yet finished, oldest first, without their requests (the refresher's list).
+    pub async fn unfinished(&self) -> Result<Vec<Stored>, ApiError> {
+        let rows = sqlx::query(&format!(
+            "{SELECT_LIGHT} WHERE status IN ('submitted', 'processing') ORDER BY created_at"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        rows.iter().map(decode).collect()
+    }
+}
+
+const SELECT: &str =
+    "SELECT kind, request, request_hash, task, refreshed_at, version FROM tasks";
+/// Without the request, which can hold megabytes of base64 images.
+const SELECT_LIGHT: &str =
+    "SELECT kind, 'null' AS request, request_hash, task, refreshed_at, version FROM tasks";
+
+/// Forward order of statuses; both terminal ones are last.
+fn rank(s: TaskStatus) -> u8 {
+    match s {
+        TaskStatus::Submitted => 0,
+        TaskStatus::Processing => 1,
+        TaskStatus::Succeed | TaskStatus::Failed => 2,
+    }
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    task_id: &str,
+    seq: i64,
+    status: TaskStatus,
+    task: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO task_events (task_id, seq, status, task, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (task_id, seq) DO NOTHING",
+    )
+    .bind(task_id)
+    .bind(seq)
+    .bind(status.as_str())
+    .bind(task.to_owned())
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(())
+}
+
+fn decode(row: &AnyRow) -> Result<Stored, ApiError> {
+    let kind: String = row.try_get("kind").map_err(ApiError::internal)?;
+    let request: String = row.try_get("request").map_err(ApiError::internal)?;
+    let task: String = row.try_get("task").map_err(ApiError::internal)?;
+    let kind = TaskKind::parse(&kind)
+        .ok_or_else(|| ApiError::internal(format!("stored kind {kind:?}")))?;
+    let task: Task = serde_json::from_str(&task).map_err(ApiError::internal)?;
+    let request: serde_json::Value = serde_json::from_str(&request).map_err(ApiError::internal)?;
+    Ok(Stored {
+        task: StudioTask {
+            kind,
+            task,
+            request: (!request.is_null()).then_some(request),
+        },
+        request_hash: row.try_get("request_hash").map_err(ApiError::internal)?,
+        refreshed_at: row.try_get("refreshed_at").map_err(ApiError::internal)?,
+        version: row.try_get("version").map_err(ApiError::internal)?,
+    })
+}
+
+fn task_json(task: &Task) -> String {
+    serde_json::to_string(task).unwrap_or_else(|_| "{}".into())
+}
+
+fn prompt_of(t: &StudioTask) -> String {
+    t.request
+        .as_ref()
+        .and_then(|r| r.get("prompt"))
+        .and_then(|p| p.as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
