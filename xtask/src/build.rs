@@ -47,10 +47,11 @@ pub fn bff(profile: &str) -> Result<PathBuf, String> {
     Ok(root().join("target").join(dir).join("omni-bff"))
 }
 
-/// Unit, property and BFF API tests (the BFF tests start real omni-bff processes).
-pub fn native_tests() -> Result<(), String> {
+/// Unit, property and BFF API tests (the BFF tests start real omni-bff processes; the
+/// PostgreSQL ones use the server at `postgres_url`).
+pub fn native_tests(postgres_url: &str) -> Result<(), String> {
     println!("xtask: native tests");
-    run_checked(cmd("cargo").args([
+    run_checked(cmd("cargo").env("OMNI_TEST_POSTGRES_URL", postgres_url).args([
         "test",
         "--locked",
         "--workspace",

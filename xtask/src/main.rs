@@ -3,6 +3,7 @@
 
 mod bff;
 mod build;
+mod postgres;
 mod tools;
 
 use std::process::ExitCode;
@@ -58,10 +59,8 @@ fn test() -> Result<(), String> {
             failed.push(name.to_owned());
         }
     };
-    step(
-        "native tests (unit, property, BFF API)",
-        build::native_tests(),
-    );
+    let native = postgres::Postgres::start().and_then(|pg| build::native_tests(&pg.url));
+    step("native tests (unit, property, BFF API, PostgreSQL)", native);
     step("wasm browser tests", build::wasm_tests());
     let e2e = build::app()
         .and_then(|()| build::bff("dev"))

@@ -112,26 +112,32 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub fn ensure_browser() -> Result<(), String> {
     let present =
         || std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    apt_install("Chromium and ChromeDriver", &["chromium", "chromium-driver"], &present)
+}
+
+/// Whether this process runs as root (apt works, PostgreSQL needs another user).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Installs Debian `packages` unless `present()` already holds; as root with apt,
+/// otherwise failing with the exact command to run.
+pub fn apt_install(what: &str, packages: &[&str], present: &dyn Fn() -> bool) -> Result<(), String> {
     if present() {
         return Ok(());
     }
-    let install = "apt-get update && apt-get install -y chromium chromium-driver";
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if !uid.is_ok_and(|u| u == "0") {
-        return Err(format!(
-            "Chromium and ChromeDriver are missing; run as root: {install}"
-        ));
+    let install = format!("apt-get update && apt-get install -y {}", packages.join(" "));
+    if !is_root() {
+        return Err(format!("{what} missing; run as root: {install}"));
     }
-    println!("xtask: installing Chromium and ChromeDriver with apt");
+    println!("xtask: installing {what} with apt");
     run_checked(cmd("sh").args(["-c", &format!("DEBIAN_FRONTEND=noninteractive {install}")]))?;
     if present() {
         Ok(())
     } else {
-        Err(format!(
-            "{install} did not provide {CHROMIUM} and {CHROMEDRIVER}"
-        ))
+        Err(format!("{install} did not provide {what}"))
     }
 }

@@ -36,12 +36,7 @@ async fn omni_image_goes_from_submitted_to_real_images() {
     assert_eq!(images.len(), 3);
     for image in images {
         // Upstream links until the copies land, then same-origin paths of the copies.
-        let url = image["url"].as_str().unwrap();
-        let url = if url.starts_with('/') {
-            format!("{}{url}", bff.url)
-        } else {
-            url.to_owned()
-        };
+        let url = bff.absolute(image["url"].as_str().unwrap());
         assert_eq!(fetch_png(&bff.http, &url).await, (1152, 2048));
     }
     // The gateway-compatible read answers the upstream's shape: no kind, no request.

@@ -113,7 +113,7 @@ async fn video_tasks_return_a_playable_mp4_with_a_cover() {
     assert_eq!(video["duration"], "5");
     let resp = bff
         .http
-        .get(video["url"].as_str().unwrap())
+        .get(bff.absolute(video["url"].as_str().unwrap()))
         .send()
         .await
         .unwrap();
@@ -122,7 +122,7 @@ async fn video_tasks_return_a_playable_mp4_with_a_cover() {
     assert_eq!(&bytes[4..8], b"ftyp", "an MP4 file");
     let cover = bff
         .http
-        .get(video["cover_url"].as_str().unwrap())
+        .get(bff.absolute(video["cover_url"].as_str().unwrap()))
         .send()
         .await
         .unwrap()
@@ -148,6 +148,10 @@ fn help_documents_every_option() {
         "--sim-listen",
         "--sim-fail-rate",
         "--sim-speed",
+        "--public-url",
+        "--media-dir",
+        "--media-retention",
+        "--sse-heartbeat",
         "OMNI_UPSTREAM_API_KEY",
         "KLING_ACCESS_KEY",
     ] {

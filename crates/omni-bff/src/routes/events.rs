@@ -18,9 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// Even without a wake-up, a stream looks at its task this often (a NOTIFY lost in a
-/// reconnect must not stall a browser).
-const RECHECK: Duration = Duration::from_secs(5);
+/// Even without a wake-up, a stream looks at its task every few heartbeats (a NOTIFY
+/// lost in a reconnect must not stall a browser for good). Wake-ups do the real work.
+fn recheck(heartbeat: Duration) -> Duration {
+    (heartbeat * 4).max(Duration::from_secs(5))
+}
 
 /// Where one stream is.
 struct Cursor {
@@ -100,7 +102,7 @@ async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
         }
         tokio::select! {
             _ = woken(&mut c.rx, &c.task_id) => {}
-            _ = tokio::time::sleep(RECHECK) => {}
+            _ = tokio::time::sleep(recheck(c.state.sse_heartbeat)) => {}
         }
     }
 }

@@ -107,6 +107,15 @@ impl Bff {
         (status, resp.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// A result URL as a browser resolves it: copies are same-origin paths.
+    pub fn absolute(&self, url: &str) -> String {
+        if url.starts_with('/') {
+            format!("{}{url}", self.url)
+        } else {
+            url.to_owned()
+        }
+    }
+
     /// Polls a task until it is succeed or failed.
     pub async fn wait_done(&self, id: &str) -> serde_json::Value {
         for _ in 0..100 {
