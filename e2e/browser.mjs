@@ -21,11 +21,13 @@ export async function launch() {
   });
 }
 
-/// A fresh page whose console errors fail loudly in the test output.
-export async function openPage(browser, path) {
+/// A fresh page whose console errors fail loudly in the test output; `before(page)`
+/// runs ahead of the navigation (to watch or route requests from the first one).
+export async function openPage(browser, path, before) {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  if (before) await before(page);
   await page.goto(BASE + path);
   return page;
 }

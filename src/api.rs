@@ -173,7 +173,8 @@ pub fn zip_url(task_id: &str) -> String {
     format!("{}/files.zip", task_url(task_id))
 }
 
-fn task_url(id: &str) -> String {
+/// `/api/v1/tasks/{id}`, the id encoded.
+pub fn task_url(id: &str) -> String {
     format!("/api/v1/tasks/{}", encode(id))
 }
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod draft;
 pub mod hooks;
 pub mod pages;
+pub mod task_events;
 pub mod time;
 
 use leptos::prelude::*;

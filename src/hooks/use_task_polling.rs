@@ -1,6 +1,9 @@
 //! `use_task_polling`: follows one task until it ends.
 //!
-//! Reads `GET /api/v1/tasks/{id}` with a growing interval (1 s, then ×1.5 up to 10 s),
+//! Reads `GET /api/v1/tasks/{id}` once, then follows the task's server-sent events
+//! (pushed within a second of the upstream change, no polling). Where the stream is
+//! unavailable (an old BFF, a proxy that buffers) it polls instead: it reads
+//! `GET /api/v1/tasks/{id}` with a growing interval (1 s, then ×1.5 up to 10 s),
 //! sends `If-None-Match` so an unchanged task costs a 304, stops on succeed or failed,
 //! pauses while the tab is hidden and reads at once when it comes back, and on network
 //! errors backs off and shows "reconnecting" instead of giving up.
@@ -11,6 +14,7 @@
 //! ```
 
 use crate::api::{self, ApiError, Polled};
+use crate::task_events::{self, StreamEnd};
 use crate::time::sleep;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -85,6 +89,14 @@ fn grow(base: u32, num: u64, den: u64, steps: u32) -> u32 {
     v as u32
 }
 
+/// An event's task replaces the shown one; the request (which events leave out) stays.
+fn merge(value: RwSignal<Option<StudioTask>>, task: StudioTask) {
+    value.try_update(|v| {
+        let request = v.as_ref().and_then(|t| t.request.clone());
+        *v = Some(StudioTask { request, ..task });
+    });
+}
+
 /// The hook's handles, in the leptos-use shape.
 pub struct UseTaskPollingReturn<P, R>
 where
@@ -127,6 +139,7 @@ pub fn use_task_polling(
                 let current = || generation.load(Ordering::SeqCst) == mine;
                 let mut schedule = Schedule::default();
                 let mut etag: Option<String> = None;
+                let mut streamed = false;
                 while current() {
                     let outcome = match api::poll_task(&id, etag.as_deref()).await {
                         Ok(Polled::Changed(task, tag)) => {
@@ -157,6 +170,32 @@ pub fn use_task_polling(
                     }
                     if outcome != Outcome::Failed {
                         error.try_set(None);
+                    }
+                    // A running task: follow its events; poll only if they are unavailable.
+                    if matches!(outcome, Outcome::Status(s) if !s.is_terminal()) && !streamed {
+                        streamed = true;
+                        let end = task_events::follow(
+                            &id,
+                            move |task| merge(value, task),
+                            move |r| {
+                                reconnecting.try_set(r);
+                            },
+                            &current,
+                        )
+                        .await;
+                        match end {
+                            StreamEnd::Final => {
+                                reconnecting.try_set(false);
+                                is_active.try_set(false);
+                                return;
+                            }
+                            StreamEnd::Cancelled => return,
+                            StreamEnd::Unavailable => {
+                                // Read at once: something may have changed meanwhile.
+                                etag = None;
+                                continue;
+                            }
+                        }
                     }
                     let next = schedule.next(outcome);
                     reconnecting.try_set(schedule.reconnecting());

@@ -290,3 +290,61 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         sse_heartbeat_ms,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let env: Vec<(String, String)> =
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        match parse(&args, &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))? {
+            Command::Serve(c) => Ok(c),
+            other => panic!("not a serve command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn durations_have_a_unit_and_are_positive() {
+        assert_eq!(duration_ms("x", "90d"), Ok(90 * 86_400_000));
+        assert_eq!(duration_ms("x", "12h"), Ok(12 * 3_600_000));
+        assert_eq!(duration_ms("x", "30m"), Ok(1_800_000));
+        assert_eq!(duration_ms("x", "45s"), Ok(45_000));
+        assert_eq!(duration_ms("x", "250ms"), Ok(250));
+        for bad in ["", "10", "d", "0s", "-1s", "5w", "1.5h", "99999999999999999d"] {
+            let e = duration_ms("--media-retention", bad).unwrap_err();
+            assert!(e.starts_with("--media-retention: "), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn push_and_media_options_with_their_defaults() {
+        let c = serve(&[], &[]).unwrap();
+        assert_eq!(c.public_url, None);
+        assert_eq!(c.media_dir(), PathBuf::from("data/media"));
+        assert_eq!(c.media_retention_ms, None);
+        assert_eq!(c.sse_heartbeat_ms, 15_000);
+        let c = serve(
+            &["--public-url", "https://studio.example.com/", "--media-retention", "30d", "--sse-heartbeat=2s"],
+            &[("OMNI_MEDIA_DIR", "/srv/media")],
+        )
+        .unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://studio.example.com"));
+        assert_eq!(c.media_dir(), PathBuf::from("/srv/media"));
+        assert_eq!(c.media_retention_ms, Some(30 * 86_400_000));
+        assert_eq!(c.sse_heartbeat_ms, 2_000);
+        let e = serve(&["--public-url", "studio.example.com"], &[]).unwrap_err();
+        assert!(e.contains("--public-url"), "{e}");
+    }
+
+    #[test]
+    fn database_urls_other_than_sqlite_and_postgres_are_refused_by_the_store() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let e = rt
+            .block_on(crate::store::Store::open("mysql://x@y/z"))
+            .err()
+            .unwrap();
+        assert!(e.contains("sqlite://") && e.contains("postgres://"), "{e}");
+    }
+}

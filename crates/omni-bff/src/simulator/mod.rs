@@ -538,14 +538,18 @@ async fn stats(State(sim): Shared) -> Json<Stats> {
     Json(lock(&sim.stats).clone())
 }
 
-/// `POST /sim/expire`: forgets every finished task and its files, as the upstream does
-/// 30 days on (reads and file links answer 404 from now on).
-async fn expire(State(sim): Shared) -> Json<serde_json::Value> {
+/// `POST /sim/expire[?task_id=ID]`: forgets every finished task (or just that one) and
+/// its files, as the upstream does 30 days on (reads and file links answer 404).
+async fn expire(
+    State(sim): Shared,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<serde_json::Value> {
+    let only = q.get("task_id");
     let gone: Vec<String> = {
         let mut tasks = lock(&sim.tasks);
         let gone: Vec<String> = tasks
             .iter()
-            .filter(|(_, t)| t.task.task_status.is_terminal())
+            .filter(|(id, t)| t.task.task_status.is_terminal() && only.is_none_or(|o| o == *id))
             .map(|(id, _)| id.clone())
             .collect();
         for id in &gone {
