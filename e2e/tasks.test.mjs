@@ -98,7 +98,12 @@ test('the history lists tasks newest first, filters them, and updates running on
   await create({ prompt: `${tag} a finished lake` });
   await create({ prompt: `${tag} a generation` }, 'images/generations');
   const slow = await create({ prompt: `${tag} a slow mountain [sim:delay=2500]` });
-  const page = await openPage(browser, '/tasks');
+  // Rows poll: an open event stream per running row would use up the browser's six
+  // connections to the origin and stall the page's other requests.
+  let streams = 0;
+  const page = await openPage(browser, '/tasks', (p) => p.on('request', (r) => {
+    if (r.url().endsWith('/events')) streams += 1;
+  }));
   await page.getByTestId('filter-search').fill(tag);
   await page.getByTestId('filter-search').press('Enter');
   const rows = page.getByTestId('history-row');
@@ -108,6 +113,7 @@ test('the history lists tasks newest first, filters them, and updates running on
   const slowRow = page.locator(`a[href="/tasks/${slow}"] [data-testid="history-status"]`);
   assert.notEqual(await slowRow.textContent(), 'succeed');
   await page.waitForFunction((id) => document.querySelector(`a[href="/tasks/${id}"] [data-testid="history-status"]`)?.textContent === 'succeed', slow, { timeout: 30_000 });
+  assert.equal(streams, 0);
 
   await page.getByTestId('filter-kind').selectOption('image-generation');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-row"]').length === 1);

@@ -117,9 +117,28 @@ where
     pub resume: R,
 }
 
-/// Follows the task `id` (re-starting when it changes) until it ends.
+/// How a task is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    /// Its event stream, polling only where streams are unavailable (one task on a page).
+    Stream,
+    /// Polling only: for lists of tasks, since a browser gives an origin six HTTP/1.1
+    /// connections and one open stream per row would starve every other request.
+    Poll,
+}
+
+/// Follows the task `id` (re-starting when it changes) until it ends, pushed by its
+/// event stream.
 pub fn use_task_polling(
     id: Signal<String>,
+) -> UseTaskPollingReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
+    use_task_polling_with(id, Follow::Stream)
+}
+
+/// Follows the task `id` the way `follow` says.
+pub fn use_task_polling_with(
+    id: Signal<String>,
+    follow: Follow,
 ) -> UseTaskPollingReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
     let value = RwSignal::new(None::<StudioTask>);
     let error = RwSignal::new(None::<ApiError>);
@@ -139,7 +158,7 @@ pub fn use_task_polling(
                 let current = || generation.load(Ordering::SeqCst) == mine;
                 let mut schedule = Schedule::default();
                 let mut etag: Option<String> = None;
-                let mut streamed = false;
+                let mut streamed = follow == Follow::Poll;
                 while current() {
                     let outcome = match api::poll_task(&id, etag.as_deref()).await {
                         Ok(Polled::Changed(task, tag)) => {

@@ -2,7 +2,7 @@
 //! cursor; rows of unfinished tasks update live.
 
 use crate::api::{self, HistoryQuery};
-use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
+use crate::hooks::use_task_polling::{use_task_polling_with, Follow, UseTaskPollingReturn};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
@@ -105,7 +105,7 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
     let running = !task.task.task_status.is_terminal();
     let initial = task.clone();
     let current: Signal<StudioTask> = if running {
-        let UseTaskPollingReturn { value, .. } = use_task_polling(Signal::stored(id.clone()));
+        let UseTaskPollingReturn { value, .. } = use_task_polling_with(Signal::stored(id.clone()), Follow::Poll);
         Signal::derive(move || value.get().unwrap_or_else(|| initial.clone()))
     } else {
         Signal::stored(task)

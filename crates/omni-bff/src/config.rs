@@ -56,6 +56,7 @@ SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:slow=2000]     every HTTP answer for this task waits this long
     [sim:drop]          the create drops the connection without answering
     [sim:readfail=2]    the first 2 reads of the task answer 503 (code 5001)
+    [sim:filefail=2]    the first 2 downloads of its result files answer 503
 ";
 
 /// Where tasks go.

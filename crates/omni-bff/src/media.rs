@@ -187,15 +187,10 @@ pub async fn copier(state: Arc<AppState>) {
 async fn copy(state: &AppState, row: &MediaRow) -> Result<(String, String, i64), String> {
     let mut resp = state
         .upstream
-        .download(&row.url)
+        .download(&row.url, None)
         .await
         .map_err(|e| format!("{e:?}"))?;
-    let content_type = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_owned();
+    let content_type = crate::upstream::content_type(&resp);
     let file = format!("{}.{}", row.key, extension(&content_type, &row.url));
     let path = file_path(&state.media, &row.task_id, &file);
     let dir = path.parent().unwrap_or(Path::new("."));

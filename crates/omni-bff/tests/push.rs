@@ -267,3 +267,15 @@ async fn copies_past_their_retention_are_removed() {
         .unwrap()
         .starts_with("http"), "reads point at the upstream again");
 }
+
+#[tokio::test]
+async fn copies_are_retried_until_the_upstream_serves_them() {
+    let (bff, _) = bff_with_sim("media-retry", &[]);
+    // The first 3 file downloads fail; the copier backs off and tries again.
+    let id = create(&bff, "a reef [sim:filefail=3]").await;
+    let done = wait_copied(&bff, &id).await;
+    let url = done["task_result"]["images"][0]["url"].as_str().unwrap().to_owned();
+    let (status, _, png) = bytes(&bff.http, &bff.absolute(&url)).await;
+    assert_eq!(status, 200);
+    assert!(omni_api::media::inspect(&png).is_ok());
+}

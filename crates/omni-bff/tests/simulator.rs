@@ -3,26 +3,11 @@
 
 mod support;
 use serde_json::{json, Value};
-use support::{temp_dir, Bff};
+use support::{free_port, sim_stats, temp_dir, Bff};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn stats(bff: &Bff, port: u16) -> Value {
-    bff.http
-        .get(format!("http://127.0.0.1:{port}/sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    sim_stats(&bff.http, &format!("http://127.0.0.1:{port}")).await
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ pub struct Hints {
     pub drop: bool,
     /// The first this-many reads of the task answer 503 / 5001 (maintenance).
     pub read_failures: u64,
+    /// The first this-many downloads of the task's result files answer 503.
+    pub file_failures: u64,
 }
 
 impl Hints {
@@ -38,6 +40,7 @@ impl Hints {
                 "delay" => h.delay_ms = number.unwrap_or(0),
                 "slow" => h.slow_ms = number.unwrap_or(0),
                 "readfail" => h.read_failures = number.unwrap_or(0),
+                "filefail" => h.file_failures = number.unwrap_or(0),
                 _ => {}
             }
         }
@@ -62,7 +65,7 @@ mod tests {
     #[test]
     fn reads_every_tag() {
         let h = Hints::parse(
-            "a cat [sim:fail] [sim:delay=1500][sim:code=1303] [sim:slow=20] [sim:drop] [sim:readfail=2]",
+            "a cat [sim:fail] [sim:delay=1500][sim:code=1303] [sim:slow=20] [sim:drop] [sim:readfail=2] [sim:filefail=3]",
         );
         assert_eq!(
             h,
@@ -74,6 +77,7 @@ mod tests {
                 slow_ms: 20,
                 drop: true,
                 read_failures: 2,
+                file_failures: 3,
             }
         );
         assert_eq!(Hints::parse("no tags [sim:"), Hints::default());

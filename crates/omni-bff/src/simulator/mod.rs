@@ -482,6 +482,12 @@ const SAMPLE_VIDEO: &[u8] = include_bytes!("../../assets/sample.mp4");
 
 /// Result files: rendered on first request, then kept.
 async fn file(State(sim): Shared, Path((task_id, file)): Path<(String, String)>) -> Response {
+    if let Some(t) = lock(&sim.tasks).get_mut(&task_id) {
+        if t.hints.file_failures > 0 {
+            t.hints.file_failures -= 1;
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
     if file == "video.mp4" {
         let known = lock(&sim.tasks)
             .get(&task_id)

@@ -142,30 +142,11 @@ impl Upstream {
     }
 
     /// Downloads a result file the upstream returned (never a URL a user supplied),
-    /// with its content type.
+    /// with its content type, whole (for the pass-through and the zip).
     pub async fn fetch_file(&self, url: &str) -> Result<(String, Vec<u8>), UpstreamError> {
         self.with_retries(READ_ATTEMPTS, || async {
-            let resp = self
-                .http
-                .get(url)
-                .timeout(FILE_TIMEOUT)
-                .send()
-                .await
-                .map_err(|e| UpstreamError::Transport(describe(e)))?;
-            let status = resp.status().as_u16();
-            if status >= 400 {
-                return Err(UpstreamError::Api {
-                    status: if status == 404 { 404 } else { 502 },
-                    code: if status == 404 { 1203 } else { 5000 },
-                    message: format!("result file answered HTTP {status}"),
-                });
-            }
-            let content_type = resp
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("application/octet-stream")
-                .to_owned();
+            let resp = self.download(url, Some(FILE_TIMEOUT)).await?;
+            let content_type = content_type(&resp);
             let bytes = resp
                 .bytes()
                 .await
@@ -175,12 +156,19 @@ impl Upstream {
         .await
     }
 
-    /// Starts downloading a result file the upstream returned, for streaming to disk
-    /// (videos are never held whole in memory). Retries belong to the caller.
-    pub async fn download(&self, url: &str) -> Result<reqwest::Response, UpstreamError> {
-        let resp = self
-            .http
-            .get(url)
+    /// Starts downloading a result file the upstream returned; the caller reads the
+    /// body (streaming it to disk: videos are never held whole in memory). No overall
+    /// timeout when `timeout` is `None`, for large files read chunk by chunk.
+    pub async fn download(
+        &self,
+        url: &str,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let mut req = self.http.get(url);
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        let resp = req
             .send()
             .await
             .map_err(|e| UpstreamError::Transport(describe(e)))?;
@@ -217,6 +205,15 @@ impl Upstream {
             }
         }
     }
+}
+
+/// What a file response says it holds.
+pub fn content_type(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned()
 }
 
 async fn decode<T: DeserializeOwned>(
