@@ -48,16 +48,15 @@ pub fn bff(profile: &str) -> Result<PathBuf, String> {
 }
 
 /// Unit, property and BFF API tests (the BFF tests start real omni-bff processes; the
-/// PostgreSQL ones use the server at `postgres_url`).
-pub fn native_tests(postgres_url: &str) -> Result<(), String> {
+/// PostgreSQL ones use the server at `postgres_url`, the S3 ones `s3_endpoint`).
+pub fn native_tests(postgres_url: &str, s3_endpoint: &str) -> Result<(), String> {
     println!("xtask: native tests");
-    run_checked(cmd("cargo").env("OMNI_TEST_POSTGRES_URL", postgres_url).args([
-        "test",
-        "--locked",
-        "--workspace",
-        "--exclude",
-        "omni-studio",
-    ]))
+    run_checked(
+        cmd("cargo")
+            .env("OMNI_TEST_POSTGRES_URL", postgres_url)
+            .env("OMNI_TEST_S3_ENDPOINT", s3_endpoint)
+            .args(["test", "--locked", "--workspace", "--exclude", "omni-studio"]),
+    )
 }
 
 /// The app's wasm-bindgen tests in headless Chromium through ChromeDriver.

@@ -4,6 +4,7 @@
 mod bff;
 mod build;
 mod postgres;
+mod s3;
 mod tools;
 
 use std::process::ExitCode;
@@ -59,8 +60,11 @@ fn test() -> Result<(), String> {
             failed.push(name.to_owned());
         }
     };
-    let native = postgres::Postgres::start().and_then(|pg| build::native_tests(&pg.url));
-    step("native tests (unit, property, BFF API, PostgreSQL)", native);
+    let native = postgres::Postgres::start().and_then(|pg| {
+        let s3 = s3::S3::start()?;
+        build::native_tests(&pg.url, &s3.endpoint)
+    });
+    step("native tests (unit, property, BFF API, PostgreSQL, S3)", native);
     step("wasm browser tests", build::wasm_tests());
     let e2e = build::app()
         .and_then(|()| build::bff("dev"))

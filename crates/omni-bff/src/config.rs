@@ -26,6 +26,11 @@ OPTIONS:
                           listen address is used]
     --media-dir DIR       copies of result images and videos, shared by all
                           instances [env OMNI_MEDIA_DIR, default DATA_DIR/media]
+    --media-store URL     keep the copies in an S3-compatible bucket instead,
+                          s3://BUCKET/PREFIX, with AWS_ACCESS_KEY_ID,
+                          AWS_SECRET_ACCESS_KEY, AWS_REGION (and AWS_ENDPOINT,
+                          AWS_ALLOW_HTTP=true for MinIO and the like)
+                          [env OMNI_MEDIA_STORE]
     --media-retention D   remove copies older than D, e.g. 90d, 12h, 30m, 45s
                           [env OMNI_MEDIA_RETENTION, default: keep them]
     --sse-heartbeat D     comment sent on idle event streams this often
@@ -116,6 +121,8 @@ pub struct Config {
     pub sim: SimOptions,
     pub public_url: Option<String>,
     pub media_dir: Option<PathBuf>,
+    /// `s3://BUCKET/PREFIX`: the copies go there instead of the directory.
+    pub media_store: Option<String>,
     /// Milliseconds; `None` keeps copies for good.
     pub media_retention_ms: Option<i64>,
     pub sse_heartbeat_ms: u64,
@@ -185,6 +192,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let mut sim_listen = get("OMNI_SIM_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
     let mut public_url = get("OMNI_PUBLIC_URL");
     let mut media_dir = get("OMNI_MEDIA_DIR");
+    let mut media_store = get("OMNI_MEDIA_STORE");
     let mut retention = get("OMNI_MEDIA_RETENTION");
     let mut heartbeat = get("OMNI_SSE_HEARTBEAT").unwrap_or_else(|| "15s".into());
     let mut fail_rate = "0".to_owned();
@@ -211,6 +219,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--sim-listen" => sim_listen = value()?,
             "--public-url" => public_url = Some(value()?),
             "--media-dir" => media_dir = Some(value()?),
+            "--media-store" => media_store = Some(value()?),
             "--media-retention" => retention = Some(value()?),
             "--sse-heartbeat" => heartbeat = value()?,
             "--sim-fail-rate" => fail_rate = value()?,
@@ -287,6 +296,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         sim,
         public_url,
         media_dir: media_dir.map(PathBuf::from),
+        media_store,
         media_retention_ms,
         sse_heartbeat_ms,
     }))

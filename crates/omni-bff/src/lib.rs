@@ -96,7 +96,10 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
         dist: config.dist.clone(),
         hub: events::Hub::default(),
         media: media::MediaConfig {
-            dir: config.media_dir(),
+            storage: match &config.media_store {
+                Some(url) => media::Storage::s3(url)?,
+                None => media::Storage::dir(&config.media_dir())?,
+            },
             retention_ms: config.media_retention_ms,
         },
         media_wake: tokio::sync::Notify::new(),

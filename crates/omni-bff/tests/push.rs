@@ -223,6 +223,28 @@ async fn results_outlive_the_upstream() {
         format!("bytes 100-199/{}", whole.len())
     );
     assert_eq!(resp.bytes().await.unwrap().as_ref(), &whole[100..200]);
+    let resp = bff
+        .http
+        .get(format!("{}{vurl}", bff.url))
+        .header("range", format!("bytes={}-", whole.len() + 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 416);
+    assert_eq!(
+        resp.headers()["content-range"].to_str().unwrap(),
+        format!("bytes */{}", whole.len())
+    );
+    // Revalidation by ETag costs nothing.
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let resp = bff
+        .http
+        .get(format!("{}{vurl}", bff.url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 304);
 
     // The studio's file routes, downloads and the zip all work from the copies.
     let (status, headers, same) =

@@ -150,6 +150,7 @@ fn help_documents_every_option() {
         "--sim-speed",
         "--public-url",
         "--media-dir",
+        "--media-store",
         "--media-retention",
         "--sse-heartbeat",
         "OMNI_UPSTREAM_API_KEY",

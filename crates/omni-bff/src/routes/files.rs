@@ -2,11 +2,12 @@
 //! zip them (upstream links are cross-origin and hotlink-protected). Only URLs the
 //! upstream returned for that task are ever fetched: nothing here comes from the user.
 
-use super::media::{copy_path, serve_file};
+use super::media::{done_copy, serve_copy};
 use crate::error::ApiError;
 use crate::{media, tasks, zip, AppState};
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use omni_api::{Choice, StudioTask, TaskResult};
@@ -78,7 +79,7 @@ pub async fn one(
     State(state): Shared,
     Path((id, set, index)): Path<(String, String, usize)>,
     Query(q): Query<HashMap<String, String>>,
-    req: Request,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let task = read_with_copies(&state, &id).await?;
     let watermark = q.get("variant").is_some_and(|v| v == "watermark");
@@ -92,9 +93,8 @@ pub async fn one(
         "inline"
     };
     if let Some((task_id, name)) = copy_of(&file.url) {
-        let path = copy_path(&state, task_id, name).await?;
         let d = format!("{disposition}; filename=\"{}\"", file.name);
-        return serve_file(path, req, Some(d)).await;
+        return serve_copy(&state, task_id, name, &headers, Some(d)).await;
     }
     // Not copied yet: pass the upstream's bytes through.
     let (content_type, bytes) = state.upstream.fetch_file(&file.url).await?;
@@ -130,8 +130,15 @@ pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Respons
     for f in &files {
         let bytes = match copy_of(&f.url) {
             Some((task_id, name)) => {
-                let path = copy_path(&state, task_id, name).await?;
-                tokio::fs::read(&path).await.map_err(ApiError::internal)?
+                done_copy(&state, task_id, name).await?;
+                let key = media::storage_key(task_id, name);
+                state
+                    .media
+                    .storage
+                    .read_all(&key)
+                    .await
+                    .map_err(ApiError::internal)?
+                    .to_vec()
             }
             None => state.upstream.fetch_file(&f.url).await?.1,
         };

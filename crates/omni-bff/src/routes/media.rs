@@ -1,16 +1,16 @@
-//! `GET /api/v1/media/{task_id}/{file}`: a copied result file, with its content type,
-//! Range support (video seeking) and Cache-Control for content that never changes.
+//! `GET /api/v1/media/{task_id}/{file}`: a copied result file, with the content type
+//! the upstream sent, Range support (video seeking), ETag revalidation and
+//! Cache-Control for content that never changes.
 
 use crate::error::ApiError;
-use crate::store::MediaState;
+use crate::media::storage::{parse_range, Fetched};
+use crate::store::{MediaRow, MediaState};
 use crate::{media, AppState};
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 /// A copy never changes: its name is the task and the file's place in the result.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -18,45 +18,93 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub async fn serve(
     State(state): State<Arc<AppState>>,
     Path((task_id, file)): Path<(String, String)>,
-    req: Request,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let path = copy_path(&state, &task_id, &file).await?;
-    serve_file(path, req, None).await
+    serve_copy(&state, &task_id, &file, &headers, None).await
 }
 
-/// The disk path of a finished copy, looked up in the store (the URL never becomes a
-/// path by itself).
-pub async fn copy_path(
-    state: &AppState,
-    task_id: &str,
-    file: &str,
-) -> Result<std::path::PathBuf, ApiError> {
+/// The finished copy called `file` of a task, looked up in the store (a URL never
+/// becomes a storage key by itself).
+pub async fn done_copy(state: &AppState, task_id: &str, file: &str) -> Result<MediaRow, ApiError> {
     let rows = state.store.media_of(task_id).await?;
-    rows.iter()
+    rows.into_iter()
         .find(|r| r.state == MediaState::Done && r.file.as_deref() == Some(file))
-        .map(|_| media::file_path(&state.media, task_id, file))
         .ok_or_else(|| ApiError::NotFound(format!("no copy {file:?} of task {task_id:?}")))
 }
 
-/// Serves a file with Range and conditional requests, immutable caching, and an
-/// optional Content-Disposition.
-pub async fn serve_file(
-    path: std::path::PathBuf,
-    req: Request,
+/// Serves a copy, honouring Range and If-None-Match, with an optional
+/// Content-Disposition.
+pub async fn serve_copy(
+    state: &AppState,
+    task_id: &str,
+    file: &str,
+    headers: &HeaderMap,
     disposition: Option<String>,
 ) -> Result<Response, ApiError> {
-    let resp = ServeFile::new(&path)
-        .oneshot(req)
+    let row = done_copy(state, task_id, file).await?;
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let range = text(header::RANGE).and_then(parse_range);
+    let if_none_match = text(header::IF_NONE_MATCH).map(str::to_owned);
+    let key = media::storage_key(task_id, file);
+    let fetched = state
+        .media
+        .storage
+        .get(&key, range.clone(), if_none_match)
         .await
         .map_err(ApiError::internal)?;
-    if resp.status() == axum::http::StatusCode::NOT_FOUND {
-        return Err(ApiError::NotFound("the copy is missing from media storage".into()));
+    let found = match fetched {
+        Fetched::Found(found) => found,
+        Fetched::NotModified => return Ok(StatusCode::NOT_MODIFIED.into_response()),
+        Fetched::Missing => {
+            return Err(ApiError::NotFound("the copy is missing from media storage".into()))
+        }
+        Fetched::Unsatisfiable(size) => {
+            return Ok((
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+            )
+                .into_response())
+        }
+    };
+    let (size, part) = (found.meta.size, found.range.clone());
+    let etag = found.meta.e_tag.clone();
+    let last_modified = found.meta.last_modified;
+    let body = Body::from_stream(found.into_stream());
+    let mut resp = body.into_response();
+    if range.is_some() {
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
     }
-    let mut resp = resp.map(Body::new).into_response();
-    let headers = resp.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
-    if let Some(d) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
-        headers.insert(header::CONTENT_DISPOSITION, d);
+    let h = resp.headers_mut();
+    let mut set = |name: header::HeaderName, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    };
+    set(
+        header::CONTENT_TYPE,
+        row.content_type
+            .unwrap_or_else(|| "application/octet-stream".into()),
+    );
+    set(header::CONTENT_LENGTH, (part.end - part.start).to_string());
+    set(header::ACCEPT_RANGES, "bytes".into());
+    set(header::CACHE_CONTROL, IMMUTABLE.into());
+    set(
+        header::LAST_MODIFIED,
+        last_modified
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string(),
+    );
+    if range.is_some() {
+        set(
+            header::CONTENT_RANGE,
+            format!("bytes {}-{}/{size}", part.start, part.end.saturating_sub(1)),
+        );
+    }
+    if let Some(tag) = etag {
+        set(header::ETAG, tag);
+    }
+    if let Some(d) = disposition {
+        set(header::CONTENT_DISPOSITION, d);
     }
     Ok(resp)
 }

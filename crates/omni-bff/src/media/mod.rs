@@ -4,15 +4,16 @@
 //! and task reads then point at `/api/v1/media/...`. Only URLs the upstream returned for
 //! that task are fetched: nothing a user typed reaches this code.
 
+pub mod storage;
+
 use crate::clock;
 use crate::store::{MediaRow, MediaState};
 use crate::AppState;
 use omni_api::{Task, TaskResult};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+pub use storage::Storage;
 
 /// How long a copier holds a file before another instance may take it over.
 const LEASE_MS: i64 = 5 * 60_000;
@@ -20,9 +21,9 @@ const LEASE_MS: i64 = 5 * 60_000;
 const MAX_ATTEMPTS: i64 = 12;
 
 /// Where copies live and how long they stay.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MediaConfig {
-    pub dir: PathBuf,
+    pub storage: Storage,
     /// Copies older than this are removed; `None` keeps them for good.
     pub retention_ms: Option<i64>,
 }
@@ -105,9 +106,9 @@ fn task_dir(task_id: &str) -> String {
     }
 }
 
-/// Where a copy's bytes are on disk.
-pub fn file_path(config: &MediaConfig, task_id: &str, file: &str) -> PathBuf {
-    config.dir.join(task_dir(task_id)).join(file)
+/// Where a copy's bytes are in the storage: `TASK/FILE`.
+pub fn storage_key(task_id: &str, file: &str) -> String {
+    format!("{}/{file}", task_dir(task_id))
 }
 
 /// The file extension for what the upstream said it sent.
@@ -182,48 +183,21 @@ pub async fn copier(state: Arc<AppState>) {
     }
 }
 
-/// Streams one file to `DIR/TASK/KEY.EXT` through a temporary name, so a reader never
-/// sees half a file and a crash leaves no copy marked done.
+/// Streams one file to `TASK/KEY.EXT` in the storage (never whole in memory).
 async fn copy(state: &AppState, row: &MediaRow) -> Result<(String, String, i64), String> {
-    let mut resp = state
+    let resp = state
         .upstream
         .download(&row.url, None)
         .await
         .map_err(|e| format!("{e:?}"))?;
     let content_type = crate::upstream::content_type(&resp);
     let file = format!("{}.{}", row.key, extension(&content_type, &row.url));
-    let path = file_path(&state.media, &row.task_id, &file);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let part = path.with_extension(format!("part{}", clock::jitter_u64() % 1_000_000));
-    let result = async {
-        let mut out = tokio::fs::File::create(&part)
-            .await
-            .map_err(|e| format!("create {}: {e}", part.display()))?;
-        let mut size = 0i64;
-        while let Some(chunk) = tokio::time::timeout(Duration::from_secs(60), resp.chunk())
-            .await
-            .map_err(|_| "no data for 60 s".to_owned())?
-            .map_err(|e| format!("download: {e}"))?
-        {
-            size += chunk.len() as i64;
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| format!("write: {e}"))?;
-        }
-        out.sync_all().await.map_err(|e| format!("sync: {e}"))?;
-        tokio::fs::rename(&part, &path)
-            .await
-            .map_err(|e| format!("rename: {e}"))?;
-        Ok::<i64, String>(size)
-    }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&part).await;
-    }
-    Ok((file, content_type, result?))
+    let size = state
+        .media
+        .storage
+        .put_stream(&storage_key(&row.task_id, &file), resp, Duration::from_secs(60))
+        .await?;
+    Ok((file, content_type, size))
 }
 
 /// Removes copies made before `before`; reads then point at the upstream again.
@@ -233,7 +207,10 @@ async fn sweep(state: &AppState, before: i64) {
     };
     for row in old {
         if let Some(file) = &row.file {
-            let _ = tokio::fs::remove_file(file_path(&state.media, &row.task_id, file)).await;
+            if let Err(e) = state.media.storage.delete(&storage_key(&row.task_id, file)).await {
+                tracing::warn!(task_id = row.task_id, file, "retention could not remove a copy: {e}");
+                continue;
+            }
         }
         let _ = state.store.media_expire(&row).await;
     }
