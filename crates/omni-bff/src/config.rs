@@ -33,6 +33,20 @@ OPTIONS:
                           [env OMNI_MEDIA_STORE]
     --media-retention D   remove copies older than D, e.g. 90d, 12h, 30m, 45s
                           [env OMNI_MEDIA_RETENTION, default: keep them]
+    --access-tokens-file F  access tokens, one per line: browsers sign in with one
+                          and get a session cookie, API clients send it as a bearer
+                          token [env OMNI_ACCESS_TOKENS_FILE; or the tokens
+                          themselves, comma-separated, in OMNI_ACCESS_TOKENS]
+    --open-access         serve beyond loopback without tokens (a proxy in front
+                          authenticates) [env OMNI_OPEN_ACCESS=true]; without tokens
+                          or this, omni-bff listens only on loopback addresses
+    --rate-limit N        requests per second per client (burst: 4 s worth), or
+                          `off` [env OMNI_RATE_LIMIT, default 50]
+    --frame-ancestors O   origins that may embed the studio in a frame,
+                          comma-separated [env OMNI_FRAME_ANCESTORS, default: only
+                          the studio's own]
+    --allowed-origins O   other origins whose pages may send changes, e.g. a static
+                          host of the app [env OMNI_ALLOWED_ORIGINS]
     --sse-heartbeat D     comment sent on idle event streams this often
                           [env OMNI_SSE_HEARTBEAT, default 15s]
     --upstream MODE       `simulate` (built-in simulator) or the upstream base URL,
@@ -62,6 +76,8 @@ SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:drop]          the create drops the connection without answering
     [sim:readfail=2]    the first 2 reads of the task answer 503 (code 5001)
     [sim:filefail=2]    the first 2 downloads of its result files answer 503
+    [sim:hostile]       result links point at the cloud metadata address and at a
+                        redirect to another loopback address
 ";
 
 /// Where tasks go.
@@ -126,6 +142,28 @@ pub struct Config {
     /// Milliseconds; `None` keeps copies for good.
     pub media_retention_ms: Option<i64>,
     pub sse_heartbeat_ms: u64,
+    /// Access tokens (empty: none).
+    pub access_tokens: Vec<String>,
+    pub open_access: bool,
+    /// Requests per second per client; 0 is off.
+    pub rate_limit: u32,
+    pub frame_ancestors: Vec<String>,
+    pub allowed_origins: Vec<String>,
+}
+
+impl Config {
+    /// Refuses a listen address beyond loopback without an access policy.
+    pub fn check_access_policy(&self) -> Result<(), String> {
+        if self.listen.ip().is_loopback() || !self.access_tokens.is_empty() || self.open_access {
+            return Ok(());
+        }
+        Err(format!(
+            "omni-bff would listen on {} (beyond this machine) without an access policy: \
+             set OMNI_ACCESS_TOKENS or --access-tokens-file, or pass --open-access when a \
+             proxy in front authenticates",
+            self.listen
+        ))
+    }
 }
 
 /// What the command line asks for.
@@ -195,6 +233,11 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let mut media_store = get("OMNI_MEDIA_STORE");
     let mut retention = get("OMNI_MEDIA_RETENTION");
     let mut heartbeat = get("OMNI_SSE_HEARTBEAT").unwrap_or_else(|| "15s".into());
+    let mut tokens_file = get("OMNI_ACCESS_TOKENS_FILE");
+    let mut open_access = get("OMNI_OPEN_ACCESS").is_some_and(|v| v == "true" || v == "1");
+    let mut rate_limit = get("OMNI_RATE_LIMIT").unwrap_or_else(|| "50".into());
+    let mut frame_ancestors = get("OMNI_FRAME_ANCESTORS").unwrap_or_default();
+    let mut allowed_origins = get("OMNI_ALLOWED_ORIGINS").unwrap_or_default();
     let mut fail_rate = "0".to_owned();
     let mut speed = "1".to_owned();
     while let Some(arg) = args.next() {
@@ -222,6 +265,11 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--media-store" => media_store = Some(value()?),
             "--media-retention" => retention = Some(value()?),
             "--sse-heartbeat" => heartbeat = value()?,
+            "--access-tokens-file" => tokens_file = Some(value()?),
+            "--open-access" => open_access = true,
+            "--rate-limit" => rate_limit = value()?,
+            "--frame-ancestors" => frame_ancestors = value()?,
+            "--allowed-origins" => allowed_origins = value()?,
             "--sim-fail-rate" => fail_rate = value()?,
             "--sim-speed" => speed = value()?,
             other => return Err(format!("unknown option {other:?}; see --help")),
@@ -282,6 +330,45 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         .map(|r| duration_ms("--media-retention", &r))
         .transpose()?;
     let sse_heartbeat_ms = duration_ms("--sse-heartbeat", &heartbeat)? as u64;
+    let mut access_tokens: Vec<String> = get("OMNI_ACCESS_TOKENS")
+        .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
+    if let Some(path) = tokens_file {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("--access-tokens-file {path}: {e}"))?;
+        access_tokens.extend(text.lines().map(|l| l.trim().to_owned()));
+    }
+    access_tokens.retain(|t| !t.is_empty() && !t.starts_with('#'));
+    if let Some(short) = access_tokens.iter().find(|t| t.len() < 16) {
+        return Err(format!(
+            "access tokens must be at least 16 characters (one has {})",
+            short.len()
+        ));
+    }
+    let rate_limit = match rate_limit.as_str() {
+        "off" | "0" => 0,
+        n => n.parse::<u32>().map_err(|_| {
+            format!("--rate-limit: {n:?} must be a number of requests per second, or off")
+        })?,
+    };
+    let origins = |what: &str, list: &str| -> Result<Vec<String>, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                // An origin is a scheme and a host, nothing after.
+                let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                    && o.matches('/').count() == 2;
+                if ok {
+                    Ok(o.to_owned())
+                } else {
+                    Err(format!("{what}: {o:?} must be an origin like https://ops.example.com"))
+                }
+            })
+            .collect()
+    };
+    let frame_ancestors = origins("--frame-ancestors", &frame_ancestors)?;
+    let allowed_origins = origins("--allowed-origins", &allowed_origins)?;
     Ok(Command::Serve(Config {
         listen: addr("--listen", &listen)?,
         dist: dist.into(),
@@ -299,6 +386,11 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         media_store,
         media_retention_ms,
         sse_heartbeat_ms,
+        access_tokens,
+        open_access,
+        rate_limit,
+        frame_ancestors,
+        allowed_origins,
     }))
 }
 

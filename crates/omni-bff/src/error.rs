@@ -11,6 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const CODE_BAD_REQUEST: i64 = 1200;
 /// Invalid method.
 pub const CODE_INVALID_METHOD: i64 = 1202;
+/// Authentication failed.
+pub const CODE_UNAUTHORIZED: i64 = 1000;
+/// Request rate over the limit.
+pub const CODE_RATE_LIMIT: i64 = 1302;
 /// No permission.
 pub const CODE_FORBIDDEN: i64 = 1103;
 /// Resource not found.
@@ -32,6 +36,10 @@ pub enum ApiError {
     NotFound(String),
     /// The caller may not do this (e.g. a callback token used for another task).
     Forbidden(String),
+    /// Not signed in (or a wrong token).
+    Unauthorized(String),
+    /// Over the client's rate limit; try again after this many milliseconds.
+    TooManyRequests(u64),
     MethodNotAllowed,
     /// Same external_task_id, different request.
     Conflict(String),
@@ -72,6 +80,12 @@ impl ApiError {
             ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, CODE_NOT_FOUND, m.clone()),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, CODE_FORBIDDEN, m.clone()),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, CODE_UNAUTHORIZED, m.clone()),
+            ApiError::TooManyRequests(ms) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                CODE_RATE_LIMIT,
+                format!("too many requests from this client; try again in {ms} ms"),
+            ),
             ApiError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 CODE_INVALID_METHOD,
@@ -115,11 +129,15 @@ impl IntoResponse for ApiError {
             }
             _ => tracing::debug!(%request_id, "{status}: {message}"),
         }
+        let retry_after = match &self {
+            ApiError::TooManyRequests(ms) => Some(ms.div_ceil(1000).max(1)),
+            _ => None,
+        };
         let errors = match self {
             ApiError::Invalid(v) => v.0,
             _ => Vec::new(),
         };
-        (
+        let mut resp = (
             status,
             Json(ErrorBody {
                 code,
@@ -128,7 +146,20 @@ impl IntoResponse for ApiError {
                 errors,
             }),
         )
-            .into_response()
+            .into_response();
+        if matches!(status, StatusCode::PAYLOAD_TOO_LARGE) {
+            // The body was refused unread: the connection cannot carry another request,
+            // and saying so keeps clients from reusing it.
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 

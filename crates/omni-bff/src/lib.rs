@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod media;
 pub mod routes;
+pub mod security;
 pub mod simulator;
 pub mod store;
 pub mod tasks;
@@ -33,6 +34,7 @@ pub struct AppState {
     /// Wakes the media copier when a task succeeds.
     pub media_wake: tokio::sync::Notify,
     pub sse_heartbeat: std::time::Duration,
+    pub security: security::Security,
     /// The base URL the upstream calls back; set at start-up (from the config, or from
     /// the bound address when the built-in simulator is the upstream).
     public_url: OnceLock<String>,
@@ -85,6 +87,19 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
             }
         }
     };
+    let index = std::fs::read_to_string(config.dist.join("index.html")).unwrap_or_default();
+    let csp = security::headers::content_security_policy(
+        &security::headers::inline_script_hashes(&index),
+        &config.frame_ancestors,
+    );
+    let security = security::Security {
+        access: security::access::Access::new(&config.access_tokens),
+        rate: security::rate::RateLimit::new(config.rate_limit),
+        allowed_origins: config.allowed_origins.clone(),
+        csp: csp
+            .parse()
+            .map_err(|e| format!("Content-Security-Policy: {e}"))?,
+    };
     let public_url = OnceLock::new();
     if let Some(url) = &config.public_url {
         let _ = public_url.set(url.clone());
@@ -104,12 +119,14 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
         },
         media_wake: tokio::sync::Notify::new(),
         sse_heartbeat: std::time::Duration::from_millis(config.sse_heartbeat_ms),
+        security,
         public_url,
     }))
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then stops cleanly.
 pub async fn serve(config: Config) -> Result<(), String> {
+    config.check_access_policy()?;
     let state = state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -131,7 +148,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // Tests and xtask read this line to learn the port.
     println!("omni-bff listening on http://{addr}");
     println!("Omni Studio is ready: open http://{addr}/image (Ctrl-C stops it)");
-    axum::serve(listener, app(state))
+    // The peer address feeds the per-client rate limit.
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())

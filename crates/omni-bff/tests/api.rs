@@ -511,9 +511,11 @@ async fn fifty_concurrent_polls_cause_at_most_one_upstream_read_per_interval() {
         .local_addr()
         .unwrap()
         .port();
+    // Fifty pollers from one address: the per-client rate limit is not what this
+    // test is about.
     let bff = Bff::start(
         temp_dir("coalesce"),
-        &["--sim-listen", &format!("127.0.0.1:{sim_port}")],
+        &["--sim-listen", &format!("127.0.0.1:{sim_port}"), "--rate-limit", "off"],
     );
     let (_, body) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "slow [sim:delay=8000]"}))

@@ -73,8 +73,9 @@ async fn two_instances_share_tasks_with_one_upstream_read_per_interval() {
     let sim = Simulator::start(KEY);
     let media = temp_dir("pg-media-a");
     let media = media.to_str().unwrap();
-    let a = instance("pg-a", &db, &sim, media, &[]);
-    let b = instance("pg-b", &db, &sim, media, &[]);
+    // Forty pollers from one address: rate limits are not what this test is about.
+    let a = instance("pg-a", &db, &sim, media, &["--rate-limit", "off"]);
+    let b = instance("pg-b", &db, &sim, media, &["--rate-limit", "off"]);
     let id = create(&a, "slow [sim:delay=5000]").await;
 
     // 20 clients on each instance poll the task every 50 ms for 4 s.

@@ -4,23 +4,27 @@
 use super::ok;
 use crate::error::ApiError;
 use crate::{tasks, AppState};
-use axum::body::Bytes;
+use super::body::JsonBody;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use std::sync::Arc;
 
+/// A callback carries one task's view: a megabyte is plenty.
+pub const CALLBACK_BODY_LIMIT: usize = 1024 * 1024;
+
 pub async fn receive(
     State(state): State<Arc<AppState>>,
     Path(token): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody<CALLBACK_BODY_LIMIT>,
 ) -> Result<Response, ApiError> {
     // Tokens are 32 hex digits; anything else cannot match and is not worth a query.
     if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound("no task has this callback URL".into()));
     }
-    let claimed = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("task_id").and_then(|t| t.as_str()).map(str::to_owned));
+    let claimed = body
+        .get("task_id")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned);
     tasks::on_callback(&state, &token, claimed.as_deref()).await?;
     Ok(ok(&serde_json::json!({"received": true})))
 }

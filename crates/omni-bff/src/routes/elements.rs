@@ -65,7 +65,13 @@ async fn list(
 }
 
 /// `POST /kling/v1/general/delete-elements` with `{element_id}`.
-pub async fn delete(State(state): Shared, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+/// A delete names element ids and nothing else.
+pub const DELETE_BODY_LIMIT: usize = 64 * 1024;
+
+pub async fn delete(
+    State(state): Shared,
+    JsonBody(body): JsonBody<DELETE_BODY_LIMIT>,
+) -> Result<Response, ApiError> {
     let mut v = Violations::default();
     let req = Reader::root(&body, &mut v).and_then(|r| DeleteElementRequest::read(&r, &mut v));
     let Some(req) = req.filter(|_| v.is_empty()) else {

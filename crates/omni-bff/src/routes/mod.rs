@@ -7,9 +7,11 @@ pub mod events;
 pub mod files;
 pub mod kling;
 pub mod media;
+pub mod session;
 pub mod studio;
 
 use crate::error::{new_request_id, ApiError};
+use crate::security;
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -34,6 +36,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/v1/general/delete-elements", post(elements::delete))
             .route("/v1/{group}/{name}", get(kling::list).post(kling::create))
             .route("/v1/{group}/{name}/{id}", get(kling::read)),
+        &state,
     );
     let api = envelope_only(
         Router::new()
@@ -45,7 +48,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             .route("/v1/media/{task_id}/{file}", get(media::serve))
             .route("/v1/tasks/{id}/files.zip", get(files::all))
             .route("/v1/tasks/{id}/files/{set}/{index}", get(files::one))
-            .route("/v1/config", get(studio::config)),
+            .route("/v1/config", get(studio::config))
+            .route(
+                "/v1/session",
+                get(session::status)
+                    .post(session::sign_in)
+                    .delete(session::sign_out),
+            ),
+        &state,
     );
     let index = state.dist.join("index.html");
     // Deep links such as /tasks/abc get index.html; the app's router takes it from there.
@@ -58,14 +68,17 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|| async { ok(&serde_json::json!({"status": "ok"})) }),
         )
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
-        .with_state(state)
         .fallback_service(app)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .with_state(state)
 }
 
-/// Unknown paths and methods under an API prefix answer in the envelope, never HTML.
-fn envelope_only(r: Router<Arc<AppState>>) -> Router<Arc<AppState>> {
+/// Unknown paths and methods under an API prefix answer in the envelope, never HTML;
+/// every API route passes the security guard (cross-site, rate limit, access).
+fn envelope_only(r: Router<Arc<AppState>>, state: &Arc<AppState>) -> Router<Arc<AppState>> {
     r.fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
 }
 
 /// The kind served at `/v1/{group}/{name}`.

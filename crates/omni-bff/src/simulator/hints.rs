@@ -19,6 +19,10 @@ pub struct Hints {
     pub read_failures: u64,
     /// The first this-many downloads of the task's result files answer 503.
     pub file_failures: u64,
+    /// Result links point where a server must never fetch: the cloud metadata address,
+    /// and a simulator link that redirects to another loopback address (for the BFF's
+    /// server-side fetch guard).
+    pub hostile_links: bool,
 }
 
 impl Hints {
@@ -41,6 +45,7 @@ impl Hints {
                 "slow" => h.slow_ms = number.unwrap_or(0),
                 "readfail" => h.read_failures = number.unwrap_or(0),
                 "filefail" => h.file_failures = number.unwrap_or(0),
+                "hostile" => h.hostile_links = true,
                 _ => {}
             }
         }
@@ -78,6 +83,7 @@ mod tests {
                 drop: true,
                 read_failures: 2,
                 file_failures: 3,
+                hostile_links: false,
             }
         );
         assert_eq!(Hints::parse("no tags [sim:"), Hints::default());

@@ -127,6 +127,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         .route("/sim/files/{task_id}/{file}", get(file))
         .route("/sim/stats", get(stats))
         .route("/sim/expire", axum::routing::post(expire))
+        .route("/sim/redirect", get(redirect))
         .with_state(sim);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -218,7 +219,11 @@ impl Sim {
         let images: Vec<ResultImage> = (0..t.count)
             .map(|i| ResultImage {
                 index: i,
-                url: self.file_url(id, &format!("{i}.png")),
+                url: match (t.hints.hostile_links, i) {
+                    (true, 0) => "http://169.254.169.254/latest/meta-data/iam/security-credentials/".into(),
+                    (true, _) => format!("{}/sim/redirect?to=http://127.0.0.2:9/secret", self.base_url),
+                    _ => self.file_url(id, &format!("{i}.png")),
+                },
                 watermark_url: watermark.then(|| self.file_url(id, &format!("{i}-wm.png"))),
             })
             .collect();
@@ -542,6 +547,12 @@ fn png_response(bytes: Arc<Vec<u8>>) -> Response {
 
 async fn stats(State(sim): Shared) -> Json<Stats> {
     Json(lock(&sim.stats).clone())
+}
+
+/// `GET /sim/redirect?to=URL`: a 302 to anywhere (see `[sim:hostile]`).
+async fn redirect(Query(q): Query<HashMap<String, String>>) -> Response {
+    let to = q.get("to").cloned().unwrap_or_default();
+    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
 }
 
 /// `POST /sim/expire[?task_id=ID]`: forgets every finished task (or just that one) and

@@ -6,6 +6,7 @@
 //! default; a `postgres://` URL lets several BFF instances share one database.
 
 mod media;
+mod sessions;
 mod tasks;
 
 pub use media::{MediaRow, MediaState};
@@ -19,6 +20,7 @@ use std::str::FromStr;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_tasks.sql")),
     (2, include_str!("../../migrations/0002_events_media.sql")),
+    (3, include_str!("../../migrations/0003_sessions.sql")),
 ];
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when

@@ -5,6 +5,7 @@ pub mod jwt;
 
 use crate::clock;
 use crate::error::ApiError;
+use crate::security::ssrf;
 use omni_api::{Envelope, Task, TaskKind};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -28,6 +29,10 @@ const READ_ATTEMPTS: u32 = 3;
 /// A client for one upstream base URL.
 pub struct Upstream {
     http: reqwest::Client,
+    /// For result files: never reaches private or local addresses (the upstream's own
+    /// host excepted), redirects included.
+    files: reqwest::Client,
+    trusted: ssrf::Trusted,
     base: String,
     auth: Auth,
 }
@@ -43,6 +48,8 @@ pub enum UpstreamError {
     },
     /// No usable answer: connection refused or dropped, time-out, garbage.
     Transport(String),
+    /// A result link we will not fetch (a private or local address).
+    Refused(String),
 }
 
 impl UpstreamError {
@@ -50,6 +57,7 @@ impl UpstreamError {
     pub fn is_retryable(&self) -> bool {
         match self {
             UpstreamError::Transport(_) => true,
+            UpstreamError::Refused(_) => false,
             UpstreamError::Api { status, code, .. } => {
                 *status >= 500 || matches!(code, 1303 | 5000 | 5001 | 5002)
             }
@@ -72,6 +80,11 @@ impl From<UpstreamError> for ApiError {
             UpstreamError::Transport(m) => {
                 ApiError::Unavailable(format!("upstream unreachable: {m}"))
             }
+            UpstreamError::Refused(m) => ApiError::Upstream {
+                status: 502,
+                code: 5000,
+                message: format!("the upstream returned a link this server will not fetch: {m}"),
+            },
         }
     }
 }
@@ -84,7 +97,18 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a TLS backend is compiled in");
-        Upstream { http, base, auth }
+        let host = reqwest::Url::parse(&base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned));
+        let trusted = ssrf::Trusted::new(host.into_iter().collect());
+        let files = ssrf::guarded_client(trusted.clone(), Duration::from_secs(5));
+        Upstream {
+            http,
+            files,
+            trusted,
+            base,
+            auth,
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -164,14 +188,27 @@ impl Upstream {
         url: &str,
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let mut req = self.http.get(url);
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| UpstreamError::Refused(format!("{url:?} is not a URL: {e}")))?;
+        if let Some(why) = ssrf::refuse_url(&parsed, &self.trusted) {
+            return Err(UpstreamError::Refused(why));
+        }
+        let mut req = self.files.get(parsed);
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
         let resp = req
             .send()
             .await
-            .map_err(|e| UpstreamError::Transport(describe(e)))?;
+            .map_err(|e| {
+                // The guard's refusals come back as connect or redirect errors.
+                let text = describe(e);
+                if text.contains("private or local") || text.contains("redirect refused") {
+                    UpstreamError::Refused(text)
+                } else {
+                    UpstreamError::Transport(text)
+                }
+            })?;
         let status = resp.status().as_u16();
         if status >= 400 {
             return Err(UpstreamError::Api {
@@ -249,5 +286,12 @@ fn describe(e: reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    format!("{what}: {}", e.without_url())
+    // The causes say why (a refused address, a reset); reqwest's own text does not.
+    let mut causes = String::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        causes += &format!(": {s}");
+        source = s.source();
+    }
+    format!("{what}: {}{causes}", e.without_url())
 }

@@ -1,0 +1,162 @@
+//! Who may use the BFF. On loopback nobody else can reach it, so no policy is needed;
+//! anywhere else omni-bff refuses to start without one: access tokens, or an explicit
+//! `--open-access` (a proxy in front authenticates). With tokens, the app signs in once
+//! (`POST /api/v1/session`) and gets an HttpOnly, Secure, SameSite=Strict session
+//! cookie, so the token never sits in web storage; API clients may instead send
+//! `Authorization: Bearer TOKEN`. Sessions live in the database, so every instance
+//! honours them.
+
+use crate::clock;
+use crate::store::Store;
+use axum::http::{header, HeaderMap};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "omni_session";
+/// How long a session lasts.
+pub const SESSION_MS: i64 = 30 * 86_400_000;
+/// How long an instance trusts a session it has checked before asking the database
+/// again (a sign-out elsewhere takes at most this long to reach it).
+const CACHE_MS: i64 = 30_000;
+
+/// The access policy in force.
+pub struct Access {
+    /// SHA-256 of every accepted token; empty when no tokens are configured.
+    tokens: Vec<[u8; 32]>,
+    /// Session hashes this instance checked recently, with when to check again.
+    checked: Mutex<HashMap<String, i64>>,
+}
+
+fn digest(s: &str) -> [u8; 32] {
+    Sha256::digest(s.as_bytes()).into()
+}
+
+/// A session id as stored: its hash, so a database leak holds no usable cookie.
+pub fn session_hash(id: &str) -> String {
+    digest(id).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Access {
+    pub fn new(tokens: &[String]) -> Access {
+        Access {
+            tokens: tokens.iter().map(|t| digest(t)).collect(),
+            checked: Mutex::default(),
+        }
+    }
+
+    /// Whether requests must be signed in.
+    pub fn required(&self) -> bool {
+        !self.tokens.is_empty()
+    }
+
+    /// Whether `token` is one of the configured tokens (compared as digests, every one
+    /// of them, so the time taken says nothing about which came close).
+    pub fn token_ok(&self, token: &str) -> bool {
+        let d = digest(token);
+        self.tokens.iter().fold(false, |ok, t| {
+            ok | (t.iter().zip(d.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
+        })
+    }
+
+    /// Whether a request may go on: no policy, a valid bearer token, or a live session.
+    pub async fn allows(&self, store: &Store, headers: &HeaderMap) -> bool {
+        if !self.required() {
+            return true;
+        }
+        if let Some(token) = bearer(headers) {
+            return self.token_ok(token);
+        }
+        let Some(id) = session_cookie(headers) else {
+            return false;
+        };
+        let hash = session_hash(id);
+        let now = clock::now_ms();
+        let cached = {
+            let map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+            map.get(&hash).is_some_and(|until| *until > now)
+        };
+        if cached {
+            return true;
+        }
+        let live = store.session_live(&hash, now).await.unwrap_or(false);
+        let mut map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        if live {
+            map.insert(hash, now + CACHE_MS);
+        } else {
+            map.remove(&hash);
+        }
+        // Keep the cache from growing without bound.
+        if map.len() > 10_000 {
+            map.retain(|_, until| *until > now);
+        }
+        live
+    }
+
+    /// Forgets a session this instance may have cached (sign-out).
+    pub fn forget(&self, id: &str) {
+        let mut map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&session_hash(id));
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The session id from the request's cookies.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// The Set-Cookie value for a new session (or, with `None`, one that ends it).
+pub fn set_cookie(id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!(
+            "{COOKIE}={id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={}",
+            SESSION_MS / 1000
+        ),
+        None => format!("{COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_exactly() {
+        let a = Access::new(&["alpha-token".into(), "beta-token".into()]);
+        assert!(a.required());
+        assert!(a.token_ok("alpha-token") && a.token_ok("beta-token"));
+        for wrong in ["", "alpha", "alpha-token ", "ALPHA-TOKEN"] {
+            assert!(!a.token_ok(wrong), "{wrong:?}");
+        }
+        assert!(!Access::new(&[]).required());
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_secure_and_strict() {
+        let c = set_cookie(Some("abc"));
+        for part in ["omni_session=abc", "HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(set_cookie(None).contains("Max-Age=0"));
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "theme=dark; omni_session=s3cr3t; x=1".parse().unwrap());
+        assert_eq!(session_cookie(&h), Some("s3cr3t"));
+    }
+}

@@ -1,0 +1,228 @@
+//! The BFF's defences, each with a test that fails without it: the access policy and
+//! its session cookie, cross-site refusal, rate limits, per-route body limits, security
+//! headers, the server-side fetch guard, and secrets that never leave the server.
+
+mod support;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use support::{free_port, temp_dir, Bff};
+
+const TOKEN: &str = "studio-access-token-0123456789";
+const OMNI_IMAGE: &str = "/kling/v1/images/omni-image";
+
+/// Starts omni-bff and answers (first stdout line or exit status, stderr).
+fn try_start(args: &[&str], env: &[(&str, &str)]) -> (Option<String>, String) {
+    let dir = temp_dir("policy");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omni-bff"))
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(args)
+        .env_remove("OMNI_ACCESS_TOKENS")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok);
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    (first, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn beyond_loopback_omni_bff_needs_an_access_policy() {
+    let (first, stderr) = try_start(&["--listen", "0.0.0.0:0"], &[]);
+    assert_eq!(first, None, "it did not start");
+    assert!(stderr.contains("without an access policy"), "{stderr}");
+    let (first, _) = try_start(&["--listen", "0.0.0.0:0"], &[("OMNI_ACCESS_TOKENS", TOKEN)]);
+    assert!(first.unwrap().starts_with("omni-bff listening on"));
+    let (first, _) = try_start(&["--listen", "0.0.0.0:0", "--open-access"], &[]);
+    assert!(first.unwrap().starts_with("omni-bff listening on"));
+    // Loopback needs nothing; a short token is refused.
+    let (first, _) = try_start(&["--listen", "127.0.0.1:0"], &[]);
+    assert!(first.unwrap().starts_with("omni-bff listening on"));
+    let (first, stderr) = try_start(&["--listen", "127.0.0.1:0"], &[("OMNI_ACCESS_TOKENS", "short")]);
+    assert_eq!(first, None);
+    assert!(stderr.contains("at least 16 characters"), "{stderr}");
+}
+
+#[tokio::test]
+async fn with_tokens_every_api_route_needs_a_session_or_the_token() {
+    let bff = Bff::start_with(temp_dir("tokens"), &[], &[("OMNI_ACCESS_TOKENS", TOKEN)]);
+    let http = &bff.http;
+    let url = |p: &str| format!("{}{p}", bff.url);
+    for path in ["/api/v1/tasks", "/api/v1/config", "/kling/v1/images/omni-image/x", "/api/v1/media/x/y.png"] {
+        let resp = http.get(url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 401, "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], 1000, "{path}: {body}");
+    }
+    let (status, _) = bff.post(OMNI_IMAGE, &json!({"prompt": "x"})).await;
+    assert_eq!(status, 401);
+    // The app, the health check and the sign-in itself stay reachable.
+    assert_eq!(http.get(url("/")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(http.get(url("/healthz")).send().await.unwrap().status().as_u16(), 200);
+    let (_, s) = bff.get("/api/v1/session").await;
+    assert_eq!(s["data"], json!({"required": true, "signed_in": false}));
+
+    let (status, body) = bff.post("/api/v1/session", &json!({"token": "wrong-token-wrong-token"})).await;
+    assert_eq!((status, body["code"].as_i64()), (401, Some(1000)));
+    let (status, body) = bff.post("/api/v1/session", &json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["field"], "token");
+
+    let resp = http.post(url("/api/v1/session")).json(&json!({"token": TOKEN})).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains(TOKEN), "the cookie is a session, not the token");
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let with_cookie = |p: &str| http.get(url(p)).header("cookie", session.clone());
+    assert_eq!(with_cookie("/api/v1/config").send().await.unwrap().status().as_u16(), 200);
+    let s: serde_json::Value = with_cookie("/api/v1/session").send().await.unwrap().json().await.unwrap();
+    assert_eq!(s["data"]["signed_in"], true);
+    // API clients use the token itself.
+    let bearer = http.get(url("/api/v1/tasks")).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(bearer.status().as_u16(), 200);
+    let create = http
+        .post(url(OMNI_IMAGE))
+        .bearer_auth(TOKEN)
+        .json(&json!({"prompt": "signed in"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(create.status().as_u16(), 200);
+
+    // Sign out: the cookie stops working.
+    let out = http.delete(url("/api/v1/session")).header("cookie", session.clone()).send().await.unwrap();
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(with_cookie("/api/v1/config").send().await.unwrap().status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn cross_site_requests_may_read_but_not_change() {
+    let bff = Bff::new();
+    let host = bff.url.trim_start_matches("http://").to_owned();
+    let post = |site: &str, origin: &str| {
+        bff.http
+            .post(format!("{}{OMNI_IMAGE}", bff.url))
+            .header("sec-fetch-site", site)
+            .header("origin", origin)
+            .json(&json!({"prompt": "from a page"}))
+            .send()
+    };
+    let evil = post("cross-site", "https://evil.example").await.unwrap();
+    assert_eq!(evil.status().as_u16(), 403);
+    let body: serde_json::Value = evil.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("cross-site"), "{body}");
+    let same = post("same-origin", &format!("http://{host}")).await.unwrap();
+    assert_eq!(same.status().as_u16(), 200);
+    let read = bff
+        .http
+        .get(format!("{}/api/v1/config", bff.url))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_limit_gets_429_in_the_envelope() {
+    let bff = Bff::start(temp_dir("rate"), &["--rate-limit", "5"]);
+    let mut limited = None;
+    for _ in 0..40 {
+        let resp = bff.http.get(format!("{}/api/v1/config", bff.url)).send().await.unwrap();
+        if resp.status().as_u16() == 429 {
+            limited = Some(resp);
+            break;
+        }
+    }
+    let resp = limited.expect("a burst of 20 is allowed, not 40");
+    assert!(resp.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], 1302);
+}
+
+#[tokio::test]
+async fn each_route_has_its_own_body_limit() {
+    let bff = Bff::new();
+    let big = "x".repeat(10_000);
+    let (status, body) = bff.post("/api/v1/session", &json!({"token": big})).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("4096"), "{body}");
+    let ids: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
+    let (status, _) = bff
+        .post("/kling/v1/general/delete-elements", &json!({"element_ids": ids}))
+        .await;
+    assert_eq!(status, 413);
+    // A create may carry images: the same size is fine there.
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "fine", "external_task_id": big}))
+        .await;
+    assert_ne!(status, 413, "{body}");
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let dir = temp_dir("headers");
+    // Not `dist`, which the harness fills with a page of its own.
+    let dist = dir.join("app");
+    std::fs::create_dir_all(&dist).unwrap();
+    let script = "import init from '/app.js'; await init();";
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!doctype html><script type=module>{script}</script><body></body>"),
+    )
+    .unwrap();
+    let bff = Bff::start(
+        dir,
+        &["--dist", dist.to_str().unwrap(), "--frame-ancestors", "https://ops.example.com"],
+    );
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    for path in ["/", "/tasks/abc", "/api/v1/config", "/api/v1/nope", "/healthz"] {
+        let resp = bff.http.get(format!("{}{path}", bff.url)).send().await.unwrap();
+        let h = resp.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(scripts.contains(&format!("'sha256-{hash}'")), "{path}: {csp}");
+        assert!(scripts.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'self' https://ops.example.com"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn result_links_to_private_addresses_are_never_fetched() {
+    let port = free_port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let bff = Bff::start(temp_dir("ssrf"), &["--sim-listen", &listen]);
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "hostile [sim:hostile]", "n": 2}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    let done = bff.wait_done(&id).await;
+    assert!(done["task_result"]["images"][0]["url"].as_str().unwrap().contains("169.254.169.254"));
+    // The metadata address, and a redirect from the (trusted) upstream to another
+    // loopback address: both refused, in the envelope.
+    for index in [0, 1] {
+        let (status, body) = bff.get(&format!("/api/v1/tasks/{id}/files/images/{index}")).await;
+        assert_eq!(status, 502, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("will not fetch"), "{body}");
+    }
+    // The copier refuses them too: reads keep pointing at the upstream's links.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (_, read) = bff.get(&format!("/api/v1/tasks/{id}")).await;
+    assert!(!read.to_string().contains("/api/v1/media/"), "{read}");
+    let log = std::fs::read_to_string(Bff::log_path(&bff.data_dir)).unwrap();
+    assert!(log.contains("private or local"), "the refusal is logged");
+}
