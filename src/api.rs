@@ -59,6 +59,27 @@ pub async fn create_aio(body: &omni_api::all_in_one::AioRequest) -> Result<Studi
     decode(call.send().await).await
 }
 
+/// Whether this BFF wants a sign-in, and whether this browser has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct Session {
+    pub required: bool,
+    pub signed_in: bool,
+}
+
+/// Asks whether a sign-in is needed.
+pub async fn get_session() -> Result<Session, ApiError> {
+    decode(Request::get("/api/v1/session").send().await).await
+}
+
+/// Signs in with an access token; the BFF answers with an HttpOnly session cookie, so
+/// the token is never kept by the app.
+pub async fn sign_in(token: &str) -> Result<Session, ApiError> {
+    let call = Request::post("/api/v1/session")
+        .json(&serde_json::json!({ "token": token }))
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    decode(call.send().await).await
+}
+
 /// The studio configuration: models, allowed values and limits.
 pub async fn get_config() -> Result<omni_api::config::StudioConfig, ApiError> {
     decode(Request::get("/api/v1/config").send().await).await

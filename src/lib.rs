@@ -13,9 +13,20 @@ use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
 
-/// The whole app: navigation, then the page for the current route.
+/// The whole app: a sign-in when the BFF asks for one, then the studio.
 #[component]
 pub fn App() -> impl IntoView {
+    view! {
+        <components::sign_in::SignInGate>
+            <Studio/>
+        </components::sign_in::SignInGate>
+    }
+}
+
+/// Navigation, then the page for the current route.
+#[component]
+fn Studio() -> impl IntoView {
+    // Inside the gate: the configuration is only readable once signed in.
     config::provide_config();
     view! {
         <Router>

@@ -7,5 +7,6 @@ pub mod prompt_editor;
 pub mod reference_manager;
 pub mod request_summary;
 pub mod results;
+pub mod sign_in;
 pub mod status_timeline;
 pub mod templates;

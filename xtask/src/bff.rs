@@ -46,7 +46,18 @@ impl Drop for Server {
 
 /// Starts omni-bff on a free loopback port with a fresh data dir and waits for its URL.
 pub fn start(bin: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
-    let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}", std::process::id()));
+    start_with(bin, extra, &[])
+}
+
+/// `start`, with extra environment variables (secrets such as access tokens).
+pub fn start_with(
+    bin: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}-{n}", std::process::id()));
     // A free port for the simulator (the BFF would pick one, but tests need to know it).
     let sim_port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -60,6 +71,7 @@ pub fn start(bin: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
         .arg(&data_dir)
         .args(["--sim-listen", &sim_listen])
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start omni-bff: {e}"))?;
@@ -88,16 +100,23 @@ pub fn start(bin: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
     })
 }
 
+/// The access token of the e2e sign-in server (a test value, not a secret).
+const E2E_TOKEN: &str = "e2e-access-token-not-a-secret";
+
 /// The end-to-end suite: Node's test runner drives Debian's Chromium with Playwright
 /// against a real omni-bff serving the release build.
 pub fn e2e(bin: &std::path::Path) -> Result<(), String> {
     let server = start(bin, &[])?;
-    println!("xtask: end-to-end tests against {}", server.url);
+    // A second one that demands an access token, for the sign-in tests.
+    let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", E2E_TOKEN)])?;
+    println!("xtask: end-to-end tests against {} (and {} with sign-in)", server.url, secure.url);
     run_checked(
         cmd("node")
             .args(["--test", "--test-concurrency=1", "e2e/"])
             .env("OMNI_URL", &server.url)
             .env("OMNI_SIM_URL", &server.sim_url)
+            .env("OMNI_SECURE_URL", &secure.url)
+            .env("OMNI_SECURE_TOKEN", E2E_TOKEN)
             .env("CHROMIUM", CHROMIUM),
     )
 }

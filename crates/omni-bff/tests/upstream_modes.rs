@@ -50,6 +50,49 @@ async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
         .await;
     assert_eq!(failed["code"], 1102);
     seen += &failed.to_string();
+    // Every other kind of answer too, headers included: events, files, the zip, the
+    // history, media copies, errors.
+    let id = done["task_id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/tasks/{id}/events"),
+        format!("/api/v1/tasks/{id}/files/images/0"),
+        format!("/api/v1/tasks/{id}/files.zip"),
+        "/api/v1/tasks".to_owned(),
+        "/api/v1/session".to_owned(),
+        "/kling/v1/images/omni-image?pageNum=1&pageSize=10".to_owned(),
+        "/kling/v1/general/custom-elements".to_owned(),
+        "/api/v1/nope".to_owned(),
+        "/".to_owned(),
+    ] {
+        let resp = bff.http.get(format!("{}{path}", bff.url)).send().await.unwrap();
+        seen += &format!("{:?}", resp.headers());
+        seen += &String::from_utf8_lossy(&resp.bytes().await.unwrap());
+    }
+
+    let data_dir = bff.data_dir.clone();
+    // Every file the BFF wrote (database, media copies) is free of it as well.
+    let mut files = vec![data_dir.clone()];
+    let mut stored = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            stored.extend(std::fs::read(&path).unwrap_or_default());
+        }
+    }
+    assert!(stored.len() > 10_000, "the database and the copies were read");
+    assert!(
+        !stored.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+        "a stored file carried the key"
+    );
+    // So is the built app, when there is one.
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist");
+    if let Ok(entries) = std::fs::read_dir(&dist) {
+        for entry in entries {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+            assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "dist carried the key");
+        }
+    }
 
     drop(bff);
     let logs = std::fs::read_to_string(log).unwrap();

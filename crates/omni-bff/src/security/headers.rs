@@ -1,7 +1,10 @@
 //! Security headers on every answer: a Content-Security-Policy without 'unsafe-inline'
 //! for scripts (the WebAssembly needs 'wasm-unsafe-eval'; Trunk's inline loader is
 //! allowed by its hash, computed from the index.html being served), nosniff, a strict
-//! Referrer-Policy, and frame-ancestors from the configured allow-list.
+//! Referrer-Policy, and frame-ancestors from the configured allow-list. Images and
+//! media may come from anywhere: reference images and videos given by URL, and element
+//! pictures, live on the upstream's (or the user's) hosts; scripts, styles and
+//! connections stay on our own origin.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -33,7 +36,8 @@ pub fn content_security_policy(script_hashes: &[String], frame_ancestors: &[Stri
     ancestors.extend(frame_ancestors.iter().cloned());
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {hashes}; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https: http:; \
+         media-src 'self' blob: https: http:; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors {ancestors}",
         hashes = script_hashes.join(" "),
