@@ -34,13 +34,23 @@ pub struct Server {
     /// The built-in simulator's base URL, so tests can ask what the upstream received.
     pub sim_url: String,
     pub data_dir: std::path::PathBuf,
+    /// Whether the data dir is ours to remove.
+    owns_data: bool,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if self.owns_data {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
     }
 }
 
@@ -58,13 +68,28 @@ pub fn start_with(
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    spawn(bin, data_dir, true, extra, env)
+}
+
+/// Starts omni-bff on the data dir `dir`, which it keeps (the bench fills it).
+pub fn start_in(bin: &std::path::Path, dir: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
+    spawn(bin, dir.to_path_buf(), false, extra, &[])
+}
+
+fn spawn(
+    bin: &std::path::Path,
+    data_dir: std::path::PathBuf,
+    owns_data: bool,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
     // A free port for the simulator (the BFF would pick one, but tests need to know it).
     let sim_port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?
         .port();
     let sim_listen = format!("127.0.0.1:{sim_port}");
-    let _ = std::fs::remove_dir_all(&data_dir);
     let mut child = Command::new(bin)
         .current_dir(root())
         .args(["--listen", "127.0.0.1:0", "--dist", "dist", "--data-dir"])
@@ -96,6 +121,7 @@ pub fn start_with(
         child,
         url,
         data_dir,
+        owns_data,
         sim_url: format!("http://{sim_listen}"),
     })
 }

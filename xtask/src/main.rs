@@ -1,6 +1,7 @@
 //! `cargo xtask run | test`: installs what a fresh machine lacks, builds, and runs the
 //! studio or every test layer. std only, so it compiles in seconds.
 
+mod bench;
 mod bff;
 mod build;
 mod postgres;
@@ -17,6 +18,8 @@ commands:
                     http://127.0.0.1:8080 with the built-in simulator; ARGS go to omni-bff
     test            unit, property and BFF API tests, wasm browser tests, and end-to-end
                     tests in headless Chromium against a real omni-bff
+    bench           sizes, throughput against nginx, coalescing, history at 100,000
+                    tasks: one table, also written to bench/results.md
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("bench") => bench::bench(),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -87,18 +87,14 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
             }
         }
     };
-    let index = std::fs::read_to_string(config.dist.join("index.html")).unwrap_or_default();
-    let csp = security::headers::content_security_policy(
-        &security::headers::inline_script_hashes(&index),
-        &config.frame_ancestors,
-    );
     let security = security::Security {
         access: security::access::Access::new(&config.access_tokens),
         rate: security::rate::RateLimit::new(config.rate_limit),
         allowed_origins: config.allowed_origins.clone(),
-        csp: csp
-            .parse()
-            .map_err(|e| format!("Content-Security-Policy: {e}"))?,
+        csp: security::headers::Policy::new(
+            config.dist.join("index.html"),
+            config.frame_ancestors.clone(),
+        ),
     };
     let public_url = OnceLock::new();
     if let Some(url) = &config.public_url {

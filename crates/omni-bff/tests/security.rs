@@ -198,6 +198,17 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
     }
+    // A new build deployed under the running BFF: its loader's hash is used at once.
+    let newer = "import init from '/app2.js'; await init();";
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!doctype html><script type=module>{newer}</script><body></body>"),
+    )
+    .unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(newer));
+    let resp = bff.http.get(format!("{}/", bff.url)).send().await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
 }
 
 #[tokio::test]

@@ -6,9 +6,47 @@
 //! pictures, live on the upstream's (or the user's) hosts; scripts, styles and
 //! connections stay on our own origin.
 
+use axum::http::HeaderValue;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+/// The policy for one dist/: recomputed when its index.html changes, so a new build
+/// deployed under a running BFF gets its loader's hash at once.
+pub struct Policy {
+    index: PathBuf,
+    frame_ancestors: Vec<String>,
+    cached: Mutex<(Option<SystemTime>, HeaderValue)>,
+}
+
+impl Policy {
+    pub fn new(index: PathBuf, frame_ancestors: Vec<String>) -> Policy {
+        let policy = Policy {
+            index,
+            frame_ancestors,
+            cached: Mutex::new((None, HeaderValue::from_static("default-src 'self'"))),
+        };
+        policy.current();
+        policy
+    }
+
+    /// The header value for the index.html on disk now.
+    pub fn current(&self) -> HeaderValue {
+        let modified = std::fs::metadata(&self.index).and_then(|m| m.modified()).ok();
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if cached.0 != modified || modified.is_none() && cached.0.is_none() {
+            let html = std::fs::read_to_string(&self.index).unwrap_or_default();
+            let csp = content_security_policy(&inline_script_hashes(&html), &self.frame_ancestors);
+            if let Ok(value) = HeaderValue::from_str(&csp) {
+                *cached = (modified, value);
+            }
+        }
+        cached.1.clone()
+    }
+}
 
 /// The `'sha256-...'` source of every inline `<script>` in an HTML page.
 pub fn inline_script_hashes(html: &str) -> Vec<String> {

@@ -24,8 +24,8 @@ pub struct Security {
     pub rate: Option<rate::RateLimit>,
     /// Origins besides our own whose browsers may change things (a static host).
     pub allowed_origins: Vec<String>,
-    /// The Content-Security-Policy header value.
-    pub csp: HeaderValue,
+    /// The Content-Security-Policy, kept in step with the served index.html.
+    pub csp: headers::Policy,
 }
 
 /// Routes a signed-out browser must reach: the session itself, and the upstream's
@@ -68,7 +68,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
 pub async fn headers(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, state.security.csp.clone());
+    h.insert(header::CONTENT_SECURITY_POLICY, state.security.csp.current());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     resp

@@ -1,0 +1,357 @@
+//! `cargo xtask bench`: the figures that say where the studio stands, measured side by
+//! side in one run on this machine, printed as one table and written to
+//! bench/results.md. Tools come from Debian (wrk, nginx, gzip, brotli), installed with
+//! apt when missing.
+
+use crate::bff;
+use crate::build::{self, root, run_checked};
+use crate::tools::apt_install;
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One row of the table.
+struct Row {
+    area: &'static str,
+    what: String,
+    value: String,
+}
+
+pub fn bench() -> Result<(), String> {
+    let present = |bins: &'static [&'static str]| {
+        move || bins.iter().all(|b| Path::new(b).exists())
+    };
+    apt_install("wrk", &["wrk"], &present(&["/usr/bin/wrk"]))?;
+    apt_install("nginx", &["nginx"], &present(&["/usr/sbin/nginx"]))?;
+    apt_install("brotli", &["brotli"], &present(&["/usr/bin/brotli"]))?;
+    crate::tools::ensure_build_tools()?;
+    build::app()?;
+    let bin = build::bff("server")?;
+    let mut rows = Vec::new();
+    first_load(&mut rows)?;
+    let server = bff::start(&bin, &["--rate-limit", "off"])?;
+    bff_figures(&server, &mut rows)?;
+    coalescing(&server, &mut rows)?;
+    drop(server);
+    history(&bin, &mut rows)?;
+    report(&rows)
+}
+
+fn cmd_output(c: &mut Command) -> Result<String, String> {
+    let out = c
+        .output()
+        .map_err(|e| format!("cannot run {c:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{c:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn compressed(path: &Path, tool: &str, level: &str) -> Result<usize, String> {
+    let out = Command::new(tool)
+        .args([level, "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("{tool}: {e}"))?;
+    Ok(out.stdout.len())
+}
+
+/// Bytes a first visit downloads: html + js + wasm + css, raw / gzip -9 / brotli -q 11.
+fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
+    let dist = root().join("dist");
+    let mut total = (0, 0, 0);
+    let mut files: Vec<_> = std::fs::read_dir(&dist)
+        .map_err(|e| format!("{}: {e}", dist.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for path in files {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
+        if !["html", "js", "wasm", "css"].contains(&ext.as_str()) {
+            continue;
+        }
+        let raw = std::fs::metadata(&path).map(|m| m.len() as usize).unwrap_or(0);
+        let gz = compressed(&path, "gzip", "-9")?;
+        let br = compressed(&path, "brotli", "-q11")?;
+        total = (total.0 + raw, total.1 + gz, total.2 + br);
+        rows.push(Row {
+            area: "first load",
+            what: format!("{ext} bytes (raw / gzip / brotli)"),
+            value: format!("{raw} / {gz} / {br}"),
+        });
+    }
+    rows.push(Row {
+        area: "first load",
+        what: "total bytes (raw / gzip / brotli)".into(),
+        value: format!("{} / {} / {}", total.0, total.1, total.2),
+    });
+    Ok(())
+}
+
+/// A plain HTTP/1.1 request on loopback; answers the body.
+fn http(addr: &str, method: &str, path: &str, body: &str) -> Result<String, String> {
+    let mut s = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).map_err(|e| e.to_string())?;
+    let (_, body) = out.split_once("\r\n\r\n").ok_or("no HTTP answer")?;
+    Ok(body.to_owned())
+}
+
+/// The string value of `"key":"..."` in a JSON text (xtask has no JSON parser).
+fn json_str(text: &str, key: &str) -> Option<String> {
+    let at = text.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    Some(text[at..].split('"').next()?.to_owned())
+}
+
+fn json_num(text: &str, key: &str) -> Option<u64> {
+    let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
+    text[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn create(addr: &str, prompt: &str) -> Result<String, String> {
+    let body = http(
+        addr,
+        "POST",
+        "/kling/v1/images/omni-image",
+        &format!("{{\"prompt\":\"{prompt}\"}}"),
+    )?;
+    json_str(&body, "task_id").ok_or(format!("no task id in {body}"))
+}
+
+/// What wrk measured.
+struct Wrk {
+    rps: f64,
+    p50: String,
+    p99: String,
+    errors: String,
+}
+
+fn wrk(url: &str, connections: u32, seconds: u32) -> Result<Wrk, String> {
+    let out = cmd_output(Command::new("wrk").args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+        url,
+    ]))?;
+    let after = |label: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let rps = after("Requests/sec:").parse().unwrap_or(0.0);
+    let errors = out
+        .lines()
+        .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+        .map_or_else(|| "none".to_owned(), |l| l.trim().to_owned());
+    Ok(Wrk {
+        rps,
+        p50: after("50%"),
+        p99: after("99%"),
+        errors,
+    })
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Task reads on the BFF against nginx serving the same JSON, at 32 and 256
+/// connections; idle memory.
+fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> {
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    rows.push(Row {
+        area: "BFF",
+        what: "idle RSS".into(),
+        value: format!("{} KiB", rss_kib(server.pid())),
+    });
+    let id = create(&addr, "bench read")?;
+    std::thread::sleep(Duration::from_secs(4));
+    let path = format!("/api/v1/tasks/{id}");
+    let json = http(&addr, "GET", &path, "")?;
+    let nginx = Nginx::start(&json)?;
+    for c in [32, 256] {
+        let ours = wrk(&format!("{}{path}", server.url), c, 10)?;
+        let theirs = wrk(&format!("{}/task.json", nginx.url), c, 10)?;
+        rows.push(Row {
+            area: "BFF",
+            what: format!("task reads, {c} connections: req/s (p50 / p99), errors"),
+            value: format!("{:.0} ({} / {}), {}", ours.rps, ours.p50, ours.p99, ours.errors),
+        });
+        rows.push(Row {
+            area: "BFF",
+            what: format!("nginx, same JSON, {c} connections: req/s (p50 / p99)"),
+            value: format!("{:.0} ({} / {})", theirs.rps, theirs.p50, theirs.p99),
+        });
+        rows.push(Row {
+            area: "BFF",
+            what: format!("BFF / nginx throughput at {c} connections"),
+            value: format!("{:.2}", ours.rps / theirs.rps.max(1.0)),
+        });
+    }
+    rows.push(Row {
+        area: "BFF",
+        what: "RSS after the read runs".into(),
+        value: format!("{} KiB", rss_kib(server.pid())),
+    });
+    Ok(())
+}
+
+/// Upstream reads per second for one unfinished task polled by 1, 100, 1000 clients.
+fn coalescing(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> {
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let sim = server.sim_url.trim_start_matches("http://").to_owned();
+    for clients in [1u32, 100, 1000] {
+        let id = create(&addr, &format!("coalesce {clients} [sim:delay=60000]"))?;
+        // Past the first ten seconds, when young tasks are read every second.
+        let reads = |s: &str| json_num(s, &id).unwrap_or(0);
+        let before = reads(&http(&sim, "GET", "/sim/stats", "")?);
+        let started = Instant::now();
+        let run = wrk(&format!("{}/api/v1/tasks/{id}", server.url), clients, 10)?;
+        let secs = started.elapsed().as_secs_f64();
+        let after = reads(&http(&sim, "GET", "/sim/stats", "")?);
+        rows.push(Row {
+            area: "coalescing",
+            what: format!("{clients} clients polling one task: upstream reads/s (client req/s)"),
+            value: format!("{:.2} ({:.0})", (after - before) as f64 / secs, run.rps),
+        });
+    }
+    Ok(())
+}
+
+/// History queries with 100,000 stored tasks (rows written straight into SQLite).
+fn history(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("omni-bench-history-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    // Start once so the schema exists, then fill it while the BFF is stopped.
+    let db = dir.join("omni.db");
+    {
+        let s = bff::start_in(bin, &dir, &[])?;
+        drop(s);
+    }
+    let script = format!(
+        "import sqlite3, json\n\
+         db = sqlite3.connect({db:?})\n\
+         rows = []\n\
+         for i in range(100000):\n\
+         \ttid = 'bench%07d' % i\n\
+         \ttask = json.dumps({{'task_id': tid, 'task_status': 'succeed', 'created_at': 1700000000000 + i, 'updated_at': 1700000000000 + i}})\n\
+         \trows.append((tid, 'omni-image', 'succeed', json.dumps({{'prompt': 'bench prompt %d' % i}}), 'h', task, 'bench prompt %d' % i, 1700000000000 + i, 1700000000000 + i))\n\
+         db.executemany(\"INSERT INTO tasks (task_id, kind, status, request, request_hash, task, prompt, created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,1)\", rows)\n\
+         db.commit()\n",
+        db = db.display().to_string()
+    );
+    run_checked(Command::new("python3").args(["-c", &script]))?;
+    let server = bff::start_in(bin, &dir, &["--rate-limit", "off"])?;
+    for (label, query) in [
+        ("newest page (20)", "/api/v1/tasks?limit=20"),
+        ("search, one match", "/api/v1/tasks?q=prompt%2099999&limit=20"),
+        ("kind filter, page 2 by cursor", "/api/v1/tasks?kind=omni-image&limit=20"),
+    ] {
+        let run = wrk(&format!("{}{query}", server.url), 1, 5)?;
+        rows.push(Row {
+            area: "history (100,000 tasks)",
+            what: format!("{label}: p50 / p99"),
+            value: format!("{} / {}", run.p50, run.p99),
+        });
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// nginx serving one JSON file on a free loopback port.
+struct Nginx {
+    child: std::process::Child,
+    url: String,
+    dir: std::path::PathBuf,
+}
+
+impl Nginx {
+    fn start(json: &str) -> Result<Nginx, String> {
+        let dir = std::env::temp_dir().join(format!("omni-bench-nginx-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("www")).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("www/task.json"), json).map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let conf = format!(
+            "daemon off; worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             events {{ worker_connections 4096; }}\n\
+             http {{ access_log off; default_type application/json;\n\
+               client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n\
+               uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n\
+               server {{ listen 127.0.0.1:{port}; root {d}/www; }} }}\n",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).map_err(|e| e.to_string())?;
+        let child = Command::new("nginx")
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("nginx: {e}"))?;
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..50 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(Nginx { child, url, dir });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err("nginx did not start".into())
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn report(rows: &[Row]) -> Result<(), String> {
+    let machine = cmd_output(Command::new("uname").args(["-srm"])).unwrap_or_default();
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let date = cmd_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
+    let mut md = String::new();
+    let _ = writeln!(md, "# Omni Studio benchmarks\n");
+    let _ = writeln!(md, "Machine: {} ({cpus} CPUs); run {}", machine.trim(), date.trim());
+    let _ = writeln!(md, "Reproduce: `cargo xtask bench`. Everything on loopback, in one run.\n");
+    let _ = writeln!(md, "| area | figure | value |\n|---|---|---|");
+    for r in rows {
+        let _ = writeln!(md, "| {} | {} | {} |", r.area, r.what, r.value);
+    }
+    print!("{md}");
+    let dir = root().join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("results.md"), md).map_err(|e| e.to_string())?;
+    println!("xtask: wrote bench/results.md");
+    Ok(())
+}
