@@ -142,7 +142,7 @@ struct Wrk {
 
 fn wrk(url: &str, connections: u32, seconds: u32) -> Result<Wrk, String> {
     let out = cmd_output(Command::new("wrk").args([
-        "-t2",
+        if connections > 1 { "-t2" } else { "-t1" },
         &format!("-c{connections}"),
         &format!("-d{seconds}s"),
         "--latency",

@@ -76,8 +76,8 @@ SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:drop]          the create drops the connection without answering
     [sim:readfail=2]    the first 2 reads of the task answer 503 (code 5001)
     [sim:filefail=2]    the first 2 downloads of its result files answer 503
-    [sim:hostile]       result links point at the cloud metadata address and at a
-                        redirect to another loopback address
+    [sim:hostile]       result links point at the cloud metadata address, at a
+                        redirect to another loopback address, and at localhost
 ";
 
 /// Where tasks go.

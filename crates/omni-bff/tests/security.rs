@@ -217,15 +217,15 @@ async fn result_links_to_private_addresses_are_never_fetched() {
     let listen = format!("127.0.0.1:{port}");
     let bff = Bff::start(temp_dir("ssrf"), &["--sim-listen", &listen]);
     let (status, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "hostile [sim:hostile]", "n": 2}))
+        .post(OMNI_IMAGE, &json!({"prompt": "hostile [sim:hostile]", "n": 3}))
         .await;
     assert_eq!(status, 200, "{body}");
     let id = body["data"]["task_id"].as_str().unwrap().to_owned();
     let done = bff.wait_done(&id).await;
     assert!(done["task_result"]["images"][0]["url"].as_str().unwrap().contains("169.254.169.254"));
-    // The metadata address, and a redirect from the (trusted) upstream to another
-    // loopback address: both refused, in the envelope.
-    for index in [0, 1] {
+    // The metadata address, a redirect from the (trusted) upstream to another loopback
+    // address, and a name that resolves to loopback: all refused, in the envelope.
+    for index in [0, 1, 2] {
         let (status, body) = bff.get(&format!("/api/v1/tasks/{id}/files/images/{index}")).await;
         assert_eq!(status, 502, "{body}");
         assert!(body["message"].as_str().unwrap().contains("will not fetch"), "{body}");

@@ -20,8 +20,8 @@ pub struct Hints {
     /// The first this-many downloads of the task's result files answer 503.
     pub file_failures: u64,
     /// Result links point where a server must never fetch: the cloud metadata address,
-    /// and a simulator link that redirects to another loopback address (for the BFF's
-    /// server-side fetch guard).
+    /// a simulator link that redirects to another loopback address, and the simulator
+    /// by the name `localhost` (for the BFF's server-side fetch guard).
     pub hostile_links: bool,
 }
 

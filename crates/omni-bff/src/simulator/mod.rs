@@ -221,7 +221,11 @@ impl Sim {
                 index: i,
                 url: match (t.hints.hostile_links, i) {
                     (true, 0) => "http://169.254.169.254/latest/meta-data/iam/security-credentials/".into(),
-                    (true, _) => format!("{}/sim/redirect?to=http://127.0.0.2:9/secret", self.base_url),
+                    (true, 1) => format!("{}/sim/redirect?to=http://127.0.0.2:9/secret", self.base_url),
+                    // A name, not an address: judged after DNS resolution.
+                    (true, _) => self
+                        .file_url(id, &format!("{i}.png"))
+                        .replace("127.0.0.1", "localhost"),
                     _ => self.file_url(id, &format!("{i}.png")),
                 },
                 watermark_url: watermark.then(|| self.file_url(id, &format!("{i}-wm.png"))),
