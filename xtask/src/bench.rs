@@ -50,9 +50,10 @@ fn cmd_output(c: &mut Command) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn compressed(path: &Path, tool: &str, level: &str) -> Result<usize, String> {
+fn compressed(path: &Path, tool: &str, level: &[&str]) -> Result<usize, String> {
     let out = Command::new(tool)
-        .args([level, "-c"])
+        .args(level)
+        .arg("-c")
         .arg(path)
         .output()
         .map_err(|e| format!("{tool}: {e}"))?;
@@ -75,8 +76,8 @@ fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
             continue;
         }
         let raw = std::fs::metadata(&path).map(|m| m.len() as usize).unwrap_or(0);
-        let gz = compressed(&path, "gzip", "-9")?;
-        let br = compressed(&path, "brotli", "-q11")?;
+        let gz = compressed(&path, "gzip", &["-9"])?;
+        let br = compressed(&path, "brotli", &["-q", "11"])?;
         total = (total.0 + raw, total.1 + gz, total.2 + br);
         rows.push(Row {
             area: "first load",

@@ -96,8 +96,16 @@ fn replay(existing: Stored, hash: &str, ext: &str) -> Result<StudioTask, ApiErro
 /// Reads a task by id or external id, refreshing it from upstream when due.
 pub async fn read(state: &AppState, id: &str) -> Result<StudioTask, ApiError> {
     let stored = state.store.get(id).await?.ok_or_else(|| not_found(id))?;
+    let now = clock::now_ms();
+    let t = &stored.task.task;
+    // A finished task, or one read within its interval: no further query.
+    if t.task_status.is_terminal()
+        || now < stored.refreshed_at + refresh_interval_ms(now - t.created_at)
+    {
+        return Ok(stored.task);
+    }
     let request = stored.task.request.clone();
-    let fresh = refresh(state, stored.task.task.task_id.as_str(), Refresh::WhenDue).await?;
+    let fresh = refresh(state, t.task_id.as_str(), Refresh::WhenDue).await?;
     Ok(StudioTask {
         request,
         ..fresh.unwrap_or(stored).task
