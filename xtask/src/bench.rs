@@ -35,7 +35,9 @@ pub fn bench() -> Result<(), String> {
     let server = bff::start(&bin, &["--rate-limit", "off"])?;
     bff_figures(&server, &mut rows)?;
     coalescing(&server, &mut rows)?;
+    load(&server, &mut rows)?;
     drop(server);
+    big_create(&bin, &mut rows)?;
     history(&bin, &mut rows)?;
     report(&rows)
 }
@@ -241,6 +243,110 @@ fn coalescing(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> {
         });
     }
     Ok(())
+}
+
+/// 256 pollers of one running task for 60 s: errors, and memory sampled throughout.
+fn load(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> {
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let id = create(&addr, "load [sim:delay=120000]")?;
+    let pid = server.pid();
+    let sampler = std::thread::spawn(move || {
+        let mut samples = Vec::new();
+        for _ in 0..13 {
+            samples.push(rss_kib(pid));
+            std::thread::sleep(Duration::from_secs(5));
+        }
+        samples
+    });
+    let run = wrk(&format!("{}/api/v1/tasks/{id}", server.url), 256, 60)?;
+    let samples = sampler.join().unwrap_or_default();
+    let (lo, hi) = (
+        samples.iter().min().copied().unwrap_or(0),
+        samples.iter().max().copied().unwrap_or(0),
+    );
+    rows.push(Row {
+        area: "load",
+        what: "256 pollers, 60 s: req/s (p99), errors".into(),
+        value: format!("{:.0} ({}), {}", run.rps, run.p99, run.errors),
+    });
+    rows.push(Row {
+        area: "load",
+        what: "RSS during the run, every 5 s: first / min / max / last".into(),
+        value: format!(
+            "{} / {lo} / {hi} / {} KiB",
+            samples.first().copied().unwrap_or(0),
+            samples.last().copied().unwrap_or(0)
+        ),
+    });
+    Ok(())
+}
+
+/// A create with ten 10 MB images as base64: latency, and the BFF's peak memory as a
+/// multiple of the body.
+fn big_create(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("omni-bench-big-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let body = dir.join("body.json");
+    // 1800 x 1800 RGB noise, stored uncompressed: just under 10 MiB as a PNG.
+    let script = format!(
+        "import os, zlib, struct, base64, json\n\
+         def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))\n\
+         def png(w, h):\n\
+         \traw = b''.join(b'\\x00' + os.urandom(w * 3) for _ in range(h))\n\
+         \treturn b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw, 0)) + chunk(b'IEND', b'')\n\
+         imgs = [base64.b64encode(png(1800, 1800)).decode() for _ in range(10)]\n\
+         prompt = ' '.join('<<<image_%d>>>' % (i + 1) for i in range(10))\n\
+         json.dump({{'prompt': prompt, 'image_list': [{{'image': b}} for b in imgs]}}, open({body:?}, 'w'))\n
+",
+        body = body.display().to_string()
+    );
+    run_checked(Command::new("python3").args(["-c", &script]))?;
+    let size = std::fs::metadata(&body).map(|m| m.len()).unwrap_or(0);
+    let server = bff::start_in(bin, &dir, &["--rate-limit", "off"])?;
+    let before = peak_kib(server.pid());
+    let out = cmd_output(Command::new("curl").args([
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{time_total}",
+        "-H",
+        "content-type: application/json",
+        "--data-binary",
+        &format!("@{}", body.display()),
+        &format!("{}/kling/v1/images/omni-image", server.url),
+    ]))?;
+    let peak = peak_kib(server.pid());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut parts = out.split_whitespace();
+    let (code, secs) = (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
+    rows.push(Row {
+        area: "big create",
+        what: format!("ten 10 MB images, {:.0} MB body: HTTP status, latency", size as f64 / 1e6),
+        value: format!("{code}, {secs} s"),
+    });
+    rows.push(Row {
+        area: "big create",
+        what: "BFF peak RSS before / after, growth as a multiple of the body".into(),
+        value: format!(
+            "{before} / {peak} KiB, {:.2}x",
+            (peak.saturating_sub(before) * 1024) as f64 / size.max(1) as f64
+        ),
+    });
+    Ok(())
+}
+
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// History queries with 100,000 stored tasks (rows written straight into SQLite).

@@ -639,3 +639,37 @@ async fn result_files_are_served_same_origin_and_zipped() {
             && names.contains(&format!("omni-image-{id}-2.png"))
     );
 }
+
+/// A noise PNG of about `side * side * 3` bytes (noise does not compress).
+fn noise_png(side: u32, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut pixels = vec![0u8; (side * side * 3) as usize];
+    for p in pixels.iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *p = state as u8;
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, side, side);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header().unwrap().write_image_data(&pixels).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn large_creates_reach_the_upstream_whole() {
+    use base64::Engine as _;
+    let bff = Bff::new();
+    // Three 3 MB references: a 12 MB body, far past the usual 2 MB default limits.
+    let images: Vec<Value> = (0..3)
+        .map(|i| json!({"image": base64::engine::general_purpose::STANDARD.encode(noise_png(1000, i + 7))}))
+        .collect();
+    let body = json!({"prompt": "<<<image_1>>> <<<image_2>>> <<<image_3>>>", "image_list": images});
+    assert!(body.to_string().len() > 10_000_000);
+    let (status, answer) = bff.post(OMNI_IMAGE, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    let done = bff.wait_done(answer["data"]["task_id"].as_str().unwrap()).await;
+    assert_eq!(done["task_status"], "succeed");
+}

@@ -128,6 +128,8 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         .route("/sim/stats", get(stats))
         .route("/sim/expire", axum::routing::post(expire))
         .route("/sim/redirect", get(redirect))
+        // The upstream takes ten 10 MB images as base64 in one create, like the BFF.
+        .layer(axum::extract::DefaultBodyLimit::max(crate::routes::body::BODY_LIMIT))
         .with_state(sim);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
