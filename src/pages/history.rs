@@ -21,7 +21,12 @@ pub fn HistoryPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let loaded = RwSignal::new(false);
 
+    // Each load has a number; an answer to an older one (a filter changed while it was
+    // in flight) is dropped instead of overwriting the newer list.
+    let latest = StoredValue::new(0u64);
     let load = move |cursor: Option<String>| {
+        latest.update_value(|n| *n += 1);
+        let mine = latest.get_value();
         let q = HistoryQuery {
             kind: kind.get_untracked(),
             status: status.get_untracked(),
@@ -31,7 +36,11 @@ pub fn HistoryPage() -> impl IntoView {
         };
         loading.set(true);
         spawn_local(async move {
-            match api::list_tasks(&q).await {
+            let answer = api::list_tasks(&q).await;
+            if latest.try_get_value() != Some(mine) {
+                return;
+            }
+            match answer {
                 Ok(page) => {
                     if cursor.is_some() {
                         rows.update(|r| r.extend(page.tasks));
