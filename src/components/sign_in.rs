@@ -13,9 +13,7 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
     spawn_local(async move {
         session.set(Some(api::get_session().await));
     });
-    let open = move || {
-        matches!(session.get(), Some(Ok(s)) if !s.required || s.signed_in)
-    };
+    let open = move || matches!(session.get(), Some(Ok(s)) if !s.required || s.signed_in);
     let needs_sign_in = move || matches!(session.get(), Some(Ok(s)) if s.required && !s.signed_in);
     let failed = move || match session.get() {
         Some(Err(e)) => Some(e.message()),
@@ -45,7 +43,9 @@ fn SignInForm(on_done: impl Fn(api::Session) + Copy + Send + Sync + 'static) -> 
         ev.prevent_default();
         let value = token.get_untracked();
         if value.trim().is_empty() {
-            error.set(Some("Enter the access token your operator gave you.".into()));
+            error.set(Some(
+                "Enter the access token your operator gave you.".into(),
+            ));
             return;
         }
         busy.set(true);

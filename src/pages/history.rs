@@ -114,7 +114,8 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
     let running = !task.task.task_status.is_terminal();
     let initial = task.clone();
     let current: Signal<StudioTask> = if running {
-        let UseTaskPollingReturn { value, .. } = use_task_polling_with(Signal::stored(id.clone()), Follow::Poll);
+        let UseTaskPollingReturn { value, .. } =
+            use_task_polling_with(Signal::stored(id.clone()), Follow::Poll);
         Signal::derive(move || value.get().unwrap_or_else(|| initial.clone()))
     } else {
         Signal::stored(task)

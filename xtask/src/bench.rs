@@ -21,9 +21,8 @@ struct Row {
 }
 
 pub fn bench() -> Result<(), String> {
-    let present = |bins: &'static [&'static str]| {
-        move || bins.iter().all(|b| Path::new(b).exists())
-    };
+    let present =
+        |bins: &'static [&'static str]| move || bins.iter().all(|b| Path::new(b).exists());
     apt_install("wrk", &["wrk"], &present(&["/usr/bin/wrk"]))?;
     apt_install("nginx", &["nginx"], &present(&["/usr/sbin/nginx"]))?;
     apt_install("brotli", &["brotli"], &present(&["/usr/bin/brotli"]))?;
@@ -43,11 +42,12 @@ pub fn bench() -> Result<(), String> {
 }
 
 fn cmd_output(c: &mut Command) -> Result<String, String> {
-    let out = c
-        .output()
-        .map_err(|e| format!("cannot run {c:?}: {e}"))?;
+    let out = c.output().map_err(|e| format!("cannot run {c:?}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("{c:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "{c:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -73,11 +73,17 @@ fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
         .collect();
     files.sort();
     for path in files {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_owned();
         if !["html", "js", "wasm", "css"].contains(&ext.as_str()) {
             continue;
         }
-        let raw = std::fs::metadata(&path).map(|m| m.len() as usize).unwrap_or(0);
+        let raw = std::fs::metadata(&path)
+            .map(|m| m.len() as usize)
+            .unwrap_or(0);
         let gz = compressed(&path, "gzip", &["-9"])?;
         let br = compressed(&path, "brotli", &["-q", "11"])?;
         total = (total.0 + raw, total.1 + gz, total.2 + br);
@@ -202,7 +208,10 @@ fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> 
         rows.push(Row {
             area: "BFF",
             what: format!("task reads, {c} connections: req/s (p50 / p99), errors"),
-            value: format!("{:.0} ({} / {}), {}", ours.rps, ours.p50, ours.p99, ours.errors),
+            value: format!(
+                "{:.0} ({} / {}), {}",
+                ours.rps, ours.p50, ours.p99, ours.errors
+            ),
         });
         rows.push(Row {
             area: "BFF",
@@ -324,7 +333,10 @@ fn big_create(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
     let (code, secs) = (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
     rows.push(Row {
         area: "big create",
-        what: format!("ten 10 MB images, {:.0} MB body: HTTP status, latency", size as f64 / 1e6),
+        what: format!(
+            "ten 10 MB images, {:.0} MB body: HTTP status, latency",
+            size as f64 / 1e6
+        ),
         value: format!("{code}, {secs} s"),
     });
     rows.push(Row {
@@ -376,8 +388,14 @@ fn history(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
     let server = bff::start_in(bin, &dir, &["--rate-limit", "off"])?;
     for (label, query) in [
         ("newest page (20)", "/api/v1/tasks?limit=20"),
-        ("search, one match", "/api/v1/tasks?q=prompt%2099999&limit=20"),
-        ("kind filter, page 2 by cursor", "/api/v1/tasks?kind=omni-image&limit=20"),
+        (
+            "search, one match",
+            "/api/v1/tasks?q=prompt%2099999&limit=20",
+        ),
+        (
+            "kind filter, page 2 by cursor",
+            "/api/v1/tasks?kind=omni-image&limit=20",
+        ),
     ] {
         let run = wrk(&format!("{}{query}", server.url), 1, 5)?;
         rows.push(Row {
@@ -446,11 +464,20 @@ impl Drop for Nginx {
 fn report(rows: &[Row]) -> Result<(), String> {
     let machine = cmd_output(Command::new("uname").args(["-srm"])).unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let date = cmd_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
+    let date =
+        cmd_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"])).unwrap_or_default();
     let mut md = String::new();
     let _ = writeln!(md, "# Omni Studio benchmarks\n");
-    let _ = writeln!(md, "Machine: {} ({cpus} CPUs); run {}", machine.trim(), date.trim());
-    let _ = writeln!(md, "Reproduce: `cargo xtask bench`. Everything on loopback, in one run.\n");
+    let _ = writeln!(
+        md,
+        "Machine: {} ({cpus} CPUs); run {}",
+        machine.trim(),
+        date.trim()
+    );
+    let _ = writeln!(
+        md,
+        "Reproduce: `cargo xtask bench`. Everything on loopback, in one run.\n"
+    );
     let _ = writeln!(md, "| area | figure | value |\n|---|---|---|");
     for r in rows {
         let _ = writeln!(md, "| {} | {} | {} |", r.area, r.what, r.value);

@@ -73,7 +73,11 @@ pub fn start_with(
 }
 
 /// Starts omni-bff on the data dir `dir`, which it keeps (the bench fills it).
-pub fn start_in(bin: &std::path::Path, dir: &std::path::Path, extra: &[&str]) -> Result<Server, String> {
+pub fn start_in(
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> Result<Server, String> {
     spawn(bin, dir.to_path_buf(), false, extra, &[])
 }
 
@@ -135,7 +139,10 @@ pub fn e2e(bin: &std::path::Path) -> Result<(), String> {
     let server = start(bin, &[])?;
     // A second one that demands an access token, for the sign-in tests.
     let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", E2E_TOKEN)])?;
-    println!("xtask: end-to-end tests against {} (and {} with sign-in)", server.url, secure.url);
+    println!(
+        "xtask: end-to-end tests against {} (and {} with sign-in)",
+        server.url, secure.url
+    );
     run_checked(
         cmd("node")
             .args(["--test", "--test-concurrency=1", "e2e/"])

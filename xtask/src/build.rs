@@ -55,7 +55,13 @@ pub fn native_tests(postgres_url: &str, s3_endpoint: &str) -> Result<(), String>
         cmd("cargo")
             .env("OMNI_TEST_POSTGRES_URL", postgres_url)
             .env("OMNI_TEST_S3_ENDPOINT", s3_endpoint)
-            .args(["test", "--locked", "--workspace", "--exclude", "omni-studio"]),
+            .args([
+                "test",
+                "--locked",
+                "--workspace",
+                "--exclude",
+                "omni-studio",
+            ]),
     )
 }
 

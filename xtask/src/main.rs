@@ -68,7 +68,10 @@ fn test() -> Result<(), String> {
         let s3 = s3::S3::start()?;
         build::native_tests(&pg.url, &s3.endpoint)
     });
-    step("native tests (unit, property, BFF API, PostgreSQL, S3)", native);
+    step(
+        "native tests (unit, property, BFF API, PostgreSQL, S3)",
+        native,
+    );
     step("wasm browser tests", build::wasm_tests());
     let e2e = build::app()
         .and_then(|()| build::bff("dev"))

@@ -51,13 +51,19 @@ fn free_port() -> Result<u16, String> {
 
 impl Postgres {
     pub fn start() -> Result<Postgres, String> {
-        apt_install("PostgreSQL server", &["postgresql"], &|| server_bin().is_some())?;
+        apt_install("PostgreSQL server", &["postgresql"], &|| {
+            server_bin().is_some()
+        })?;
         let bin = server_bin().ok_or("no PostgreSQL server under /usr/lib/postgresql")?;
         let dir = std::env::temp_dir().join(format!("omni-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if is_root() {
-            run_checked(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+            run_checked(
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&dir),
+            )?;
         }
         let data = dir.join("data");
         run_checked(

@@ -26,10 +26,12 @@ impl S3 {
         if !server.exists() {
             println!("xtask: installing {MOTO} into {}", venv().display());
             run_checked(Command::new("python3").args(["-m", "venv"]).arg(venv()))?;
-            run_checked(
-                Command::new(venv().join("bin").join("pip"))
-                    .args(["install", "--quiet", "--disable-pip-version-check", MOTO]),
-            )?;
+            run_checked(Command::new(venv().join("bin").join("pip")).args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                MOTO,
+            ]))?;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

@@ -112,7 +112,11 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub fn ensure_browser() -> Result<(), String> {
     let present =
         || std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
-    apt_install("Chromium and ChromeDriver", &["chromium", "chromium-driver"], &present)
+    apt_install(
+        "Chromium and ChromeDriver",
+        &["chromium", "chromium-driver"],
+        &present,
+    )
 }
 
 /// Whether this process runs as root (apt works, PostgreSQL needs another user).
@@ -125,11 +129,18 @@ pub fn is_root() -> bool {
 
 /// Installs Debian `packages` unless `present()` already holds; as root with apt,
 /// otherwise failing with the exact command to run.
-pub fn apt_install(what: &str, packages: &[&str], present: &dyn Fn() -> bool) -> Result<(), String> {
+pub fn apt_install(
+    what: &str,
+    packages: &[&str],
+    present: &dyn Fn() -> bool,
+) -> Result<(), String> {
     if present() {
         return Ok(());
     }
-    let install = format!("apt-get update && apt-get install -y {}", packages.join(" "));
+    let install = format!(
+        "apt-get update && apt-get install -y {}",
+        packages.join(" ")
+    );
     if !is_root() {
         return Err(format!("{what} missing; run as root: {install}"));
     }

@@ -362,7 +362,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 if ok {
                     Ok(o.to_owned())
                 } else {
-                    Err(format!("{what}: {o:?} must be an origin like https://ops.example.com"))
+                    Err(format!(
+                        "{what}: {o:?} must be an origin like https://ops.example.com"
+                    ))
                 }
             })
             .collect()
@@ -400,9 +402,13 @@ mod tests {
 
     fn serve(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let env: Vec<(String, String)> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        match parse(&args, &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))? {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        match parse(&args, &|k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })? {
             Command::Serve(c) => Ok(c),
             other => panic!("not a serve command: {other:?}"),
         }
@@ -415,7 +421,16 @@ mod tests {
         assert_eq!(duration_ms("x", "30m"), Ok(1_800_000));
         assert_eq!(duration_ms("x", "45s"), Ok(45_000));
         assert_eq!(duration_ms("x", "250ms"), Ok(250));
-        for bad in ["", "10", "d", "0s", "-1s", "5w", "1.5h", "99999999999999999d"] {
+        for bad in [
+            "",
+            "10",
+            "d",
+            "0s",
+            "-1s",
+            "5w",
+            "1.5h",
+            "99999999999999999d",
+        ] {
             let e = duration_ms("--media-retention", bad).unwrap_err();
             assert!(e.starts_with("--media-retention: "), "{bad}: {e}");
         }
@@ -429,7 +444,13 @@ mod tests {
         assert_eq!(c.media_retention_ms, None);
         assert_eq!(c.sse_heartbeat_ms, 15_000);
         let c = serve(
-            &["--public-url", "https://studio.example.com/", "--media-retention", "30d", "--sse-heartbeat=2s"],
+            &[
+                "--public-url",
+                "https://studio.example.com/",
+                "--media-retention",
+                "30d",
+                "--sse-heartbeat=2s",
+            ],
             &[("OMNI_MEDIA_DIR", "/srv/media")],
         )
         .unwrap();
@@ -443,7 +464,9 @@ mod tests {
 
     #[test]
     fn database_urls_other_than_sqlite_and_postgres_are_refused_by_the_store() {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let e = rt
             .block_on(crate::store::Store::open("mysql://x@y/z"))
             .err()

@@ -183,7 +183,11 @@ pub async fn record(state: &AppState, task: &Task) -> Result<Applied, ApiError> 
 /// `POST /api/v1/callbacks/{token}`: the upstream says a task changed. The body is only
 /// a hint: the task is re-read from upstream, so a forged, repeated or late callback
 /// changes nothing wrong.
-pub async fn on_callback(state: &AppState, token: &str, claimed_id: Option<&str>) -> Result<(), ApiError> {
+pub async fn on_callback(
+    state: &AppState,
+    token: &str,
+    claimed_id: Option<&str>,
+) -> Result<(), ApiError> {
     // The upstream may call back before our insert (right after its create) commits.
     let mut stored = None;
     for _ in 0..20 {
@@ -193,7 +197,8 @@ pub async fn on_callback(state: &AppState, token: &str, claimed_id: Option<&str>
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let stored = stored.ok_or_else(|| ApiError::NotFound("no task has this callback URL".into()))?;
+    let stored =
+        stored.ok_or_else(|| ApiError::NotFound("no task has this callback URL".into()))?;
     let task_id = stored.task.task.task_id.as_str();
     if claimed_id.is_some_and(|id| id != task_id) {
         return Err(ApiError::Forbidden(

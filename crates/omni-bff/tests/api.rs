@@ -515,7 +515,12 @@ async fn fifty_concurrent_polls_cause_at_most_one_upstream_read_per_interval() {
     // test is about.
     let bff = Bff::start(
         temp_dir("coalesce"),
-        &["--sim-listen", &format!("127.0.0.1:{sim_port}"), "--rate-limit", "off"],
+        &[
+            "--sim-listen",
+            &format!("127.0.0.1:{sim_port}"),
+            "--rate-limit",
+            "off",
+        ],
     );
     let (_, body) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "slow [sim:delay=8000]"}))
@@ -654,7 +659,10 @@ fn noise_png(side: u32, seed: u64) -> Vec<u8> {
     let mut enc = png::Encoder::new(&mut out, side, side);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    enc.write_header().unwrap().write_image_data(&pixels).unwrap();
+    enc.write_header()
+        .unwrap()
+        .write_image_data(&pixels)
+        .unwrap();
     out
 }
 
@@ -670,6 +678,8 @@ async fn large_creates_reach_the_upstream_whole() {
     assert!(body.to_string().len() > 10_000_000);
     let (status, answer) = bff.post(OMNI_IMAGE, &body).await;
     assert_eq!(status, 200, "{answer}");
-    let done = bff.wait_done(answer["data"]["task_id"].as_str().unwrap()).await;
+    let done = bff
+        .wait_done(answer["data"]["task_id"].as_str().unwrap())
+        .await;
     assert_eq!(done["task_status"], "succeed");
 }

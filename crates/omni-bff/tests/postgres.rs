@@ -19,7 +19,11 @@ async fn database(tag: &str) -> Option<String> {
         return None;
     };
     static N: AtomicU32 = AtomicU32::new(0);
-    let name = format!("omni_{tag}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "omni_{tag}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
         .await
         .expect("the test PostgreSQL answers");
@@ -33,7 +37,14 @@ async fn database(tag: &str) -> Option<String> {
 
 /// An instance on `db` whose upstream is the shared simulator `sim`.
 fn instance(tag: &str, db: &str, sim: &Simulator, media: &str, extra: &[&str]) -> Bff {
-    let mut args = vec!["--database-url", db, "--upstream", &sim.url, "--media-dir", media];
+    let mut args = vec![
+        "--database-url",
+        db,
+        "--upstream",
+        &sim.url,
+        "--media-dir",
+        media,
+    ];
     args.extend_from_slice(extra);
     Bff::start_with(temp_dir(tag), &args, &[("OMNI_UPSTREAM_API_KEY", KEY)])
 }
@@ -46,7 +57,9 @@ async fn create(bff: &Bff, prompt: &str) -> String {
 
 #[tokio::test]
 async fn one_instance_on_postgresql_does_everything_sqlite_does() {
-    let Some(db) = database("single").await else { return };
+    let Some(db) = database("single").await else {
+        return;
+    };
     let bff = Bff::start(temp_dir("pg-single"), &["--database-url", &db]);
     let id = create(&bff, "a lighthouse").await;
     let url = format!("{}/api/v1/tasks/{id}/events", bff.url);
@@ -62,14 +75,19 @@ async fn one_instance_on_postgresql_does_everything_sqlite_does() {
     let (_, b) = bff.post(OMNI_IMAGE, &body).await;
     assert_eq!(a["data"]["task_id"], b["data"]["task_id"]);
     let (status, _) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "different", "external_task_id": "pg-ext-1"}))
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "different", "external_task_id": "pg-ext-1"}),
+        )
         .await;
     assert_eq!(status, 409);
 }
 
 #[tokio::test]
 async fn two_instances_share_tasks_with_one_upstream_read_per_interval() {
-    let Some(db) = database("coalesce").await else { return };
+    let Some(db) = database("coalesce").await else {
+        return;
+    };
     let sim = Simulator::start(KEY);
     let media = temp_dir("pg-media-a");
     let media = media.to_str().unwrap();
@@ -117,7 +135,9 @@ async fn two_instances_share_tasks_with_one_upstream_read_per_interval() {
 
 #[tokio::test]
 async fn events_reach_a_browser_on_the_other_instance() {
-    let Some(db) = database("fanout").await else { return };
+    let Some(db) = database("fanout").await else {
+        return;
+    };
     let sim = Simulator::start(KEY);
     let media = temp_dir("pg-media-f");
     let media = media.to_str().unwrap();
@@ -127,11 +147,20 @@ async fn events_reach_a_browser_on_the_other_instance() {
     let port = free_port().to_string();
     let listen = format!("127.0.0.1:{port}");
     let public = format!("http://127.0.0.1:{port}");
-    let a = instance("pg-fa", &db, &sim, media, &["--listen", &listen, "--public-url", &public]);
+    let a = instance(
+        "pg-fa",
+        &db,
+        &sim,
+        media,
+        &["--listen", &listen, "--public-url", &public],
+    );
     let b = instance("pg-fb", &db, &sim, media, &["--sse-heartbeat", "15s"]);
     let id = create(&a, "a harbour").await;
     let stats = sim_stats(&a.http, &sim.url).await;
-    assert!(stats["bodies"][0]["callback_url"].as_str().unwrap().starts_with(&public));
+    assert!(stats["bodies"][0]["callback_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&public));
     let run = read_sse(
         &b.http,
         &format!("{}/api/v1/tasks/{id}/events", b.url),
@@ -144,7 +173,9 @@ async fn events_reach_a_browser_on_the_other_instance() {
 
 #[tokio::test]
 async fn killing_one_instance_loses_nothing() {
-    let Some(db) = database("kill").await else { return };
+    let Some(db) = database("kill").await else {
+        return;
+    };
     let sim = Simulator::start(KEY);
     let media = temp_dir("pg-media-k");
     let media = media.to_str().unwrap();

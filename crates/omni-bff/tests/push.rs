@@ -40,11 +40,18 @@ async fn events_come_in_order_end_with_final_and_resume_from_last_event_id() {
     assert_eq!(ids, ["1", "2", "3"]);
     let names: Vec<&str> = run.events.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(names, ["status", "status", "final"]);
-    assert!(run.comments >= 2, "heartbeats while processing: {}", run.comments);
+    assert!(
+        run.comments >= 2,
+        "heartbeats while processing: {}",
+        run.comments
+    );
     let last = &run.events[2].data;
     assert_eq!(last["kind"], "omni-image");
     assert_eq!(last["task_result"]["images"].as_array().unwrap().len(), 2);
-    assert!(last.get("request").is_none(), "events do not repeat the request");
+    assert!(
+        last.get("request").is_none(),
+        "events do not repeat the request"
+    );
 
     // A browser that saw event 1 gets exactly 2 and 3; one that saw everything gets 204,
     // which tells EventSource to stop reconnecting.
@@ -53,7 +60,13 @@ async fn events_come_in_order_end_with_final_and_resume_from_last_event_id() {
     let finished = read_sse(&bff.http, &url, Some("3"), Duration::from_secs(10)).await;
     assert_eq!((finished.status, finished.events.len()), (204, 0));
 
-    let missing = read_sse(&bff.http, &format!("{}/api/v1/tasks/nope/events", bff.url), None, Duration::from_secs(5)).await;
+    let missing = read_sse(
+        &bff.http,
+        &format!("{}/api/v1/tasks/nope/events", bff.url),
+        None,
+        Duration::from_secs(5),
+    )
+    .await;
     assert_eq!(missing.status, 404);
 }
 
@@ -65,15 +78,24 @@ async fn failed_tasks_end_their_stream_with_a_final_failed_event() {
     let run = read_sse(&bff.http, &url, None, Duration::from_secs(20)).await;
     assert_eq!(statuses(&run), ["submitted", "processing", "failed"]);
     assert_eq!(run.events[2].event, "final");
-    assert!(run.events[2].data["task_status_msg"].as_str().unwrap().contains("risk control"));
+    assert!(run.events[2].data["task_status_msg"]
+        .as_str()
+        .unwrap()
+        .contains("risk control"));
 }
 
 /// The callback URL the BFF gave the upstream for the newest create.
 async fn callback_url(bff: &Bff, sim: &str) -> String {
     let stats = sim_stats(&bff.http, sim).await;
     let body = stats["bodies"].as_array().unwrap().last().unwrap().clone();
-    let url = body["callback_url"].as_str().expect("the BFF asked for callbacks").to_owned();
-    assert!(url.starts_with(&format!("{}/api/v1/callbacks/", bff.url)), "{url}");
+    let url = body["callback_url"]
+        .as_str()
+        .expect("the BFF asked for callbacks")
+        .to_owned();
+    assert!(
+        url.starts_with(&format!("{}/api/v1/callbacks/", bff.url)),
+        "{url}"
+    );
     url
 }
 
@@ -88,9 +110,21 @@ async fn callbacks_push_changes_and_are_idempotent() {
     let (_, read) = bff.get(&format!("/api/v1/tasks/{id}")).await;
     assert!(!read.to_string().contains(&token));
     let forged = url.replace(&token[..4], "ffff");
-    let resp = bff.http.post(&forged).json(&json!({"task_id": id})).send().await.unwrap();
+    let resp = bff
+        .http
+        .post(&forged)
+        .json(&json!({"task_id": id}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
-    let resp = bff.http.post(&url).json(&json!({"task_id": "someone-else"})).send().await.unwrap();
+    let resp = bff
+        .http
+        .post(&url)
+        .json(&json!({"task_id": "someone-else"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 403);
 
     // Pushed: the stream sees every change although nobody polls.
@@ -146,7 +180,10 @@ async fn a_users_own_callback_url_goes_upstream_untouched() {
     let (bff, sim) = bff_with_sim("own-callback", &[]);
     let mine = "https://hooks.example.com/omni";
     let (status, _) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "a kite", "callback_url": mine}))
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "a kite", "callback_url": mine}),
+        )
         .await;
     assert_eq!(status, 200);
     let stats = sim_stats(&bff.http, &sim).await;
@@ -187,28 +224,57 @@ async fn results_outlive_the_upstream() {
     let video = body["data"]["task_id"].as_str().unwrap().to_owned();
 
     let done = wait_copied(&bff, &image).await;
-    let first = done["task_result"]["images"][0]["url"].as_str().unwrap().to_owned();
-    assert!(first.starts_with(&format!("/api/v1/media/{image}/images-0")), "{first}");
+    let first = done["task_result"]["images"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        first.starts_with(&format!("/api/v1/media/{image}/images-0")),
+        "{first}"
+    );
     let (_, _, before) = bytes(&bff.http, &format!("{}{first}", bff.url)).await;
     let vdone = wait_copied(&bff, &video).await;
-    let vurl = vdone["task_result"]["videos"][0]["url"].as_str().unwrap().to_owned();
-    let cover = vdone["task_result"]["videos"][0]["cover_url"].as_str().unwrap().to_owned();
+    let vurl = vdone["task_result"]["videos"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cover = vdone["task_result"]["videos"][0]["cover_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // The upstream forgets both tasks (its 30 days are up).
-    let resp = bff.http.post(format!("{sim}/sim/expire")).send().await.unwrap();
+    let resp = bff
+        .http
+        .post(format!("{sim}/sim/expire"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
 
     let (status, headers, after) = bytes(&bff.http, &format!("{}{first}", bff.url)).await;
     assert_eq!(status, 200);
-    assert_eq!(after, before, "the same bytes as before the upstream forgot them");
+    assert_eq!(
+        after, before,
+        "the same bytes as before the upstream forgot them"
+    );
     assert_eq!(headers["content-type"], "image/png");
-    assert!(headers["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
     let (status, headers, _) = bytes(&bff.http, &format!("{}{cover}", bff.url)).await;
-    assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, "image/png"));
+    assert_eq!(
+        (status, headers["content-type"].to_str().unwrap()),
+        (200, "image/png")
+    );
 
     // Video: served whole and by Range, for seeking.
     let (status, headers, whole) = bytes(&bff.http, &format!("{}{vurl}", bff.url)).await;
-    assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, "video/mp4"));
+    assert_eq!(
+        (status, headers["content-type"].to_str().unwrap()),
+        (200, "video/mp4")
+    );
     assert!(whole.len() > 10_000);
     let resp = bff
         .http
@@ -247,12 +313,22 @@ async fn results_outlive_the_upstream() {
     assert_eq!(resp.status().as_u16(), 304);
 
     // The studio's file routes, downloads and the zip all work from the copies.
-    let (status, headers, same) =
-        bytes(&bff.http, &format!("{}/api/v1/tasks/{image}/files/images/0?download=1", bff.url)).await;
+    let (status, headers, same) = bytes(
+        &bff.http,
+        &format!("{}/api/v1/tasks/{image}/files/images/0?download=1", bff.url),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(same, before);
-    assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
-    let (status, _, zip) = bytes(&bff.http, &format!("{}/api/v1/tasks/{video}/files.zip", bff.url)).await;
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let (status, _, zip) = bytes(
+        &bff.http,
+        &format!("{}/api/v1/tasks/{video}/files.zip", bff.url),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(zip.starts_with(b"PK"));
     // History shows the copies too.
@@ -261,7 +337,11 @@ async fn results_outlive_the_upstream() {
 
     // Only names the store knows are served: no path tricks.
     for bad in ["../omni.db", "images-0.png%2F..%2F..%2Fomni.db", "nope.png"] {
-        let (status, _, _) = bytes(&bff.http, &format!("{}/api/v1/media/{image}/{bad}", bff.url)).await;
+        let (status, _, _) = bytes(
+            &bff.http,
+            &format!("{}/api/v1/media/{image}/{bad}", bff.url),
+        )
+        .await;
         assert_eq!(status, 404, "{bad}");
     }
 }
@@ -271,7 +351,10 @@ async fn copies_past_their_retention_are_removed() {
     let (bff, _) = bff_with_sim("retention", &["--media-retention", "3s"]);
     let id = create(&bff, "a dune").await;
     let done = wait_copied(&bff, &id).await;
-    let url = done["task_result"]["images"][0]["url"].as_str().unwrap().to_owned();
+    let url = done["task_result"]["images"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(bytes(&bff.http, &format!("{}{url}", bff.url)).await.0, 200);
     let media = bff.data_dir.join("media").join(&id);
     assert!(media.read_dir().unwrap().count() >= 2);
@@ -284,10 +367,13 @@ async fn copies_past_their_retention_are_removed() {
     assert_eq!(media.read_dir().unwrap().count(), 0, "files removed");
     assert_eq!(bytes(&bff.http, &format!("{}{url}", bff.url)).await.0, 404);
     let (_, read) = bff.get(&format!("/api/v1/tasks/{id}")).await;
-    assert!(read["data"]["task_result"]["images"][0]["url"]
-        .as_str()
-        .unwrap()
-        .starts_with("http"), "reads point at the upstream again");
+    assert!(
+        read["data"]["task_result"]["images"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http"),
+        "reads point at the upstream again"
+    );
 }
 
 #[tokio::test]
@@ -296,7 +382,10 @@ async fn copies_are_retried_until_the_upstream_serves_them() {
     // The first 3 file downloads fail; the copier backs off and tries again.
     let id = create(&bff, "a reef [sim:filefail=3]").await;
     let done = wait_copied(&bff, &id).await;
-    let url = done["task_result"]["images"][0]["url"].as_str().unwrap().to_owned();
+    let url = done["task_result"]["images"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (status, _, png) = bytes(&bff.http, &bff.absolute(&url)).await;
     assert_eq!(status, 200);
     assert!(omni_api::media::inspect(&png).is_ok());

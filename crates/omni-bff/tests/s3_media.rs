@@ -15,8 +15,16 @@ async fn copies_go_to_the_bucket_and_outlive_the_upstream() {
     };
     let http = reqwest::Client::new();
     let bucket = format!("omni-test-{}", std::process::id());
-    let made = http.put(format!("{endpoint}/{bucket}")).send().await.unwrap();
-    assert!(made.status().is_success(), "bucket created: {}", made.status());
+    let made = http
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        made.status().is_success(),
+        "bucket created: {}",
+        made.status()
+    );
 
     let port = free_port().to_string();
     let sim = format!("http://127.0.0.1:{port}");
@@ -44,7 +52,10 @@ async fn copies_go_to_the_bucket_and_outlive_the_upstream() {
     let mut video = String::new();
     for _ in 0..100 {
         let done = bff.wait_done(&id).await;
-        let url = done["task_result"]["videos"][0]["url"].as_str().unwrap_or("").to_owned();
+        let url = done["task_result"]["videos"][0]["url"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
         if url.starts_with("/api/v1/media/") {
             video = url;
             break;
@@ -78,5 +89,8 @@ async fn copies_go_to_the_bucket_and_outlive_the_upstream() {
         .await
         .unwrap();
     let keys = state["s3"]["FakeKey"].to_string();
-    assert!(keys.contains(&format!("studio/{id}/videos-0.mp4")), "{keys}");
+    assert!(
+        keys.contains(&format!("studio/{id}/videos-0.mp4")),
+        "{keys}"
+    );
 }

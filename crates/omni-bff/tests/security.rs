@@ -43,7 +43,10 @@ fn beyond_loopback_omni_bff_needs_an_access_policy() {
     // Loopback needs nothing; a short token is refused.
     let (first, _) = try_start(&["--listen", "127.0.0.1:0"], &[]);
     assert!(first.unwrap().starts_with("omni-bff listening on"));
-    let (first, stderr) = try_start(&["--listen", "127.0.0.1:0"], &[("OMNI_ACCESS_TOKENS", "short")]);
+    let (first, stderr) = try_start(
+        &["--listen", "127.0.0.1:0"],
+        &[("OMNI_ACCESS_TOKENS", "short")],
+    );
     assert_eq!(first, None);
     assert!(stderr.contains("at least 16 characters"), "{stderr}");
 }
@@ -53,7 +56,12 @@ async fn with_tokens_every_api_route_needs_a_session_or_the_token() {
     let bff = Bff::start_with(temp_dir("tokens"), &[], &[("OMNI_ACCESS_TOKENS", TOKEN)]);
     let http = &bff.http;
     let url = |p: &str| format!("{}{p}", bff.url);
-    for path in ["/api/v1/tasks", "/api/v1/config", "/kling/v1/images/omni-image/x", "/api/v1/media/x/y.png"] {
+    for path in [
+        "/api/v1/tasks",
+        "/api/v1/config",
+        "/kling/v1/images/omni-image/x",
+        "/api/v1/media/x/y.png",
+    ] {
         let resp = http.get(url(path)).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 401, "{path}");
         let body: serde_json::Value = resp.json().await.unwrap();
@@ -62,31 +70,74 @@ async fn with_tokens_every_api_route_needs_a_session_or_the_token() {
     let (status, _) = bff.post(OMNI_IMAGE, &json!({"prompt": "x"})).await;
     assert_eq!(status, 401);
     // The app, the health check and the sign-in itself stay reachable.
-    assert_eq!(http.get(url("/")).send().await.unwrap().status().as_u16(), 200);
-    assert_eq!(http.get(url("/healthz")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        http.get(url("/")).send().await.unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(
+        http.get(url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     let (_, s) = bff.get("/api/v1/session").await;
     assert_eq!(s["data"], json!({"required": true, "signed_in": false}));
 
-    let (status, body) = bff.post("/api/v1/session", &json!({"token": "wrong-token-wrong-token"})).await;
+    let (status, body) = bff
+        .post(
+            "/api/v1/session",
+            &json!({"token": "wrong-token-wrong-token"}),
+        )
+        .await;
     assert_eq!((status, body["code"].as_i64()), (401, Some(1000)));
     let (status, body) = bff.post("/api/v1/session", &json!({})).await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["field"], "token");
 
-    let resp = http.post(url("/api/v1/session")).json(&json!({"token": TOKEN})).send().await.unwrap();
+    let resp = http
+        .post(url("/api/v1/session"))
+        .json(&json!({"token": TOKEN}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(part), "{cookie}");
     }
-    assert!(!cookie.contains(TOKEN), "the cookie is a session, not the token");
+    assert!(
+        !cookie.contains(TOKEN),
+        "the cookie is a session, not the token"
+    );
     let session = cookie.split(';').next().unwrap().to_owned();
     let with_cookie = |p: &str| http.get(url(p)).header("cookie", session.clone());
-    assert_eq!(with_cookie("/api/v1/config").send().await.unwrap().status().as_u16(), 200);
-    let s: serde_json::Value = with_cookie("/api/v1/session").send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        with_cookie("/api/v1/config")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let s: serde_json::Value = with_cookie("/api/v1/session")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(s["data"]["signed_in"], true);
     // API clients use the token itself.
-    let bearer = http.get(url("/api/v1/tasks")).bearer_auth(TOKEN).send().await.unwrap();
+    let bearer = http
+        .get(url("/api/v1/tasks"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status().as_u16(), 200);
     let create = http
         .post(url(OMNI_IMAGE))
@@ -98,9 +149,25 @@ async fn with_tokens_every_api_route_needs_a_session_or_the_token() {
     assert_eq!(create.status().as_u16(), 200);
 
     // Sign out: the cookie stops working.
-    let out = http.delete(url("/api/v1/session")).header("cookie", session.clone()).send().await.unwrap();
-    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
-    assert_eq!(with_cookie("/api/v1/config").send().await.unwrap().status().as_u16(), 401);
+    let out = http
+        .delete(url("/api/v1/session"))
+        .header("cookie", session.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(out.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        with_cookie("/api/v1/config")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -118,8 +185,13 @@ async fn cross_site_requests_may_read_but_not_change() {
     let evil = post("cross-site", "https://evil.example").await.unwrap();
     assert_eq!(evil.status().as_u16(), 403);
     let body: serde_json::Value = evil.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("cross-site"), "{body}");
-    let same = post("same-origin", &format!("http://{host}")).await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("cross-site"),
+        "{body}"
+    );
+    let same = post("same-origin", &format!("http://{host}"))
+        .await
+        .unwrap();
     assert_eq!(same.status().as_u16(), 200);
     let read = bff
         .http
@@ -136,14 +208,26 @@ async fn a_client_over_its_rate_limit_gets_429_in_the_envelope() {
     let bff = Bff::start(temp_dir("rate"), &["--rate-limit", "5"]);
     let mut limited = None;
     for _ in 0..40 {
-        let resp = bff.http.get(format!("{}/api/v1/config", bff.url)).send().await.unwrap();
+        let resp = bff
+            .http
+            .get(format!("{}/api/v1/config", bff.url))
+            .send()
+            .await
+            .unwrap();
         if resp.status().as_u16() == 429 {
             limited = Some(resp);
             break;
         }
     }
     let resp = limited.expect("a burst of 20 is allowed, not 40");
-    assert!(resp.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        resp.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["code"], 1302);
 }
@@ -157,12 +241,18 @@ async fn each_route_has_its_own_body_limit() {
     assert!(body["message"].as_str().unwrap().contains("4096"), "{body}");
     let ids: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
     let (status, _) = bff
-        .post("/kling/v1/general/delete-elements", &json!({"element_ids": ids}))
+        .post(
+            "/kling/v1/general/delete-elements",
+            &json!({"element_ids": ids}),
+        )
         .await;
     assert_eq!(status, 413);
     // A create may carry images: the same size is fine there.
     let (status, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "fine", "external_task_id": big}))
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "fine", "external_task_id": big}),
+        )
         .await;
     assert_ne!(status, 413, "{body}");
 }
@@ -181,20 +271,45 @@ async fn every_answer_carries_the_security_headers() {
     .unwrap();
     let bff = Bff::start(
         dir,
-        &["--dist", dist.to_str().unwrap(), "--frame-ancestors", "https://ops.example.com"],
+        &[
+            "--dist",
+            dist.to_str().unwrap(),
+            "--frame-ancestors",
+            "https://ops.example.com",
+        ],
     );
     use base64::Engine as _;
     use sha2::Digest as _;
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
-    for path in ["/", "/tasks/abc", "/api/v1/config", "/api/v1/nope", "/healthz"] {
-        let resp = bff.http.get(format!("{}{path}", bff.url)).send().await.unwrap();
+    for path in [
+        "/",
+        "/tasks/abc",
+        "/api/v1/config",
+        "/api/v1/nope",
+        "/healthz",
+    ] {
+        let resp = bff
+            .http
+            .get(format!("{}{path}", bff.url))
+            .send()
+            .await
+            .unwrap();
         let h = resp.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        let scripts = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
         assert!(!scripts.contains("unsafe-inline"), "{path}: {csp}");
-        assert!(scripts.contains(&format!("'sha256-{hash}'")), "{path}: {csp}");
+        assert!(
+            scripts.contains(&format!("'sha256-{hash}'")),
+            "{path}: {csp}"
+        );
         assert!(scripts.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
-        assert!(csp.contains("frame-ancestors 'self' https://ops.example.com"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'self' https://ops.example.com"),
+            "{path}: {csp}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
     }
@@ -207,7 +322,10 @@ async fn every_answer_carries_the_security_headers() {
     .unwrap();
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(newer));
     let resp = bff.http.get(format!("{}/", bff.url)).send().await.unwrap();
-    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
 }
 
@@ -217,18 +335,29 @@ async fn result_links_to_private_addresses_are_never_fetched() {
     let listen = format!("127.0.0.1:{port}");
     let bff = Bff::start(temp_dir("ssrf"), &["--sim-listen", &listen]);
     let (status, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "hostile [sim:hostile]", "n": 3}))
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "hostile [sim:hostile]", "n": 3}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let id = body["data"]["task_id"].as_str().unwrap().to_owned();
     let done = bff.wait_done(&id).await;
-    assert!(done["task_result"]["images"][0]["url"].as_str().unwrap().contains("169.254.169.254"));
+    assert!(done["task_result"]["images"][0]["url"]
+        .as_str()
+        .unwrap()
+        .contains("169.254.169.254"));
     // The metadata address, a redirect from the (trusted) upstream to another loopback
     // address, and a name that resolves to loopback: all refused, in the envelope.
     for index in [0, 1, 2] {
-        let (status, body) = bff.get(&format!("/api/v1/tasks/{id}/files/images/{index}")).await;
+        let (status, body) = bff
+            .get(&format!("/api/v1/tasks/{id}/files/images/{index}"))
+            .await;
         assert_eq!(status, 502, "{body}");
-        assert!(body["message"].as_str().unwrap().contains("will not fetch"), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("will not fetch"),
+            "{body}"
+        );
     }
     // The copier refuses them too: reads keep pointing at the upstream's links.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;

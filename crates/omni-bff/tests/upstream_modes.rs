@@ -64,7 +64,12 @@ async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
         "/api/v1/nope".to_owned(),
         "/".to_owned(),
     ] {
-        let resp = bff.http.get(format!("{}{path}", bff.url)).send().await.unwrap();
+        let resp = bff
+            .http
+            .get(format!("{}{path}", bff.url))
+            .send()
+            .await
+            .unwrap();
         seen += &format!("{:?}", resp.headers());
         seen += &String::from_utf8_lossy(&resp.bytes().await.unwrap());
     }
@@ -80,7 +85,10 @@ async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
             stored.extend(std::fs::read(&path).unwrap_or_default());
         }
     }
-    assert!(stored.len() > 10_000, "the database and the copies were read");
+    assert!(
+        stored.len() > 10_000,
+        "the database and the copies were read"
+    );
     assert!(
         !stored.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
         "a stored file carried the key"
@@ -90,7 +98,10 @@ async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
     if let Ok(entries) = std::fs::read_dir(&dist) {
         for entry in entries {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
-            assert!(!bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()), "dist carried the key");
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "dist carried the key"
+            );
         }
     }
 

@@ -31,7 +31,10 @@ pub struct MediaConfig {
 /// Calls `f` with a stable key for every file URL in a result, in display order:
 /// `images-0`, `images-0-watermark`, `series_images-1`, `videos-0`, `covers-0`...
 fn each_url(r: &mut TaskResult, mut f: impl FnMut(String, &mut String)) {
-    for (set, list) in [("images", &mut r.images), ("series_images", &mut r.series_images)] {
+    for (set, list) in [
+        ("images", &mut r.images),
+        ("series_images", &mut r.series_images),
+    ] {
         for (i, img) in list.iter_mut().enumerate() {
             f(format!("{set}-{i}"), &mut img.url);
             if let Some(w) = img.watermark_url.as_mut() {
@@ -124,7 +127,12 @@ fn extension(content_type: &str, url: &str) -> &'static str {
         "video/webm" => "webm",
         _ => {
             let path = url.split(['?', '#']).next().unwrap_or("");
-            match path.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+            match path
+                .rsplit('.')
+                .next()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 Some("png") => "png",
                 Some("jpg" | "jpeg") => "jpg",
                 Some("webp") => "webp",
@@ -154,7 +162,10 @@ pub async fn copier(state: Arc<AppState>) {
             continue;
         };
         for row in due {
-            if !matches!(state.store.claim_media(&row, now + LEASE_MS).await, Ok(true)) {
+            if !matches!(
+                state.store.claim_media(&row, now + LEASE_MS).await,
+                Ok(true)
+            ) {
                 continue;
             }
             let attempt = row.attempts + 1;
@@ -170,9 +181,17 @@ pub async fn copier(state: Arc<AppState>) {
                     let (state_after, wait) = if attempt >= MAX_ATTEMPTS {
                         (MediaState::Failed, 0)
                     } else {
-                        (MediaState::Pending, (1000i64 << attempt.min(9)).min(600_000))
+                        (
+                            MediaState::Pending,
+                            (1000i64 << attempt.min(9)).min(600_000),
+                        )
                     };
-                    tracing::warn!(task_id = row.task_id, key = row.key, attempt, "media copy failed: {e}");
+                    tracing::warn!(
+                        task_id = row.task_id,
+                        key = row.key,
+                        attempt,
+                        "media copy failed: {e}"
+                    );
                     let _ = state
                         .store
                         .media_retry(&row, state_after, clock::now_ms() + wait, &e)
@@ -195,7 +214,11 @@ async fn copy(state: &AppState, row: &MediaRow) -> Result<(String, String, i64),
     let size = state
         .media
         .storage
-        .put_stream(&storage_key(&row.task_id, &file), resp, Duration::from_secs(60))
+        .put_stream(
+            &storage_key(&row.task_id, &file),
+            resp,
+            Duration::from_secs(60),
+        )
         .await?;
     Ok((file, content_type, size))
 }
@@ -207,8 +230,17 @@ async fn sweep(state: &AppState, before: i64) {
     };
     for row in old {
         if let Some(file) = &row.file {
-            if let Err(e) = state.media.storage.delete(&storage_key(&row.task_id, file)).await {
-                tracing::warn!(task_id = row.task_id, file, "retention could not remove a copy: {e}");
+            if let Err(e) = state
+                .media
+                .storage
+                .delete(&storage_key(&row.task_id, file))
+                .await
+            {
+                tracing::warn!(
+                    task_id = row.task_id,
+                    file,
+                    "retention could not remove a copy: {e}"
+                );
                 continue;
             }
         }

@@ -173,10 +173,20 @@ mod tests {
 
     #[test]
     fn ranges_as_browsers_send_them() {
-        assert_eq!(parse_range("bytes=100-199"), Some(GetRange::Bounded(100..200)));
+        assert_eq!(
+            parse_range("bytes=100-199"),
+            Some(GetRange::Bounded(100..200))
+        );
         assert_eq!(parse_range("bytes=0-"), Some(GetRange::Offset(0)));
         assert_eq!(parse_range("bytes=-500"), Some(GetRange::Suffix(500)));
-        for whole in ["bytes=5-1", "bytes=0-1,5-9", "items=0-1", "bytes=-", "bytes=-0", "bytes=a-b"] {
+        for whole in [
+            "bytes=5-1",
+            "bytes=0-1,5-9",
+            "items=0-1",
+            "bytes=-",
+            "bytes=-0",
+            "bytes=a-b",
+        ] {
             assert_eq!(parse_range(whole), None, "{whole}");
         }
     }

@@ -1,10 +1,10 @@
 //! `POST /api/v1/callbacks/{token}`: where the upstream reports a task's changes. The
 //! token in the path is the task's own secret; the body only names the task.
 
+use super::body::JsonBody;
 use super::ok;
 use crate::error::ApiError;
 use crate::{tasks, AppState};
-use super::body::JsonBody;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use std::sync::Arc;

@@ -74,7 +74,11 @@ pub async fn stream(
     };
     let events = futures_util::stream::unfold(cursor, next);
     Ok(Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(state.sse_heartbeat).text("heartbeat"))
+        .keep_alive(
+            KeepAlive::new()
+                .interval(state.sse_heartbeat)
+                .text("heartbeat"),
+        )
         .into_response())
 }
 
@@ -134,5 +138,8 @@ async fn to_event(state: &AppState, kind: TaskKind, e: StoredEvent) -> Event {
         request: None,
     })
     .unwrap_or_default();
-    Event::default().id(e.seq.to_string()).event(name).data(data)
+    Event::default()
+        .id(e.seq.to_string())
+        .event(name)
+        .data(data)
 }

@@ -56,7 +56,9 @@ pub async fn serve_copy(
         Fetched::Found(found) => found,
         Fetched::NotModified => return Ok(StatusCode::NOT_MODIFIED.into_response()),
         Fetched::Missing => {
-            return Err(ApiError::NotFound("the copy is missing from media storage".into()))
+            return Err(ApiError::NotFound(
+                "the copy is missing from media storage".into(),
+            ))
         }
         Fetched::Unsatisfiable(size) => {
             return Ok((

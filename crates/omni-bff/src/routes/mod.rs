@@ -69,7 +69,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
         .fallback_service(app)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
 }
 
@@ -78,7 +81,10 @@ pub fn router(state: Arc<AppState>) -> Router {
 fn envelope_only(r: Router<Arc<AppState>>, state: &Arc<AppState>) -> Router<Arc<AppState>> {
     r.fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
 }
 
 /// The kind served at `/v1/{group}/{name}`.

@@ -39,10 +39,14 @@ pub async fn sign_in(
     v.into_result().map_err(ApiError::Invalid)?;
     let access = &state.security.access;
     if !access.required() {
-        return Ok(ok(&serde_json::json!({ "required": false, "signed_in": false })));
+        return Ok(ok(
+            &serde_json::json!({ "required": false, "signed_in": false }),
+        ));
     }
     if !access.token_ok(&token) {
-        return Err(ApiError::Unauthorized("this access token is not valid".into()));
+        return Err(ApiError::Unauthorized(
+            "this access token is not valid".into(),
+        ));
     }
     let id = crate::tasks::new_token()? + &crate::tasks::new_token()?;
     let now = clock::now_ms();
@@ -58,9 +62,15 @@ pub async fn sign_in(
 }
 
 /// `DELETE`: ends this browser's session.
-pub async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(id) = session_cookie(&headers) {
-        state.store.delete_session(&session_hash(id), clock::now_ms()).await?;
+        state
+            .store
+            .delete_session(&session_hash(id), clock::now_ms())
+            .await?;
         state.security.access.forget(id);
     }
     let mut resp = ok(&serde_json::json!({ "signed_in": false })).into_response();

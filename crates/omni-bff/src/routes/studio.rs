@@ -96,10 +96,7 @@ pub async fn history(
         media::rewrite_stored(&state, &mut t.task).await;
         tasks.push(t);
     }
-    Ok(ok(&TaskPage {
-        tasks,
-        next_cursor,
-    }))
+    Ok(ok(&TaskPage { tasks, next_cursor }))
 }
 
 /// `GET /api/v1/config`: what the app needs to render its forms.

@@ -56,7 +56,11 @@ impl Access {
     pub fn token_ok(&self, token: &str) -> bool {
         let d = digest(token);
         self.tokens.iter().fold(false, |ok, t| {
-            ok | (t.iter().zip(d.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0)
+            ok | (t
+                .iter()
+                .zip(d.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0)
         })
     }
 
@@ -151,12 +155,21 @@ mod tests {
     #[test]
     fn the_cookie_is_http_only_secure_and_strict() {
         let c = set_cookie(Some("abc"));
-        for part in ["omni_session=abc", "HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        for part in [
+            "omni_session=abc",
+            "HttpOnly",
+            "Secure",
+            "SameSite=Strict",
+            "Path=/",
+        ] {
             assert!(c.contains(part), "{c}");
         }
         assert!(set_cookie(None).contains("Max-Age=0"));
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "theme=dark; omni_session=s3cr3t; x=1".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "theme=dark; omni_session=s3cr3t; x=1".parse().unwrap(),
+        );
         assert_eq!(session_cookie(&h), Some("s3cr3t"));
     }
 }

@@ -35,7 +35,9 @@ impl Policy {
 
     /// The header value for the index.html on disk now.
     pub fn current(&self) -> HeaderValue {
-        let modified = std::fs::metadata(&self.index).and_then(|m| m.modified()).ok();
+        let modified = std::fs::metadata(&self.index)
+            .and_then(|m| m.modified())
+            .ok();
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
         if cached.0 != modified || modified.is_none() && cached.0.is_none() {
             let html = std::fs::read_to_string(&self.index).unwrap_or_default();
@@ -54,10 +56,14 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(open) = rest.find("<script") {
         let after = &rest[open..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_start = &after[tag_end + 1..];
-        let Some(close) = body_start.find("</script>") else { break };
+        let Some(close) = body_start.find("</script>") else {
+            break;
+        };
         if !tag.contains("src=") {
             let digest = Sha256::digest(body_start[..close].as_bytes());
             out.push(format!("'sha256-{}'", STANDARD.encode(digest)));
@@ -106,8 +112,14 @@ mod tests {
 
     #[test]
     fn the_policy_never_allows_inline_scripts() {
-        let csp = content_security_policy(&["'sha256-abc'".into()], &["https://ops.example.com".into()]);
-        let script = csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        let csp = content_security_policy(
+            &["'sha256-abc'".into()],
+            &["https://ops.example.com".into()],
+        );
+        let script = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
         assert!(!script.contains("unsafe-inline") && script.contains("'sha256-abc'"));
         assert!(script.contains("'wasm-unsafe-eval'"));
         assert!(csp.ends_with("frame-ancestors 'self' https://ops.example.com"));

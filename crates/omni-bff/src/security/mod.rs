@@ -47,7 +47,8 @@ fn client_key(req: &Request) -> String {
 /// Middleware for `/api` and `/kling` (paths here are below the prefix).
 pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let sec = &state.security;
-    if let Some(why) = origin::refuse_cross_site(req.method(), req.headers(), &sec.allowed_origins) {
+    if let Some(why) = origin::refuse_cross_site(req.method(), req.headers(), &sec.allowed_origins)
+    {
         return ApiError::Forbidden(why).into_response();
     }
     if let Some(limit) = &sec.rate {
@@ -68,8 +69,17 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
 pub async fn headers(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, state.security.csp.current());
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        state.security.csp.current(),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     resp
 }

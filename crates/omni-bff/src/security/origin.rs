@@ -8,7 +8,11 @@ use axum::http::{header, HeaderMap, Method};
 
 /// Why a request is refused, or `None` when it may go on. `allowed` are extra origins
 /// (e.g. a static host on the same site) whose requests are accepted.
-pub fn refuse_cross_site(method: &Method, headers: &HeaderMap, allowed: &[String]) -> Option<String> {
+pub fn refuse_cross_site(
+    method: &Method,
+    headers: &HeaderMap,
+    allowed: &[String],
+) -> Option<String> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return None;
     }
@@ -26,7 +30,9 @@ pub fn refuse_cross_site(method: &Method, headers: &HeaderMap, allowed: &[String
         let host = text(header::HOST.as_str()).unwrap_or("");
         let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
         if origin == "null" || origin_host != host {
-            return Some(format!("requests from {origin} may not change anything here"));
+            return Some(format!(
+                "requests from {origin} may not change anything here"
+            ));
         }
     }
     None
@@ -52,9 +58,16 @@ mod tests {
         let post = Method::POST;
         let ok = [
             headers(&[]),
-            headers(&[("sec-fetch-site", "same-origin"), ("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]),
+            headers(&[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "http://127.0.0.1:8080"),
+                ("host", "127.0.0.1:8080"),
+            ]),
             headers(&[("sec-fetch-site", "none")]),
-            headers(&[("origin", "http://studio.example.com"), ("host", "studio.example.com")]),
+            headers(&[
+                ("origin", "http://studio.example.com"),
+                ("host", "studio.example.com"),
+            ]),
         ];
         for h in ok {
             assert_eq!(refuse_cross_site(&post, &h, &[]), None, "{h:?}");
@@ -63,12 +76,19 @@ mod tests {
 
     #[test]
     fn cross_site_writes_are_refused_and_reads_are_not() {
-        let evil = headers(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example"), ("host", "127.0.0.1:8080")]);
+        let evil = headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:8080"),
+        ]);
         assert!(refuse_cross_site(&Method::POST, &evil, &[]).is_some());
         assert!(refuse_cross_site(&Method::DELETE, &evil, &[]).is_some());
         assert_eq!(refuse_cross_site(&Method::GET, &evil, &[]), None);
         // An old browser without Sec-Fetch-Site: the Origin decides.
-        let old = headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:8080")]);
+        let old = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:8080"),
+        ]);
         assert!(refuse_cross_site(&Method::POST, &old, &[]).is_some());
         let null = headers(&[("origin", "null"), ("host", "127.0.0.1:8080")]);
         assert!(refuse_cross_site(&Method::POST, &null, &[]).is_some());

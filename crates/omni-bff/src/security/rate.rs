@@ -30,9 +30,7 @@ impl RateLimit {
             let full_after = (self.burst / self.per_second * 1000.0) as i64;
             map.retain(|_, (_, at)| now_ms - *at < full_after);
         }
-        let (tokens, at) = map
-            .entry(client.to_owned())
-            .or_insert((self.burst, now_ms));
+        let (tokens, at) = map.entry(client.to_owned()).or_insert((self.burst, now_ms));
         let elapsed = (now_ms - *at).max(0) as f64 / 1000.0;
         *tokens = (*tokens + elapsed * self.per_second).min(self.burst);
         *at = now_ms;

@@ -129,7 +129,9 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         .route("/sim/expire", axum::routing::post(expire))
         .route("/sim/redirect", get(redirect))
         // The upstream takes ten 10 MB images as base64 in one create, like the BFF.
-        .layer(axum::extract::DefaultBodyLimit::max(crate::routes::body::BODY_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::routes::body::BODY_LIMIT,
+        ))
         .with_state(sim);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -222,8 +224,13 @@ impl Sim {
             .map(|i| ResultImage {
                 index: i,
                 url: match (t.hints.hostile_links, i) {
-                    (true, 0) => "http://169.254.169.254/latest/meta-data/iam/security-credentials/".into(),
-                    (true, 1) => format!("{}/sim/redirect?to=http://127.0.0.2:9/secret", self.base_url),
+                    (true, 0) => {
+                        "http://169.254.169.254/latest/meta-data/iam/security-credentials/".into()
+                    }
+                    (true, 1) => format!(
+                        "{}/sim/redirect?to=http://127.0.0.2:9/secret",
+                        self.base_url
+                    ),
                     // A name, not an address: judged after DNS resolution.
                     (true, _) => self
                         .file_url(id, &format!("{i}.png"))

@@ -183,8 +183,13 @@ impl Store {
 
     /// Marks a copy removed by retention.
     pub async fn media_expire(&self, row: &MediaRow) -> Result<(), ApiError> {
-        self.media_retry(row, MediaState::Expired, row.next_at, "removed by retention")
-            .await
+        self.media_retry(
+            row,
+            MediaState::Expired,
+            row.next_at,
+            "removed by retention",
+        )
+        .await
     }
 }
 

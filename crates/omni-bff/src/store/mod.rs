@@ -65,8 +65,7 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
             ));
         };
-        let opts =
-            AnyConnectOptions::from_str(&url).map_err(|e| format!("database URL: {e}"))?;
+        let opts = AnyConnectOptions::from_str(&url).map_err(|e| format!("database URL: {e}"))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .after_connect(move |conn, _| {

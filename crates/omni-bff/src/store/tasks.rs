@@ -83,7 +83,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(ApiError::internal)?;
-        insert_event(&mut tx, t.task.task_id.as_str(), 1, t.task.task_status, &task, now).await?;
+        insert_event(
+            &mut tx,
+            t.task.task_id.as_str(),
+            1,
+            t.task.task_status,
+            &task,
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(ApiError::internal)?;
         Ok(())
     }
@@ -168,7 +176,11 @@ impl Store {
     }
 
     /// A task's status changes after `seq`, oldest first.
-    pub async fn events_after(&self, task_id: &str, seq: i64) -> Result<Vec<StoredEvent>, ApiError> {
+    pub async fn events_after(
+        &self,
+        task_id: &str,
+        seq: i64,
+    ) -> Result<Vec<StoredEvent>, ApiError> {
         let rows = sqlx::query(
             "SELECT seq, task FROM task_events WHERE task_id = $1 AND seq > $2 ORDER BY seq",
         )
@@ -295,8 +307,7 @@ impl Store {
     }
 }
 
-const SELECT: &str =
-    "SELECT kind, request, request_hash, task, refreshed_at, version FROM tasks";
+const SELECT: &str = "SELECT kind, request, request_hash, task, refreshed_at, version FROM tasks";
 /// Without the request, which can hold megabytes of base64 images.
 const SELECT_LIGHT: &str =
     "SELECT kind, 'null' AS request, request_hash, task, refreshed_at, version FROM tasks";

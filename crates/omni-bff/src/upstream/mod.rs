@@ -197,18 +197,15 @@ impl Upstream {
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| {
-                // The guard's refusals come back as connect or redirect errors.
-                let text = describe(e);
-                if text.contains("private or local") || text.contains("redirect refused") {
-                    UpstreamError::Refused(text)
-                } else {
-                    UpstreamError::Transport(text)
-                }
-            })?;
+        let resp = req.send().await.map_err(|e| {
+            // The guard's refusals come back as connect or redirect errors.
+            let text = describe(e);
+            if text.contains("private or local") || text.contains("redirect refused") {
+                UpstreamError::Refused(text)
+            } else {
+                UpstreamError::Transport(text)
+            }
+        })?;
         let status = resp.status().as_u16();
         if status >= 400 {
             return Err(UpstreamError::Api {
