@@ -27,6 +27,15 @@ impl ApiError {
         }
     }
 
+    /// Whether the server may have done what was asked after all: no answer, or a
+    /// failure of the server or beyond it (5xx), unlike a refusal of the request (4xx).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            ApiError::Network(_) | ApiError::Decode(_) => true,
+            ApiError::Api { status, .. } => *status >= 500,
+        }
+    }
+
     /// One sentence for the user, with the code explained in words.
     pub fn message(&self) -> String {
         match self {
@@ -43,17 +52,35 @@ impl ApiError {
     }
 }
 
+/// A fresh key for one submission: sent again with the same request (after a network
+/// error or a server failure) it gets the task of the first send, never a second one.
+pub fn new_idempotency_key() -> String {
+    let part = || (js_sys::Math::random() * 4_294_967_296.0) as u32;
+    format!(
+        "{:x}-{:08x}{:08x}{:08x}",
+        js_sys::Date::now() as u64,
+        part(),
+        part(),
+        part()
+    )
+}
+
 /// Creates a task of `kind` from a request body of that kind.
-pub async fn create<B: Serialize>(kind: TaskKind, body: &B) -> Result<Task, ApiError> {
+pub async fn create<B: Serialize>(kind: TaskKind, body: &B, key: &str) -> Result<Task, ApiError> {
     let call = Request::post(&format!("/kling/v1/{}", kind.path()))
+        .header("Idempotency-Key", key)
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
 }
 
 /// Creates a task through the all-in-one route; the answer says which kind it became.
-pub async fn create_aio(body: &omni_api::all_in_one::AioRequest) -> Result<StudioTask, ApiError> {
+pub async fn create_aio(
+    body: &omni_api::all_in_one::AioRequest,
+    key: &str,
+) -> Result<StudioTask, ApiError> {
     let call = Request::post("/api/v1/images/generations")
+        .header("Idempotency-Key", key)
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await

@@ -4,7 +4,7 @@
 //!
 //! ```ignore
 //! let form = use_form(violations, false);
-//! let on_submit = form.on_submit(move || api::create(kind, &request.get()));
+//! let on_submit = form.on_submit(move |key| api::create(kind, &request.get(), &key));
 //! view! { <form on:submit=on_submit>..<FieldErrors errors=form.errors_on("prompt")/></form> }
 //! ```
 
@@ -31,6 +31,9 @@ pub struct UseFormReturn {
     pub edited: Callback<()>,
     violations: Memo<Vec<FieldError>>,
     server_errors: RwSignal<Vec<FieldError>>,
+    /// The key of a submit whose outcome is unknown (no answer, or the server's own
+    /// failure): sending the unchanged form again reuses it, so at most one task is made.
+    pending_key: StoredValue<Option<String>>,
 }
 
 /// State for a form whose request currently breaks `violations`.
@@ -46,9 +49,12 @@ pub fn use_form(violations: Memo<Vec<FieldError>>, show_at_start: bool) -> UseFo
         all.extend(server_errors.get());
         all
     });
+    let pending_key = StoredValue::new(None::<String>);
     let edited = Callback::new(move |()| {
         show_errors.set(true);
         server_errors.set(Vec::new());
+        // Another request now: a new submission.
+        pending_key.set_value(None);
     });
     UseFormReturn {
         show_errors,
@@ -58,6 +64,7 @@ pub fn use_form(violations: Memo<Vec<FieldError>>, show_at_start: bool) -> UseFo
         edited,
         violations,
         server_errors,
+        pending_key,
     }
 }
 
@@ -84,11 +91,12 @@ impl UseFormReturn {
         self.violations.into()
     }
 
-    /// A submit handler: checks, sends with `send` (which answers the new task's id),
-    /// then opens the task page, or keeps the form and shows why it failed.
+    /// A submit handler: checks, sends with `send` (given the submission's
+    /// Idempotency-Key, answering the new task's id), then opens the task page, or keeps
+    /// the form and shows why it failed.
     pub fn on_submit<F, Fut>(self, send: F) -> impl Fn(leptos::ev::SubmitEvent) + Clone + 'static
     where
-        F: Fn() -> Fut + Clone + 'static,
+        F: Fn(String) -> Fut + Clone + 'static,
         Fut: Future<Output = Result<String, ApiError>> + 'static,
     {
         let navigate = use_navigate();
@@ -98,13 +106,24 @@ impl UseFormReturn {
             if !self.violations.read().is_empty() || self.submitting.get() {
                 return;
             }
-            let (sent, navigate) = (send(), navigate.clone());
+            let key = self
+                .pending_key
+                .get_value()
+                .unwrap_or_else(crate::api::new_idempotency_key);
+            self.pending_key.set_value(Some(key.clone()));
+            let (sent, navigate) = (send(key), navigate.clone());
             self.submitting.set(true);
             self.submit_error.set(None);
             spawn_local(async move {
                 match sent.await {
-                    Ok(task_id) => navigate(&format!("/tasks/{task_id}"), Default::default()),
+                    Ok(task_id) => {
+                        self.pending_key.try_set_value(None);
+                        navigate(&format!("/tasks/{task_id}"), Default::default())
+                    }
                     Err(e) => {
+                        if !e.outcome_unknown() {
+                            self.pending_key.try_set_value(None);
+                        }
                         self.server_errors.set(e.field_errors());
                         self.submit_error.set(Some(e.message()));
                     }

@@ -109,10 +109,10 @@ pub fn GeneratePage() -> impl IntoView {
     let visible = ui.visible;
     Effect::new(move |_| save(SAVED, &built.get().0));
     let edited = ui.edited;
-    let on_submit = ui.on_submit(move || {
+    let on_submit = ui.on_submit(move |key| {
         let req = built.get().0;
         async move {
-            api::create(TaskKind::ImageGeneration, &req)
+            api::create(TaskKind::ImageGeneration, &req, &key)
                 .await
                 .map(|t| t.task_id.0)
         }

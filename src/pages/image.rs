@@ -185,10 +185,10 @@ pub fn ImagePage() -> impl IntoView {
         chips
     });
     let edited = ui.edited;
-    let on_submit = ui.on_submit(move || {
+    let on_submit = ui.on_submit(move |key| {
         let (req, _) = built.get();
         async move {
-            api::create(TaskKind::OmniImage, &req)
+            api::create(TaskKind::OmniImage, &req, &key)
                 .await
                 .map(|t| t.task_id.0)
         }

@@ -98,9 +98,9 @@ pub fn QuickPage() -> impl IntoView {
         }
     });
     let edited = ui.edited;
-    let on_submit = ui.on_submit(move || {
+    let on_submit = ui.on_submit(move |key| {
         let req = built.get().0;
-        async move { api::create_aio(&req).await.map(|t| t.task.task_id.0) }
+        async move { api::create_aio(&req, &key).await.map(|t| t.task.task_id.0) }
     });
 
     view! {

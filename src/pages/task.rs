@@ -81,7 +81,8 @@ pub fn TaskPage() -> impl IntoView {
         rerunning.set(true);
         rerun_error.set(None);
         spawn_local(async move {
-            match api::create(task.kind, &body).await {
+            // A run again is a new task each time it is asked for.
+            match api::create(task.kind, &body, &api::new_idempotency_key()).await {
                 Ok(created) => navigate(&format!("/tasks/{}", created.task_id), Default::default()),
                 Err(e) => {
                     rerun_error.try_set(Some(e.message()));

@@ -249,10 +249,10 @@ pub fn VideoPage() -> impl IntoView {
         prompt.update(|p| *p = after_remove(p, RefKind::Video, 1));
     };
 
-    let on_submit = ui.on_submit(move || {
+    let on_submit = ui.on_submit(move |key| {
         let req = built.get();
         async move {
-            api::create(TaskKind::OmniVideo, &req)
+            api::create(TaskKind::OmniVideo, &req, &key)
                 .await
                 .map(|t| t.task_id.0)
         }

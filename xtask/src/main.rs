@@ -4,6 +4,7 @@
 mod bench;
 mod bff;
 mod build;
+mod fuzz;
 mod postgres;
 mod s3;
 mod tools;
@@ -20,6 +21,8 @@ commands:
                     tests in headless Chromium against a real omni-bff
     bench           sizes, throughput against nginx, coalescing, history at 100,000
                     tasks: one table, also written to bench/results.md
+    fuzz [SECONDS]  libFuzzer on the prompt parser, image headers and request validation,
+                    SECONDS each (default 600; needs the nightly toolchain)
 ";
 
 fn main() -> ExitCode {
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench::bench(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -56,6 +56,12 @@ OPTIONS:
                           [env OMNI_SIM_LISTEN, default 127.0.0.1:0 (any free port)]
     --sim-fail-rate P     simulator: fail this fraction (0..1) of tasks [default 0]
     --sim-speed X         simulator: task speed factor, 2 = twice as fast [default 1]
+    --sim-faults P        simulator: fail this fraction (0..1) of API calls with a
+                          5xx, 429/1303, no answer, malformed JSON or a dropped
+                          connection (the last three after doing the work) [default 0]
+    --upstream-timeout D  give up on one upstream call after D at most, e.g. 5s
+                          [env OMNI_UPSTREAM_TIMEOUT, default: 120s for creates,
+                          15s for reads, 60s for result files]
     -h, --help            print this help
     -V, --version         print the version
 
@@ -113,6 +119,8 @@ pub struct SimOptions {
     pub listen: SocketAddr,
     pub fail_rate: f64,
     pub speed: f64,
+    /// Fraction of API calls answered with a protocol fault.
+    pub faults: f64,
 }
 
 impl Default for SimOptions {
@@ -121,6 +129,7 @@ impl Default for SimOptions {
             listen: ([127, 0, 0, 1], 0).into(),
             fail_rate: 0.0,
             speed: 1.0,
+            faults: 0.0,
         }
     }
 }
@@ -149,6 +158,8 @@ pub struct Config {
     pub rate_limit: u32,
     pub frame_ancestors: Vec<String>,
     pub allowed_origins: Vec<String>,
+    /// Caps every upstream call's time-out (`None`: each kind's own default).
+    pub upstream_timeout_ms: Option<u64>,
 }
 
 impl Config {
@@ -240,6 +251,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let mut allowed_origins = get("OMNI_ALLOWED_ORIGINS").unwrap_or_default();
     let mut fail_rate = "0".to_owned();
     let mut speed = "1".to_owned();
+    let mut faults = "0".to_owned();
+    let mut upstream_timeout = get("OMNI_UPSTREAM_TIMEOUT");
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
@@ -272,6 +285,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--allowed-origins" => allowed_origins = value()?,
             "--sim-fail-rate" => fail_rate = value()?,
             "--sim-speed" => speed = value()?,
+            "--sim-faults" => faults = value()?,
+            "--upstream-timeout" => upstream_timeout = Some(value()?),
             other => return Err(format!("unknown option {other:?}; see --help")),
         }
     }
@@ -292,6 +307,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         )?,
         fail_rate: fraction("--sim-fail-rate", &fail_rate, 0.0, 1.0)?,
         speed: fraction("--sim-speed", &speed, 0.01, 1000.0)?,
+        faults: fraction("--sim-faults", &faults, 0.0, 1.0)?,
     };
     if simulate {
         return Ok(Command::Simulate(sim));
@@ -330,6 +346,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         .map(|r| duration_ms("--media-retention", &r))
         .transpose()?;
     let sse_heartbeat_ms = duration_ms("--sse-heartbeat", &heartbeat)? as u64;
+    let upstream_timeout_ms = upstream_timeout
+        .map(|d| duration_ms("--upstream-timeout", &d).map(|ms| ms as u64))
+        .transpose()?;
     let mut access_tokens: Vec<String> = get("OMNI_ACCESS_TOKENS")
         .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect())
         .unwrap_or_default();
@@ -393,6 +412,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         rate_limit,
         frame_ancestors,
         allowed_origins,
+        upstream_timeout_ms,
     }))
 }
 

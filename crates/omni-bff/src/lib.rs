@@ -19,6 +19,7 @@ use config::{Config, UpstreamMode};
 use omni_api::config::UpstreamKind;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use upstream::{jwt::JwtSigner, Auth, Upstream};
 
 /// What every handler shares.
@@ -87,6 +88,7 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
             }
         }
     };
+    let upstream = upstream.with_timeout_cap(config.upstream_timeout_ms.map(Duration::from_millis));
     let security = security::Security {
         access: security::access::Access::new(&config.access_tokens),
         rate: security::rate::RateLimit::new(config.rate_limit),

@@ -5,6 +5,7 @@
 
 use crate::clock;
 use crate::error::ApiError;
+use crate::routes::idempotency;
 use crate::store::{Applied, Stored};
 use crate::{events, media, AppState};
 use omni_api::{StudioTask, Task, TaskStatus, UpstreamRequest};
@@ -35,19 +36,25 @@ pub fn new_token() -> Result<String, ApiError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Creates a task upstream and stores it before answering.
-pub async fn create(state: &AppState, req: UpstreamRequest) -> Result<StudioTask, ApiError> {
+/// Creates a task upstream and stores it before answering. Every create goes upstream
+/// with an external_task_id (the user's, else one made from the client's
+/// `Idempotency-Key`, else a random one), so lost answers are retried without ever
+/// making a second task, and a client that sends its key again gets the first task.
+pub async fn create(
+    state: &AppState,
+    req: UpstreamRequest,
+    key: Option<&str>,
+) -> Result<StudioTask, ApiError> {
     let body = req.to_json();
     let hash = request_hash(&body);
-    let external = req.external_task_id().map(str::to_owned);
-    if let Some(ext) = &external {
-        if let Some(existing) = state.store.get(ext).await? {
-            return replay(existing, &hash, ext);
-        }
+    let external = idempotency::external_id(req.external_task_id(), key)?;
+    if let Some(existing) = state.store.get(&external).await? {
+        return replay(existing, &hash, &external);
     }
+    let mut upstream_body = body.clone();
+    upstream_body["external_task_id"] = external.clone().into();
     // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
     // the upstream calls us, and refreshes are push-driven instead of polled.
-    let mut upstream_body = body.clone();
     let token = match (state.public_url(), req.callback_url()) {
         (Some(base), None) => {
             let token = new_token()?;
@@ -56,10 +63,12 @@ pub async fn create(state: &AppState, req: UpstreamRequest) -> Result<StudioTask
         }
         _ => None,
     };
-    let task = state
+    let mut task = state
         .upstream
-        .create(req.kind(), &upstream_body, external.is_some())
+        .create(req.kind(), &upstream_body, true)
         .await?;
+    // The store finds the task by this id too, whether or not the upstream echoes it.
+    task.task_info.external_task_id = Some(external.clone());
     let studio = StudioTask {
         kind: req.kind(),
         task,
@@ -72,11 +81,8 @@ pub async fn create(state: &AppState, req: UpstreamRequest) -> Result<StudioTask
     match inserted {
         Ok(()) => Ok(studio),
         // Two creates with one external id raced; the first one stored wins.
-        Err(e) => match &external {
-            Some(ext) => match state.store.get(ext).await? {
-                Some(existing) => replay(existing, &hash, ext),
-                None => Err(e),
-            },
+        Err(e) => match state.store.get(&external).await? {
+            Some(existing) => replay(existing, &hash, &external),
             None => Err(e),
         },
     }

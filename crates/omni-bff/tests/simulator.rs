@@ -33,12 +33,13 @@ async fn flaky_reads_are_retried_until_they_answer() {
 }
 
 #[tokio::test]
-async fn a_create_without_external_id_is_never_sent_twice() {
+async fn every_create_is_retried_safely_and_a_repeated_key_gets_the_first_task() {
     let port = free_port();
     let bff = Bff::start(
         temp_dir("once"),
         &["--sim-listen", &format!("127.0.0.1:{port}")],
     );
+    // The BFF gives every create an external_task_id, so a lost answer is retried.
     let (status, _) = bff
         .post(
             "/kling/v1/images/omni-image",
@@ -46,27 +47,63 @@ async fn a_create_without_external_id_is_never_sent_twice() {
         )
         .await;
     assert_eq!(status, 502);
-    let (status, _) = bff
-        .post(
-            "/kling/v1/images/omni-image",
-            &json!({"prompt": "busy [sim:code=5001]"}),
-        )
-        .await;
-    assert_eq!(status, 503);
-    assert_eq!(
-        stats(&bff, port).await["creates"],
-        2,
-        "each create reached the upstream exactly once"
+    let s = stats(&bff, port).await;
+    assert_eq!(s["creates"], 3, "tried three times");
+    assert_eq!(s["made"].as_array().unwrap().len(), 0);
+    let ids: Vec<_> = s["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["external_task_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        ids[0].starts_with("studio-") && ids.iter().all(|i| *i == ids[0]),
+        "{ids:?}"
     );
-    // With an external_task_id a create is idempotent, so a dropped answer is retried.
-    let (status, body) = bff
-        .post(
-            "/kling/v1/images/omni-image",
-            &json!({"prompt": "cut [sim:drop]", "external_task_id": "retry-me"}),
-        )
+
+    // A client's key: the same key and request again answer the first task.
+    let body = json!({"prompt": "a lighthouse"});
+    let send = |key: &'static str, body: Value| {
+        let bff = &bff;
+        async move {
+            let resp = bff
+                .http
+                .post(format!("{}/kling/v1/images/omni-image", bff.url))
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, first) = send("draft-7f3a", body.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = send("draft-7f3a", body.clone()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["data"]["task_id"], first["data"]["task_id"]);
+    let s = stats(&bff, port).await;
+    assert_eq!(s["made"].as_array().unwrap().len(), 1, "one task upstream");
+    assert_eq!(s["made"][0]["external_task_id"], "studio-draft-7f3a");
+    // The stored request is the user's, without the id the BFF chose.
+    let (_, read) = bff
+        .get(&format!(
+            "/api/v1/tasks/{}",
+            first["data"]["task_id"].as_str().unwrap()
+        ))
         .await;
-    assert_eq!(status, 502, "{body}");
-    assert_eq!(stats(&bff, port).await["creates"], 5, "retried three times");
+    assert!(
+        read["data"]["request"].get("external_task_id").is_none(),
+        "{read}"
+    );
+    // The same key with another request is a conflict, not a silent replay.
+    let (status, conflict) = send("draft-7f3a", json!({"prompt": "a harbour"})).await;
+    assert_eq!(status, 409, "{conflict}");
+    // A key that cannot be an id is refused, naming the header and the rule.
+    let (status, bad) = send("no spaces please", body).await;
+    assert_eq!(status, 400, "{bad}");
+    assert_eq!(bad["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(bad["errors"][0]["rule"], "type");
 }
 
 /// A one-purpose HTTP receiver: collects POSTed JSON bodies.

@@ -4,6 +4,7 @@
 use super::{kind_of, ok, ok_task};
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
+use crate::routes::idempotency::IdempotencyKey;
 use crate::store::HistoryQuery;
 use crate::{tasks, AppState};
 use axum::extract::{Path, Query, State};
@@ -19,11 +20,12 @@ type Shared = State<Arc<AppState>>;
 pub async fn create(
     State(state): Shared,
     Path((group, name)): Path<(String, String)>,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
     let req = UpstreamRequest::parse(kind, &body).map_err(ApiError::Invalid)?;
-    let created = tasks::create(&state, req).await?;
+    let created = tasks::create(&state, req, key.as_deref()).await?;
     Ok(ok(&created.task))
 }
 

@@ -5,6 +5,7 @@ pub mod callbacks;
 pub mod elements;
 pub mod events;
 pub mod files;
+pub mod idempotency;
 pub mod kling;
 pub mod media;
 pub mod session;

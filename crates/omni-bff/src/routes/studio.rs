@@ -5,6 +5,7 @@ use super::kling::int_param;
 use super::{ok, ok_task};
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
+use crate::routes::idempotency::IdempotencyKey;
 use crate::store::HistoryQuery;
 use crate::{media, tasks, AppState};
 use axum::extract::{Path, Query, State};
@@ -26,6 +27,7 @@ pub const MAX_PAGE: i64 = 100;
 /// `POST /api/v1/images/generations`: the all-in-one body, mapped onto its upstream kind.
 pub async fn create_aio(
     State(state): Shared,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let mut v = Violations::default();
@@ -35,7 +37,7 @@ pub async fn create_aio(
     let req = AioRequest::read(&r, &mut v);
     v.extend_new_fields(req.validate());
     v.into_result().map_err(ApiError::Invalid)?;
-    let created = tasks::create(&state, req.to_upstream()).await?;
+    let created = tasks::create(&state, req.to_upstream(), key.as_deref()).await?;
     Ok(ok(&created))
 }
 

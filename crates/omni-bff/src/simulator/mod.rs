@@ -5,6 +5,7 @@
 //! real PNGs of the requested shape and count, and callbacks are POSTed on every change.
 
 mod elements;
+mod faults;
 pub mod hints;
 pub mod render;
 
@@ -69,6 +70,8 @@ struct Sim {
     /// Prompts that already failed once (`[sim:failonce]`).
     failed_once: Mutex<std::collections::HashSet<String>>,
     http: reqwest::Client,
+    /// `--sim-faults`, as f64 bits so `POST /sim/faults` can change it.
+    fault_rate: AtomicU64,
 }
 
 /// What the simulator has been asked, for tests that count upstream traffic.
@@ -79,6 +82,18 @@ pub struct Stats {
     pub reads: HashMap<String, u64>,
     /// Bodies of the creates, in order (the exact JSON the upstream received).
     pub bodies: Vec<serde_json::Value>,
+    /// Every task made, in order: a create that returned an existing task is not here.
+    pub made: Vec<Made>,
+    /// Calls answered with a fault (`--sim-faults`).
+    pub faults: u64,
+}
+
+/// A task the simulator made.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Made {
+    pub task_id: String,
+    pub external_task_id: Option<String>,
+    pub prompt: String,
 }
 
 /// A running simulator.
@@ -103,6 +118,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         external: Mutex::default(),
         files: Mutex::default(),
         counter: AtomicU64::new(0),
+        fault_rate: AtomicU64::new(opts.faults.to_bits()),
         stats: Mutex::default(),
         failed_once: Mutex::default(),
         elements: Mutex::default(),
@@ -128,9 +144,14 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         .route("/sim/stats", get(stats))
         .route("/sim/expire", axum::routing::post(expire))
         .route("/sim/redirect", get(redirect))
+        .route("/sim/faults", axum::routing::post(faults::set))
         // The upstream takes ten 10 MB images as base64 in one create, like the BFF.
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::routes::body::BODY_LIMIT,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            faults::layer,
         ))
         .with_state(sim);
     tokio::spawn(async move {
@@ -296,8 +317,11 @@ async fn create(
         hints.fail = true;
     }
     let external = req.external_task_id().map(str::to_owned);
+    // Held until the new task is registered: two creates with one external id, even at
+    // the same instant, make one task.
+    let mut by_external = lock(&sim.external);
     if let Some(ext) = &external {
-        if let Some(existing) = lock(&sim.external).get(ext).cloned() {
+        if let Some(existing) = by_external.get(ext).cloned() {
             let tasks = lock(&sim.tasks);
             if let Some(t) = tasks.get(&existing) {
                 return envelope(200, 0, "SUCCEED", serde_json::to_value(sim.view(t)).ok());
@@ -335,9 +359,15 @@ async fn create(
             seed: now as u64 ^ n.wrapping_mul(0x9E37_79B9),
         },
     );
-    if let Some(ext) = external {
-        lock(&sim.external).insert(ext, task_id.clone());
+    if let Some(ext) = &external {
+        by_external.insert(ext.clone(), task_id.clone());
     }
+    drop(by_external);
+    lock(&sim.stats).made.push(Made {
+        task_id: task_id.clone(),
+        external_task_id: external,
+        prompt: prompt.to_owned(),
+    });
     tokio::spawn(drive(
         sim.clone(),
         task_id,

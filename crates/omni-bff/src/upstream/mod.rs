@@ -35,6 +35,8 @@ pub struct Upstream {
     trusted: ssrf::Trusted,
     base: String,
     auth: Auth,
+    /// `--upstream-timeout`: no call waits longer than this.
+    timeout_cap: Option<Duration>,
 }
 
 /// An upstream failure, before it becomes an answer.
@@ -108,7 +110,18 @@ impl Upstream {
             trusted,
             base,
             auth,
+            timeout_cap: None,
         }
+    }
+
+    /// Caps every call's time-out at `cap`.
+    pub fn with_timeout_cap(mut self, cap: Option<Duration>) -> Self {
+        self.timeout_cap = cap;
+        self
+    }
+
+    fn timeout(&self, default: Duration) -> Duration {
+        self.timeout_cap.map_or(default, |cap| cap.min(default))
     }
 
     pub fn base(&self) -> &str {
@@ -149,7 +162,11 @@ impl Upstream {
         let url = format!("{}/v1/{path}", self.base);
         let attempts = if idempotent { READ_ATTEMPTS } else { 1 };
         self.with_retries(attempts, || async {
-            let req = self.http.post(&url).json(body).timeout(CREATE_TIMEOUT);
+            let req = self
+                .http
+                .post(&url)
+                .json(body)
+                .timeout(self.timeout(CREATE_TIMEOUT));
             decode(self.authorize(req).send().await).await
         })
         .await
@@ -159,7 +176,7 @@ impl Upstream {
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
         let url = format!("{}/v1/{path}", self.base);
         self.with_retries(READ_ATTEMPTS, || async {
-            let req = self.http.get(&url).timeout(READ_TIMEOUT);
+            let req = self.http.get(&url).timeout(self.timeout(READ_TIMEOUT));
             decode(self.authorize(req).send().await).await
         })
         .await
@@ -169,7 +186,7 @@ impl Upstream {
     /// with its content type, whole (for the pass-through and the zip).
     pub async fn fetch_file(&self, url: &str) -> Result<(String, Vec<u8>), UpstreamError> {
         self.with_retries(READ_ATTEMPTS, || async {
-            let resp = self.download(url, Some(FILE_TIMEOUT)).await?;
+            let resp = self.download(url, Some(self.timeout(FILE_TIMEOUT))).await?;
             let content_type = content_type(&resp);
             let bytes = resp
                 .bytes()

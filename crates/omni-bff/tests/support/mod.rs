@@ -148,8 +148,14 @@ pub struct Simulator {
 
 impl Simulator {
     pub fn start(api_key: &str) -> Simulator {
+        Simulator::start_with(api_key, &[])
+    }
+
+    /// Starts it with more flags, e.g. `--sim-faults 0.2`.
+    pub fn start_with(api_key: &str, args: &[&str]) -> Simulator {
         let mut child = Command::new(env!("CARGO_BIN_EXE_omni-bff"))
             .args(["simulate", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env("OMNI_SIM_API_KEY", api_key)
             .stdout(Stdio::piped())
             .spawn()
