@@ -79,7 +79,11 @@ pub async fn create(
         .insert(&studio, &hash, token.as_deref(), clock::now_ms())
         .await;
     match inserted {
-        Ok(()) => Ok(studio),
+        // A create sent again after a lost answer can find its task already finished.
+        Ok(()) => {
+            copy_results(state, &studio.task, clock::now_ms()).await?;
+            Ok(studio)
+        }
         // Two creates with one external id raced; the first one stored wins.
         Err(e) => match state.store.get(&external).await? {
             Some(existing) => replay(existing, &hash, &external),
@@ -174,16 +178,22 @@ pub async fn record(state: &AppState, task: &Task) -> Result<Applied, ApiError> 
     let now = clock::now_ms();
     let applied = state.store.apply(task, now).await?;
     if let Applied::Changed { .. } = applied {
-        if task.task_status == TaskStatus::Succeed {
-            state
-                .store
-                .enqueue_media(task.task_id.as_str(), &media::sources(task), now)
-                .await?;
-            state.media_wake.notify_one();
-        }
+        copy_results(state, task, now).await?;
         events::publish(state, task.task_id.as_str()).await;
     }
     Ok(applied)
+}
+
+/// Queues a succeeded task's files for the copier.
+async fn copy_results(state: &AppState, task: &Task, now: i64) -> Result<(), ApiError> {
+    if task.task_status == TaskStatus::Succeed {
+        state
+            .store
+            .enqueue_media(task.task_id.as_str(), &media::sources(task), now)
+            .await?;
+        state.media_wake.notify_one();
+    }
+    Ok(())
 }
 
 /// `POST /api/v1/callbacks/{token}`: the upstream says a task changed. The body is only

@@ -174,6 +174,35 @@ async fn two_hundred_tasks_survive_a_faulty_upstream_and_a_kill_9() {
             "task {i} is the upstream task of its own prompt"
         );
     }
+    // Nothing lost: every result ends up copied, however its task was recorded.
+    for id in ids.values() {
+        let mut copied = false;
+        for _ in 0..240 {
+            let body: Value = http
+                .get(format!("{url}/api/v1/tasks/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let images = body["data"]["task_result"]["images"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if body["data"]["task_status"] == "failed"
+                || (!images.is_empty()
+                    && images
+                        .iter()
+                        .all(|i| i["url"].as_str().unwrap().starts_with("/api/v1/media/")))
+            {
+                copied = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(copied, "the results of {id} were never copied");
+    }
     eprintln!(
         "fault run: {TASKS} tasks, {} upstream faults, outcomes {outcomes:?}, {} create calls upstream",
         stats["faults"], stats["creates"]

@@ -15,8 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 pub use storage::Storage;
 
-/// How long a copier holds a file before another instance may take it over.
-const LEASE_MS: i64 = 5 * 60_000;
+/// How long a copier holds a file before another instance (or this one, restarted
+/// after a crash) may take it over; renewed every `RENEW` while the copy runs, so a
+/// long video keeps its copier and a dead copier's files wait at most this long.
+const LEASE_MS: i64 = 30_000;
+const RENEW: Duration = Duration::from_secs(10);
 /// Attempts before a copy is given up (backoff 2 s, 4 s, ... capped at 10 min).
 const MAX_ATTEMPTS: i64 = 12;
 
@@ -169,7 +172,7 @@ pub async fn copier(state: Arc<AppState>) {
                 continue;
             }
             let attempt = row.attempts + 1;
-            match copy(&state, &row).await {
+            match copy_holding_lease(&state, &row, now + LEASE_MS).await {
                 Ok((file, content_type, size)) => {
                     let _ = state
                         .store
@@ -196,6 +199,28 @@ pub async fn copier(state: Arc<AppState>) {
                         .store
                         .media_retry(&row, state_after, clock::now_ms() + wait, &e)
                         .await;
+                }
+            }
+        }
+    }
+}
+
+/// Copies one file, renewing the lease (held until `lease`) while the copy runs.
+async fn copy_holding_lease(
+    state: &AppState,
+    row: &MediaRow,
+    mut lease: i64,
+) -> Result<(String, String, i64), String> {
+    let copying = copy(state, row);
+    tokio::pin!(copying);
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW, RENEW);
+    loop {
+        tokio::select! {
+            done = &mut copying => return done,
+            _ = renew.tick() => {
+                let until = clock::now_ms() + LEASE_MS;
+                if let Ok(true) = state.store.renew_media(row, lease, until).await {
+                    lease = until;
                 }
             }
         }

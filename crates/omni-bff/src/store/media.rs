@@ -110,6 +110,27 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Extends a lease this copier holds (until `held`) to `until`.
+    pub async fn renew_media(
+        &self,
+        row: &MediaRow,
+        held: i64,
+        until: i64,
+    ) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE media SET next_at = $1
+             WHERE task_id = $2 AND media_key = $3 AND state = 'pending' AND next_at = $4",
+        )
+        .bind(until)
+        .bind(row.task_id.clone())
+        .bind(row.key.clone())
+        .bind(held)
+        .execute(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Records a finished copy.
     pub async fn media_done(
         &self,
