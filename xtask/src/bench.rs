@@ -20,7 +20,25 @@ struct Row {
     value: String,
 }
 
-pub fn bench() -> Result<(), String> {
+/// The sections, by the names `cargo xtask bench NAME...` takes.
+const SECTIONS: [&str; 6] = [
+    "first-load",
+    "reads",
+    "coalescing",
+    "load",
+    "big-create",
+    "history",
+];
+
+/// Runs every section (and writes bench/results.md), or only the named ones (printed).
+pub fn bench(only: &[String]) -> Result<(), String> {
+    if let Some(unknown) = only.iter().find(|n| !SECTIONS.contains(&n.as_str())) {
+        return Err(format!(
+            "bench: no section {unknown:?}; sections: {}",
+            SECTIONS.join(", ")
+        ));
+    }
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|n| n == name);
     let present =
         |bins: &'static [&'static str]| move || bins.iter().all(|b| Path::new(b).exists());
     apt_install("wrk", &["wrk"], &present(&["/usr/bin/wrk"]))?;
@@ -30,15 +48,28 @@ pub fn bench() -> Result<(), String> {
     build::app()?;
     let bin = build::bff("server")?;
     let mut rows = Vec::new();
-    first_load(&mut rows)?;
-    let server = bff::start(&bin, &["--rate-limit", "off"])?;
-    bff_figures(&server, &mut rows)?;
-    coalescing(&server, &mut rows)?;
-    load(&server, &mut rows)?;
-    drop(server);
-    big_create(&bin, &mut rows)?;
-    history(&bin, &mut rows)?;
-    report(&rows)
+    if wanted("first-load") {
+        first_load(&mut rows)?;
+    }
+    if wanted("reads") || wanted("coalescing") || wanted("load") {
+        let server = bff::start(&bin, &["--rate-limit", "off"])?;
+        if wanted("reads") {
+            bff_figures(&server, &mut rows)?;
+        }
+        if wanted("coalescing") {
+            coalescing(&server, &mut rows)?;
+        }
+        if wanted("load") {
+            load(&server, &mut rows)?;
+        }
+    }
+    if wanted("big-create") {
+        big_create(&bin, &mut rows)?;
+    }
+    if wanted("history") {
+        history(&bin, &mut rows)?;
+    }
+    report(&rows, only.is_empty())
 }
 
 fn cmd_output(c: &mut Command) -> Result<String, String> {
@@ -312,7 +343,14 @@ fn big_create(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
     );
     run_checked(Command::new("python3").args(["-c", &script]))?;
     let size = std::fs::metadata(&body).map(|m| m.len()).unwrap_or(0);
-    let server = bff::start_in(bin, &dir, &["--rate-limit", "off"])?;
+    // The simulator runs apart, so the figure is the BFF's own memory.
+    let sim = bff::Simulator::start(bin, "bench-gateway-key")?;
+    let server = bff::start_in(
+        bin,
+        &dir,
+        &["--rate-limit", "off", "--upstream", &sim.url],
+        &[("OMNI_UPSTREAM_API_KEY", "bench-gateway-key")],
+    )?;
     let before = peak_kib(server.pid());
     let out = cmd_output(Command::new("curl").args([
         "-s",
@@ -369,7 +407,7 @@ fn history(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
     // Start once so the schema exists, then fill it while the BFF is stopped.
     let db = dir.join("omni.db");
     {
-        let s = bff::start_in(bin, &dir, &[])?;
+        let s = bff::start_in(bin, &dir, &[], &[])?;
         drop(s);
     }
     let script = format!(
@@ -385,7 +423,7 @@ fn history(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
         db = db.display().to_string()
     );
     run_checked(Command::new("python3").args(["-c", &script]))?;
-    let server = bff::start_in(bin, &dir, &["--rate-limit", "off"])?;
+    let server = bff::start_in(bin, &dir, &["--rate-limit", "off"], &[])?;
     for (label, query) in [
         ("newest page (20)", "/api/v1/tasks?limit=20"),
         (
@@ -461,7 +499,7 @@ impl Drop for Nginx {
     }
 }
 
-fn report(rows: &[Row]) -> Result<(), String> {
+fn report(rows: &[Row], write: bool) -> Result<(), String> {
     let machine = cmd_output(Command::new("uname").args(["-srm"])).unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let date =
@@ -483,6 +521,9 @@ fn report(rows: &[Row]) -> Result<(), String> {
         let _ = writeln!(md, "| {} | {} | {} |", r.area, r.what, r.value);
     }
     print!("{md}");
+    if !write {
+        return Ok(());
+    }
     let dir = root().join("bench");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("results.md"), md).map_err(|e| e.to_string())?;

@@ -77,8 +77,51 @@ pub fn start_in(
     bin: &std::path::Path,
     dir: &std::path::Path,
     extra: &[&str],
+    env: &[(&str, &str)],
 ) -> Result<Server, String> {
-    spawn(bin, dir.to_path_buf(), false, extra, &[])
+    spawn(bin, dir.to_path_buf(), false, extra, env)
+}
+
+/// `omni-bff simulate` in a process of its own, demanding `api_key` like a gateway:
+/// the BFF's memory can then be measured without the simulator's.
+pub struct Simulator {
+    child: Child,
+    pub url: String,
+}
+
+impl Simulator {
+    pub fn start(bin: &std::path::Path, api_key: &str) -> Result<Simulator, String> {
+        let mut child = Command::new(bin)
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .env("OMNI_SIM_API_KEY", api_key)
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the simulator: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("simulator listening on ") {
+                        break url.trim().to_owned();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    return Err("the simulator exited before listening".into());
+                }
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Simulator { child, url })
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn spawn(

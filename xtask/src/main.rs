@@ -19,8 +19,11 @@ commands:
                     http://127.0.0.1:8080 with the built-in simulator; ARGS go to omni-bff
     test            unit, property and BFF API tests, wasm browser tests, and end-to-end
                     tests in headless Chromium against a real omni-bff
-    bench           sizes, throughput against nginx, coalescing, history at 100,000
-                    tasks: one table, also written to bench/results.md
+    bench [SECTION...]
+                    sizes, throughput against nginx, coalescing, load, a big create,
+                    history at 100,000 tasks: one table, written to bench/results.md
+                    (only printed when SECTIONs are named: first-load, reads,
+                    coalescing, load, big-create, history)
     fuzz [SECONDS]  libFuzzer on the prompt parser, image headers and request validation,
                     SECONDS each (default 600; needs the nightly toolchain)
 ";
@@ -30,7 +33,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");

@@ -54,7 +54,18 @@ impl<'a> Reader<'a> {
     /// data URLs become raw base64. Missing: a `required` error on `key`, and `""`.
     pub fn image(&self, key: &str, alias: &str, v: &mut Violations) -> String {
         match self.string(key, v).or_else(|| self.string(alias, v)) {
-            Some(s) => crate::media::normalize_image(&s),
+            Some(s) => {
+                let image = crate::media::normalize_image(&s);
+                // An empty result is reported here: the rules take "" as reported.
+                if image.is_empty() {
+                    v.push(
+                        self.at(key),
+                        Rule::Base64,
+                        "is a data URL without base64 data after its comma",
+                    );
+                }
+                image
+            }
             None => {
                 v.push(self.at(key), Rule::Required, "is required");
                 String::new()

@@ -252,6 +252,29 @@ impl UpstreamRequest {
         v.unwrap_or(serde_json::Value::Null)
     }
 
+    /// The JSON body as bytes, written straight from the request (fields in their
+    /// declared order): no intermediate `Value` for a body of many base64 images.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let v = match self {
+            UpstreamRequest::OmniImage(r) => serde_json::to_vec(r),
+            UpstreamRequest::OmniVideo(r) => serde_json::to_vec(r),
+            UpstreamRequest::ImageGeneration(r) => serde_json::to_vec(r),
+            UpstreamRequest::MultiShot(r) => serde_json::to_vec(r),
+        };
+        // Plain data structs with string keys: serialisation cannot fail.
+        v.unwrap_or_else(|_| b"null".to_vec())
+    }
+
+    /// The text prompt (the multi-shot endpoint has none).
+    pub fn prompt(&self) -> &str {
+        match self {
+            UpstreamRequest::OmniImage(r) => &r.prompt,
+            UpstreamRequest::OmniVideo(r) => &r.prompt,
+            UpstreamRequest::ImageGeneration(r) => &r.prompt,
+            UpstreamRequest::MultiShot(_) => "",
+        }
+    }
+
     pub fn external_task_id(&self) -> Option<&str> {
         match self {
             UpstreamRequest::OmniImage(r) => r.external_task_id.as_deref(),

@@ -6,7 +6,7 @@
 use crate::clock;
 use crate::error::ApiError;
 use crate::routes::idempotency;
-use crate::store::{Applied, Stored};
+use crate::store::{Applied, NewTask, Stored};
 use crate::{events, media, AppState};
 use omni_api::{StudioTask, Task, TaskStatus, UpstreamRequest};
 use sha2::{Digest, Sha256};
@@ -24,8 +24,8 @@ pub fn refresh_interval_ms(age_ms: i64) -> i64 {
 }
 
 /// A stable hash of a normalised request, to tell a replay from a different request.
-pub fn request_hash(body: &serde_json::Value) -> String {
-    let digest = Sha256::digest(body.to_string().as_bytes());
+pub fn request_hash(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -44,52 +44,90 @@ pub async fn create(
     state: &AppState,
     req: UpstreamRequest,
     key: Option<&str>,
-) -> Result<StudioTask, ApiError> {
-    let body = req.to_json();
-    let hash = request_hash(&body);
+) -> Result<Task, ApiError> {
+    let kind = req.kind();
     let external = idempotency::external_id(req.external_task_id(), key)?;
+    let own_external = req.external_task_id().is_some();
+    let own_callback = req.callback_url().is_some();
+    let prompt = req.prompt().to_owned();
+    // A request can carry ten 10 MB images as base64: it is written out once, and that
+    // one copy is hashed, sent (with our fields spliced in) and stored.
+    let body = req.to_json_bytes();
+    drop(req);
+    let hash = request_hash(&body);
     if let Some(existing) = state.store.get(&external).await? {
-        return replay(existing, &hash, &external);
+        return replay(existing, &hash, &external).map(|t| t.task);
     }
-    let mut upstream_body = body.clone();
-    upstream_body["external_task_id"] = external.clone().into();
+    let mut extra = Vec::new();
+    if !own_external {
+        extra.push(("external_task_id", external.clone()));
+    }
     // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
     // the upstream calls us, and refreshes are push-driven instead of polled.
-    let token = match (state.public_url(), req.callback_url()) {
-        (Some(base), None) => {
+    let token = match (state.public_url(), own_callback) {
+        (Some(base), false) => {
             let token = new_token()?;
-            upstream_body["callback_url"] = format!("{base}/api/v1/callbacks/{token}").into();
+            extra.push(("callback_url", format!("{base}/api/v1/callbacks/{token}")));
             Some(token)
         }
         _ => None,
     };
-    let mut task = state
+    let sent = state
         .upstream
-        .create(req.kind(), &upstream_body, true)
-        .await?;
+        .create(kind, with_fields(&body, &extra).into())
+        .await;
+    let mut task = sent?;
     // The store finds the task by this id too, whether or not the upstream echoes it.
     task.task_info.external_task_id = Some(external.clone());
-    let studio = StudioTask {
-        kind: req.kind(),
-        task,
-        request: Some(body),
-    };
+    let request = String::from_utf8(body).map_err(ApiError::internal)?;
     let inserted = state
         .store
-        .insert(&studio, &hash, token.as_deref(), clock::now_ms())
+        .insert(NewTask {
+            kind,
+            task: &task,
+            request,
+            prompt: &prompt,
+            request_hash: &hash,
+            callback_token: token.as_deref(),
+            now: clock::now_ms(),
+        })
         .await;
     match inserted {
         // A create sent again after a lost answer can find its task already finished.
         Ok(()) => {
-            copy_results(state, &studio.task, clock::now_ms()).await?;
-            Ok(studio)
+            copy_results(state, &task, clock::now_ms()).await?;
+            Ok(task)
         }
         // Two creates with one external id raced; the first one stored wins.
         Err(e) => match state.store.get(&external).await? {
-            Some(existing) => replay(existing, &hash, &external),
+            Some(existing) => replay(existing, &hash, &external).map(|t| t.task),
             None => Err(e),
         },
     }
+}
+
+/// A JSON object's bytes with more string fields at its start (the user's request plus
+/// what only the upstream gets: our external id, our callback URL).
+fn with_fields(object: &[u8], fields: &[(&str, String)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(object.len() + 256);
+    out.push(b'{');
+    for (name, value) in fields {
+        // Writing strings into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+        out.push(b',');
+    }
+    match object.strip_prefix(b"{") {
+        Some(b"}") => {
+            out.pop_if(|b| *b == b',');
+            out.push(b'}');
+        }
+        Some(rest) => out.extend_from_slice(rest),
+        // Requests always serialise as objects.
+        None => return object.to_vec(),
+    }
+    out
 }
 
 fn replay(existing: Stored, hash: &str, ext: &str) -> Result<StudioTask, ApiError> {
@@ -240,5 +278,27 @@ pub async fn refresher(state: Arc<AppState>) {
                 let _ = refresh(&state, t.task_id.as_str(), Refresh::WhenDue).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_spliced_into_the_object() {
+        let extra = [("external_task_id", "studio-k\"1".to_owned())];
+        let out = with_fields(br#"{"prompt":"a cat"}"#, &extra);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"external_task_id": "studio-k\"1", "prompt": "a cat"})
+        );
+        let empty: serde_json::Value = serde_json::from_slice(&with_fields(b"{}", &extra)).unwrap();
+        assert_eq!(
+            empty,
+            serde_json::json!({"external_task_id": "studio-k\"1"})
+        );
+        assert_eq!(with_fields(br#"{"a":1}"#, &[]), br#"{"a":1}"#);
     }
 }

@@ -25,8 +25,10 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
     let req = UpstreamRequest::parse(kind, &body).map_err(ApiError::Invalid)?;
+    // The request holds everything now; a body of base64 images is large.
+    drop(body);
     let created = tasks::create(&state, req, key.as_deref()).await?;
-    Ok(ok(&created.task))
+    Ok(ok(&created))
 }
 
 /// `GET /kling/v1/{group}/{name}/{id}`: one task, by task id or external task id.

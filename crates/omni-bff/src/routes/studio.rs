@@ -37,8 +37,17 @@ pub async fn create_aio(
     let req = AioRequest::read(&r, &mut v);
     v.extend_new_fields(req.validate());
     v.into_result().map_err(ApiError::Invalid)?;
-    let created = tasks::create(&state, req.to_upstream(), key.as_deref()).await?;
-    Ok(ok(&created))
+    let upstream = req.to_upstream();
+    // The request holds everything now; a body of base64 images is large.
+    drop((req, body));
+    let kind = upstream.kind();
+    let task = tasks::create(&state, upstream, key.as_deref()).await?;
+    // The request is not echoed: it can be 130 MB of images the client already has.
+    Ok(ok(&omni_api::StudioTask {
+        kind,
+        task,
+        request: None,
+    }))
 }
 
 /// `GET /api/v1/tasks/{id}`: any kind, with its request; ETag so an unchanged poll is a 304.

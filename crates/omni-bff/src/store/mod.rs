@@ -10,7 +10,7 @@ mod sessions;
 mod tasks;
 
 pub use media::{MediaRow, MediaState};
-pub use tasks::{Applied, HistoryQuery, Stored, StoredEvent};
+pub use tasks::{Applied, HistoryQuery, NewTask, Stored, StoredEvent};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};

@@ -136,15 +136,21 @@ impl Upstream {
         }
     }
 
-    /// Creates a task. Sent once; retried only when `idempotent` (it carries an
-    /// external_task_id, so a second arrival cannot create a second task).
-    pub async fn create(
-        &self,
-        kind: TaskKind,
-        body: &serde_json::Value,
-        idempotent: bool,
-    ) -> Result<Task, UpstreamError> {
-        self.post(kind.path(), body, idempotent).await
+    /// Creates a task from a JSON body that carries an external_task_id, so a lost
+    /// answer is retried without the risk of a second task. The body is shared, not
+    /// copied, between attempts (it can be 130 MB of base64 images).
+    pub async fn create(&self, kind: TaskKind, body: bytes::Bytes) -> Result<Task, UpstreamError> {
+        let url = format!("{}/v1/{}", self.base, kind.path());
+        self.with_retries(READ_ATTEMPTS, || async {
+            let req = self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+                .timeout(self.timeout(CREATE_TIMEOUT));
+            decode(self.authorize(req).send().await).await
+        })
+        .await
     }
 
     /// Reads one task (by task id or external task id), retrying transient failures.
