@@ -75,3 +75,47 @@ pub fn save<T: serde::Serialize>(key: &str, value: &T) {
         let _ = s.set_item(key, &json);
     }
 }
+
+/// How long typing may pause before the draft is written: a request with ten base64
+/// images is megabytes of JSON, too much to write on every keystroke.
+const SAVE_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+type PendingSave = (leptos::prelude::TimeoutHandle, Box<dyn Fn()>);
+
+thread_local! {
+    static PENDING: std::cell::RefCell<std::collections::HashMap<&'static str, PendingSave>> =
+        Default::default();
+    static FLUSH_ON_HIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Saves `read()` under `key` once changes pause; a page that is left or reloaded
+/// first writes what is pending, so nothing typed is lost.
+pub fn save_soon<T: serde::Serialize + 'static>(key: &'static str, read: impl Fn() -> T + 'static) {
+    let write: Box<dyn Fn()> = Box::new(move || save(key, &read()));
+    let Ok(handle) = set_timeout_with_handle(
+        move || {
+            if let Some((_, write)) = PENDING.with_borrow_mut(|p| p.remove(key)) {
+                write();
+            }
+        },
+        SAVE_AFTER,
+    ) else {
+        return write();
+    };
+    if let Some((old, _)) = PENDING.with_borrow_mut(|p| p.insert(key, (handle, write))) {
+        old.clear();
+    }
+    if !FLUSH_ON_HIDE.replace(true) {
+        window_event_listener(leptos::ev::pagehide, |_| flush_saves());
+    }
+}
+
+/// Writes every pending draft now.
+pub fn flush_saves() {
+    let pending: Vec<PendingSave> =
+        PENDING.with_borrow_mut(|p| p.drain().map(|(_, v)| v).collect());
+    for (handle, write) in pending {
+        handle.clear();
+        write();
+    }
+}

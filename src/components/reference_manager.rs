@@ -122,7 +122,8 @@ async fn read_file(file: web_sys::File) -> Result<ImageRef, String> {
     let b64 = encode_base64(&bytes);
     Ok(ImageRef {
         key: next_key(),
-        thumb: format!("data:{};base64,{b64}", info.format.mime()),
+        thumb: crate::components::request_summary::blob_url(&bytes, info.format.mime())
+            .unwrap_or_default(),
         value: b64,
         name: file.name(),
         bytes: Some(bytes.len() as u64),

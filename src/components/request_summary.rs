@@ -22,14 +22,33 @@ fn reference(request: &serde_json::Value, kind: RefKind, index: usize) -> Option
     }
 }
 
-/// An `<img src>` for a reference given as a URL or as raw base64.
+/// An `<img src>` for a reference given as a URL or as raw base64. Base64 becomes a
+/// short `blob:` URL: a data URL is the whole image again as text, and re-rendering a
+/// thumbnail (the prompt preview does so on every keystroke) would copy it each time.
 pub fn image_src(value: &str) -> String {
     match classify(value) {
         ImageInput::Url(u) => u.to_owned(),
-        // JPEG's magic bytes encode as "/9j/"; everything else the upstream takes is PNG.
-        ImageInput::Base64(b) if b.starts_with("/9j/") => format!("data:image/jpeg;base64,{b}"),
-        ImageInput::Base64(b) => format!("data:image/png;base64,{b}"),
+        ImageInput::Base64(b) => {
+            // JPEG's magic bytes encode as "/9j/"; everything else the upstream takes is PNG.
+            let mime = if b.starts_with("/9j/") {
+                "image/jpeg"
+            } else {
+                "image/png"
+            };
+            omni_api::media::decode_base64(b)
+                .and_then(|bytes| blob_url(&bytes, mime))
+                .unwrap_or_default()
+        }
     }
+}
+
+/// An object URL for `bytes` of type `mime` (kept for the page's life: a few per form).
+pub fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
 /// The prompt and parameters of a stored request.

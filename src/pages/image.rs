@@ -5,7 +5,7 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
@@ -176,7 +176,8 @@ pub fn ImagePage() -> impl IntoView {
 
     // Keep the form across reloads.
     Effect::new(move |_| {
-        save(SAVED, &built.get().0);
+        built.track();
+        save_soon(SAVED, move || built.get_untracked().0);
     });
 
     let chips = Signal::derive(move || {

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{image_chips, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
@@ -87,7 +87,10 @@ pub fn QuickPage() -> impl IntoView {
     let ui = use_form(violations, !start.prompt.is_empty());
     let errors_on = move |field: &'static str| ui.errors_on(field);
     let visible = ui.visible;
-    Effect::new(move |_| save(SAVED, &built.get().0));
+    Effect::new(move |_| {
+        built.track();
+        save_soon(SAVED, move || built.get_untracked().0);
+    });
     let multi_shot = move || kind.get() == AioType::AiMultiShot;
     let config = use_config();
     let chips = Signal::derive(move || {

@@ -5,7 +5,7 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
@@ -177,7 +177,10 @@ pub fn VideoPage() -> impl IntoView {
     let ui = use_form(violations, !start.prompt.is_empty());
     let errors_on = move |field: &'static str| ui.errors_on(field);
     let visible = ui.visible;
-    Effect::new(move |_| save(SAVED, &built.get()));
+    Effect::new(move |_| {
+        built.track();
+        save_soon(SAVED, move || built.get_untracked());
+    });
 
     let chips = Signal::derive(move || {
         let mut chips = image_chips(&images.read());

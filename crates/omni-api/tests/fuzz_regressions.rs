@@ -11,8 +11,13 @@ fn round_trips(input: &[u8]) {
         if let Ok(req) = UpstreamRequest::parse(kind, &body) {
             let again = UpstreamRequest::parse(kind, &req.to_json());
             assert_eq!(again.as_ref(), Ok(&req), "{kind:?}");
-            let from_bytes: serde_json::Value = serde_json::from_slice(&req.to_json_bytes()).unwrap();
-            assert_eq!(from_bytes, req.to_json(), "{kind:?}: both serialisations agree");
+            let from_bytes: serde_json::Value =
+                serde_json::from_slice(&req.to_json_bytes()).unwrap();
+            assert_eq!(
+                from_bytes,
+                req.to_json(),
+                "{kind:?}: both serialisations agree"
+            );
         }
     }
 }
@@ -26,5 +31,8 @@ fn an_image_with_both_image_url_and_a_data_url_round_trips() {
 fn a_data_url_without_data_is_refused_where_it_was_typed() {
     let body = serde_json::json!({"prompt": "x", "image_list": [{"image": "data://tV4"}]});
     let refused = UpstreamRequest::parse(TaskKind::OmniImage, &body).unwrap_err();
-    assert!(refused.has("image_list[0].image", omni_api::Rule::Base64), "{refused:?}");
+    assert!(
+        refused.has("image_list[0].image", omni_api::Rule::Base64),
+        "{refused:?}"
+    );
 }

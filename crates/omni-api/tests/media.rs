@@ -160,3 +160,43 @@ fn video_metadata_limits() {
     })
     .has("video", Rule::VideoFrameRate));
 }
+
+#[test]
+fn reading_only_the_head_of_big_base64_agrees_with_a_full_decode() {
+    for total in [49_151, 49_152, 49_153, 49_154, 500_001, 500_002, 500_003] {
+        let bytes = png(640, 480, total);
+        let text = b64(&bytes);
+        let (head, size) = media::decode_head(&text).unwrap();
+        assert_eq!(size, total, "decoded size of {total} bytes");
+        assert!(bytes.starts_with(&head));
+        // Unpadded, as some encoders write it.
+        assert_eq!(
+            media::decode_head(text.trim_end_matches('=')).unwrap().1,
+            total
+        );
+        assert!(image(&text).is_empty());
+        // A bad character far beyond the head is still found.
+        let mut bad = text.clone().into_bytes();
+        bad[text.len() - 10] = b'!';
+        assert!(image(&String::from_utf8(bad).unwrap()).has("image", Rule::Base64));
+    }
+    // Stray bits in the last character: the full decoder refuses it, so does the head path.
+    let text = b64(&png(640, 480, 500_001));
+    let mut stray = text.trim_end_matches('=').to_owned();
+    let last = stray.pop().unwrap();
+    stray.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(
+        media::decode_base64(&stray).is_some(),
+        media::decode_head(&stray).is_some()
+    );
+    // A JPEG whose frame header comes after 300 KB of APP segments: found by the fallback.
+    let mut big = vec![0xFF, 0xD8];
+    for _ in 0..5 {
+        big.extend([0xFF, 0xE1, 0xFF, 0xFF]);
+        big.extend(std::iter::repeat_n(0u8, 0xFFFF - 2));
+    }
+    big.extend(&jpeg(800, 600)[2..]);
+    let (head, size) = media::decode_head(&b64(&big)).unwrap();
+    assert_eq!(size, big.len());
+    assert_eq!(inspect(&head).map(|i| (i.width, i.height)), Ok((800, 600)));
+}

@@ -1,0 +1,77 @@
+// Browser figures for `cargo xtask bench`: time to interactive of the Omni Image form
+// (median of 20 fresh loads) and the time one keystroke takes to validate a
+// 2500-character prompt with 10 references (median of 200). Prints `name=value` lines.
+import { launch } from '../browser.mjs';
+import { makePng } from '../png.mjs';
+
+const BASE = process.env.OMNI_URL;
+const LOADS = 20;
+const KEYSTROKES = 200;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
+
+const browser = await launch();
+try {
+  // Time to interactive: navigation start to the prompt box present and enabled, taken
+  // inside the page by a MutationObserver so polling does not add to it.
+  const tti = [];
+  for (let i = 0; i < LOADS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const mark = () => {
+        const el = document.querySelector('[data-testid="prompt"]');
+        if (el && !el.disabled && window.__ready === undefined) window.__ready = performance.now();
+      };
+      new MutationObserver(mark).observe(document, { childList: true, subtree: true, attributes: true });
+    });
+    await page.goto(`${BASE}/image`);
+    await page.waitForFunction(() => window.__ready !== undefined);
+    tti.push(await page.evaluate(() => window.__ready));
+    await context.close();
+  }
+  console.log(`tti_median_ms=${median(tti).toFixed(1)}`);
+  console.log(`tti_p90_ms=${p90(tti).toFixed(1)}`);
+
+  // One keystroke: the input event, the rules of omni-api over the whole request, and
+  // the page updated (the character counter shows the new length).
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${BASE}/image`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  const files = Array.from({ length: Number(process.env.REFS ?? 10) }, (_, i) => ({
+    name: `ref${i + 1}.png`, mimeType: 'image/png', buffer: makePng(320 + i, 320),
+  }));
+  if (files.length) await page.getByTestId('add-image-file').setInputFiles(files);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="image-ref"]').length === n, files.length);
+  const refs = Array.from({ length: files.length }, (_, i) => `<<<image_${i + 1}>>>`).join(' ');
+  const filler = '一只猫在雨中的城市里散步, cinematic light. ';
+  let prompt = refs + ' ';
+  while (prompt.length < 2499) prompt += filler;
+  prompt = prompt.slice(0, 2499);
+  await page.getByTestId('prompt').fill(prompt);
+  const times = await page.evaluate(async (n) => {
+    const el = document.querySelector('[data-testid="prompt"]');
+    const counter = document.getElementById('prompt-count');
+    const tick = () => new Promise((r) => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const next = i % 2 === 0 ? el.value + 'a' : el.value.slice(0, -1);
+      const want = `${[...next].length} /`;
+      const t0 = performance.now();
+      el.value = next;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      while (!counter.textContent.startsWith(want)) await tick();
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }, KEYSTROKES);
+  console.log(`keystroke_median_ms=${median(times).toFixed(2)}`);
+  console.log(`keystroke_p90_ms=${p90(times).toFixed(2)}`);
+} finally {
+  await browser.close();
+}
