@@ -4,7 +4,7 @@
 //! apt when missing.
 
 use crate::bff;
-use crate::build::{self, root, run_checked};
+use crate::build::{self, cmd, root, run_checked};
 use crate::tools::apt_install;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -21,8 +21,9 @@ struct Row {
 }
 
 /// The sections, by the names `cargo xtask bench NAME...` takes.
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "first-load",
+    "browser",
     "reads",
     "coalescing",
     "load",
@@ -51,8 +52,11 @@ pub fn bench(only: &[String]) -> Result<(), String> {
     if wanted("first-load") {
         first_load(&mut rows)?;
     }
-    if wanted("reads") || wanted("coalescing") || wanted("load") {
+    if wanted("reads") || wanted("coalescing") || wanted("load") || wanted("browser") {
         let server = bff::start(&bin, &["--rate-limit", "off"])?;
+        if wanted("browser") {
+            browser(&server, &mut rows)?;
+        }
         if wanted("reads") {
             bff_figures(&server, &mut rows)?;
         }
@@ -128,6 +132,125 @@ fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
         area: "first load",
         what: "total bytes (raw / gzip / brotli)".into(),
         value: format!("{} / {} / {}", total.0, total.1, total.2),
+    });
+    wasm_by_crate(rows)
+}
+
+/// The wasm's code by crate (twiggy, on the module cargo built before wasm-bindgen and
+/// wasm-opt: the shares, not the shipped bytes), so a size regression has a name.
+fn wasm_by_crate(rows: &mut Vec<Row>) -> Result<(), String> {
+    if !crate::tools::cargo_bin().join("twiggy").exists() {
+        println!("xtask: installing twiggy (a few minutes, once)");
+        run_checked(cmd("cargo").args(["install", "--locked", "twiggy"]))?;
+    }
+    let wasm = root().join("target/wasm32-unknown-unknown/release/omni-studio.wasm");
+    let csv = cmd_output(
+        cmd("twiggy")
+            .args(["top", "-n", "1000000", "-f", "csv"])
+            .arg(&wasm),
+    )?;
+    let mut by_crate: std::collections::HashMap<String, u64> = Default::default();
+    let mut code = 0;
+    for line in csv.lines().skip(1) {
+        // Name,ShallowSize,...: the name may hold commas, the four numbers do not.
+        let mut cols = line.rsplitn(5, ',');
+        let (Some(_), Some(_), Some(_), Some(size), Some(name)) = (
+            cols.next(),
+            cols.next(),
+            cols.next(),
+            cols.next(),
+            cols.next(),
+        ) else {
+            continue;
+        };
+        let Ok(size) = size.parse::<u64>() else {
+            continue;
+        };
+        let name = name.trim_matches('"');
+        // Debug names and wasm-bindgen's own section are gone from the shipped file.
+        if name.contains("subsection")
+            || name.starts_with("custom section")
+            || name.contains("__wbindgen_describe")
+            || name.contains("WasmDescribe")
+        {
+            continue;
+        }
+        code += size;
+        *by_crate.entry(crate_of(name)).or_default() += size;
+    }
+    let mut list: Vec<_> = by_crate.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1));
+    for (name, size) in list.into_iter().take(12) {
+        rows.push(Row {
+            area: "wasm code by crate (before wasm-opt)",
+            what: name,
+            value: format!(
+                "{size} bytes ({:.1}%)",
+                size as f64 * 100.0 / code.max(1) as f64
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The crate an item's path starts with: `<&mut serde_json::de::X as ...>::f` is
+/// serde_json's, `core[1a2b]::fmt::write` is core's; `<T as tachys::...>::f` (a generic
+/// self type) is the trait's crate's; data segments are `(data)`.
+fn crate_of(name: &str) -> String {
+    if name.starts_with("data segment") {
+        return "(data)".into();
+    }
+    leading_crate(name)
+        .or_else(|| {
+            name.find(" as ")
+                .and_then(|at| leading_crate(&name[at + 4..]))
+        })
+        .unwrap_or_else(|| "(other)".into())
+}
+
+fn leading_crate(path: &str) -> Option<String> {
+    let path = path
+        .trim_start_matches(['<', '&', '*', '('])
+        .trim_start_matches("mut ")
+        .trim_start_matches("const ")
+        .trim_start_matches("dyn ");
+    let end = path
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(path.len());
+    let rest = &path[end..];
+    (end > 0 && (rest.starts_with("::") || rest.starts_with('['))).then(|| path[..end].to_owned())
+}
+
+/// Headless Chromium against the release build: time to interactive (median of 20
+/// loads) and one keystroke's validation with a 2500-character prompt and ten images.
+fn browser(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> {
+    crate::tools::ensure_browser()?;
+    let out = cmd_output(
+        cmd("node")
+            .arg("e2e/bench/browser.mjs")
+            .env("OMNI_URL", &server.url)
+            .env("CHROMIUM", crate::tools::CHROMIUM),
+    )?;
+    let figure = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    rows.push(Row {
+        area: "browser",
+        what: "time to interactive, /image, 20 loads: median / p90".into(),
+        value: format!("{} / {} ms", figure("tti_median_ms"), figure("tti_p90_ms")),
+    });
+    rows.push(Row {
+        area: "browser",
+        what: "one keystroke validated and shown, 2500-character prompt, 10 images: median / p90"
+            .into(),
+        value: format!(
+            "{} / {} ms",
+            figure("keystroke_median_ms"),
+            figure("keystroke_p90_ms")
+        ),
     });
     Ok(())
 }

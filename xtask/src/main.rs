@@ -23,7 +23,7 @@ commands:
                     sizes, throughput against nginx, coalescing, load, a big create,
                     history at 100,000 tasks: one table, written to bench/results.md
                     (only printed when SECTIONs are named: first-load, reads,
-                    coalescing, load, big-create, history)
+                    coalescing, load, big-create, history, browser)
     fuzz [SECONDS]  libFuzzer on the prompt parser, image headers and request validation,
                     SECONDS each (default 600; needs the nightly toolchain)
 ";
