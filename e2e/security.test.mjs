@@ -61,3 +61,33 @@ test('a BFF with access tokens asks for a sign-in, keeps the session out of reac
   assert.equal(status, 200);
   await context.close();
 });
+
+/// Elements whose address is anything but http(s), this origin or the page's own blobs.
+const unsafeLinks = (page) => page.evaluate(() => [...document.querySelectorAll('[src], [href]')]
+  .map((el) => el.getAttribute('src') ?? el.getAttribute('href'))
+  .filter((u) => !/^(https?:\/\/|\/(?!\/)|blob:|#)/i.test(u.trim())));
+
+test('javascript: and data: links from the upstream or typed by a person never reach a page', async () => {
+  // A task whose first two result links are javascript: and data: URLs.
+  const created = await fetch(`${BASE}/kling/v1/images/omni-image`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'hostile links [sim:scriptlinks]', n: 3 }),
+  }).then((r) => r.json());
+  const id = created.data.task_id;
+  const page = await openPage(browser, `/tasks/${id}`);
+  await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
+  await page.getByTestId('result-image').first().waitFor();
+  assert.equal(await page.getByTestId('result-image').count(), 3);
+  assert.deepEqual(await unsafeLinks(page), []);
+  // Only the one http(s) result can be reused as a reference.
+  assert.equal(await page.getByTestId('use-as-reference').count(), 1);
+
+  // A reference URL typed by a person: refused with its reason, never shown as an image.
+  await page.goto(`${BASE}/image`);
+  await page.getByTestId('add-image-url').fill('javascript:alert(document.domain)');
+  await page.getByTestId('add-image-url-button').click();
+  await page.getByText(/http\(s\)/).first().waitFor();
+  assert.deepEqual(await unsafeLinks(page), []);
+  await page.context().close();
+});

@@ -8,7 +8,8 @@ use crate::components::prompt_editor::RefChip;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::media::{
-    check_image_bytes, check_image_dimensions, check_media_url, encode_base64, IMAGE_EXTENSIONS,
+    check_image_bytes, check_image_dimensions, check_media_url, encode_base64, safe_link,
+    IMAGE_EXTENSIONS,
 };
 use omni_api::omni_video::FrameType;
 use omni_api::prompt::{after_move, after_remove, Placeholder, RefKind};
@@ -57,7 +58,8 @@ impl ImageRef {
             key: next_key(),
             value: url.to_owned(),
             name,
-            thumb: url.to_owned(),
+            // Only an http(s) address is shown; whatever else was typed gets its error.
+            thumb: safe_link(url).unwrap_or_default().to_owned(),
             bytes: None,
             size: None,
             problems: Vec::new(),
@@ -93,7 +95,7 @@ impl ElementRef {
             key: next_key(),
             id: e.element_id,
             name: Some(e.element_name.clone()),
-            thumb: Some(e.element_frontal_image.clone()).filter(|t| !t.is_empty()),
+            thumb: safe_link(&e.element_frontal_image).map(str::to_owned),
         }
     }
 }
@@ -401,7 +403,7 @@ pub fn ReferenceManager(
                         let details = [r.bytes.map(human_bytes), r.size.map(|(w, h)| format!("{w}×{h} px"))].into_iter().flatten().collect::<Vec<_>>().join(" · ");
                         view! {
                             <li class="ref" data-testid="image-ref">
-                                <img class="ref-thumb" src=r.thumb.clone() alt=""/>
+                                {(!r.thumb.is_empty()).then(|| view! { <img class="ref-thumb" src=r.thumb.clone() alt=""/> })}
                                 <div class="ref-text">
                                     <strong>{format!("image_{}", i + 1)}</strong> " " <span class="ref-name">{r.name.clone()}</span>
                                     <span class="muted">{details}</span>
@@ -525,11 +527,11 @@ fn ElementPicker(
                     <ul class="picker-list">
                         {list.into_iter().map(|e| {
                             let label = format!("Add {}", e.element_name);
-                            let (thumb, name) = (e.element_frontal_image.clone(), e.element_name.clone());
+                            let (thumb, name) = (safe_link(&e.element_frontal_image).map(str::to_owned), e.element_name.clone());
                             view! {
                                 <li>
                                     <button type="button" class="chip" aria-label=label data-testid="picker-item" on:click=move |_| on_pick.run(e.clone())>
-                                        <img class="chip-thumb" src=thumb alt=""/>{name}
+                                        {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}{name}
                                     </button>
                                 </li>
                             }

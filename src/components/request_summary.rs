@@ -27,7 +27,7 @@ fn reference(request: &serde_json::Value, kind: RefKind, index: usize) -> Option
 /// thumbnail (the prompt preview does so on every keystroke) would copy it each time.
 pub fn image_src(value: &str) -> String {
     match classify(value) {
-        ImageInput::Url(u) => u.to_owned(),
+        ImageInput::Url(u) => omni_api::media::safe_link(u).unwrap_or_default().to_owned(),
         ImageInput::Base64(b) => {
             // JPEG's magic bytes encode as "/9j/"; everything else the upstream takes is PNG.
             let mime = if b.starts_with("/9j/") {

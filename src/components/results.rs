@@ -13,8 +13,9 @@ struct Item {
     set: &'static str,
     index: usize,
     /// A URL the upstream can fetch when the image is reused as a reference: the BFF's
-    /// copy (made absolute) once it exists, else the upstream's own link.
-    upstream_url: String,
+    /// copy (made absolute) once it exists, else the upstream's own link if it is an
+    /// http(s) one (the buttons that reuse it are hidden otherwise).
+    upstream_url: Option<String>,
     has_watermark: bool,
 }
 
@@ -26,11 +27,13 @@ fn items(task: &StudioTask) -> Vec<Item> {
             .map(|(index, img)| Item {
                 set,
                 index,
-                upstream_url: if img.url.starts_with('/') {
-                    absolute(&img.url)
-                } else {
-                    img.url.clone()
-                },
+                upstream_url: omni_api::media::safe_link(&img.url).map(|u| {
+                    if u.starts_with('/') {
+                        absolute(u)
+                    } else {
+                        u.to_owned()
+                    }
+                }),
                 has_watermark: img.watermark_url.is_some(),
             })
             .collect::<Vec<_>>()
@@ -144,7 +147,6 @@ pub fn Results(
                         let (n, item) = entry;
                         let (item2, item3, item4, item5) = (item.clone(), item.clone(), item.clone(), item.clone());
                         let (reuse, reuse_video) = (reuse.clone(), reuse.clone());
-                        let item6 = item.clone();
                         view! {
                             <li class="result">
                                 <button class="result-open" style:aspect-ratio=move || ratio.get() aria-label=format!("Open image {}", n + 1) on:click=move |_| open.set(Some(n))>
@@ -153,8 +155,13 @@ pub fn Results(
                                 <div class="result-actions">
                                     <a data-testid="download-image" href=move || with_download(&src(&item2)) download=move || name(&item5)>"Download"</a>
                                     <button type="button" class="link" on:click=move |_| copy(absolute(&src(&item3)))>"Copy link"</button>
-                                    <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(item4.upstream_url.clone(), draft::Form::OmniImage)>"Use in Omni Image"</button>
-                                    <button type="button" class="link" data-testid="use-in-video" on:click=move |_| reuse_video(item6.upstream_url.clone(), draft::Form::OmniVideo)>"Use in Omni Video"</button>
+                                    {item4.upstream_url.clone().map(|url| {
+                                        let url2 = url.clone();
+                                        view! {
+                                            <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(url.clone(), draft::Form::OmniImage)>"Use in Omni Image"</button>
+                                            <button type="button" class="link" data-testid="use-in-video" on:click=move |_| reuse_video(url2.clone(), draft::Form::OmniVideo)>"Use in Omni Video"</button>
+                                        }
+                                    })}
                                 </div>
                             </li>
                         }

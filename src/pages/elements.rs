@@ -11,6 +11,7 @@ use crate::hooks::use_form::use_form;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::elements::{CreateElementRequest, Element, ElementTag, ReferImage, TagItem};
+use omni_api::media::safe_link;
 use omni_api::{Choice, FieldError};
 
 /// Whether `e` matches the search text and the tag filter.
@@ -124,7 +125,7 @@ fn ElementCard(
         .join(", ");
     view! {
         <li class="element-card" data-testid="element-card">
-            <img class="element-thumb" src=element.element_frontal_image.clone() alt=""/>
+            {safe_link(&element.element_frontal_image).map(|src| view! { <img class="element-thumb" src=src.to_owned() alt=""/> })}
             <strong>{element.element_name.clone()}</strong>
             <span class="muted">{element.element_description.clone()}</span>
             <span class="muted">{tags}</span>

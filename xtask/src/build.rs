@@ -55,6 +55,8 @@ pub fn native_tests(postgres_url: &str, s3_endpoint: &str) -> Result<(), String>
         cmd("cargo")
             .env("OMNI_TEST_POSTGRES_URL", postgres_url)
             .env("OMNI_TEST_S3_ENDPOINT", s3_endpoint)
+            // The app is built first: the secrets test searches dist/ too.
+            .env("OMNI_TEST_REQUIRE_DIST", "1")
             .args([
                 "test",
                 "--locked",

@@ -71,16 +71,21 @@ fn test() -> Result<(), String> {
             failed.push(name.to_owned());
         }
     };
-    let native = postgres::Postgres::start().and_then(|pg| {
-        let s3 = s3::S3::start()?;
-        build::native_tests(&pg.url, &s3.endpoint)
-    });
+    // The app first: the native tests search its files for secrets.
+    let app = build::app();
+    let native = app
+        .clone()
+        .and_then(|()| postgres::Postgres::start())
+        .and_then(|pg| {
+            let s3 = s3::S3::start()?;
+            build::native_tests(&pg.url, &s3.endpoint)
+        });
     step(
         "native tests (unit, property, BFF API, PostgreSQL, S3)",
         native,
     );
     step("wasm browser tests", build::wasm_tests());
-    let e2e = build::app()
+    let e2e = app
         .and_then(|()| build::bff("dev"))
         .and_then(|bin| bff::e2e(&bin));
     step("end-to-end tests", e2e);

@@ -379,6 +379,26 @@ pub struct UrlParts<'a> {
     pub path: &'a str,
 }
 
+/// A URL fit to put in a page (an image, a video, a link) or on the clipboard: an
+/// absolute http(s) URL, or a path on this origin. `javascript:`, `data:`, `file:`,
+/// protocol-relative `//host` and anything with spaces or control characters (which
+/// browsers strip, turning `java\tscript:` into `javascript:`) answer `None`.
+pub fn safe_link(url: &str) -> Option<&str> {
+    if url.is_empty()
+        || url
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    if url.starts_with('/') {
+        return (!url.starts_with("//")).then_some(url);
+    }
+    let parts = split_url(url)?;
+    let scheme = parts.scheme.to_ascii_lowercase();
+    (scheme == "http" || scheme == "https").then_some(url)
+}
+
 /// Splits `scheme://host/path?query#fragment`; `None` when it is not of that shape.
 pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
     let (scheme, rest) = url.split_once("://")?;

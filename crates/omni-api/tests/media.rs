@@ -200,3 +200,32 @@ fn reading_only_the_head_of_big_base64_agrees_with_a_full_decode() {
     assert_eq!(size, big.len());
     assert_eq!(inspect(&head).map(|i| (i.width, i.height)), Ok((800, 600)));
 }
+
+#[test]
+fn only_http_urls_and_own_paths_are_fit_for_a_page() {
+    for ok in [
+        "https://cdn.example.com/a.png",
+        "http://example.com/x?y=1#z",
+        "HTTPS://EXAMPLE.COM/A.PNG",
+        "/api/v1/media/t1/image-0.png",
+    ] {
+        assert_eq!(media::safe_link(ok), Some(ok), "{ok}");
+    }
+    for bad in [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "//evil.example.com/a.png",
+        "/\\evil.example.com/a.png",
+        "ftp://example.com/a.png",
+        "https://exa mple.com/a.png",
+        "",
+    ] {
+        assert_eq!(media::safe_link(bad), None, "{bad:?}");
+    }
+}

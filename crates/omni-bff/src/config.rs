@@ -84,6 +84,7 @@ SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:filefail=2]    the first 2 downloads of its result files answer 503
     [sim:hostile]       result links point at the cloud metadata address, at a
                         redirect to another loopback address, and at localhost
+    [sim:scriptlinks]   the first result links are javascript: and data: URLs
 ";
 
 /// Where tasks go.

@@ -23,6 +23,9 @@ pub struct Hints {
     /// a simulator link that redirects to another loopback address, and the simulator
     /// by the name `localhost` (for the BFF's server-side fetch guard).
     pub hostile_links: bool,
+    /// The first result links are `javascript:` and `data:` URLs (for the app, which
+    /// must never put them in a page).
+    pub script_links: bool,
 }
 
 impl Hints {
@@ -46,6 +49,7 @@ impl Hints {
                 "readfail" => h.read_failures = number.unwrap_or(0),
                 "filefail" => h.file_failures = number.unwrap_or(0),
                 "hostile" => h.hostile_links = true,
+                "scriptlinks" => h.script_links = true,
                 _ => {}
             }
         }
@@ -84,6 +88,7 @@ mod tests {
                 read_failures: 2,
                 file_failures: 3,
                 hostile_links: false,
+                script_links: false,
             }
         );
         assert_eq!(Hints::parse("no tags [sim:"), Hints::default());

@@ -245,6 +245,12 @@ impl Sim {
             .map(|i| ResultImage {
                 index: i,
                 url: match (t.hints.hostile_links, i) {
+                    _ if t.hints.script_links && i == 0 => {
+                        "javascript:alert(document.domain)".into()
+                    }
+                    _ if t.hints.script_links && i == 1 => {
+                        "data:text/html,<script>alert(document.domain)</script>".into()
+                    }
                     (true, 0) => {
                         "http://169.254.169.254/latest/meta-data/iam/security-credentials/".into()
                     }
