@@ -62,10 +62,11 @@ test('a BFF with access tokens asks for a sign-in, keeps the session out of reac
   await context.close();
 });
 
-/// Elements whose address is anything but http(s), this origin or the page's own blobs.
+/// Elements whose address has a scheme other than http(s) or the page's own blob:, or
+/// is protocol-relative (relative paths stay on this origin).
 const unsafeLinks = (page) => page.evaluate(() => [...document.querySelectorAll('[src], [href]')]
-  .map((el) => el.getAttribute('src') ?? el.getAttribute('href'))
-  .filter((u) => !/^(https?:\/\/|\/(?!\/)|blob:|#)/i.test(u.trim())));
+  .map((el) => (el.getAttribute('src') ?? el.getAttribute('href')).trim())
+  .filter((u) => u.startsWith('//') || (/^[a-z][a-z0-9+.-]*:/i.test(u) && !/^(https?|blob):/i.test(u))));
 
 test('javascript: and data: links from the upstream or typed by a person never reach a page', async () => {
   // A task whose first two result links are javascript: and data: URLs.

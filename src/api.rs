@@ -1,5 +1,6 @@
 //! The one place that talks HTTP: a typed client of the same-origin BFF.
 
+use crate::runtime;
 use gloo_net::http::{Request, Response};
 use omni_api::{
     Choice, Envelope, ErrorBody, FieldError, StudioTask, Task, TaskKind, TaskPage, TaskStatus,
@@ -67,7 +68,7 @@ pub fn new_idempotency_key() -> String {
 
 /// Creates a task of `kind` from a request body of that kind.
 pub async fn create<B: Serialize>(kind: TaskKind, body: &B, key: &str) -> Result<Task, ApiError> {
-    let call = Request::post(&format!("/kling/v1/{}", kind.path()))
+    let call = Request::post(&runtime::api(&format!("/kling/v1/{}", kind.path())))
         .header("Idempotency-Key", key)
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
@@ -79,7 +80,7 @@ pub async fn create_aio(
     body: &omni_api::all_in_one::AioRequest,
     key: &str,
 ) -> Result<StudioTask, ApiError> {
-    let call = Request::post("/api/v1/images/generations")
+    let call = Request::post(&runtime::api("/api/v1/images/generations"))
         .header("Idempotency-Key", key)
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
@@ -95,13 +96,13 @@ pub struct Session {
 
 /// Asks whether a sign-in is needed.
 pub async fn get_session() -> Result<Session, ApiError> {
-    decode(Request::get("/api/v1/session").send().await).await
+    decode(Request::get(&runtime::api("/api/v1/session")).send().await).await
 }
 
 /// Signs in with an access token; the BFF answers with an HttpOnly session cookie, so
 /// the token is never kept by the app.
 pub async fn sign_in(token: &str) -> Result<Session, ApiError> {
-    let call = Request::post("/api/v1/session")
+    let call = Request::post(&runtime::api("/api/v1/session"))
         .json(&serde_json::json!({ "token": token }))
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
@@ -109,7 +110,7 @@ pub async fn sign_in(token: &str) -> Result<Session, ApiError> {
 
 /// The studio configuration: models, allowed values and limits.
 pub async fn get_config() -> Result<omni_api::config::StudioConfig, ApiError> {
-    decode(Request::get("/api/v1/config").send().await).await
+    decode(Request::get(&runtime::api("/api/v1/config")).send().await).await
 }
 
 /// The account's own elements (`presets` false) or the official presets.
@@ -120,9 +121,11 @@ pub async fn list_elements(presets: bool) -> Result<Vec<omni_api::elements::Elem
         "custom-elements"
     };
     decode(
-        Request::get(&format!("/kling/v1/general/{which}?pageNum=1&pageSize=500"))
-            .send()
-            .await,
+        Request::get(&runtime::api(&format!(
+            "/kling/v1/general/{which}?pageNum=1&pageSize=500"
+        )))
+        .send()
+        .await,
     )
     .await
 }
@@ -131,7 +134,7 @@ pub async fn list_elements(presets: bool) -> Result<Vec<omni_api::elements::Elem
 pub async fn create_element(
     body: &omni_api::elements::CreateElementRequest,
 ) -> Result<omni_api::elements::Element, ApiError> {
-    let call = Request::post("/kling/v1/general/custom-elements")
+    let call = Request::post(&runtime::api("/kling/v1/general/custom-elements"))
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
@@ -140,7 +143,7 @@ pub async fn create_element(
 /// Deletes one of the account's elements.
 pub async fn delete_element(id: omni_api::ElementId) -> Result<serde_json::Value, ApiError> {
     let body = omni_api::elements::DeleteElementRequest { element_id: id };
-    let call = Request::post("/kling/v1/general/delete-elements")
+    let call = Request::post(&runtime::api("/kling/v1/general/delete-elements"))
         .json(&body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
@@ -203,9 +206,12 @@ pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
         params.push(format!("cursor={}", encode(c)));
     }
     decode(
-        Request::get(&format!("/api/v1/tasks?{}", params.join("&")))
-            .send()
-            .await,
+        Request::get(&runtime::api(&format!(
+            "/api/v1/tasks?{}",
+            params.join("&")
+        )))
+        .send()
+        .await,
     )
     .await
 }
@@ -223,7 +229,7 @@ pub fn zip_url(task_id: &str) -> String {
 
 /// `/api/v1/tasks/{id}`, the id encoded.
 pub fn task_url(id: &str) -> String {
-    format!("/api/v1/tasks/{}", encode(id))
+    runtime::api(&format!("/api/v1/tasks/{}", encode(id)))
 }
 
 async fn decode<T: DeserializeOwned>(

@@ -6,6 +6,7 @@ pub mod config;
 pub mod draft;
 pub mod hooks;
 pub mod pages;
+pub mod runtime;
 pub mod task_events;
 pub mod time;
 
@@ -29,16 +30,18 @@ fn Studio() -> impl IntoView {
     // Inside the gate: the configuration is only readable once signed in.
     config::provide_config();
     view! {
-        <Router>
+        // Route matching and navigate() take the base into account; links do not, so
+        // every href is made with runtime::page.
+        <Router base=runtime::router_base()>
             <header class="shell-header">
-                <a class="brand" href="/image">"Omni Studio"</a>
+                <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
                 <nav aria-label="Main">
-                    <A href="/image">"Omni Image"</A>
-                    <A href="/video">"Omni Video"</A>
-                    <A href="/generate">"Image Generation"</A>
-                    <A href="/quick">"Quick create"</A>
-                    <A href="/elements">"Elements"</A>
-                    <A href="/tasks">"History"</A>
+                    <A href=runtime::page("/image")>"Omni Image"</A>
+                    <A href=runtime::page("/video")>"Omni Video"</A>
+                    <A href=runtime::page("/generate")>"Image Generation"</A>
+                    <A href=runtime::page("/quick")>"Quick create"</A>
+                    <A href=runtime::page("/elements")>"Elements"</A>
+                    <A href=runtime::page("/tasks")>"History"</A>
                 </nav>
             </header>
             <main id="main" class="shell-main">

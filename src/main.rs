@@ -2,7 +2,11 @@
 
 fn main() {
     console_error_panic_hook_lite();
-    leptos::mount::mount_to_body(omni_studio::App);
+    // config.json says where the BFF is: read it before anything asks the BFF.
+    wasm_bindgen_futures::spawn_local(async {
+        omni_studio::runtime::load().await;
+        leptos::mount::mount_to_body(omni_studio::App);
+    });
 }
 
 /// Panics show in the browser console instead of a bare "unreachable" trap.

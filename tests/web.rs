@@ -261,3 +261,15 @@ fn insert_at_counts_carets_in_utf16() {
     assert_eq!(pending_token("see <<<ima", 10), Some((4, "ima".to_owned())));
     assert_eq!(pending_token("done <<<image_1>>> ", 19), None);
 }
+
+#[wasm_bindgen_test]
+fn config_json_is_optional_field_by_field_and_api_routes_follow_its_base() {
+    use omni_studio::runtime::{self, Runtime};
+    let r: Runtime =
+        serde_json::from_str(r#"{"embed_origins":["https://ops.example.com"]}"#).unwrap();
+    assert_eq!(r.api_base, "/");
+    assert_eq!(r.embed_origins, ["https://ops.example.com"]);
+    // No config.json loaded: this origin's root.
+    assert_eq!(runtime::api("/api/v1/tasks"), "/api/v1/tasks");
+    assert_eq!(runtime::base_path(), "/");
+}

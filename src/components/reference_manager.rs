@@ -522,7 +522,7 @@ fn ElementPicker(
             {move || match library.get() {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="submit-error" role="alert">{e}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No elements yet. " <a href="/elements">"Create one"</a></p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No elements yet. " <a href=crate::runtime::page("/elements")>"Create one"</a></p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <ul class="picker-list">
                         {list.into_iter().map(|e| {

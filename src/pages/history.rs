@@ -90,7 +90,7 @@ pub fn HistoryPage() -> impl IntoView {
             <Show when=move || loaded.get() && rows.read().is_empty() && error.read().is_none()>
                 <div class="empty" data-testid="history-empty">
                     <p>"No tasks here yet."</p>
-                    <p><a href="/image">"Create an image with Omni Image"</a></p>
+                    <p><a href=crate::runtime::page("/image")>"Create an image with Omni Image"</a></p>
                 </div>
             </Show>
             <ul class="history" aria-busy=move || loading.get().to_string()>
@@ -148,7 +148,7 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
     let created = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
         current.read_untracked().task.created_at as f64,
     ));
-    let href = format!("/tasks/{id}");
+    let href = crate::runtime::page(&format!("/tasks/{id}"));
     view! {
         <li class="history-row" data-testid="history-row">
             <a href=href class="history-link">

@@ -8,7 +8,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <section class="card">
             <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. "<a href="/image">"Create an image"</a></p>
+            <p>"There is nothing at this address. "<a href=crate::runtime::page("/image")>"Create an image"</a></p>
         </section>
     }
 }

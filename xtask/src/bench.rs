@@ -5,12 +5,13 @@
 
 use crate::bff;
 use crate::build::{self, cmd, root, run_checked};
+use crate::nginx::Nginx;
 use crate::tools::apt_install;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// One row of the table.
@@ -355,7 +356,14 @@ fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> 
     std::thread::sleep(Duration::from_secs(4));
     let path = format!("/api/v1/tasks/{id}");
     let json = http(&addr, "GET", &path, "")?;
-    let nginx = Nginx::start(&json)?;
+    let nginx = Nginx::start(
+        "bench",
+        |dir| {
+            std::fs::create_dir_all(dir.join("www")).map_err(|e| e.to_string())?;
+            std::fs::write(dir.join("www/task.json"), &json).map_err(|e| e.to_string())
+        },
+        |dir| format!("default_type application/json; root {}/www;", dir.display()),
+    )?;
     for c in [32, 256] {
         let ours = wrk(&format!("{}{path}", server.url), c, 10)?;
         let theirs = wrk(&format!("{}/task.json", nginx.url), c, 10)?;
@@ -568,58 +576,6 @@ fn history(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
-}
-
-/// nginx serving one JSON file on a free loopback port.
-struct Nginx {
-    child: std::process::Child,
-    url: String,
-    dir: std::path::PathBuf,
-}
-
-impl Nginx {
-    fn start(json: &str) -> Result<Nginx, String> {
-        let dir = std::env::temp_dir().join(format!("omni-bench-nginx-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("www")).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("www/task.json"), json).map_err(|e| e.to_string())?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let conf = format!(
-            "daemon off; worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log;\n\
-             events {{ worker_connections 4096; }}\n\
-             http {{ access_log off; default_type application/json;\n\
-               client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n\
-               uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n\
-               server {{ listen 127.0.0.1:{port}; root {d}/www; }} }}\n",
-            d = dir.display()
-        );
-        std::fs::write(dir.join("nginx.conf"), conf).map_err(|e| e.to_string())?;
-        let child = Command::new("nginx")
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("nginx: {e}"))?;
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..50 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(Nginx { child, url, dir });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Err("nginx did not start".into())
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 fn report(rows: &[Row], write: bool) -> Result<(), String> {

@@ -178,21 +178,60 @@ const E2E_TOKEN: &str = "e2e-access-token-not-a-secret";
 
 /// The end-to-end suite: Node's test runner drives Debian's Chromium with Playwright
 /// against a real omni-bff serving the release build.
-pub fn e2e(bin: &std::path::Path) -> Result<(), String> {
+pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
     let server = start(bin, &[])?;
     // A second one that demands an access token, for the sign-in tests.
     let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", E2E_TOKEN)])?;
+    let static_host = static_host(&server.url)?;
     println!(
-        "xtask: end-to-end tests against {} (and {} with sign-in)",
-        server.url, secure.url
+        "xtask: end-to-end tests against {} (and {} with sign-in, and {}/tools/studio/ \
+         from nginx)",
+        server.url, secure.url, static_host.url
     );
     run_checked(
         cmd("node")
-            .args(["--test", "--test-concurrency=1", "e2e/"])
+            .args(["--test", "--test-concurrency=1"])
+            .args(if files.is_empty() {
+                vec!["e2e/".to_owned()]
+            } else {
+                files.to_vec()
+            })
             .env("OMNI_URL", &server.url)
+            .env(
+                "OMNI_STATIC_URL",
+                format!("{}/tools/studio/", static_host.url),
+            )
             .env("OMNI_SIM_URL", &server.sim_url)
             .env("OMNI_SECURE_URL", &secure.url)
             .env("OMNI_SECURE_TOKEN", E2E_TOKEN)
             .env("CHROMIUM", CHROMIUM),
+    )
+}
+
+/// The README's static hosting, for real: nginx serves the unchanged dist/ under
+/// `/tools/studio/`, with a config.json beside it that puts the BFF at `/bff/`, which
+/// nginx forwards to omni-bff.
+fn static_host(bff_url: &str) -> Result<crate::nginx::Nginx, String> {
+    let dist = root().join("dist");
+    let bff = bff_url.trim_start_matches("http://").to_owned();
+    crate::nginx::Nginx::start(
+        "static",
+        |dir| {
+            std::fs::create_dir_all(dir.join("www/tools")).map_err(|e| e.to_string())?;
+            std::os::unix::fs::symlink(&dist, dir.join("www/tools/studio"))
+                .map_err(|e| e.to_string())?;
+            std::fs::write(dir.join("config.json"), r#"{"api_base": "/bff/"}"#)
+                .map_err(|e| e.to_string())
+        },
+        |dir| {
+            format!(
+                "location = /tools/studio/config.json {{ alias {d}/config.json; }}\n\
+                 location /tools/studio/ {{ root {d}/www; try_files $uri /tools/studio/index.html; }}\n\
+                 location /bff/ {{ proxy_pass http://{bff}/; proxy_http_version 1.1;\n\
+                   proxy_set_header Host $http_host; proxy_buffering off; proxy_read_timeout 1h;\n\
+                   client_max_body_size 140m; }}",
+                d = dir.display()
+            )
+        },
     )
 }

@@ -5,6 +5,7 @@ mod bench;
 mod bff;
 mod build;
 mod fuzz;
+mod nginx;
 mod postgres;
 mod s3;
 mod tools;
@@ -19,6 +20,8 @@ commands:
                     http://127.0.0.1:8080 with the built-in simulator; ARGS go to omni-bff
     test            unit, property and BFF API tests, wasm browser tests, and end-to-end
                     tests in headless Chromium against a real omni-bff
+    test e2e [FILE...]
+                    only the end-to-end tests (all of e2e/, or the files named)
     bench [SECTION...]
                     sizes, throughput against nginx, coalescing, load, a big create,
                     history at 100,000 tasks: one table, written to bench/results.md
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("test") if args.get(1).map(String::as_str) == Some("e2e") => e2e_only(&args[2..]),
         Some("test") => test(),
         Some("bench") => bench::bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
@@ -61,6 +65,14 @@ fn run(args: &[String]) -> Result<(), String> {
     bff::run_foreground(&bin, &bff_args)
 }
 
+fn e2e_only(files: &[String]) -> Result<(), String> {
+    tools::ensure_build_tools()?;
+    tools::ensure_browser()?;
+    build::app()?;
+    let bin = build::bff("dev")?;
+    bff::e2e(&bin, files)
+}
+
 fn test() -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
@@ -87,7 +99,7 @@ fn test() -> Result<(), String> {
     step("wasm browser tests", build::wasm_tests());
     let e2e = app
         .and_then(|()| build::bff("dev"))
-        .and_then(|bin| bff::e2e(&bin));
+        .and_then(|bin| bff::e2e(&bin, &[]));
     step("end-to-end tests", e2e);
     if failed.is_empty() {
         println!("xtask: every test layer passed");

@@ -1,0 +1,89 @@
+//! Where this copy of the app lives and which BFF it talks to, learnt at start-up so one
+//! `dist/` build serves every deployment: the path prefix from index.html's first
+//! script (`window.__omniBase`, also set as `<base href>` for the assets), and the rest
+//! from `config.json` beside index.html (absent: the BFF is this origin's root).
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// `config.json`. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Runtime {
+    /// Where the BFF's `/api` and `/kling` routes are, ending in `/`: `/` (this origin),
+    /// a path such as `/bff/` that a proxy forwards to omni-bff.
+    pub api_base: String,
+    /// Origins of pages that may embed the studio, receive its task events and send it
+    /// commands, e.g. `https://ops.example.com`.
+    pub embed_origins: Vec<String>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime {
+            api_base: "/".into(),
+            embed_origins: Vec::new(),
+        }
+    }
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+/// Reads `config.json` (once, before the app mounts). A missing or unreadable file
+/// leaves the defaults: a static host answers 404, the BFF its index page.
+pub async fn load() {
+    let url = format!("{}config.json", base_path());
+    let read = async {
+        let resp = gloo_net::http::Request::get(&url).send().await.ok()?;
+        if !resp.ok() {
+            return None;
+        }
+        let text = resp.text().await.ok()?;
+        match serde_json::from_str::<Runtime>(&text) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("{url} ignored: {e}").into());
+                None
+            }
+        }
+    };
+    let mut runtime = read.await.unwrap_or_default();
+    if !runtime.api_base.ends_with('/') {
+        runtime.api_base.push('/');
+    }
+    let _ = RUNTIME.set(runtime);
+}
+
+/// The settings in force.
+pub fn get() -> &'static Runtime {
+    RUNTIME.get_or_init(Runtime::default)
+}
+
+/// The path the app is served under, with its final `/`: `/`, or `/tools/studio/`.
+pub fn base_path() -> String {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"__omniBase".into()).ok())
+        .and_then(|v| v.as_string())
+        .filter(|b| b.starts_with('/') && b.ends_with('/'))
+        .unwrap_or_else(|| "/".into())
+}
+
+/// The router's base: the path prefix without its final `/` (empty at the root).
+pub fn router_base() -> String {
+    base_path().trim_end_matches('/').to_owned()
+}
+
+/// A page of the app (`/image`, `/tasks/ID`) as an address under the app's prefix.
+pub fn page(path: &str) -> String {
+    format!("{}{path}", router_base())
+}
+
+/// A BFF route (`/api/v1/...`, `/kling/v1/...`, or a link the BFF returned) under the
+/// configured API base.
+pub fn api(path: &str) -> String {
+    join(&get().api_base, path)
+}
+
+fn join(base: &str, path: &str) -> String {
+    format!("{base}{}", path.trim_start_matches('/'))
+}
