@@ -4,6 +4,7 @@ pub mod api;
 pub mod components;
 pub mod config;
 pub mod draft;
+pub mod embed;
 pub mod hooks;
 pub mod pages;
 pub mod runtime;
@@ -29,33 +30,55 @@ pub fn App() -> impl IntoView {
 fn Studio() -> impl IntoView {
     // Inside the gate: the configuration is only readable once signed in.
     config::provide_config();
+    let embedded = embed::is_embedded();
+    // Bumped when a dashboard opens a form: the page is built again and reads its draft.
+    let opened = RwSignal::new(0u32);
     view! {
         // Route matching and navigate() take the base into account; links do not, so
         // every href is made with runtime::page.
         <Router base=runtime::router_base()>
-            <header class="shell-header">
-                <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
-                <nav aria-label="Main">
-                    <A href=runtime::page("/image")>"Omni Image"</A>
-                    <A href=runtime::page("/video")>"Omni Video"</A>
-                    <A href=runtime::page("/generate")>"Image Generation"</A>
-                    <A href=runtime::page("/quick")>"Quick create"</A>
-                    <A href=runtime::page("/elements")>"Elements"</A>
-                    <A href=runtime::page("/tasks")>"History"</A>
-                </nav>
-            </header>
-            <main id="main" class="shell-main">
-                <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
-                    <Route path=path!("/image") view=pages::image::ImagePage/>
-                    <Route path=path!("/video") view=pages::video::VideoPage/>
-                    <Route path=path!("/generate") view=pages::generate::GeneratePage/>
-                    <Route path=path!("/quick") view=pages::quick::QuickPage/>
-                    <Route path=path!("/elements") view=pages::elements::ElementsPage/>
-                    <Route path=path!("/tasks") view=pages::history::HistoryPage/>
-                    <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
-                </Routes>
+            {(!embedded).then(|| view! {
+                <header class="shell-header">
+                    <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
+                    <nav aria-label="Main">
+                        <A href=runtime::page("/image")>"Omni Image"</A>
+                        <A href=runtime::page("/video")>"Omni Video"</A>
+                        <A href=runtime::page("/generate")>"Image Generation"</A>
+                        <A href=runtime::page("/quick")>"Quick create"</A>
+                        <A href=runtime::page("/elements")>"Elements"</A>
+                        <A href=runtime::page("/tasks")>"History"</A>
+                    </nav>
+                    <components::theme::ThemeSwitch/>
+                </header>
+            })}
+            <main id="main" class="shell-main" class:embedded=embedded>
+                {move || {
+                    opened.track();
+                    view! {
+                        <Routes fallback=pages::not_found::NotFound>
+                            <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
+                            <Route path=path!("/image") view=pages::image::ImagePage/>
+                            <Route path=path!("/video") view=pages::video::VideoPage/>
+                            <Route path=path!("/generate") view=pages::generate::GeneratePage/>
+                            <Route path=path!("/quick") view=pages::quick::QuickPage/>
+                            <Route path=path!("/elements") view=pages::elements::ElementsPage/>
+                            <Route path=path!("/tasks") view=pages::history::HistoryPage/>
+                            <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
+                        </Routes>
+                    }
+                }}
             </main>
+            <EmbedCommands opened=opened/>
         </Router>
     }
+}
+
+/// Takes a dashboard's commands (see `embed`): leaves the draft, shows the form.
+#[component]
+fn EmbedCommands(opened: RwSignal<u32>) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    embed::listen(move |form| {
+        opened.update(|n| *n += 1);
+        navigate(form.path(), Default::default());
+    });
 }

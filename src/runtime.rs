@@ -16,6 +16,8 @@ pub struct Runtime {
     /// Origins of pages that may embed the studio, receive its task events and send it
     /// commands, e.g. `https://ops.example.com`.
     pub embed_origins: Vec<String>,
+    /// Always run embedded (no own navigation), as `?embed=1` does.
+    pub embed: bool,
 }
 
 impl Default for Runtime {
@@ -23,6 +25,7 @@ impl Default for Runtime {
         Runtime {
             api_base: "/".into(),
             embed_origins: Vec::new(),
+            embed: false,
         }
     }
 }
@@ -82,6 +85,18 @@ pub fn page(path: &str) -> String {
 /// configured API base.
 pub fn api(path: &str) -> String {
     join(&get().api_base, path)
+}
+
+/// An address for another window: this origin, and a BFF link under the API base.
+pub fn absolute(url: &str) -> String {
+    let path = if url.starts_with("/api/") || url.starts_with("/kling/") {
+        api(url)
+    } else {
+        url.to_owned()
+    };
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .map_or_else(|| path.clone(), |o| format!("{o}{path}"))
 }
 
 fn join(base: &str, path: &str) -> String {

@@ -10,3 +10,4 @@ pub mod results;
 pub mod sign_in;
 pub mod status_timeline;
 pub mod templates;
+pub mod theme;

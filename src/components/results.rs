@@ -64,17 +64,7 @@ fn with_download(url: &str) -> String {
     format!("{url}{sep}download=1")
 }
 
-/// A same-origin path made absolute; a BFF link (`/api/v1/...`) goes under the API base.
-fn absolute(url: &str) -> String {
-    let path = if url.starts_with("/api/") || url.starts_with("/kling/") {
-        crate::runtime::api(url)
-    } else {
-        url.to_owned()
-    };
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .map_or_else(|| path.clone(), |o| format!("{o}{path}"))
-}
+use crate::runtime::absolute;
 
 /// The results of a finished task.
 #[component]

@@ -48,6 +48,16 @@ pub fn TaskPage() -> impl IntoView {
         ..
     } = use_task_polling(id);
     let status = Signal::derive(move || value.read().as_ref().map(|t| t.task.task_status));
+    // An embedding dashboard hears of every status this page sees (once each).
+    let told = StoredValue::new(None::<omni_api::TaskStatus>);
+    Effect::new(move |_| {
+        if let Some(t) = value.read().as_ref() {
+            if told.get_value() != Some(t.task.task_status) {
+                told.set_value(Some(t.task.task_status));
+                crate::embed::tell_parent(t);
+            }
+        }
+    });
 
     // A clock for the elapsed time, ticking only while the task runs.
     let now = RwSignal::new(now_ms());

@@ -179,7 +179,13 @@ const E2E_TOKEN: &str = "e2e-access-token-not-a-secret";
 /// The end-to-end suite: Node's test runner drives Debian's Chromium with Playwright
 /// against a real omni-bff serving the release build.
 pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
-    let server = start(bin, &[])?;
+    // A dashboard on another loopback origin embeds the studio: it may frame it.
+    let embed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let dashboard = format!("http://127.0.0.1:{embed_port}");
+    let server = start(bin, &["--frame-ancestors", &dashboard])?;
     // A second one that demands an access token, for the sign-in tests.
     let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", E2E_TOKEN)])?;
     let static_host = static_host(&server.url)?;
@@ -197,6 +203,7 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
                 files.to_vec()
             })
             .env("OMNI_URL", &server.url)
+            .env("OMNI_EMBED_HOST_PORT", embed_port.to_string())
             .env(
                 "OMNI_STATIC_URL",
                 format!("{}/tools/studio/", static_host.url),

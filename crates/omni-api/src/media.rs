@@ -324,7 +324,12 @@ pub fn decode_head(b64: &str) -> Option<(Vec<u8>, usize)> {
     if body.len() % 4 == 1 {
         return None;
     }
-    let tail_start = body.len() - (body.len() % 4).max(if body.len() % 4 == 0 { 4 } else { 0 });
+    // The last quantum, whole (4 characters) or partial (2 or 3).
+    let tail = match body.len() % 4 {
+        0 => 4,
+        partial => partial,
+    };
+    let tail_start = body.len() - tail;
     decode_compact(std::str::from_utf8(&body[tail_start..]).ok()?)?;
     let total = body.len() / 4 * 3 + (body.len() % 4).saturating_sub(1);
     let mut head = decode_compact(&b64[..HEAD_CHARS])?;

@@ -1,5 +1,6 @@
 //! The router: API routes in the envelope, then the built app with an SPA fallback.
 
+pub mod app_config;
 pub mod body;
 pub mod callbacks;
 pub mod elements;
@@ -64,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest("/kling", kling)
         .nest("/api", api)
+        .route("/config.json", get(app_config::serve))
         .route(
             "/healthz",
             get(|| async { ok(&serde_json::json!({"status": "ok"})) }),

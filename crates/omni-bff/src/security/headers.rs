@@ -23,6 +23,11 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The origins besides the studio's own that may frame it.
+    pub fn frame_ancestors(&self) -> &[String] {
+        &self.frame_ancestors
+    }
+
     pub fn new(index: PathBuf, frame_ancestors: Vec<String>) -> Policy {
         let policy = Policy {
             index,

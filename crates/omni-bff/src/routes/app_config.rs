@@ -1,0 +1,29 @@
+//! `GET /config.json`: the app's deployment settings (read by the app's runtime.rs at
+//! start-up). A config.json in the dist directory is served as it is; otherwise one is
+//! made from this BFF's settings: the API at this origin's root, and the origins that
+//! may frame the studio (`--frame-ancestors`) as the ones it talks to when embedded.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
+    let body = match tokio::fs::read(state.dist.join("config.json")).await {
+        Ok(file) => file,
+        Err(_) => serde_json::to_vec(&serde_json::json!({
+            "api_base": "/",
+            "embed_origins": state.security.csp.frame_ancestors(),
+        }))
+        .unwrap_or_default(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}

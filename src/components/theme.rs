@@ -1,0 +1,47 @@
+//! Light, dark, or as the system says: the choice is remembered in local storage and
+//! set as `data-theme` on `<html>` (index.html applies it before the first paint, and
+//! takes `?theme=light|dark` from an embedding page).
+
+use crate::components::form_bits::local_storage;
+use leptos::prelude::*;
+
+const KEY: &str = "omni.theme";
+
+fn apply(theme: &str) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = match theme {
+        "light" | "dark" => root.set_attribute("data-theme", theme),
+        _ => root.remove_attribute("data-theme"),
+    };
+}
+
+/// The theme picker in the header.
+#[component]
+pub fn ThemeSwitch() -> impl IntoView {
+    let saved = local_storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .unwrap_or_else(|| "system".into());
+    let theme = RwSignal::new(saved);
+    let choose = move |value: String| {
+        if let Some(s) = local_storage() {
+            let _ = s.set_item(KEY, &value);
+        }
+        apply(&value);
+        theme.set(value);
+    };
+    view! {
+        <label class="theme-switch">
+            <span>"Theme"</span>
+            <select data-testid="theme" prop:value=move || theme.get() on:change=move |ev| choose(event_target_value(&ev))>
+                <option value="system">"System"</option>
+                <option value="light">"Light"</option>
+                <option value="dark">"Dark"</option>
+            </select>
+        </label>
+    }
+}
