@@ -97,22 +97,7 @@ impl Simulator {
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start the simulator: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("simulator listening on ") {
-                        break url.trim().to_owned();
-                    }
-                }
-                _ => {
-                    let _ = child.kill();
-                    return Err("the simulator exited before listening".into());
-                }
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
+        let url = listening_url(&mut child, "simulator listening on ")?;
         Ok(Simulator { child, url })
     }
 }
@@ -147,23 +132,7 @@ fn spawn(
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start omni-bff: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(url) = line.strip_prefix("omni-bff listening on ") {
-                    break url.trim().to_owned();
-                }
-            }
-            _ => {
-                let _ = child.kill();
-                return Err("omni-bff exited before listening".into());
-            }
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let url = listening_url(&mut child, "omni-bff listening on ")?;
     Ok(Server {
         child,
         url,
@@ -241,4 +210,26 @@ fn static_host(bff_url: &str) -> Result<crate::nginx::Nginx, String> {
             )
         },
     )
+}
+
+/// Reads the child's stdout up to the line `prefix URL` and answers the URL; the rest of
+/// its output is drained in the background so it never blocks on a full pipe.
+fn listening_url(child: &mut Child, prefix: &str) -> Result<String, String> {
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(url) = line.strip_prefix(prefix) {
+                    break url.trim().to_owned();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                return Err(format!("exited before printing {prefix:?}"));
+            }
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Ok(url)
 }

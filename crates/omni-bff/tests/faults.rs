@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{free_port, sim_stats, temp_dir, Bff, Simulator};
+use support::{free_port, get_json, sim_stats, temp_dir, Bff, Simulator};
 
 const TASKS: usize = 200;
 const CONCURRENCY: usize = 16;
@@ -69,14 +69,11 @@ async fn history(http: &reqwest::Client, url: &str) -> HashSet<String> {
     let mut ids = HashSet::new();
     let mut cursor = String::new();
     loop {
-        let page: Value = http
-            .get(format!("{url}/api/v1/tasks?limit=100&cursor={cursor}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(
+            http,
+            &format!("{url}/api/v1/tasks?limit=100&cursor={cursor}"),
+        )
+        .await;
         for t in page["data"]["tasks"].as_array().unwrap() {
             ids.insert(t["task_id"].as_str().unwrap().to_owned());
         }
@@ -178,14 +175,7 @@ async fn two_hundred_tasks_survive_a_faulty_upstream_and_a_kill_9() {
     for id in ids.values() {
         let mut copied = false;
         for _ in 0..240 {
-            let body: Value = http
-                .get(format!("{url}/api/v1/tasks/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let body = get_json(&http, &format!("{url}/api/v1/tasks/{id}")).await;
             let images = body["data"]["task_result"]["images"]
                 .as_array()
                 .cloned()

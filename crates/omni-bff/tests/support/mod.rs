@@ -283,3 +283,8 @@ pub async fn sim_stats(http: &reqwest::Client, sim_url: &str) -> serde_json::Val
         .await
         .unwrap()
 }
+
+/// GETs `url` and reads its JSON body (panics on any failure: for tests).
+pub async fn get_json(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
