@@ -1,5 +1,6 @@
 //! The one place that talks HTTP: a typed client of the same-origin BFF.
 
+use crate::i18n::{code_words, lang, tf, Lang};
 use crate::runtime;
 use gloo_net::http::{Request, Response};
 use omni_api::{
@@ -37,10 +38,15 @@ impl ApiError {
         }
     }
 
-    /// One sentence for the user, with the code explained in words.
+    /// One sentence for the user, with the code explained in words. In Chinese the
+    /// code's own words stand in for the BFF's English message.
     pub fn message(&self) -> String {
         match self {
-            ApiError::Network(m) => format!("Cannot reach the server: {m}"),
+            ApiError::Network(m) => tf("Cannot reach the server: {}", &[m]),
+            ApiError::Api { status, body } if lang() == Lang::Zh => {
+                let (what, advice) = code_words(body.code);
+                format!("{what}（HTTP {status}，代码 {}）。{advice}", body.code)
+            }
             ApiError::Api { status, body } => {
                 let advice = omni_api::codes::info(body.code).advice;
                 format!(
@@ -48,7 +54,7 @@ impl ApiError {
                     body.message, body.code
                 )
             }
-            ApiError::Decode(m) => format!("Unexpected answer from the server: {m}"),
+            ApiError::Decode(m) => tf("Unexpected answer from the server: {}", &[m]),
         }
     }
 }
@@ -246,10 +252,10 @@ async fn decode<T: DeserializeOwned>(
         let env: Envelope<T> =
             serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))?;
         env.data
-            .ok_or_else(|| ApiError::Decode("the answer has no data".into()))
+            .ok_or_else(|| ApiError::Decode(crate::i18n::t("the answer has no data").into()))
     } else {
         let body: ErrorBody = serde_json::from_str(&text)
-            .map_err(|_| ApiError::Decode(format!("HTTP {status} without an error envelope")))?;
+            .map_err(|_| ApiError::Decode(tf("HTTP {} without an error envelope", &[&status])))?;
         Err(ApiError::Api { status, body })
     }
 }

@@ -6,11 +6,13 @@ pub mod config;
 pub mod draft;
 pub mod embed;
 pub mod hooks;
+pub mod i18n;
 pub mod pages;
 pub mod runtime;
 pub mod task_events;
 pub mod time;
 
+use i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::path;
@@ -33,27 +35,35 @@ fn Studio() -> impl IntoView {
     let embedded = embed::is_embedded();
     // Bumped when a dashboard opens a form: the page is built again and reads its draft.
     let opened = RwSignal::new(0u32);
+    // Bumped when the language changes: every text is read again.
+    let lang_changed = i18n::provide();
     view! {
         // Route matching and navigate() take the base into account; links do not, so
         // every href is made with runtime::page.
         <Router base=runtime::router_base()>
-            {(!embedded).then(|| view! {
-                <header class="shell-header">
-                    <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
-                    <nav aria-label="Main">
-                        <A href=runtime::page("/image")>"Omni Image"</A>
-                        <A href=runtime::page("/video")>"Omni Video"</A>
-                        <A href=runtime::page("/generate")>"Image Generation"</A>
-                        <A href=runtime::page("/quick")>"Quick create"</A>
-                        <A href=runtime::page("/elements")>"Elements"</A>
-                        <A href=runtime::page("/tasks")>"History"</A>
-                    </nav>
-                    <components::theme::ThemeSwitch/>
-                </header>
-            })}
-            <main id="main" class="shell-main" class:embedded=embedded>
+            {move || {
+                lang_changed.track();
+                (!embedded).then(|| view! {
+                    <a class="skip-link" href="#main">{t("Skip to content")}</a>
+                    <header class="shell-header">
+                        <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
+                        <nav aria-label=t("Main")>
+                            <A href=runtime::page("/image")>{t("Omni Image")}</A>
+                            <A href=runtime::page("/video")>{t("Omni Video")}</A>
+                            <A href=runtime::page("/generate")>{t("Image Generation")}</A>
+                            <A href=runtime::page("/quick")>{t("Quick create")}</A>
+                            <A href=runtime::page("/elements")>{t("Elements")}</A>
+                            <A href=runtime::page("/tasks")>{t("History")}</A>
+                        </nav>
+                        <i18n::LangSwitch/>
+                        <components::theme::ThemeSwitch/>
+                    </header>
+                })
+            }}
+            <main id="main" class="shell-main" class:embedded=embedded tabindex="-1">
                 {move || {
                     opened.track();
+                    lang_changed.track();
                     view! {
                         <Routes fallback=pages::not_found::NotFound>
                             <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>

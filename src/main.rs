@@ -5,6 +5,7 @@ fn main() {
     // config.json says where the BFF is: read it before anything asks the BFF.
     wasm_bindgen_futures::spawn_local(async {
         omni_studio::runtime::load().await;
+        omni_studio::i18n::init();
         leptos::mount::mount_to_body(omni_studio::App);
     });
 }

@@ -2,6 +2,7 @@
 //! "Advanced" the caller's own task id and a callback URL.
 
 use crate::components::field_errors::FieldErrors;
+use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::{FieldError, WatermarkInfo};
 
@@ -65,17 +66,17 @@ pub fn DeliveryFields(
     view! {
         <label class="toggle">
             <input type="checkbox" data-testid="watermark" prop:checked=move || watermark.get() on:change=move |ev| watermark.set(event_target_checked(&ev))/>
-            " Also make watermarked copies"
+            " "{t("Also make watermarked copies")}
         </label>
         <details class="advanced">
-            <summary>"Advanced"</summary>
+            <summary>{t("Advanced")}</summary>
             <div class="field">
-                <label for="external_task_id">"External task id (makes a repeated submit return the same task)"</label>
+                <label for="external_task_id">{t("External task id (makes a repeated submit return the same task)")}</label>
                 <input id="external_task_id" data-testid="external_task_id" prop:value=move || external_task_id.get() on:input=move |ev| external_task_id.set(event_target_value(&ev))/>
                 <FieldErrors id="external-errors" errors=external_errors/>
             </div>
             <div class="field">
-                <label for="callback_url">"Callback URL (the upstream calls it on every status change)"</label>
+                <label for="callback_url">{t("Callback URL (the upstream calls it on every status change)")}</label>
                 <input id="callback_url" type="url" data-testid="callback_url" prop:value=move || callback_url.get() on:input=move |ev| callback_url.set(event_target_value(&ev))/>
                 <FieldErrors id="callback-errors" errors=callback_errors/>
             </div>

@@ -1,5 +1,6 @@
 //! The error list under one input.
 
+use crate::i18n::field_message;
 use leptos::prelude::*;
 use omni_api::FieldError;
 
@@ -17,7 +18,7 @@ pub fn FieldErrors(
     view! {
         <ul class="field-errors" id=id aria-live="polite">
             <For each=move || errors.get() key=|e| (e.rule, e.message.clone()) let:e>
-                <li class="field-error" data-rule=e.rule.as_str()>{e.message}</li>
+                <li class="field-error" data-rule=e.rule.as_str()>{field_message(&e)}</li>
             </For>
         </ul>
     }

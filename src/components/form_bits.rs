@@ -1,8 +1,9 @@
 //! Small pieces every generation form shares: a select over a closed set, and the submit
 //! bar that lists what blocks a submit and shows the server's answer.
 
+use crate::i18n::{choice_label, field_message, t};
 use leptos::prelude::*;
-use omni_api::{Choice, FieldError};
+use omni_api::{Choice, Expected, FieldError, Problem};
 
 /// A `<select>` over `options`, bound to `value`.
 pub fn choice_select<T: Choice + Send + Sync>(
@@ -12,9 +13,19 @@ pub fn choice_select<T: Choice + Send + Sync>(
 ) -> impl IntoView {
     view! {
         <select id=id data-testid=id on:change=move |ev| if let Some(v) = T::parse(&event_target_value(&ev)) { value.set(v) }>
-            {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{o.as_str()}</option> }).collect_view()}
+            {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{choice_label(o.as_str())}</option> }).collect_view()}
         </select>
     }
+}
+
+/// A count typed into a text box; anything but a whole number is a `type` error on `field`.
+pub fn whole_number(field: &str, text: &str, typed: &mut Vec<FieldError>) -> Option<u32> {
+    let parsed = text.trim().parse::<u32>().ok();
+    if parsed.is_none() {
+        let expected = Expected::WholeNumber;
+        typed.push(FieldError::new(field, Problem::WrongType { expected }));
+    }
+    parsed
 }
 
 /// The submit button, disabled with the reasons listed, and the last submit's error.
@@ -33,21 +44,21 @@ pub fn SubmitBar(
     #[prop(into)]
     error: Signal<Option<String>>,
     /// What the button says.
-    #[prop(default = "Generate")]
+    #[prop(default = t("Generate"))]
     label: &'static str,
 ) -> impl IntoView {
     let blocked = move || show.get() && !violations.read().is_empty();
     view! {
         <div class="actions">
             <button type="submit" data-testid="submit" disabled=move || submitting.get() || blocked()>
-                {move || if submitting.get() { "Submitting…" } else { label }}
+                {move || if submitting.get() { t("Submitting…") } else { label }}
             </button>
             <Show when=blocked>
                 <div class="blocked" role="note" data-testid="blocked">
-                    <p>"Cannot submit yet:"</p>
+                    <p>{t("Cannot submit yet:")}</p>
                     <ul>
                         <For each=move || violations.get() key=|e| (e.field.clone(), e.message.clone()) let:e>
-                            <li>{e.to_string()}</li>
+                            <li>{format!("{}: {}", e.field, field_message(&e))}</li>
                         </For>
                     </ul>
                 </div>

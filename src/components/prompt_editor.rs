@@ -4,6 +4,7 @@
 //! at nothing), and the references the prompt does not use.
 
 use crate::components::field_errors::FieldErrors;
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::prompt::{
     self, byte_offset, char_count, parse, utf16_offset, Malformed, Placeholder, RefKind, Segment,
@@ -48,15 +49,15 @@ pub fn pending_token(text: &str, caret_utf16: u32) -> Option<(usize, String)> {
 /// Why a segment is marked, for the preview.
 fn reason(seg: &Segment, allowed: &[RefKind], refs: &[RefChip]) -> Option<String> {
     match seg {
-        Segment::Malformed(_, Malformed::Unclosed) => Some("not closed with >>>".into()),
-        Segment::Malformed(_, Malformed::UnknownKind(k)) => Some(format!("unknown kind {k:?}")),
-        Segment::Malformed(_, Malformed::BadIndex(_)) => Some("numbering starts at 1".into()),
-        Segment::Placeholder(_, p) if !allowed.contains(&p.kind) => Some(format!(
+        Segment::Malformed(_, Malformed::Unclosed) => Some(t("not closed with >>>").into()),
+        Segment::Malformed(_, Malformed::UnknownKind(k)) => Some(tf("unknown kind {}", &[k])),
+        Segment::Malformed(_, Malformed::BadIndex(_)) => Some(t("numbering starts at 1").into()),
+        Segment::Placeholder(_, p) if !allowed.contains(&p.kind) => Some(tf(
             "this form takes no {} placeholders",
-            p.kind.as_str()
+            &[&p.kind.as_str()],
         )),
         Segment::Placeholder(_, p) if !refs.iter().any(|r| r.placeholder == *p) => {
-            Some(format!("there is no {}", p.label()))
+            Some(tf("there is no {}", &[&p.label()]))
         }
         _ => None,
     }
@@ -79,7 +80,7 @@ pub fn PromptEditor(
     #[prop(optional)]
     on_edit: Option<Callback<()>>,
     /// The label above the text box.
-    #[prop(default = "Prompt")]
+    #[prop(default = t("Prompt"))]
     label: &'static str,
 ) -> impl IntoView {
     let area = NodeRef::<leptos::html::Textarea>::new();
@@ -183,19 +184,19 @@ pub fn PromptEditor(
     view! {
         <div class="field prompt-editor">
             <label for="prompt">{label}</label>
-            <div class="chips" role="group" aria-label="Insert a reference into the prompt">
+            <div class="chips" role="group" aria-label=t("Insert a reference into the prompt")>
                 <For each=move || refs.get() key=|r| (r.placeholder, r.caption.clone()) let:chip>
                     {
                         let token = chip.placeholder.token();
                         view! {
                             <button type="button" class="chip" data-testid=format!("chip-{}", chip.placeholder.label())
-                                title=format!("Insert {token} at the cursor")
+                                title=tf("Insert {} at the cursor", &[&token])
                                 on:mousedown=|ev| ev.prevent_default()
                                 on:click=move |_| insert(token.clone())
                             >
                                 {chip.thumb.clone().map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}
-                                {chip.placeholder.label()}
-                                <span class="muted">{chip.caption.clone()}</span>
+                                <span translate="no">{chip.placeholder.label()}</span>
+                                <span class="muted" translate="no">{chip.caption.clone()}</span>
                             </button>
                         }
                     }
@@ -210,7 +211,7 @@ pub fn PromptEditor(
                 aria-invalid=move || (!errors.read().is_empty()).to_string()
                 aria-autocomplete="list"
                 aria-controls="prompt-suggestions"
-                placeholder="<<<image_1>>> in the style of <<<image_2>>>"
+                placeholder=t("<<<image_1>>> in the style of <<<image_2>>>")
                 prop:value=move || prompt.get()
                 on:input=move |ev| {
                     prompt.set(event_target_value(&ev));
@@ -226,13 +227,13 @@ pub fn PromptEditor(
                 on:keydown=on_key
             ></textarea>
             <Show when=move || suggestions.read().is_some()>
-                <ul class="suggestions" id="prompt-suggestions" role="listbox" aria-label="References" data-testid="suggestions">
+                <ul class="suggestions" id="prompt-suggestions" role="listbox" aria-label=t("References") data-testid="suggestions">
                     {move || suggestions.get().unwrap_or_default().into_iter().enumerate().map(|(i, r)| {
                         let token = r.placeholder.token();
                         view! {
                             <li role="option" aria-selected=move || (active.get() == i).to_string()
                                 on:mousedown=move |ev| { ev.prevent_default(); insert(token.clone()); }
-                            >{r.placeholder.label()} " " <span class="muted">{r.caption.clone()}</span></li>
+                            translate="no">{r.placeholder.label()} " " <span class="muted">{r.caption.clone()}</span></li>
                         }
                     }).collect_view()}
                 </ul>
@@ -240,10 +241,10 @@ pub fn PromptEditor(
             <p id="prompt-count" class="counter" class:over=over>{move || format!("{} / {MAX_PROMPT_CHARS}", chars.get())}</p>
             <FieldErrors id="prompt-errors" errors=errors/>
             <Show when=move || prompt::placeholders(&prompt.read()).next().is_some() || parse(&prompt.read()).iter().any(|s| matches!(s, Segment::Malformed(..)))>
-                <div class="prompt-preview" data-testid="prompt-preview" aria-label="Prompt preview">{preview}</div>
+                <div class="prompt-preview" data-testid="prompt-preview" role="group" aria-label=t("Prompt preview") translate="no">{preview}</div>
             </Show>
             <Show when=move || !unused().is_empty()>
-                <p class="muted" data-testid="unused-refs">"Not used in the prompt: " {move || unused().join(", ")}</p>
+                <p class="muted" data-testid="unused-refs">{t("Not used in the prompt:")}" " <span translate="no">{move || unused().join(", ")}</span></p>
             </Show>
         </div>
     }

@@ -5,6 +5,7 @@
 
 use crate::components::field_errors::FieldErrors;
 use crate::components::prompt_editor::RefChip;
+use crate::i18n::{field_message, t, tf};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::media::{
@@ -13,7 +14,7 @@ use omni_api::media::{
 };
 use omni_api::omni_video::FrameType;
 use omni_api::prompt::{after_move, after_remove, Placeholder, RefKind};
-use omni_api::{ElementId, FieldError, Violations};
+use omni_api::{ElementId, FieldError, Problem, Violations};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsCast;
 
@@ -38,7 +39,7 @@ pub struct ImageRef {
     /// Pixel size, once known.
     pub size: Option<(u32, u32)>,
     /// Problems found in the browser (pixel size of a URL image).
-    pub problems: Vec<String>,
+    pub problems: Vec<FieldError>,
     /// Its role in a video: reference (none), first frame or end frame.
     pub frame: Option<FrameType>,
 }
@@ -113,14 +114,14 @@ struct Snapshot {
 async fn read_file(file: web_sys::File) -> Result<ImageRef, String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
-        .map_err(|_| "the file could not be read".to_owned())?;
+        .map_err(|_| tf("{}: the file could not be read", &[&file.name()]))?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
     let mut v = Violations::default();
     let info = check_image_bytes("file", &bytes, &mut v);
     if let Some(e) = v.iter().next() {
-        return Err(format!("{}: {}", file.name(), e.message));
+        return Err(format!("{}: {}", file.name(), field_message(e)));
     }
-    let info = info.ok_or_else(|| format!("{}: not an image", file.name()))?;
+    let info = info.ok_or_else(|| tf("{}: not an image", &[&file.name()]))?;
     let b64 = encode_base64(&bytes);
     Ok(ImageRef {
         key: next_key(),
@@ -142,9 +143,9 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
 
 fn human_bytes(n: u64) -> String {
     if n >= 1024 * 1024 {
-        format!("{:.1} MB", n as f64 / 1_048_576.0)
+        tf("{} MB", &[&format!("{:.1}", n as f64 / 1_048_576.0)])
     } else {
-        format!("{} KB", n.div_ceil(1024))
+        tf("{} KB", &[&n.div_ceil(1024)])
     }
 }
 
@@ -173,7 +174,7 @@ pub fn ReferenceManager(
     #[prop(optional)]
     single_field: Option<&'static str>,
     /// The legend above the manager.
-    #[prop(default = "Reference images")]
+    #[prop(default = t("Reference images"))]
     legend: &'static str,
     /// Offer a role per image (reference, first frame, end frame), for video.
     #[prop(default = false)]
@@ -215,7 +216,7 @@ pub fn ReferenceManager(
             images.update(|list| {
                 if let Some(r) = list.iter_mut().find(|r| r.key == key) {
                     r.size = Some((w, h));
-                    r.problems = v.iter().map(|e| e.message.clone()).collect();
+                    r.problems = v.0;
                 }
             });
         });
@@ -230,8 +231,10 @@ pub fn ReferenceManager(
         if images.read_untracked().len() >= max_images {
             v.push(
                 "image_url",
-                omni_api::Rule::TooMany,
-                format!("at most {max_images} reference images"),
+                Problem::TooManyImages {
+                    max: max_images,
+                    got: max_images + 1,
+                },
             );
         }
         url_errors.set(v.0.clone());
@@ -248,9 +251,9 @@ pub fn ReferenceManager(
         for file in files {
             spawn_local(async move {
                 if images.read_untracked().len() >= max_images {
-                    add_error.set(Some(format!(
-                        "{}: at most {max_images} reference images",
-                        file.name()
+                    add_error.set(Some(tf(
+                        "{}: at most {} reference images",
+                        &[&file.name(), &max_images],
                     )));
                     return;
                 }
@@ -267,9 +270,9 @@ pub fn ReferenceManager(
             .get(index)
             .map(|r| r.name.clone())
             .unwrap_or_default();
-        undo.set(Some(snapshot(format!(
-            "Removed image_{} ({name})",
-            index + 1
+        undo.set(Some(snapshot(tf(
+            "Removed {} ({})",
+            &[&format!("image_{}", index + 1), &name],
         ))));
         images.update(|l| {
             l.remove(index);
@@ -277,10 +280,9 @@ pub fn ReferenceManager(
         prompt.update(|p| *p = after_remove(p, RefKind::Image, index + 1));
     };
     let move_image = move |from: usize, to: usize| {
-        undo.set(Some(snapshot(format!(
-            "Moved image_{} to image_{}",
-            from + 1,
-            to + 1
+        undo.set(Some(snapshot(tf(
+            "Moved {} to {}",
+            &[&format!("image_{}", from + 1), &format!("image_{}", to + 1)],
         ))));
         images.update(|l| {
             let item = l.remove(from);
@@ -298,14 +300,18 @@ pub fn ReferenceManager(
                 element_text.set(String::new());
                 element_error.set(None);
             }
-            Err(_) => element_error.set(Some(format!(
-                "{text:?} is not an element id (a whole number such as 835266081714884677)"
+            Err(_) => element_error.set(Some(tf(
+                "{} is not an element id (a whole number such as 835266081714884677)",
+                &[&format!("{text:?}")],
             ))),
         }
     };
     let remove_element = move |index: usize| {
         let Some(list) = elements else { return };
-        undo.set(Some(snapshot(format!("Removed element_{}", index + 1))));
+        undo.set(Some(snapshot(tf(
+            "Removed {}",
+            &[&format!("element_{}", index + 1)],
+        ))));
         list.update(|l| {
             l.remove(index);
         });
@@ -345,16 +351,16 @@ pub fn ReferenceManager(
                 on:drop=on_drop
             >
                 <div class="row">
-                    <label for=format!("{id}-url") class="sr-only">"Image URL"</label>
+                    <label for=format!("{id}-url") class="sr-only">{t("Image URL")}</label>
                     <input id=format!("{id}-url") data-testid="add-image-url" type="url" inputmode="url" placeholder="https://example.com/reference.png"
                         aria-describedby=format!("{id}-url-errors")
                         prop:value=move || url.get()
                         on:input=move |ev| url.set(event_target_value(&ev))
                         on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_url(); }
                     />
-                    <button type="button" class="secondary" data-testid="add-image-url-button" on:click=move |_| add_url()>"Add URL"</button>
+                    <button type="button" class="secondary" data-testid="add-image-url-button" on:click=move |_| add_url()>{t("Add URL")}</button>
                     <label class="button secondary file-pick">
-                        "Choose files"
+                        {t("Choose files")}
                         <input type="file" data-testid="add-image-file" accept=".jpg,.jpeg,.png,image/jpeg,image/png" multiple class="sr-only"
                             on:change=move |ev| {
                                 let input: web_sys::HtmlInputElement = event_target(&ev);
@@ -364,7 +370,7 @@ pub fn ReferenceManager(
                         />
                     </label>
                 </div>
-                <p class="muted">"…or drop or paste JPEG/PNG files here (at most 10 MB, shorter side 300 px or more, aspect 1:2.5 to 2.5:1)."</p>
+                <p class="muted">{t("…or drop or paste JPEG/PNG files here (at most 10 MB, shorter side 300 px or more, aspect 1:2.5 to 2.5:1).")}</p>
                 <FieldErrors id=format!("{id}-url-errors") errors=Signal::derive(move || url_errors.get())/>
                 <Show when=move || add_error.read().is_some()>
                     <p class="submit-error" role="alert" data-testid="add-image-error">{move || add_error.get()}</p>
@@ -379,7 +385,7 @@ pub fn ReferenceManager(
                         let shown = Signal::derive(move || {
                             let mut list: Vec<FieldError> = errors.get().into_iter().filter(|e| e.field == field).collect();
                             if let Some(r) = images.read().get(i) {
-                                list.extend(r.problems.iter().map(|m| FieldError { field: String::new(), rule: omni_api::Rule::ImageTooSmall, message: m.clone() }));
+                                list.extend(r.problems.iter().cloned());
                             }
                             list
                         });
@@ -391,11 +397,11 @@ pub fn ReferenceManager(
                         };
                         let role = r.frame;
                         let role_select = with_frames.then(|| view! {
-                            <label class="role">"Role "
+                            <label class="role">{t("Role")}" "
                                 <select data-testid=format!("image-role-{}", i + 1) on:change=set_role>
-                                    <option value="" selected=role.is_none()>"Reference"</option>
-                                    <option value="first_frame" selected=role == Some(FrameType::FirstFrame)>"First frame"</option>
-                                    <option value="end_frame" selected=role == Some(FrameType::EndFrame)>"End frame"</option>
+                                    <option value="" selected=role.is_none()>{t("Reference")}</option>
+                                    <option value="first_frame" selected=role == Some(FrameType::FirstFrame)>{t("First frame")}</option>
+                                    <option value="end_frame" selected=role == Some(FrameType::EndFrame)>{t("End frame")}</option>
                                 </select>
                             </label>
                             <FieldErrors id=format!("{id}-{i}-type-errors") errors=type_errors/>
@@ -405,15 +411,15 @@ pub fn ReferenceManager(
                             <li class="ref" data-testid="image-ref">
                                 {(!r.thumb.is_empty()).then(|| view! { <img class="ref-thumb" src=r.thumb.clone() alt=""/> })}
                                 <div class="ref-text">
-                                    <strong>{format!("image_{}", i + 1)}</strong> " " <span class="ref-name">{r.name.clone()}</span>
+                                    <strong translate="no">{format!("image_{}", i + 1)}</strong> " " <span class="ref-name" translate="no">{r.name.clone()}</span>
                                     <span class="muted">{details}</span>
                                     <FieldErrors id=format!("{id}-{i}-errors") errors=shown/>
                                     {role_select}
                                 </div>
                                 <div class="ref-actions">
-                                    <button type="button" class="link" aria-label=format!("Move image_{} up", i + 1) disabled=move || i == 0 on:click=move |_| move_image(i, i - 1)>"↑"</button>
-                                    <button type="button" class="link" aria-label=format!("Move image_{} down", i + 1) disabled=is_last on:click=move |_| move_image(i, i + 1)>"↓"</button>
-                                    <button type="button" class="link" data-testid="remove-image" aria-label=format!("Remove image_{}", i + 1) on:click=move |_| remove_image(i)>"Remove"</button>
+                                    <button type="button" class="link" aria-label=tf("Move {} up", &[&format!("image_{}", i + 1)]) disabled=move || i == 0 on:click=move |_| move_image(i, i - 1)>"↑"</button>
+                                    <button type="button" class="link" aria-label=tf("Move {} down", &[&format!("image_{}", i + 1)]) disabled=is_last on:click=move |_| move_image(i, i + 1)>"↓"</button>
+                                    <button type="button" class="link" data-testid="remove-image" aria-label=tf("Remove {}", &[&format!("image_{}", i + 1)]) on:click=move |_| remove_image(i)>{t("Remove")}</button>
                                 </div>
                             </li>
                         }
@@ -422,14 +428,14 @@ pub fn ReferenceManager(
             </ol>
             {elements.map(|list| view! {
                 <div class="elements">
-                    <label for="element-id">"Element id"</label>
+                    <label for="element-id">{t("Element id")}</label>
                     <div class="row">
                         <input id="element-id" data-testid="element-id" inputmode="numeric" placeholder="835266081714884677"
                             prop:value=move || element_text.get()
                             on:input=move |ev| element_text.set(event_target_value(&ev))
                             on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_element(); }
                         />
-                        <button type="button" class="secondary" data-testid="add-element" on:click=move |_| add_element()>"Add element"</button>
+                        <button type="button" class="secondary" data-testid="add-element" on:click=move |_| add_element()>{t("Add element")}</button>
                     </div>
                     <Show when=move || element_error.read().is_some()>
                         <p class="submit-error" role="alert">{move || element_error.get()}</p>
@@ -442,8 +448,8 @@ pub fn ReferenceManager(
                                 view! {
                                     <li class="ref" data-testid="element-ref">
                                         {e.thumb.clone().map(|t| view! { <img class="ref-thumb" src=t alt=""/> })}
-                                        <div class="ref-text"><strong>{format!("element_{}", i + 1)}</strong> " " {e.name.clone()} " " <code>{e.id.to_string()}</code></div>
-                                        <button type="button" class="link" aria-label=format!("Remove element_{}", i + 1) on:click=move |_| remove_element(i)>"Remove"</button>
+                                        <div class="ref-text" translate="no"><strong>{format!("element_{}", i + 1)}</strong> " " {e.name.clone()} " " <code>{e.id.to_string()}</code></div>
+                                        <button type="button" class="link" aria-label=tf("Remove {}", &[&format!("element_{}", i + 1)]) on:click=move |_| remove_element(i)>{t("Remove")}</button>
                                     </li>
                                 }
                             }
@@ -454,7 +460,7 @@ pub fn ReferenceManager(
             <Show when=move || undo.read().is_some()>
                 <p class="undo" role="status">
                     {move || undo.read().as_ref().map(|s| s.what.clone())} ". "
-                    <button type="button" class="link" data-testid="undo" on:click=restore>"Undo"</button>
+                    <button type="button" class="link" data-testid="undo" on:click=restore>{t("Undo")}</button>
                 </p>
             </Show>
         </fieldset>
@@ -518,20 +524,20 @@ fn ElementPicker(
     };
     view! {
         <details class="picker" on:toggle=load>
-            <summary data-testid="pick-element">"Pick from the element library"</summary>
+            <summary data-testid="pick-element">{t("Pick from the element library")}</summary>
             {move || match library.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                None => view! { <p class="muted">{t("Loading…")}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="submit-error" role="alert">{e}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No elements yet. " <a href=crate::runtime::page("/elements")>"Create one"</a></p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t("No elements yet.")}" " <a href=crate::runtime::page("/elements")>{t("Create one")}</a></p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <ul class="picker-list">
                         {list.into_iter().map(|e| {
-                            let label = format!("Add {}", e.element_name);
+                            let label = tf("Add {}", &[&e.element_name]);
                             let (thumb, name) = (safe_link(&e.element_frontal_image).map(str::to_owned), e.element_name.clone());
                             view! {
                                 <li>
                                     <button type="button" class="chip" aria-label=label data-testid="picker-item" on:click=move |_| on_pick.run(e.clone())>
-                                        {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}{name}
+                                        {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}<span translate="no">{name}</span>
                                     </button>
                                 </li>
                             }

@@ -1,6 +1,7 @@
 //! The request that made a task: the prompt with its references shown as thumbnails,
 //! and every other parameter.
 
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::media::{classify, ImageInput};
 use omni_api::prompt::{parse, RefKind, Segment};
@@ -115,13 +116,13 @@ pub fn RequestSummary(
         })
         .collect::<Vec<_>>();
     view! {
-        <section class="request" aria-label="Request">
-            <h2>"Request"</h2>
-            {(!prompt.is_empty()).then(|| view! { <p class="prompt-preview" data-testid="request-prompt">{pieces}</p> })}
+        <section class="request" aria-label=t("Request")>
+            <h2>{t("Request")}</h2>
+            {(!prompt.is_empty()).then(|| view! { <p class="prompt-preview" data-testid="request-prompt" translate="no">{pieces}</p> })}
             <p class="muted">
-                {format!("{} reference images, {} elements, {} videos", references[0], references[1], references[2])}
+                {tf("{} reference images, {} elements, {} videos", &[&references[0], &references[1], &references[2]])}
             </p>
-            <dl class="params">
+            <dl class="params" translate="no">
                 {params.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
         </section>

@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::draft;
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use omni_api::StudioTask;
@@ -124,18 +125,18 @@ pub fn Results(
             .collect::<Vec<_>>()
     };
     view! {
-        <section class="results-section" aria-label="Results">
+        <section class="results-section" aria-label=t("Results")>
             <div class="results-bar">
                 <Show when=any_watermark>
                     <label class="toggle">
                         <input type="checkbox" prop:checked=move || watermarked.get() on:change=move |ev| watermarked.set(event_target_checked(&ev))/>
-                        "Show watermarked versions"
+                        {t("Show watermarked versions")}
                     </label>
                 </Show>
                 <Show when=move || !all.read().is_empty() || !videos().is_empty()>
-                    <a class="button secondary" data-testid="download-all" href=move || api::zip_url(&id.get()) download="">"Download all"</a>
+                    <a class="button secondary" data-testid="download-all" href=move || api::zip_url(&id.get()) download="">{t("Download all")}</a>
                 </Show>
-                <p class="sr-only" role="status">{move || copied.get().map(|_| "Link copied")}</p>
+                <p class="sr-only" role="status">{move || copied.get().map(|_| t("Link copied"))}</p>
             </div>
             <ul class="results">
                 <For each=move || all.get().into_iter().enumerate() key=|(n, item)| (*n, item.upstream_url.clone()) let:entry>
@@ -145,17 +146,17 @@ pub fn Results(
                         let (reuse, reuse_video) = (reuse.clone(), reuse.clone());
                         view! {
                             <li class="result">
-                                <button class="result-open" style:aspect-ratio=move || ratio.get() aria-label=format!("Open image {}", n + 1) on:click=move |_| open.set(Some(n))>
-                                    <img data-testid="result-image" src=move || src(&item) alt=format!("Result image {}", n + 1)/>
+                                <button class="result-open" style:aspect-ratio=move || ratio.get() aria-label=tf("Open image {}", &[&(n + 1)]) on:click=move |_| open.set(Some(n))>
+                                    <img data-testid="result-image" src=move || src(&item) alt=tf("Result image {}", &[&(n + 1)])/>
                                 </button>
                                 <div class="result-actions">
-                                    <a data-testid="download-image" href=move || with_download(&src(&item2)) download=move || name(&item5)>"Download"</a>
-                                    <button type="button" class="link" on:click=move |_| copy(absolute(&src(&item3)))>"Copy link"</button>
+                                    <a data-testid="download-image" href=move || with_download(&src(&item2)) download=move || name(&item5)>{t("Download")}</a>
+                                    <button type="button" class="link" on:click=move |_| copy(absolute(&src(&item3)))>{t("Copy link")}</button>
                                     {item4.upstream_url.clone().map(|url| {
                                         let url2 = url.clone();
                                         view! {
-                                            <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(url.clone(), draft::Form::OmniImage)>"Use in Omni Image"</button>
-                                            <button type="button" class="link" data-testid="use-in-video" on:click=move |_| reuse_video(url2.clone(), draft::Form::OmniVideo)>"Use in Omni Video"</button>
+                                            <button type="button" class="link" data-testid="use-as-reference" on:click=move |_| reuse(url.clone(), draft::Form::OmniImage)>{t("Use in Omni Image")}</button>
+                                            <button type="button" class="link" data-testid="use-in-video" on:click=move |_| reuse_video(url2.clone(), draft::Form::OmniVideo)>{t("Use in Omni Video")}</button>
                                         }
                                     })}
                                 </div>
@@ -177,8 +178,8 @@ pub fn Results(
                                 poster=move || has_cover.then(|| api::file_url(&id.get(), "covers", i, false))
                             ></video>
                             <figcaption>
-                                {duration.map(|d| format!("{d} s · ")).unwrap_or_default()}
-                                <a href=move || with_download(&api::file_url(&id.get(), "videos", i, watermarked.get())) download="">"Download video"</a>
+                                {duration.map(|d| format!("{} · ", tf("{} s", &[&d]))).unwrap_or_default()}
+                                <a href=move || with_download(&api::file_url(&id.get(), "videos", i, watermarked.get())) download="">{t("Download video")}</a>
                             </figcaption>
                         </figure>
                     }
@@ -225,15 +226,15 @@ fn Lightbox(
     view! {
         <Show when=move || open.get().is_some()>
             <div class="lightbox" role="dialog" aria-modal="true" data-testid="lightbox"
-                aria-label=move || format!("Image {} of {}", open.get().unwrap_or(0) + 1, count.get())
+                aria-label=move || tf("Image {} of {}", &[&(open.get().unwrap_or(0) + 1), &count.get()])
                 on:keydown=on_key
             >
-                <img src=move || src.get().unwrap_or_default() alt=move || format!("Result image {}", open.get().unwrap_or(0) + 1)/>
+                <img src=move || src.get().unwrap_or_default() alt=move || tf("Result image {}", &[&(open.get().unwrap_or(0) + 1)])/>
                 <div class="lightbox-bar">
-                    <button type="button" on:click=move |_| step(-1) aria-label="Previous image">"←"</button>
+                    <button type="button" on:click=move |_| step(-1) aria-label=t("Previous image")>"←"</button>
                     <span data-testid="lightbox-position">{move || format!("{} / {}", open.get().unwrap_or(0) + 1, count.get())}</span>
-                    <button type="button" on:click=move |_| step(1) aria-label="Next image">"→"</button>
-                    <button type="button" node_ref=close_button on:click=move |_| open.set(None)>"Close"</button>
+                    <button type="button" on:click=move |_| step(1) aria-label=t("Next image")>"→"</button>
+                    <button type="button" node_ref=close_button on:click=move |_| open.set(None)>{t("Close")}</button>
                 </div>
             </div>
         </Show>

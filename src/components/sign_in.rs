@@ -3,6 +3,7 @@
 //! session lives in an HttpOnly cookie the app cannot read.
 
 use crate::api;
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -23,7 +24,7 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
         <Show when=open fallback=move || view! {
             <Show when=needs_sign_in fallback=move || view! {
                 <p role="status" data-testid="session-check">
-                    {move || failed().unwrap_or_else(|| "Connecting…".into())}
+                    {move || failed().unwrap_or_else(|| t("Connecting…").into())}
                 </p>
             }>
                 <SignInForm on_done=move |s| session.set(Some(Ok(s)))/>
@@ -44,7 +45,7 @@ fn SignInForm(on_done: impl Fn(api::Session) + Copy + Send + Sync + 'static) -> 
         let value = token.get_untracked();
         if value.trim().is_empty() {
             error.set(Some(
-                "Enter the access token your operator gave you.".into(),
+                t("Enter the access token your operator gave you.").into(),
             ));
             return;
         }
@@ -62,9 +63,9 @@ fn SignInForm(on_done: impl Fn(api::Session) + Copy + Send + Sync + 'static) -> 
     };
     view! {
         <section class="sign-in" aria-labelledby="sign-in-title">
-            <h1 id="sign-in-title">"Sign in to Omni Studio"</h1>
+            <h1 id="sign-in-title">{t("Sign in to Omni Studio")}</h1>
             <form on:submit=submit data-testid="sign-in-form">
-                <label for="access-token">"Access token"</label>
+                <label for="access-token">{t("Access token")}</label>
                 <input id="access-token" type="password" autocomplete="current-password"
                     data-testid="access-token"
                     aria-invalid=move || error.get().is_some().to_string()
@@ -74,7 +75,7 @@ fn SignInForm(on_done: impl Fn(api::Session) + Copy + Send + Sync + 'static) -> 
                 <p id="access-token-error" class="field-error" role="alert" data-testid="sign-in-error">
                     {move || error.get()}
                 </p>
-                <button type="submit" disabled=move || busy.get() data-testid="sign-in">"Sign in"</button>
+                <button type="submit" disabled=move || busy.get() data-testid="sign-in">{t("Sign in")}</button>
             </form>
         </section>
     }

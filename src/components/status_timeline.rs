@@ -1,5 +1,6 @@
 //! A task's life as three steps, with the current one marked for screen readers.
 
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::TaskStatus;
 
@@ -33,15 +34,15 @@ pub fn StatusTimeline(
     };
     let last = move || {
         if status.get() == Some(TaskStatus::Failed) {
-            "Failed"
+            t("Failed")
         } else {
-            "Succeeded"
+            t("Succeeded")
         }
     };
     view! {
-        <ol class="timeline" aria-label="Progress">
-            {step(1, "Submitted")}
-            {step(2, "Processing")}
+        <ol class="timeline" aria-label=t("Progress")>
+            {step(1, t("Submitted"))}
+            {step(2, t("Processing"))}
             <li
                 class=move || match (rank(), status.get()) {
                     (3, Some(TaskStatus::Failed)) => "step failed",
@@ -61,8 +62,8 @@ pub fn StatusTimeline(
 pub fn format_elapsed(secs: i64) -> String {
     let secs = secs.max(0);
     if secs >= 60 {
-        format!("{} min {:02} s", secs / 60, secs % 60)
+        tf("{} min {} s", &[&(secs / 60), &format!("{:02}", secs % 60)])
     } else {
-        format!("{secs} s")
+        tf("{} s", &[&secs])
     }
 }

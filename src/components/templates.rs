@@ -2,6 +2,7 @@
 //! each showing which references it needs.
 
 use crate::components::form_bits::{load_saved, save};
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::prompt::placeholders;
 
@@ -20,9 +21,9 @@ pub fn needs(template: &str) -> String {
     let mut labels: Vec<String> = placeholders(template).map(|(_, p)| p.label()).collect();
     labels.dedup();
     if labels.is_empty() {
-        "no references".into()
+        t("no references").into()
     } else {
-        format!("needs {}", labels.join(", "))
+        tf("needs {}", &[&labels.join(", ")])
     }
 }
 
@@ -51,19 +52,19 @@ pub fn Templates(
     };
     view! {
         <div class="row templates">
-            <label for="template">"Template"</label>
+            <label for="template">{t("Template")}</label>
             <select id="template" data-testid="template" on:change=pick prop:value="">
-                <option value="">"Start from a template…"</option>
-                <optgroup label="Built in">
-                    {builtin.iter().map(|t| view! { <option value=*t>{format!("{t} ({})", needs(t))}</option> }).collect_view()}
+                <option value="">{t("Start from a template…")}</option>
+                <optgroup label=t("Built in")>
+                    {builtin.iter().map(|en| { let text = t(en); view! { <option value=text>{format!("{text} ({})", needs(text))}</option> } }).collect_view()}
                 </optgroup>
                 <Show when=move || !mine.read().is_empty()>
-                    <optgroup label="My templates">
+                    <optgroup label=t("My templates")>
                         {move || mine.get().into_iter().map(|t| view! { <option value=t.clone()>{format!("{t} ({})", needs(&t))}</option> }).collect_view()}
                     </optgroup>
                 </Show>
             </select>
-            <button type="button" class="link" data-testid="save-template" on:click=save>"Save prompt as template"</button>
+            <button type="button" class="link" data-testid="save-template" on:click=save>{t("Save prompt as template")}</button>
         </div>
     }
 }

@@ -3,6 +3,7 @@
 //! takes `?theme=light|dark` from an embedding page).
 
 use crate::components::form_bits::local_storage;
+use crate::i18n::t;
 use leptos::prelude::*;
 
 const KEY: &str = "omni.theme";
@@ -36,11 +37,11 @@ pub fn ThemeSwitch() -> impl IntoView {
     };
     view! {
         <label class="theme-switch">
-            <span>"Theme"</span>
+            <span>{t("Theme")}</span>
             <select data-testid="theme" prop:value=move || theme.get() on:change=move |ev| choose(event_target_value(&ev))>
-                <option value="system">"System"</option>
-                <option value="light">"Light"</option>
-                <option value="dark">"Dark"</option>
+                <option value="system">{t("System")}</option>
+                <option value="light">{t("Light")}</option>
+                <option value="dark">{t("Dark")}</option>
             </select>
         </label>
     }

@@ -8,6 +8,7 @@ use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::SubmitBar;
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
 use crate::hooks::use_form::use_form;
+use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::elements::{CreateElementRequest, Element, ElementTag, ReferImage, TagItem};
@@ -58,30 +59,30 @@ pub fn ElementsPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Elements"</h1>
-            <p class="muted">"Reusable subjects — a character, a product, a prop — for "<code>"<<<element_N>>>"</code>" in Omni Image and Omni Video."</p>
+            <h1>{t("Elements")}</h1>
+            <p class="muted">{t("Reusable subjects — a character, a product, a prop — for <<<element_N>>> in Omni Image and Omni Video.")}</p>
             <div class="filters" role="search">
-                <label>"Search " <input type="search" data-testid="element-search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/></label>
-                <label>"Tag "
+                <label>{t("Search")}" " <input type="search" data-testid="element-search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/></label>
+                <label>{t("Tag")}" "
                     <select data-testid="element-tag-filter" on:change=move |ev| tag.set(ElementTag::parse(&event_target_value(&ev)))>
-                        <option value="">"Any tag"</option>
-                        {ElementTag::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                        <option value="">{t("Any tag")}</option>
+                        {ElementTag::ALL.iter().map(|t| view! { <option value=t.as_str()>{choice_label(t.label())}</option> }).collect_view()}
                     </select>
                 </label>
             </div>
             <Show when=move || load_error.read().is_some()>
                 <p class="submit-error" role="alert">{move || load_error.get()}</p>
             </Show>
-            <h2>"Your elements"</h2>
+            <h2>{t("Your elements")}</h2>
             <Show when=move || shown(own).is_empty()>
-                <p class="muted" data-testid="no-own-elements">"None here yet: create one below."</p>
+                <p class="muted" data-testid="no-own-elements">{t("None here yet: create one below.")}</p>
             </Show>
             <ul class="element-grid" data-testid="own-elements">
                 <For each=move || shown(own) key=|e| e.element_id let:e>
                     <ElementCard element=e on_deleted=Some(on_deleted)/>
                 </For>
             </ul>
-            <h2>"Presets"</h2>
+            <h2>{t("Presets")}</h2>
             <ul class="element-grid" data-testid="preset-elements">
                 <For each=move || shown(presets) key=|e| e.element_id let:e>
                     <ElementCard element=e on_deleted=None/>
@@ -120,25 +121,25 @@ fn ElementCard(
     let tags = element
         .tag_list
         .iter()
-        .map(|t| t.tag_id.label())
+        .map(|tag| choice_label(tag.tag_id.label()))
         .collect::<Vec<_>>()
         .join(", ");
     view! {
         <li class="element-card" data-testid="element-card">
             {safe_link(&element.element_frontal_image).map(|src| view! { <img class="element-thumb" src=src.to_owned() alt=""/> })}
-            <strong>{element.element_name.clone()}</strong>
-            <span class="muted">{element.element_description.clone()}</span>
+            <strong translate="no">{element.element_name.clone()}</strong>
+            <span class="muted" translate="no">{element.element_description.clone()}</span>
             <span class="muted">{tags}</span>
             <code class="element-id" data-testid="element-card-id">{id.to_string()}</code>
             {on_deleted.map(|_| view! {
                 <Show when=move || confirming.get() fallback=move || view! {
-                    <button type="button" class="link" data-testid="delete-element" on:click=move |_| confirming.set(true)>"Delete"</button>
+                    <button type="button" class="link" data-testid="delete-element" on:click=move |_| confirming.set(true)>{t("Delete")}</button>
                 }>
-                    <span role="group" aria-label="Confirm delete">
-                        "Delete for good? "
-                        <button type="button" class="link" data-testid="confirm-delete" on:click=delete>"Yes, delete"</button>
+                    <span role="group" aria-label=t("Confirm delete")>
+                        {t("Delete for good?")}" "
+                        <button type="button" class="link" data-testid="confirm-delete" on:click=delete>{t("Yes, delete")}</button>
                         " · "
-                        <button type="button" class="link" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                        <button type="button" class="link" on:click=move |_| confirming.set(false)>{t("Keep it")}</button>
                     </span>
                 </Show>
             })}
@@ -211,26 +212,26 @@ fn CreateElement(
     let errors: Signal<Vec<FieldError>> = ui.visible.into();
     view! {
         <section class="card">
-            <h2>"Create an element"</h2>
+            <h2>{t("Create an element")}</h2>
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="element_name">"Name (up to 20 characters)"</label>
+                    <label for="element_name">{t("Name (up to 20 characters)")}</label>
                     <input id="element_name" data-testid="element_name" prop:value=move || name.get() on:input=move |ev| { name.set(event_target_value(&ev)); ui.edited.run(()); }/>
                     <FieldErrors id="element-name-errors" errors=ui.errors_on("element_name")/>
                 </div>
                 <div class="field">
-                    <label for="element_description">"Description (up to 100 characters)"</label>
+                    <label for="element_description">{t("Description (up to 100 characters)")}</label>
                     <textarea id="element_description" data-testid="element_description" rows="2" prop:value=move || description.get() on:input=move |ev| { description.set(event_target_value(&ev)); ui.edited.run(()); }></textarea>
                     <FieldErrors id="element-description-errors" errors=ui.errors_on("element_description")/>
                 </div>
-                <ReferenceManager prompt=no_prompt images=frontal max_images=1 errors=errors single_field="element_frontal_image" legend="Frontal image" id="frontal"/>
+                <ReferenceManager prompt=no_prompt images=frontal max_images=1 errors=errors single_field="element_frontal_image" legend=t("Frontal image") id="frontal"/>
                 <FieldErrors id="frontal-errors" errors=ui.errors_on("element_frontal_image")/>
                 <div data-testid="refer-images">
-                    <ReferenceManager prompt=no_prompt images=refers max_images=3 errors=errors list_field="element_refer_list" item_key=Some("image_url") legend="Further reference images (1–3)" id="refer"/>
+                    <ReferenceManager prompt=no_prompt images=refers max_images=3 errors=errors list_field="element_refer_list" item_key=Some("image_url") legend=t("Further reference images (1–3)") id="refer"/>
                 </div>
                 <FieldErrors id="refer-errors" errors=ui.errors_at("element_refer_list")/>
                 <fieldset class="field">
-                    <legend>"Tags"</legend>
+                    <legend>{t("Tags")}</legend>
                     <div class="row">
                         {ElementTag::ALL.iter().map(|t| {
                             let t = *t;
@@ -238,12 +239,12 @@ fn CreateElement(
                                 <label><input type="checkbox" data-testid=format!("tag-{}", t.label())
                                     prop:checked=move || tags.read().contains(&t)
                                     on:change=move |ev| tags.update(|l| if event_target_checked(&ev) { l.push(t) } else { l.retain(|x| *x != t) })/>
-                                " " {t.label()}</label>
+                                " " {choice_label(t.label())}</label>
                             }
                         }).collect_view()}
                     </div>
                 </fieldset>
-                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error label="Create element"/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error label=t("Create element")/>
             </form>
         </section>
     }

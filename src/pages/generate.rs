@@ -5,7 +5,7 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, save_soon, whole_number, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
@@ -13,14 +13,15 @@ use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::image_generation::{ImageGenerationModel, ImageGenerationRequest, ImageReference};
-use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule, TaskKind};
+use omni_api::{AspectRatio, Choice, FieldError, Resolution, TaskKind};
 
 const SAVED: &str = "omni.form.image-generation";
 const TEMPLATES: &[&str] = &[
-    "A beautiful sunset over the ocean, vibrant colors, high detail",
-    "Abstract colorful artwork, modern style",
+    crate::en!("A beautiful sunset over the ocean, vibrant colors, high detail"),
+    crate::en!("Abstract colorful artwork, modern style"),
 ];
 
 /// The Image Generation page.
@@ -59,18 +60,7 @@ pub fn GeneratePage() -> impl IntoView {
     let v1_5 = move || model.get() == ImageGenerationModel::KlingV1_5;
     let built = Memo::new(move |_| {
         let mut typed = Vec::new();
-        let count = n
-            .get()
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| {
-                typed.push(FieldError {
-                    field: "n".into(),
-                    rule: Rule::Type,
-                    message: "must be a whole number".into(),
-                })
-            })
-            .ok();
+        let count = whole_number("n", &n.get(), &mut typed);
         let image = images.get().first().map(|r| r.value.clone());
         let req = ImageGenerationRequest {
             model_name: model.get(),
@@ -96,10 +86,9 @@ pub fn GeneratePage() -> impl IntoView {
         let (req, mut all) = built.get();
         all.extend(req.validate().0);
         all.extend(images.read().iter().flat_map(|r| {
-            r.problems.iter().map(|m| FieldError {
+            r.problems.iter().map(|e| FieldError {
                 field: "image".into(),
-                rule: Rule::ImageTooSmall,
-                message: m.clone(),
+                ..e.clone()
             })
         }));
         all
@@ -123,16 +112,16 @@ pub fn GeneratePage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Image Generation"</h1>
+            <h1>{t("Image Generation")}</h1>
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="model">"Model"</label>
+                    <label for="model">{t("Model")}</label>
                     {move || choice_select("model", model, options(&config.read().image_generation.models))}
                 </div>
                 <Templates prompt=prompt builtin=TEMPLATES/>
                 <PromptEditor prompt=prompt refs=Signal::stored(Vec::new()) allowed=&[] errors=errors_on("prompt") on_edit=edited/>
                 <div class="field">
-                    <label for="negative_prompt">"Negative prompt"</label>
+                    <label for="negative_prompt">{t("Negative prompt")}</label>
                     <textarea id="negative_prompt" data-testid="negative_prompt" rows="2"
                         disabled=has_image
                         aria-describedby="negative-why negative-errors"
@@ -140,16 +129,16 @@ pub fn GeneratePage() -> impl IntoView {
                         on:input=move |ev| { negative.set(event_target_value(&ev)); edited.run(()); }
                     ></textarea>
                     <Show when=has_image>
-                        <p class="unavailable" id="negative-why" data-testid="negative-why">"Not available with a reference image: image-to-image takes no negative prompt."</p>
+                        <p class="unavailable" id="negative-why" data-testid="negative-why">{t("Not available with a reference image: image-to-image takes no negative prompt.")}</p>
                     </Show>
                     <FieldErrors id="negative-errors" errors=errors_on("negative_prompt")/>
                 </div>
-                <ReferenceManager prompt=prompt images=images max_images=1 errors=Signal::derive(move || visible.get()) single_field="image" legend="Reference image (optional)"/>
+                <ReferenceManager prompt=prompt images=images max_images=1 errors=Signal::derive(move || visible.get()) single_field="image" legend=t("Reference image (optional)")/>
                 <FieldErrors id="image-errors" errors=errors_on("image")/>
                 <div class="field">
-                    <label for="image_reference">"Reference type"</label>
+                    <label for="image_reference">{t("Reference type")}</label>
                     <Show when=move || v1_5() && has_image() fallback=|| view! {
-                        <p class="unavailable" data-testid="reference-why">"Only kling-v1-5 with a reference image keeps a subject or a face."</p>
+                        <p class="unavailable" data-testid="reference-why">{t("Only kling-v1-5 with a reference image keeps a subject or a face.")}</p>
                     }>
                         {choice_select("image_reference", reference, ImageReference::ALL.to_vec())}
                     </Show>
@@ -158,13 +147,13 @@ pub fn GeneratePage() -> impl IntoView {
                 <Show when=has_image>
                     <div class="grid-2">
                         <div class="field">
-                            <label for="image_fidelity">{move || format!("Image fidelity: {:.2}", image_fidelity.get())}</label>
+                            <label for="image_fidelity">{move || tf("Image fidelity: {}", &[&format!("{:.2}", image_fidelity.get())])}</label>
                             <input id="image_fidelity" type="range" min="0" max="1" step="0.05" prop:value=move || image_fidelity.get().to_string()
                                 on:input=move |ev| image_fidelity.set(event_target_value(&ev).parse().unwrap_or(0.5))/>
                         </div>
                         <Show when=move || v1_5() && reference.get() == ImageReference::Face>
                             <div class="field">
-                                <label for="human_fidelity">{move || format!("Face fidelity: {:.2}", human_fidelity.get())}</label>
+                                <label for="human_fidelity">{move || tf("Face fidelity: {}", &[&format!("{:.2}", human_fidelity.get())])}</label>
                                 <input id="human_fidelity" type="range" min="0" max="1" step="0.05" prop:value=move || human_fidelity.get().to_string()
                                     on:input=move |ev| human_fidelity.set(event_target_value(&ev).parse().unwrap_or(0.45))/>
                             </div>
@@ -173,15 +162,15 @@ pub fn GeneratePage() -> impl IntoView {
                 </Show>
                 <div class="grid-2">
                     <div class="field">
-                        <label for="resolution">"Resolution"</label>
+                        <label for="resolution">{t("Resolution")}</label>
                         {move || choice_select::<Resolution>("resolution", resolution, options(&config.read().image_generation.resolutions))}
                     </div>
                     <div class="field">
-                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        <label for="aspect_ratio">{t("Aspect ratio")}</label>
                         {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, options(&config.read().image_generation.aspect_ratios))}
                     </div>
                     <div class="field">
-                        <label for="n">"Number of images (1–9)"</label>
+                        <label for="n">{t("Number of images (1–9)")}</label>
                         <input id="n" data-testid="n" type="number" min="1" max="9" prop:value=move || n.get() on:input=move |ev| n.set(event_target_value(&ev))/>
                         <FieldErrors id="n-errors" errors=errors_on("n")/>
                     </div>

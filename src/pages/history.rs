@@ -3,6 +3,7 @@
 
 use crate::api::{self, HistoryQuery};
 use crate::hooks::use_task_polling::{use_task_polling_with, Follow, UseTaskPollingReturn};
+use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
@@ -66,21 +67,21 @@ pub fn HistoryPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"History"</h1>
+            <h1>{t("History")}</h1>
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
-                <label>"Kind "
+                <label>{t("Kind")}" "
                     <select data-testid="filter-kind" on:change=move |ev| kind.set(TaskKind::parse(&event_target_value(&ev)))>
-                        <option value="">"All kinds"</option>
-                        {TaskKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
+                        <option value="">{t("All kinds")}</option>
+                        {TaskKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{choice_label(k.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"Status "
+                <label>{t("Status")}" "
                     <select data-testid="filter-status" on:change=move |ev| status.set(TaskStatus::parse(&event_target_value(&ev)))>
-                        <option value="">"Any status"</option>
-                        {TaskStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+                        <option value="">{t("Any status")}</option>
+                        {TaskStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{choice_label(s.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
-                <label>"Search prompts "
+                <label>{t("Search prompts")}" "
                     <input type="search" data-testid="filter-search" on:change=move |ev| search.set(event_target_value(&ev))/>
                 </label>
             </form>
@@ -89,8 +90,8 @@ pub fn HistoryPage() -> impl IntoView {
             </Show>
             <Show when=move || loaded.get() && rows.read().is_empty() && error.read().is_none()>
                 <div class="empty" data-testid="history-empty">
-                    <p>"No tasks here yet."</p>
-                    <p><a href=crate::runtime::page("/image")>"Create an image with Omni Image"</a></p>
+                    <p>{t("No tasks here yet.")}</p>
+                    <p><a href=crate::runtime::page("/image")>{t("Create an image with Omni Image")}</a></p>
                 </div>
             </Show>
             <ul class="history" aria-busy=move || loading.get().to_string()>
@@ -100,7 +101,7 @@ pub fn HistoryPage() -> impl IntoView {
             </ul>
             <Show when=move || next.read().is_some()>
                 <button type="button" class="secondary" data-testid="load-more" disabled=move || loading.get() on:click=move |_| load(next.get_untracked())>
-                    "Load more"
+                    {t("Load more")}
                 </button>
             </Show>
         </section>
@@ -128,7 +129,7 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
             .and_then(|r| r.get("prompt"))
             .and_then(|p| p.as_str())
             .map(str::to_owned)
-            .unwrap_or_else(|| "(no prompt)".into())
+            .unwrap_or_else(|| t("(no prompt)").into())
     };
     let thumb = move || {
         let t = current.read();
@@ -156,13 +157,13 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
                     {move || thumb().map(|src| view! { <img src=src alt="" loading="lazy"/> })}
                 </span>
                 <span class="history-text">
-                    <span class="history-prompt">{prompt}</span>
+                    <span class="history-prompt" translate="no">{prompt}</span>
                     <span class="muted">
-                        {move || current.read().kind.as_str()} " · "
-                        {String::from(created.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))}
+                        {move || choice_label(current.read().kind.as_str())} " · "
+                        {String::from(created.to_locale_string(crate::i18n::lang().tag(), &wasm_bindgen::JsValue::UNDEFINED))}
                     </span>
                 </span>
-                <span class=move || format!("badge {}", status().as_str()) data-testid="history-status">{move || status().as_str()}</span>
+                <span class=move || format!("badge {}", status().as_str()) data-testid="history-status">{move || choice_label(status().as_str())}</span>
             </a>
         </li>
     }

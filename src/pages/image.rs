@@ -5,7 +5,7 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, save_soon, whole_number, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
@@ -15,18 +15,19 @@ use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
+use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::omni_image::{
     self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
 };
-use omni_api::{AspectRatio, FieldError, Resolution, Rule, TaskKind};
+use omni_api::{AspectRatio, FieldError, Resolution, TaskKind};
 
 const SAVED: &str = "omni.form.omni-image";
 const TEMPLATES: &[&str] = &[
-    "<<<image_1>>> in the style of <<<image_2>>>",
-    "<<<image_1>>> as a watercolour painting at dusk",
-    "A product photo of <<<element_1>>> on a marble table, soft light",
-    "<<<element_1>>> walking through the scene of <<<image_1>>>",
+    crate::en!("<<<image_1>>> in the style of <<<image_2>>>"),
+    crate::en!("<<<image_1>>> as a watercolour painting at dusk"),
+    crate::en!("A product photo of <<<element_1>>> on a marble table, soft light"),
+    crate::en!("<<<element_1>>> walking through the scene of <<<image_1>>>"),
 ];
 
 /// Everything the form's inputs hold.
@@ -84,17 +85,7 @@ impl Form {
     /// The request, and the errors of inputs that are not even numbers.
     fn request(&self) -> (OmniImageRequest, Vec<FieldError>) {
         let mut typed = Vec::new();
-        let mut number = |field: &str, text: String| match text.trim().parse::<u32>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                typed.push(FieldError {
-                    field: field.into(),
-                    rule: Rule::Type,
-                    message: "must be a whole number".into(),
-                });
-                None
-            }
-        };
+        let mut number = |field: &str, text: String| whole_number(field, &text, &mut typed);
         let series = self.result_type.get() == ResultType::Series;
         let req = OmniImageRequest {
             model_name: self.model.get(),
@@ -162,10 +153,9 @@ pub fn ImagePage() -> impl IntoView {
         );
         // Pixel sizes the browser measured for URL images, under the same rules.
         for (i, r) in form.images.read().iter().enumerate() {
-            all.extend(r.problems.iter().map(|m| FieldError {
+            all.extend(r.problems.iter().map(|e| FieldError {
                 field: format!("image_list[{i}].image"),
-                rule: Rule::ImageTooSmall,
-                message: m.clone(),
+                ..e.clone()
             }));
         }
         all
@@ -210,10 +200,10 @@ pub fn ImagePage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Omni Image"</h1>
+            <h1>{t("Omni Image")}</h1>
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="model">"Model"</label>
+                    <label for="model">{t("Model")}</label>
                     {move || choice_select("model", form.model, options(&config.read().omni_image.models))}
                     <FieldErrors id="model-errors" errors=errors_on("model_name")/>
                 </div>
@@ -223,28 +213,28 @@ pub fn ImagePage() -> impl IntoView {
                 <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <div class="grid-2">
                     <div class="field">
-                        <label for="resolution">"Resolution"</label>
+                        <label for="resolution">{t("Resolution")}</label>
                         {move || choice_select("resolution", form.resolution, resolutions())}
                         <FieldErrors id="resolution-errors" errors=errors_on("resolution")/>
                     </div>
                     <div class="field">
-                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        <label for="aspect_ratio">{t("Aspect ratio")}</label>
                         {move || choice_select("aspect_ratio", form.aspect_ratio, options(&config.read().omni_image.aspect_ratios))}
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
                 </div>
                 <fieldset class="field">
-                    <legend>"Output"</legend>
+                    <legend>{t("Output")}</legend>
                     <div class="row">
-                        <label><input type="radio" name="result_type" data-testid="single" prop:checked=move || !series() on:change=move |_| form.result_type.set(ResultType::Single)/>" Single images"</label>
-                        <label><input type="radio" name="result_type" data-testid="series" prop:checked=series on:change=move |_| form.result_type.set(ResultType::Series)/>" A series"</label>
+                        <label><input type="radio" name="result_type" data-testid="single" prop:checked=move || !series() on:change=move |_| form.result_type.set(ResultType::Single)/>" "{t("Single images")}</label>
+                        <label><input type="radio" name="result_type" data-testid="series" prop:checked=series on:change=move |_| form.result_type.set(ResultType::Series)/>" "{t("A series")}</label>
                     </div>
                     <Show when=move || !series() fallback=move || view! {
-                        <label for="series_amount">"Images in the series (2–9" {move || if form.model.get() == OmniImageModel::KlingV3Omni { ", or auto)" } else { ")" }}</label>
+                        <label for="series_amount">{move || if form.model.get() == OmniImageModel::KlingV3Omni { t("Images in the series (2–9, or auto)") } else { t("Images in the series (2–9)") }}</label>
                         <input id="series_amount" data-testid="series_amount" inputmode="numeric" prop:value=move || form.series_amount.get() on:input=move |ev| form.series_amount.set(event_target_value(&ev))/>
                         <FieldErrors id="series-errors" errors=errors_on("series_amount")/>
                     }>
-                        <label for="n">"Number of images (1–9)"</label>
+                        <label for="n">{t("Number of images (1–9)")}</label>
                         <input id="n" data-testid="n" type="number" min="1" max="9" prop:value=move || form.n.get() on:input=move |ev| form.n.set(event_target_value(&ev))/>
                         <FieldErrors id="n-errors" errors=errors_on("n")/>
                     </Show>

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, save_soon, whole_number, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{image_chips, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
@@ -11,15 +11,16 @@ use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
+use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::all_in_one::{self, AioRequest, AioType};
 use omni_api::prompt::RefKind;
-use omni_api::{AspectRatio, Choice, FieldError, Resolution, Rule};
+use omni_api::{AspectRatio, Choice, Resolution};
 
 const SAVED: &str = "omni.form.all-in-one";
 const TEMPLATES: &[&str] = &[
-    "<<<image_1>>> at night with neon signs",
-    "A cyberpunk cityscape at night, inspired by <<<image_1>>>",
+    crate::en!("<<<image_1>>> at night with neon signs"),
+    crate::en!("A cyberpunk cityscape at night, inspired by <<<image_1>>>"),
 ];
 
 /// The all-in-one page.
@@ -56,18 +57,7 @@ pub fn QuickPage() -> impl IntoView {
 
     let built = Memo::new(move |_| {
         let mut typed = Vec::new();
-        let num_images = num
-            .get()
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| {
-                typed.push(FieldError {
-                    field: "num_images".into(),
-                    rule: Rule::Type,
-                    message: "must be a whole number".into(),
-                })
-            })
-            .ok();
+        let num_images = whole_number("num_images", &num.get(), &mut typed);
         let req = AioRequest {
             model: model.get(),
             prompt: prompt.get(),
@@ -108,20 +98,20 @@ pub fn QuickPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Quick create"</h1>
+            <h1>{t("Quick create")}</h1>
             <form class="form" on:submit=on_submit novalidate>
                 <div class="grid-2">
                     <div class="field">
-                        <label for="model">"Model"</label>
+                        <label for="model">{t("Model")}</label>
                         {move || choice_select("model", model, options(&config.read().all_in_one.models))}
                     </div>
                     <div class="field">
-                        <label for="type">"Type"</label>
+                        <label for="type">{t("Type")}</label>
                         {choice_select("type", kind, AioType::ALL.to_vec())}
                     </div>
                 </div>
                 <Show when=multi_shot>
-                    <p class="scenario" data-testid="multi-shot-note">"ai-multi-shot makes three consistent views of the subject in the first image; placeholders are not used."</p>
+                    <p class="scenario" data-testid="multi-shot-note">{t("ai-multi-shot makes three consistent views of the subject in the first image; placeholders are not used.")}</p>
                 </Show>
                 <Templates prompt=prompt builtin=TEMPLATES/>
                 {move || {
@@ -132,15 +122,15 @@ pub fn QuickPage() -> impl IntoView {
                 <FieldErrors id="images-errors" errors=ui.errors_at("images")/>
                 <div class="grid-2">
                     <div class="field">
-                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        <label for="aspect_ratio">{t("Aspect ratio")}</label>
                         {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, options(&config.read().all_in_one.aspect_ratios))}
                     </div>
                     <div class="field">
-                        <label for="resolution">"Resolution"</label>
+                        <label for="resolution">{t("Resolution")}</label>
                         {move || choice_select::<Resolution>("resolution", resolution, options(&config.read().all_in_one.resolutions))}
                     </div>
                     <div class="field">
-                        <label for="num_images">"Number of images (1–9)"</label>
+                        <label for="num_images">{t("Number of images (1–9)")}</label>
                         <input id="num_images" data-testid="num_images" type="number" min="1" max="9" prop:value=move || num.get() on:input=move |ev| num.set(event_target_value(&ev))/>
                         <FieldErrors id="num-errors" errors=errors_on("num_images")/>
                     </div>

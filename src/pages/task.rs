@@ -7,6 +7,7 @@ use crate::components::results::Results;
 use crate::components::status_timeline::StatusTimeline;
 use crate::draft;
 use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
+use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -15,10 +16,10 @@ use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
 /// Words for a status, as announced to screen readers.
 fn status_words(s: TaskStatus) -> &'static str {
     match s {
-        TaskStatus::Submitted => "Submitted, waiting to start",
-        TaskStatus::Processing => "Processing",
-        TaskStatus::Succeed => "Succeeded",
-        TaskStatus::Failed => "Failed",
+        TaskStatus::Submitted => t("Submitted, waiting to start"),
+        TaskStatus::Processing => t("Processing"),
+        TaskStatus::Succeed => t("Succeeded"),
+        TaskStatus::Failed => t("Failed"),
     }
 }
 
@@ -131,21 +132,21 @@ pub fn TaskPage() -> impl IntoView {
     view! {
         <section class="card">
             <h1>
-                {move || value.read().as_ref().map(|t| t.kind.as_str()).unwrap_or("Task")}
-                " " <code class="task-id">{move || id.get()}</code>
+                {move || value.read().as_ref().map(|task| choice_label(task.kind.as_str())).unwrap_or(t("Task"))}
+                " " <code class="task-id" translate="no">{move || id.get()}</code>
             </h1>
             <StatusTimeline status=status elapsed=elapsed/>
             <p class="status" role="status" aria-live="polite">
-                "Status: "
+                {t("Status:")}" "
                 <strong data-testid="task-status" data-status=move || status.get().map(|s| s.as_str())>
-                    {move || status.get().map_or("loading", |s| s.as_str())}
+                    {move || status.get().map_or(t("loading"), |s| choice_label(s.as_str()))}
                 </strong>
                 <span class="sr-only">{move || status.get().map(status_words)}</span>
                 <Show when=move || reconnecting.get()>
-                    <span class="reconnecting" data-testid="reconnecting">" · reconnecting…"</span>
+                    <span class="reconnecting" data-testid="reconnecting">" · "{t("reconnecting…")}</span>
                 </Show>
                 <Show when=move || is_active.get()>
-                    <span class="muted">" · updating live"</span>
+                    <span class="muted">" · "{t("updating live")}</span>
                 </Show>
             </p>
             <Show when=move || error.read().is_some() && value.read().is_none()>
@@ -153,17 +154,20 @@ pub fn TaskPage() -> impl IntoView {
             </Show>
             <Show when=move || status.get() == Some(TaskStatus::Failed)>
                 <div class="failure" role="alert" data-testid="failure-reason">
-                    <p>{move || value.get().and_then(|t| t.task.task_status_msg).unwrap_or_else(|| "The upstream did not say why.".into())}</p>
+                    {move || match value.get().and_then(|t| t.task.task_status_msg) {
+                        Some(why) => view! { <p translate="no">{why}</p> }.into_any(),
+                        None => view! { <p>{t("The upstream did not say why.")}</p> }.into_any(),
+                    }}
                 </div>
             </Show>
             <div class="actions row">
                 <Show when=move || status.get().is_some_and(TaskStatus::is_terminal)>
                     <button type="button" data-testid="run-again" disabled=move || rerunning.get() on:click={let rerun = rerun.clone(); move |_| rerun()}>
-                        {move || if status.get() == Some(TaskStatus::Failed) { "Retry" } else { "Run again" }}
+                        {move || if status.get() == Some(TaskStatus::Failed) { t("Retry") } else { t("Run again") }}
                     </button>
                 </Show>
                 <Show when=editable>
-                    <button type="button" class="secondary" data-testid="edit-again" on:click={let edit = edit.clone(); move |_| edit()}>"Edit and run again"</button>
+                    <button type="button" class="secondary" data-testid="edit-again" on:click={let edit = edit.clone(); move |_| edit()}>{t("Edit and run again")}</button>
                 </Show>
             </div>
             <Show when=move || rerun_error.read().is_some()>
@@ -171,7 +175,7 @@ pub fn TaskPage() -> impl IntoView {
             </Show>
             <Show when=move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone()).is_some()>
                 <p class="muted" data-testid="units">
-                    "Units charged: " {move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone())}
+                    {t("Units charged:")}" " {move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone())}
                 </p>
             </Show>
             <Show when=move || status.get() == Some(TaskStatus::Succeed)>

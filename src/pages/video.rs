@@ -15,22 +15,22 @@ use crate::components::templates::Templates;
 use crate::config::{options, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
+use crate::i18n::{scenario_words, t, tf};
 use leptos::prelude::*;
 use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
 use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
-    self, scenario_words, Mode, OmniVideoRequest, ReferType, Scenario, VideoImageItem, VideoItem,
-    YesNo,
+    self, Mode, OmniVideoRequest, ReferType, Scenario, VideoImageItem, VideoItem, YesNo,
 };
 use omni_api::prompt::{after_remove, Placeholder, RefKind};
-use omni_api::{AspectRatio, Choice, FieldError, Rule, TaskKind, Violations};
+use omni_api::{AspectRatio, Choice, FieldError, TaskKind, Violations};
 use wasm_bindgen::JsCast;
 
 const SAVED: &str = "omni.form.omni-video";
 const TEMPLATES: &[&str] = &[
-    "The scene of <<<image_1>>> as a slow cinematic dolly shot",
-    "Put a crown on the person in <<<video_1>>>",
-    "<<<element_1>>> walks through a rainy neon street",
+    crate::en!("The scene of <<<image_1>>> as a slow cinematic dolly shot"),
+    crate::en!("Put a crown on the person in <<<video_1>>>"),
+    crate::en!("<<<element_1>>> walks through a rainy neon street"),
 ];
 
 /// The reference video as the form holds it.
@@ -41,17 +41,17 @@ struct VideoRef {
     keep_sound: YesNo,
     /// What the browser could read of it, and the rules it breaks.
     meta: Option<String>,
-    problems: Vec<String>,
+    problems: Vec<FieldError>,
 }
 
 fn what_it_means(s: Scenario) -> &'static str {
     match s {
-        Scenario::TextToVideo => "From the prompt alone. Choose an aspect ratio; 5 or 10 seconds.",
-        Scenario::FirstFrame => "The video starts from the first-frame image, in its shape; 5 or 10 seconds.",
-        Scenario::FirstEndFrame => "The video runs from the first frame to the end frame, in their shape; 5 or 10 seconds.",
-        Scenario::Reference => "Images and elements guide the look; choose an aspect ratio and 3 to 10 seconds.",
-        Scenario::VideoReference => "The reference video guides style and motion; choose an aspect ratio and 3 to 10 seconds.",
-        Scenario::VideoEdit => "The reference video is edited: its shape and length are kept.",
+        Scenario::TextToVideo => t("From the prompt alone. Choose an aspect ratio; 5 or 10 seconds."),
+        Scenario::FirstFrame => t("The video starts from the first-frame image, in its shape; 5 or 10 seconds."),
+        Scenario::FirstEndFrame => t("The video runs from the first frame to the end frame, in their shape; 5 or 10 seconds."),
+        Scenario::Reference => t("Images and elements guide the look; choose an aspect ratio and 3 to 10 seconds."),
+        Scenario::VideoReference => t("The reference video guides style and motion; choose an aspect ratio and 3 to 10 seconds."),
+        Scenario::VideoEdit => t("The reference video is edited: its shape and length are kept."),
     }
 }
 
@@ -159,17 +159,15 @@ pub fn VideoPage() -> impl IntoView {
     let violations = Memo::new(move |_| {
         let mut all = built.read().validate().0;
         for (i, r) in images.read().iter().enumerate() {
-            all.extend(r.problems.iter().map(|m| FieldError {
+            all.extend(r.problems.iter().map(|e| FieldError {
                 field: format!("image_list[{i}].image_url"),
-                rule: Rule::ImageTooSmall,
-                message: m.clone(),
+                ..e.clone()
             }));
         }
         if let Some(v) = video.read().as_ref() {
-            all.extend(v.problems.iter().map(|m| FieldError {
+            all.extend(v.problems.iter().map(|e| FieldError {
                 field: "video_list[0].video_url".into(),
-                rule: Rule::VideoDuration,
-                message: m.clone(),
+                ..e.clone()
             }));
         }
         all
@@ -234,11 +232,11 @@ pub fn VideoPage() -> impl IntoView {
             check_video_meta("video", &meta, &mut v);
             video.update(|current| {
                 if let Some(r) = current.as_mut().filter(|r| r.url == probe.src()) {
-                    r.meta = Some(format!(
-                        "{:.1} s · {}×{} px",
-                        meta.seconds, meta.width, meta.height
+                    r.meta = Some(tf(
+                        "{} s · {}×{} px",
+                        &[&format!("{:.1}", meta.seconds), &meta.width, &meta.height],
                     ));
-                    r.problems = v.iter().map(|e| e.message.clone()).collect();
+                    r.problems = v.0;
                 }
             });
         });
@@ -265,20 +263,20 @@ pub fn VideoPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Omni Video"</h1>
+            <h1>{t("Omni Video")}</h1>
             <form class="form" on:submit=on_submit novalidate>
                 <div class="grid-2">
                     <div class="field">
-                        <label for="model">"Model"</label>
+                        <label for="model">{t("Model")}</label>
                         {move || choice_select("model", model, options(&config.read().omni_video.models))}
                     </div>
                     <div class="field">
-                        <label for="mode">"Mode"</label>
+                        <label for="mode">{t("Mode")}</label>
                         {choice_select("mode", mode, Mode::ALL.to_vec())}
                     </div>
                 </div>
                 <p class="scenario" role="status" data-testid="scenario" data-scenario=move || scenario.get().as_str()>
-                    <strong>"Scenario: " {move || scenario_words(scenario.get())}</strong>
+                    <strong>{t("Scenario:")}" " {move || scenario_words(scenario.get())}</strong>
                     <br/>{move || what_it_means(scenario.get())}
                 </p>
                 <Templates prompt=prompt builtin=TEMPLATES/>
@@ -287,66 +285,66 @@ pub fn VideoPage() -> impl IntoView {
                     <ReferenceManager prompt=prompt images=images elements=elements max_images=max_images() errors=Signal::derive(move || visible.get()) item_key=Some("image_url") with_frames=scenario.get() != Scenario::VideoEdit/>
                 }}
                 <Show when=move || scenario.get() == Scenario::VideoEdit>
-                    <p class="unavailable" data-testid="frames-why">"Images cannot be first or end frames while a video is edited."</p>
+                    <p class="unavailable" data-testid="frames-why">{t("Images cannot be first or end frames while a video is edited.")}</p>
                 </Show>
                 <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <fieldset class="field">
-                    <legend>"Reference video (one, .mp4 or .mov, 3–10 s, 720–2160 px)"</legend>
+                    <legend>{t("Reference video (one, .mp4 or .mov, 3–10 s, 720–2160 px)")}</legend>
                     <Show when=move || video.read().is_none() fallback=move || {
                         let v = move || video.get().expect("shown with a video");
                         view! {
                             <div class="ref" data-testid="video-ref">
                                 <div class="ref-text">
-                                    <strong>"video_1"</strong> " " <span class="ref-name">{move || v().url}</span>
-                                    <span class="muted">{move || v().meta.unwrap_or_else(|| "reading its length and size…".into())}</span>
+                                    <strong translate="no">"video_1"</strong> " " <span class="ref-name" translate="no">{move || v().url}</span>
+                                    <span class="muted">{move || v().meta.unwrap_or_else(|| t("reading its length and size…").into())}</span>
                                     <FieldErrors id="video-errors" errors=errors_on("video_list")/>
                                 </div>
-                                <button type="button" class="link" aria-label="Remove video_1" on:click=remove_video>"Remove"</button>
+                                <button type="button" class="link" aria-label=tf("Remove {}", &[&"video_1"]) on:click=remove_video>{t("Remove")}</button>
                             </div>
                             <div class="grid-2">
-                                <label>"Use it as "
+                                <label>{t("Use it as")}" "
                                     <select data-testid="refer_type" on:change=move |ev| if let Some(t) = ReferType::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.refer_type = t }) }>
-                                        <option value="feature" selected=move || v().refer_type == ReferType::Feature>"a reference (feature)"</option>
-                                        <option value="base" selected=move || v().refer_type == ReferType::Base>"the video to edit (base)"</option>
+                                        <option value="feature" selected=move || v().refer_type == ReferType::Feature>{t("a reference (feature)")}</option>
+                                        <option value="base" selected=move || v().refer_type == ReferType::Base>{t("the video to edit (base)")}</option>
                                     </select>
                                 </label>
-                                <label>"Keep its sound "
+                                <label>{t("Keep its sound")}" "
                                     <select data-testid="keep_original_sound" on:change=move |ev| if let Some(k) = YesNo::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.keep_sound = k }) }>
-                                        <option value="yes" selected=move || v().keep_sound == YesNo::Yes>"yes"</option>
-                                        <option value="no" selected=move || v().keep_sound == YesNo::No>"no"</option>
+                                        <option value="yes" selected=move || v().keep_sound == YesNo::Yes>{t("yes")}</option>
+                                        <option value="no" selected=move || v().keep_sound == YesNo::No>{t("no")}</option>
                                     </select>
                                 </label>
                             </div>
                         }
                     }>
                         <div class="row">
-                            <label for="video-url" class="sr-only">"Video URL"</label>
+                            <label for="video-url" class="sr-only">{t("Video URL")}</label>
                             <input id="video-url" data-testid="add-video-url" type="url" placeholder="https://example.com/clip.mp4"
                                 prop:value=move || video_url.get() on:input=move |ev| video_url.set(event_target_value(&ev))
                                 on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_video(); }/>
-                            <button type="button" class="secondary" data-testid="add-video" on:click=move |_| add_video()>"Add video"</button>
+                            <button type="button" class="secondary" data-testid="add-video" on:click=move |_| add_video()>{t("Add video")}</button>
                         </div>
                         <FieldErrors id="video-url-errors" errors=Signal::derive(move || video_url_errors.get())/>
                     </Show>
                 </fieldset>
                 <div class="grid-2">
                     <div class="field">
-                        <label for="aspect_ratio">"Aspect ratio"</label>
+                        <label for="aspect_ratio">{t("Aspect ratio")}</label>
                         <Show when=move || scenario.get().needs_aspect_ratio() fallback=move || view! {
-                            <p class="unavailable" data-testid="aspect-why">"Not available for " {move || scenario_words(scenario.get())} ": the output keeps the shape of its input."</p>
+                            <p class="unavailable" data-testid="aspect-why">{move || tf("Not available for {}: the output keeps the shape of its input.", &[&scenario_words(scenario.get())])}</p>
                         }>
                             {move || choice_select("aspect_ratio", aspect_ratio, options(&config.read().omni_video.aspect_ratios))}
                         </Show>
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
                     <div class="field">
-                        <label for="duration">"Duration"</label>
+                        <label for="duration">{t("Duration")}</label>
                         <Show when=move || durations.read().is_some() fallback=|| view! {
-                            <p class="unavailable" data-testid="duration-why">"Ignored for a video edit: the output is as long as the input video."</p>
+                            <p class="unavailable" data-testid="duration-why">{t("Ignored for a video edit: the output is as long as the input video.")}</p>
                         }>
                             <select id="duration" data-testid="duration" on:change=move |ev| duration.set(event_target_value(&ev).parse().unwrap_or(5))>
                                 {move || durations.get().unwrap_or_default().into_iter().map(|d| view! {
-                                    <option value=d.to_string() selected=move || built.read().duration == Some(d)>{format!("{d} s")}</option>
+                                    <option value=d.to_string() selected=move || built.read().duration == Some(d)>{tf("{} s", &[&d])}</option>
                                 }).collect_view()}
                             </select>
                         </Show>

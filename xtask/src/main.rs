@@ -5,6 +5,8 @@ mod bench;
 mod bff;
 mod build;
 mod fuzz;
+#[cfg(test)]
+mod i18n_check;
 mod nginx;
 mod postgres;
 mod s3;

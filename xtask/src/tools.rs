@@ -89,9 +89,12 @@ pub fn ensure_build_tools() -> Result<(), String> {
     }
     let e2e = root().join("e2e");
     let npm_ready = e2e.join("node_modules/.bin/wasm-opt").exists()
-        && e2e
-            .join("node_modules/playwright-core/package.json")
-            .exists();
+        && ["playwright-core", "axe-core"].iter().all(|p| {
+            e2e.join("node_modules")
+                .join(p)
+                .join("package.json")
+                .exists()
+        });
     if !npm_ready {
         run_checked(
             cmd("npm")

@@ -3,11 +3,12 @@
 
 use crate::choice::{choice, Choice};
 use crate::common::{AspectRatio, Resolution};
-use crate::error::{index, Rule, Violations};
+use crate::error::{index, Violations};
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
 use crate::multi_shot::MultiShotRequest;
 use crate::omni_image::{ImageItem, OmniImageModel, OmniImageRequest};
+use crate::problem::Problem;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_range, check_subset};
 use crate::task::UpstreamRequest;
@@ -110,16 +111,14 @@ impl AioRequest {
         if self.images.len() > MAX_IMAGES {
             v.push(
                 "images",
-                Rule::TooMany,
-                format!("at most {MAX_IMAGES} images (got {})", self.images.len()),
+                Problem::TooManyImages {
+                    max: MAX_IMAGES,
+                    got: self.images.len(),
+                },
             );
         }
         if self.kind() == AioType::AiMultiShot && self.images.is_empty() {
-            v.push(
-                "images",
-                Rule::Required,
-                "ai-multi-shot needs one subject image",
-            );
+            v.push("images", Problem::SubjectImageNeeded);
         }
         check_subset("aspect_ratio", self.aspect_ratio, AspectRatio::ALL, &mut v);
         check_subset("resolution", self.resolution, Resolution::STANDARD, &mut v);

@@ -2,10 +2,11 @@
 //! `<<<element_N>>>` refer to (upstream-facts.md, "Elements").
 
 use crate::choice::{choice, Choice};
-use crate::error::{index, Rule, Violations};
+use crate::error::{index, Violations};
 use crate::ids::ElementId;
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
+use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 
 /// Longest element name, in characters.
@@ -101,26 +102,30 @@ impl CreateElementRequest {
         let mut v = Violations::default();
         let name = self.element_name.trim();
         if name.is_empty() {
-            v.push("element_name", Rule::Required, "is required");
+            v.push("element_name", Problem::Required);
         }
         let n = self.element_name.chars().count();
         if n > MAX_NAME_CHARS {
             v.push(
                 "element_name",
-                Rule::MaxChars,
-                format!("at most {MAX_NAME_CHARS} characters (this one has {n})"),
+                Problem::MaxChars {
+                    max: MAX_NAME_CHARS,
+                    got: n,
+                },
             );
         }
         let d = self.element_description.chars().count();
         if d > MAX_DESCRIPTION_CHARS {
             v.push(
                 "element_description",
-                Rule::MaxChars,
-                format!("at most {MAX_DESCRIPTION_CHARS} characters (this one has {d})"),
+                Problem::MaxChars {
+                    max: MAX_DESCRIPTION_CHARS,
+                    got: d,
+                },
             );
         }
         if self.element_frontal_image.is_empty() {
-            v.push("element_frontal_image", Rule::Required, "is required");
+            v.push("element_frontal_image", Problem::Required);
         } else {
             check_image("element_frontal_image", &self.element_frontal_image, &mut v);
         }
@@ -128,14 +133,15 @@ impl CreateElementRequest {
         if count < REFER_RANGE.0 {
             v.push(
                 "element_refer_list",
-                Rule::TooFew,
-                "needs at least 1 further reference image",
+                Problem::TooFewFurtherImages { min: REFER_RANGE.0 },
             );
         } else if count > REFER_RANGE.1 {
             v.push(
                 "element_refer_list",
-                Rule::TooMany,
-                format!("at most 3 further reference images (got {count})"),
+                Problem::TooManyFurtherImages {
+                    max: REFER_RANGE.1,
+                    got: count,
+                },
             );
         }
         for (i, item) in self
@@ -154,8 +160,9 @@ impl CreateElementRequest {
             if self.tag_list[..i].contains(t) {
                 v.push(
                     format!("tag_list[{i}].tag_id"),
-                    Rule::Duplicate,
-                    format!("tag {} is listed twice", t.tag_id.as_str()),
+                    Problem::DuplicateTag {
+                        tag: t.tag_id.as_str().to_owned(),
+                    },
                 );
             }
         }

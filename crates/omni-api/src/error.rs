@@ -1,5 +1,6 @@
 //! Field errors: where a request breaks a rule, which rule, and why.
 
+use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -88,13 +89,28 @@ impl fmt::Display for Rule {
 }
 
 /// One violated rule at one place in a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldError {
     /// Path into the request, e.g. `image_list[1].image`.
     pub field: String,
     pub rule: Rule,
     /// An English sentence without the field name, e.g. `at most 2500 characters`.
     pub message: String,
+    /// The specifics (limits, counts, names) the message was made from; the app words
+    /// them in the reader's language.
+    #[serde(default)]
+    pub problem: Problem,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, problem: Problem) -> FieldError {
+        FieldError {
+            field: field.into(),
+            rule: problem.rule(),
+            message: problem.to_string(),
+            problem,
+        }
+    }
 }
 
 impl fmt::Display for FieldError {
@@ -104,18 +120,14 @@ impl fmt::Display for FieldError {
 }
 
 /// Every violation found in one request, in the order they were found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Violations(pub Vec<FieldError>);
 
 impl Violations {
     /// Records one broken rule.
-    pub fn push(&mut self, field: impl Into<String>, rule: Rule, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            rule,
-            message: message.into(),
-        });
+    pub fn push(&mut self, field: impl Into<String>, problem: Problem) {
+        self.0.push(FieldError::new(field, problem));
     }
 
     pub fn is_empty(&self) -> bool {

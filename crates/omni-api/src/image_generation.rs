@@ -2,9 +2,10 @@
 
 use crate::choice::{choice, Choice};
 use crate::common::{AspectRatio, Resolution, WatermarkInfo};
-use crate::error::{Rule, Violations};
+use crate::error::Violations;
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
+use crate::problem::Problem;
 use crate::prompt::{check_length, check_placeholders, check_prompt, RefCounts};
 use crate::rules::{check_callback, check_external_id, check_range, check_subset, check_unit};
 use serde::{Deserialize, Serialize};
@@ -124,11 +125,7 @@ impl ImageGenerationRequest {
             check_length("negative_prompt", neg, &mut v);
             check_placeholders("negative_prompt", neg, &[], RefCounts::default(), &mut v);
             if self.image.is_some() {
-                v.push(
-                    "negative_prompt",
-                    Rule::NotAllowed,
-                    "is not supported when an image is given (image-to-image)",
-                );
+                v.push("negative_prompt", Problem::NegativePromptWithImage);
             }
         }
         if let Some(image) = &self.image {
@@ -136,18 +133,12 @@ impl ImageGenerationRequest {
         }
         let v1_5 = self.model_name == ImageGenerationModel::KlingV1_5;
         match (v1_5, self.image.is_some(), self.image_reference) {
-            (true, true, None) => v.push(
-                "image_reference",
-                Rule::Required,
-                "is required with kling-v1-5 and an image: subject or face",
-            ),
+            (true, true, None) => v.push("image_reference", Problem::ImageReferenceNeeded),
             (false, _, Some(_)) => v.push(
                 "image_reference",
-                Rule::ModelFeature,
-                format!(
-                    "is only supported by kling-v1-5, not {}",
-                    self.model_name.as_str()
-                ),
+                Problem::ImageReferenceModel {
+                    model: self.model_name.as_str().to_owned(),
+                },
             ),
             _ => {}
         }

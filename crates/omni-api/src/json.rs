@@ -4,8 +4,9 @@
 //! Empty strings count as absent: the upstream's own examples send `"resolution": ""`.
 
 use crate::choice::Choice;
-use crate::error::{index, join, Rule, Violations};
+use crate::error::{index, join, Violations};
 use crate::ids::ElementId;
+use crate::problem::{Expected, Problem};
 use serde_json::{Map, Value};
 
 /// A JSON object being read at `path`, recording problems into `v`.
@@ -23,7 +24,12 @@ impl<'a> Reader<'a> {
                 path: String::new(),
             }),
             _ => {
-                v.push("body", Rule::Type, "must be a JSON object");
+                v.push(
+                    "body",
+                    Problem::WrongType {
+                        expected: Expected::JsonObject,
+                    },
+                );
                 None
             }
         }
@@ -44,7 +50,12 @@ impl<'a> Reader<'a> {
             Value::String(s) if s.is_empty() => None,
             Value::String(s) => Some(s.clone()),
             _ => {
-                v.push(self.at(key), Rule::Type, "must be a string");
+                v.push(
+                    self.at(key),
+                    Problem::WrongType {
+                        expected: Expected::String,
+                    },
+                );
                 None
             }
         }
@@ -58,16 +69,12 @@ impl<'a> Reader<'a> {
                 let image = crate::media::normalize_image(&s);
                 // An empty result is reported here: the rules take "" as reported.
                 if image.is_empty() {
-                    v.push(
-                        self.at(key),
-                        Rule::Base64,
-                        "is a data URL without base64 data after its comma",
-                    );
+                    v.push(self.at(key), Problem::EmptyDataUrl);
                 }
                 image
             }
             None => {
-                v.push(self.at(key), Rule::Required, "is required");
+                v.push(self.at(key), Problem::Required);
                 String::new()
             }
         }
@@ -78,7 +85,12 @@ impl<'a> Reader<'a> {
         match self.raw(key)? {
             Value::String(s) => Some(s.clone()),
             _ => {
-                v.push(self.at(key), Rule::Type, "must be a string");
+                v.push(
+                    self.at(key),
+                    Problem::WrongType {
+                        expected: Expected::String,
+                    },
+                );
                 None
             }
         }
@@ -91,8 +103,10 @@ impl<'a> Reader<'a> {
         if parsed.is_none() {
             v.push(
                 self.at(key),
-                Rule::OneOf,
-                format!("{s:?} is not allowed; must be one of: {}", T::list(T::ALL)),
+                Problem::NotOneOf {
+                    got: s.to_owned(),
+                    allowed: T::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
+                },
             );
         }
         parsed
@@ -107,7 +121,12 @@ impl<'a> Reader<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            v.push(self.at(key), Rule::Type, "must be a whole number");
+            v.push(
+                self.at(key),
+                Problem::WrongType {
+                    expected: Expected::WholeNumber,
+                },
+            );
         }
         parsed
     }
@@ -121,7 +140,12 @@ impl<'a> Reader<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            v.push(self.at(key), Rule::Type, "must be a number");
+            v.push(
+                self.at(key),
+                Problem::WrongType {
+                    expected: Expected::Number,
+                },
+            );
         }
         parsed
     }
@@ -131,7 +155,12 @@ impl<'a> Reader<'a> {
         match self.raw(key)? {
             Value::Bool(b) => Some(*b),
             _ => {
-                v.push(self.at(key), Rule::Type, "must be true or false");
+                v.push(
+                    self.at(key),
+                    Problem::WrongType {
+                        expected: Expected::Boolean,
+                    },
+                );
                 None
             }
         }
@@ -140,7 +169,7 @@ impl<'a> Reader<'a> {
     /// An element id: a JSON integer or a decimal string, kept as an exact u64.
     pub fn element_id(&self, key: &str, v: &mut Violations) -> Option<ElementId> {
         let Some(raw) = self.raw(key) else {
-            v.push(self.at(key), Rule::Required, "is required");
+            v.push(self.at(key), Problem::Required);
             return None;
         };
         let parsed = match raw {
@@ -151,8 +180,9 @@ impl<'a> Reader<'a> {
         if parsed.is_none() {
             v.push(
                 self.at(key),
-                Rule::Type,
-                "must be a positive whole number (a 64-bit id)",
+                Problem::WrongType {
+                    expected: Expected::ElementId,
+                },
             );
         }
         parsed.map(ElementId)
@@ -166,7 +196,12 @@ impl<'a> Reader<'a> {
                 path: self.at(key),
             }),
             _ => {
-                v.push(self.at(key), Rule::Type, "must be an object");
+                v.push(
+                    self.at(key),
+                    Problem::WrongType {
+                        expected: Expected::Object,
+                    },
+                );
                 None
             }
         }
@@ -187,7 +222,12 @@ impl<'a> Reader<'a> {
                     path: index(&path, i),
                 }),
                 _ => {
-                    v.push(index(&path, i), Rule::Type, "must be an object");
+                    v.push(
+                        index(&path, i),
+                        Problem::WrongType {
+                            expected: Expected::Object,
+                        },
+                    );
                     None
                 }
             })
@@ -206,7 +246,12 @@ impl<'a> Reader<'a> {
             .filter_map(|(i, item)| match item {
                 Value::String(s) => Some(s.clone()),
                 _ => {
-                    v.push(index(&path, i), Rule::Type, "must be a string");
+                    v.push(
+                        index(&path, i),
+                        Problem::WrongType {
+                            expected: Expected::String,
+                        },
+                    );
                     None
                 }
             })
@@ -217,7 +262,12 @@ impl<'a> Reader<'a> {
         match self.raw(key)? {
             Value::Array(items) => Some(items),
             _ => {
-                v.push(self.at(key), Rule::Type, "must be an array");
+                v.push(
+                    self.at(key),
+                    Problem::WrongType {
+                        expected: Expected::Array,
+                    },
+                );
                 None
             }
         }

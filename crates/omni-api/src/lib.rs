@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod json;
 pub mod media;
+pub mod problem;
 pub mod prompt;
 pub mod rules;
 
@@ -26,6 +27,7 @@ pub use choice::Choice;
 pub use common::{AspectRatio, Resolution, WatermarkInfo};
 pub use error::{FieldError, Rule, Violations};
 pub use ids::{ElementId, TaskId};
+pub use problem::{Expected, Problem};
 pub use task::{
     Envelope, ErrorBody, StudioTask, Task, TaskKind, TaskPage, TaskResult, TaskStatus,
     UpstreamRequest,

@@ -1,7 +1,8 @@
 //! Reference media rules: image URLs and base64 images (inspected down to their pixel
 //! size), and reference videos.
 
-use crate::error::{Rule, Violations};
+use crate::error::Violations;
+use crate::problem::Problem;
 use base64::Engine as _;
 
 /// Largest decoded image, in bytes.
@@ -173,14 +174,15 @@ pub fn check_image_head(
             ..info
         },
         Err(InspectError::Unknown) => {
-            v.push(field, Rule::ImageFormat, "is not a JPEG or PNG image");
+            v.push(field, Problem::NotJpegOrPng);
             return None;
         }
         Err(InspectError::Truncated(f)) => {
             v.push(
                 field,
-                Rule::ImageFormat,
-                format!("is a damaged {} image", f.name()),
+                Problem::DamagedImage {
+                    format: f.name().to_owned(),
+                },
             );
             return None;
         }
@@ -188,11 +190,9 @@ pub fn check_image_head(
     if !info.format.accepted() {
         v.push(
             field,
-            Rule::ImageFormat,
-            format!(
-                "is a {} image; only JPEG and PNG are accepted",
-                info.format.name()
-            ),
+            Problem::ImageFormat {
+                format: info.format.name().to_owned(),
+            },
         );
         return Some(info);
     }
@@ -206,11 +206,10 @@ pub fn check_image_size(field: &str, bytes: u64, v: &mut Violations) {
     if bytes > MAX_IMAGE_BYTES as u64 {
         v.push(
             field,
-            Rule::ImageTooLarge,
-            format!(
-                "is {} bytes; at most 10 MB ({MAX_IMAGE_BYTES} bytes)",
-                bytes
-            ),
+            Problem::ImageTooLarge {
+                bytes,
+                max: MAX_IMAGE_BYTES as u64,
+            },
         );
     }
 }
@@ -221,21 +220,18 @@ pub fn check_image_dimensions(field: &str, width: u32, height: u32, v: &mut Viol
     if width.min(height) < MIN_IMAGE_SIDE {
         v.push(
             field,
-            Rule::ImageTooSmall,
-            format!(
-                "is {width}x{height} px; the shorter side must be at least {MIN_IMAGE_SIDE} px"
-            ),
+            Problem::ImageTooSmall {
+                width,
+                height,
+                min: MIN_IMAGE_SIDE,
+            },
         );
     }
     let (num, den) = MAX_IMAGE_RATIO;
     // Integer cross-multiplication: 2.5:1 exactly passes, one pixel wider fails.
     let (long, short) = (u64::from(width.max(height)), u64::from(width.min(height)));
     if short > 0 && long * u64::from(den) > short * u64::from(num) {
-        v.push(
-            field,
-            Rule::ImageAspectRatio,
-            format!("is {width}x{height} px; the aspect ratio must be between 1:2.5 and 2.5:1"),
-        );
+        v.push(field, Problem::ImageAspectRatio { width, height });
     }
 }
 
@@ -275,18 +271,14 @@ pub fn check_image(field: &str, value: &str, v: &mut Violations) {
         ImageInput::Url(url) => check_media_url(field, url, IMAGE_EXTENSIONS, v),
         ImageInput::Base64(b64) => {
             if b64.is_empty() {
-                v.push(field, Rule::Base64, "is an empty data URL");
+                v.push(field, Problem::EmptyDataUrl);
                 return;
             }
             match decode_head(b64) {
                 Some((head, total)) => {
                     check_image_head(field, &head, total, v);
                 }
-                None => v.push(
-                    field,
-                    Rule::Base64,
-                    "is neither an http(s) URL nor valid base64",
-                ),
+                None => v.push(field, Problem::NotUrlOrBase64),
             }
         }
     }
@@ -422,11 +414,12 @@ pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
 /// http or https with a host; nothing else can be fetched by the upstream. True when valid.
 pub fn check_http_url(field: &str, url: &str, v: &mut Violations) -> bool {
     match split_url(url.trim()) {
-        None => v.push(field, Rule::UrlInvalid, "must be an absolute http(s) URL"),
+        None => v.push(field, Problem::UrlInvalid),
         Some(p) if !is_http(p.scheme) => v.push(
             field,
-            Rule::UrlScheme,
-            format!("must use http or https, not {}", p.scheme),
+            Problem::UrlScheme {
+                scheme: p.scheme.to_owned(),
+            },
         ),
         Some(_) => return true,
     }
@@ -454,18 +447,13 @@ pub fn check_media_url(field: &str, url: &str, allowed: &[&str], v: &mut Violati
         if !allowed.contains(&ext.as_str()) {
             v.push(
                 field,
-                Rule::FileExtension,
-                format!("ends in .{ext}; only {} are accepted", dotted(allowed)),
+                Problem::FileExtension {
+                    ext,
+                    allowed: allowed.iter().map(|e| e.to_string()).collect(),
+                },
             );
         }
     }
-}
-
-fn dotted(exts: &[&str]) -> String {
-    exts.iter()
-        .map(|e| format!(".{e}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// What a browser can read of a local video file before it is uploaded.
@@ -483,37 +471,24 @@ pub struct VideoMeta {
 pub fn check_video_meta(field: &str, m: &VideoMeta, v: &mut Violations) {
     let (lo, hi) = VIDEO_SECONDS;
     if !(lo..=hi).contains(&m.seconds) {
-        v.push(
-            field,
-            Rule::VideoDuration,
-            format!("lasts {:.1} s; must be 3 to 10 s", m.seconds),
-        );
+        v.push(field, Problem::VideoDuration { seconds: m.seconds });
     }
     let short = m.width.min(m.height);
     if !(VIDEO_SIDE.0..=VIDEO_SIDE.1).contains(&short) {
         v.push(
             field,
-            Rule::VideoResolution,
-            format!(
-                "is {}x{} px; the shorter side must be 720 to 2160 px",
-                m.width, m.height
-            ),
+            Problem::VideoResolution {
+                width: m.width,
+                height: m.height,
+            },
         );
     }
     if let Some(fps) = m.fps {
         if !(VIDEO_FPS.0..=VIDEO_FPS.1).contains(&fps) {
-            v.push(
-                field,
-                Rule::VideoFrameRate,
-                format!("runs at {fps:.0} fps; must be 24 to 60"),
-            );
+            v.push(field, Problem::VideoFrameRate { fps });
         }
     }
     if m.bytes > MAX_VIDEO_BYTES {
-        v.push(
-            field,
-            Rule::VideoTooLarge,
-            format!("is {} bytes; at most 200 MB", m.bytes),
-        );
+        v.push(field, Problem::VideoTooLarge { bytes: m.bytes });
     }
 }

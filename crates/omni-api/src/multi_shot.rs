@@ -1,9 +1,10 @@
 //! Multi-shot: `POST /v1/general/ai-multi-shot` (upstream-facts.md): further,
 //! character-consistent views of one subject image.
 
-use crate::error::{Rule, Violations};
+use crate::error::Violations;
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
+use crate::problem::Problem;
 use crate::rules::{check_callback, check_external_id};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +38,7 @@ impl MultiShotRequest {
     pub fn validate(&self) -> Violations {
         let mut v = Violations::default();
         if self.element_frontal_image.is_empty() {
-            v.push("element_frontal_image", Rule::Required, "is required");
+            v.push("element_frontal_image", Problem::Required);
         } else {
             check_image("element_frontal_image", &self.element_frontal_image, &mut v);
         }

@@ -2,10 +2,11 @@
 
 use crate::choice::{choice, Choice};
 use crate::common::{AspectRatio, Resolution, WatermarkInfo};
-use crate::error::{index, Rule, Violations};
+use crate::error::{index, Violations};
 use crate::ids::ElementId;
 use crate::json::Reader;
 use crate::media::check_image;
+use crate::problem::Problem;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_range, check_subset, forbid};
 use serde::{Deserialize, Serialize};
@@ -193,8 +194,10 @@ impl OmniImageRequest {
         if refs > MAX_REFERENCES {
             v.push(
                 "image_list",
-                Rule::TooMany,
-                format!("reference images plus elements: at most {MAX_REFERENCES} (got {refs})"),
+                Problem::TooManyReferences {
+                    max: MAX_REFERENCES,
+                    got: refs,
+                },
             );
         }
         let resolutions: &[Resolution] = match self.model_name {
@@ -208,8 +211,7 @@ impl OmniImageRequest {
             _ if self.result_type != Some(ResultType::Series) => forbid(
                 "series_amount",
                 &self.series_amount,
-                Rule::NotAllowed,
-                "only applies when result_type is series",
+                Problem::SeriesAmountWithoutSeries,
                 &mut v,
             ),
             Some(SeriesAmount::Count(n)) => check_range(
@@ -219,12 +221,9 @@ impl OmniImageRequest {
                 SERIES_RANGE.1,
                 &mut v,
             ),
-            Some(SeriesAmount::Auto(_)) if self.model_name != OmniImageModel::KlingV3Omni => v
-                .push(
-                    "series_amount",
-                    Rule::ModelFeature,
-                    "auto is only available with kling-v3-omni",
-                ),
+            Some(SeriesAmount::Auto(_)) if self.model_name != OmniImageModel::KlingV3Omni => {
+                v.push("series_amount", Problem::AutoSeriesNeedsV3)
+            }
             _ => {}
         }
         check_callback(self.callback_url.as_deref(), &mut v);

@@ -3,10 +3,12 @@
 
 use crate::choice::choice;
 use crate::common::{AspectRatio, WatermarkInfo};
-use crate::error::{index, Rule, Violations};
+use crate::error::{index, Violations};
 use crate::json::Reader;
 use crate::media::{check_image, check_media_url, VIDEO_EXTENSIONS};
 use crate::omni_image::ElementItem;
+pub use crate::problem::scenario_words;
+use crate::problem::Problem;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_subset};
 use serde::{Deserialize, Serialize};
@@ -223,11 +225,7 @@ impl OmniVideoRequest {
             .map(|(i, item)| {
                 let url = item.string("video_url", v);
                 if url.is_none() {
-                    v.push(
-                        format!("video_list[{i}].video_url"),
-                        Rule::Required,
-                        "is required",
-                    );
+                    v.push(format!("video_list[{i}].video_url"), Problem::Required);
                 }
                 VideoItem {
                     video_url: url.unwrap_or_default(),
@@ -294,50 +292,24 @@ impl OmniVideoRequest {
         let refs = self.image_list.len() + self.element_list.len();
         let max = scenario.max_references();
         if refs > max {
-            let with = if self.video_list.is_empty() {
-                "without"
-            } else {
-                "with"
-            };
             v.push(
                 "image_list",
-                Rule::TooMany,
-                format!(
-                    "images plus elements: at most {max} {with} a reference video (got {refs})"
-                ),
+                Problem::TooManyVideoReferences {
+                    max,
+                    got: refs,
+                    with_video: !self.video_list.is_empty(),
+                },
             );
         }
         check_subset("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS, &mut v);
         match (scenario.needs_aspect_ratio(), self.aspect_ratio) {
-            (true, None) => v.push(
-                "aspect_ratio",
-                Rule::Required,
-                format!("is required for {}", scenario_words(scenario)),
-            ),
-            (false, Some(_)) => v.push(
-                "aspect_ratio",
-                Rule::NotAllowed,
-                format!(
-                    "cannot be set for {}: the output follows the input",
-                    scenario_words(scenario)
-                ),
-            ),
+            (true, None) => v.push("aspect_ratio", Problem::RequiredFor { scenario }),
+            (false, Some(_)) => v.push("aspect_ratio", Problem::FollowsInput { scenario }),
             _ => {}
         }
         if let (Some(d), Some(allowed)) = (self.duration, scenario.durations()) {
             if !allowed.contains(&d) {
-                let list = match scenario {
-                    Scenario::Reference | Scenario::VideoReference => "3 to 10".to_owned(),
-                    _ => "5 or 10".to_owned(),
-                };
-                v.push(
-                    "duration",
-                    Rule::OneOf,
-                    format!(
-                        "must be {list} seconds for {} (got {d})",
-                        scenario_words(scenario)
-                    ),
-                );
+                v.push("duration", Problem::DurationFor { scenario, got: d });
             }
         }
         check_callback(self.callback_url.as_deref(), &mut v);
@@ -358,26 +330,24 @@ impl OmniVideoRequest {
             }
             let type_field = format!("{at}.type");
             match item.frame {
-                Some(_) if !scenario.allows_frames() => v.push(
-                    type_field,
-                    Rule::FrameWithVideoEdit,
-                    "first and end frames cannot be set when editing a video (refer_type base)",
-                ),
-                Some(FrameType::EndFrame) if firsts == 0 => v.push(
-                    type_field,
-                    Rule::EndFrameWithoutFirstFrame,
-                    "an end frame needs a first frame",
-                ),
-                Some(FrameType::EndFrame) if self.image_list.len() > 2 => v.push(
-                    type_field,
-                    Rule::EndFrameWithManyImages,
-                    "an end frame is only possible with at most 2 images",
-                ),
-                Some(f) if self.image_list.iter().take(i).any(|o| o.frame == Some(f)) => v.push(
-                    type_field,
-                    Rule::Duplicate,
-                    format!("only one image can be the {}", frame_words(f)),
-                ),
+                Some(_) if !scenario.allows_frames() => {
+                    v.push(type_field, Problem::FrameWithVideoEdit)
+                }
+                Some(FrameType::EndFrame) if firsts == 0 => {
+                    v.push(type_field, Problem::EndFrameWithoutFirstFrame)
+                }
+                Some(FrameType::EndFrame) if self.image_list.len() > 2 => {
+                    v.push(type_field, Problem::EndFrameWithManyImages)
+                }
+                Some(frame)
+                    if self
+                        .image_list
+                        .iter()
+                        .take(i)
+                        .any(|o| o.frame == Some(frame)) =>
+                {
+                    v.push(type_field, Problem::DuplicateFrame { frame })
+                }
                 _ => {}
             }
         }
@@ -385,7 +355,7 @@ impl OmniVideoRequest {
 
     fn check_videos(&self, v: &mut Violations) {
         if self.video_list.len() > MAX_VIDEOS {
-            v.push("video_list", Rule::TooMany, "at most 1 reference video");
+            v.push("video_list", Problem::TooManyVideos { max: MAX_VIDEOS });
         }
         for (i, item) in self.video_list.iter().enumerate() {
             if !item.video_url.is_empty() {
@@ -393,24 +363,5 @@ impl OmniVideoRequest {
                 check_media_url(&field, &item.video_url, VIDEO_EXTENSIONS, v);
             }
         }
-    }
-}
-
-fn frame_words(f: FrameType) -> &'static str {
-    match f {
-        FrameType::FirstFrame => "first frame",
-        FrameType::EndFrame => "end frame",
-    }
-}
-
-/// The scenario in words, for messages.
-pub fn scenario_words(s: Scenario) -> &'static str {
-    match s {
-        Scenario::TextToVideo => "text-to-video",
-        Scenario::FirstFrame => "a first-frame video",
-        Scenario::FirstEndFrame => "a first-and-end-frame video",
-        Scenario::Reference => "an image or element reference video",
-        Scenario::VideoReference => "a video reference",
-        Scenario::VideoEdit => "a video edit",
     }
 }

@@ -4,7 +4,8 @@
 //! and `remap` rewrites placeholders when references are removed or reordered.
 
 use crate::choice::{choice, Choice};
-use crate::error::{Rule, Violations};
+use crate::error::Violations;
+use crate::problem::Problem;
 use std::ops::Range;
 
 /// Upper bound on prompt and negative-prompt length, in Unicode scalar values.
@@ -51,7 +52,8 @@ impl Placeholder {
 }
 
 /// Why a `<<<...` token is not a placeholder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Malformed {
     /// `<<<image_1>>` or `<<<image_1` with no `>>>` nearby.
     Unclosed,
@@ -59,19 +61,6 @@ pub enum Malformed {
     UnknownKind(String),
     /// `<<<image_0>>>`, `<<<image_x>>>`: the index is not a number from 1.
     BadIndex(String),
-}
-
-impl Malformed {
-    fn message(&self) -> String {
-        match self {
-            Malformed::Unclosed => "is not closed with >>>".into(),
-            Malformed::UnknownKind(k) => {
-                format!("uses unknown kind {k:?}; use image, element or video")
-            }
-            Malformed::BadIndex(i) if i.is_empty() => "has no number; numbering starts at 1".into(),
-            Malformed::BadIndex(i) => format!("has index {i:?}; numbering starts at 1"),
-        }
-    }
 }
 
 /// A piece of a prompt, with its byte range in the prompt.
@@ -184,11 +173,11 @@ pub fn check_prompt(
     v: &mut Violations,
 ) {
     let Some(prompt) = prompt else {
-        v.push(field, Rule::Required, "is required");
+        v.push(field, Problem::Required);
         return;
     };
     if prompt.trim().is_empty() {
-        v.push(field, Rule::Blank, "must not be blank");
+        v.push(field, Problem::Blank);
         return;
     }
     check_length(field, prompt, v);
@@ -201,8 +190,10 @@ pub fn check_length(field: &str, text: &str, v: &mut Violations) {
     if n > MAX_PROMPT_CHARS {
         v.push(
             field,
-            Rule::MaxChars,
-            format!("at most {MAX_PROMPT_CHARS} characters (this one has {n})"),
+            Problem::MaxChars {
+                max: MAX_PROMPT_CHARS,
+                got: n,
+            },
         );
     }
 }
@@ -227,34 +218,33 @@ pub fn check_placeholders(
                 let at = char_count(&prompt[..r.start]);
                 v.push(
                     field,
-                    Rule::PlaceholderMalformed,
-                    format!("{:?} at character {at} {}", &prompt[r], why.message()),
+                    Problem::PlaceholderMalformed {
+                        token: prompt[r].to_owned(),
+                        at,
+                        why,
+                    },
                 );
             }
             Segment::Placeholder(r, p) => {
                 let at = char_count(&prompt[..r.start]);
                 if !allowed.contains(&p.kind) {
-                    let takes = if allowed.is_empty() {
-                        "this endpoint takes no placeholders".to_owned()
-                    } else {
-                        format!("this endpoint takes only {}", RefKind::list(allowed))
-                    };
                     v.push(
                         field,
-                        Rule::PlaceholderKind,
-                        format!("{} at character {at}: {takes}", p.token()),
+                        Problem::PlaceholderKind {
+                            token: p.token(),
+                            at,
+                            allowed: allowed.to_vec(),
+                        },
                     );
                 } else if p.index > refs.of(p.kind) {
-                    let have = refs.of(p.kind);
                     v.push(
                         field,
-                        Rule::PlaceholderDangling,
-                        format!(
-                            "{} at character {at} points at nothing: {} has {have} item{}",
-                            p.token(),
-                            p.kind.list_field(),
-                            if have == 1 { "" } else { "s" }
-                        ),
+                        Problem::PlaceholderDangling {
+                            token: p.token(),
+                            at,
+                            kind: p.kind,
+                            have: refs.of(p.kind),
+                        },
                     );
                 }
             }

@@ -1,9 +1,9 @@
 //! Small field rules that several endpoints share.
 
 use crate::choice::Choice;
-use crate::common::one_of_message;
-use crate::error::{Rule, Violations};
+use crate::error::Violations;
 use crate::media::check_http_url;
+use crate::problem::Problem;
 
 /// Longest `external_task_id` we accept (the upstream documents none; this keeps ids sane).
 pub const MAX_EXTERNAL_ID_CHARS: usize = 64;
@@ -14,8 +14,11 @@ pub fn check_range(field: &str, value: Option<i64>, lo: i64, hi: i64, v: &mut Vi
         if !(lo..=hi).contains(&n) {
             v.push(
                 field,
-                Rule::Range,
-                format!("must be from {lo} to {hi} (got {n})"),
+                Problem::Range {
+                    min: lo as f64,
+                    max: hi as f64,
+                    got: n as f64,
+                },
             );
         }
     }
@@ -25,7 +28,14 @@ pub fn check_range(field: &str, value: Option<i64>, lo: i64, hi: i64, v: &mut Vi
 pub fn check_unit(field: &str, value: Option<f64>, v: &mut Violations) {
     if let Some(x) = value {
         if !(0.0..=1.0).contains(&x) {
-            v.push(field, Rule::Range, format!("must be from 0 to 1 (got {x})"));
+            v.push(
+                field,
+                Problem::Range {
+                    min: 0.0,
+                    max: 1.0,
+                    got: x,
+                },
+            );
         }
     }
 }
@@ -34,12 +44,11 @@ pub fn check_unit(field: &str, value: Option<f64>, v: &mut Violations) {
 pub fn check_subset<T: Choice>(field: &str, value: Option<T>, allowed: &[T], v: &mut Violations) {
     if let Some(x) = value {
         if !allowed.contains(&x) {
-            let msg = format!(
-                "{:?} is not allowed here; {}",
-                x.as_str(),
-                one_of_message(allowed)
-            );
-            v.push(field, Rule::OneOf, msg);
+            let problem = Problem::NotOneOf {
+                got: x.as_str().to_owned(),
+                allowed: allowed.iter().map(|c| c.as_str().to_owned()).collect(),
+            };
+            v.push(field, problem);
         }
     }
 }
@@ -58,25 +67,23 @@ pub fn check_external_id(value: Option<&str>, v: &mut Violations) {
     if n > MAX_EXTERNAL_ID_CHARS {
         v.push(
             "external_task_id",
-            Rule::MaxChars,
-            format!("at most {MAX_EXTERNAL_ID_CHARS} characters (this one has {n})"),
+            Problem::MaxChars {
+                max: MAX_EXTERNAL_ID_CHARS,
+                got: n,
+            },
         );
     }
     if id
         .chars()
         .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '/' | '?' | '#' | '%'))
     {
-        v.push(
-            "external_task_id",
-            Rule::Type,
-            "may not contain spaces, control characters or / ? # %",
-        );
+        v.push("external_task_id", Problem::IdCharacters);
     }
 }
 
 /// A field that must not be set in this situation, with the reason.
-pub fn forbid<T>(field: &str, value: &Option<T>, rule: Rule, why: &str, v: &mut Violations) {
+pub fn forbid<T>(field: &str, value: &Option<T>, why: Problem, v: &mut Violations) {
     if value.is_some() {
-        v.push(field, rule, why);
+        v.push(field, why);
     }
 }

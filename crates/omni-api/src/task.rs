@@ -71,7 +71,7 @@ fn none<T>() -> Option<T> {
 }
 
 /// An error answer: the envelope without data, plus every field error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: i64,
     pub message: String,

@@ -16,7 +16,7 @@ const SECRETS: [&str; 3] = [GATEWAY_KEY, ACCESS_KEY, SECRET_KEY];
 async fn visit_everything(bff: &Bff) -> Vec<String> {
     let http = &bff.http;
     let mut answers = Vec::new();
-    let mut keep = |what: String, resp: reqwest::Response| async move {
+    let keep = |what: String, resp: reqwest::Response| async move {
         let head = format!("{what} -> {} {:?}", resp.status(), resp.headers());
         let body = resp
             .bytes()

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use omni_api::{Rule, Violations};
+use omni_api::{Problem, Violations};
 
 pub const HEADER: &str = "idempotency-key";
 /// Long enough for a UUID or 32 hex digits with room to spare; with the `studio-`
@@ -33,21 +33,17 @@ fn check(key: &str) -> Result<(), Violations> {
     if key.is_empty() || key.len() > MAX_CHARS {
         v.push(
             "Idempotency-Key",
-            Rule::MaxChars,
-            format!(
-                "must be 1 to {MAX_CHARS} characters (this one has {})",
-                key.chars().count()
-            ),
+            Problem::CharsBetween {
+                min: 1,
+                max: MAX_CHARS,
+                got: key.chars().count(),
+            },
         );
     } else if !key
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        v.push(
-            "Idempotency-Key",
-            Rule::Type,
-            "may hold only the letters A-Z and a-z, digits, - and _",
-        );
+        v.push("Idempotency-Key", Problem::KeyCharacters);
     }
     v.into_result()
 }
@@ -71,6 +67,7 @@ mod tests {
         assert!(check("3f2c9a1e-7b4d-4c1a-9e8f-0a1b2c3d4e5f").is_ok());
         assert!(check(&"a".repeat(MAX_CHARS)).is_ok());
         let long = check(&"a".repeat(MAX_CHARS + 1)).unwrap_err();
+        use omni_api::Rule;
         assert!(long.has("Idempotency-Key", Rule::MaxChars));
         assert!(check("").is_err());
         assert!(check("a/b").unwrap_err().has("Idempotency-Key", Rule::Type));

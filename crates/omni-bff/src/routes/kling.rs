@@ -10,7 +10,7 @@ use crate::{tasks, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use omni_api::{Rule, Task, UpstreamRequest, Violations};
+use omni_api::{Expected, Problem, Task, UpstreamRequest, Violations};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -89,13 +89,17 @@ pub fn int_param(
         Ok(n) => {
             v.push(
                 key,
-                Rule::Range,
-                format!("must be from {lo} to {hi} (got {n})"),
+                Problem::Range {
+                    min: lo as f64,
+                    max: hi as f64,
+                    got: n as f64,
+                },
             );
             default
         }
         Err(_) => {
-            v.push(key, Rule::Type, "must be a whole number");
+            let expected = Expected::WholeNumber;
+            v.push(key, Problem::WrongType { expected });
             default
         }
     }

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use omni_api::json::Reader;
-use omni_api::{Rule, Violations};
+use omni_api::{Problem, Violations};
 use std::sync::Arc;
 
 /// A sign-in body is a token and nothing else.
@@ -34,7 +34,7 @@ pub async fn sign_in(
         .and_then(|r| r.string("token", &mut v))
         .unwrap_or_default();
     if token.trim().is_empty() && v.0.is_empty() {
-        v.push("token", Rule::Required, "is required");
+        v.push("token", Problem::Required);
     }
     v.into_result().map_err(ApiError::Invalid)?;
     let access = &state.security.access;

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use omni_api::all_in_one::AioRequest;
 use omni_api::json::Reader;
-use omni_api::{Choice, Rule, TaskKind, TaskPage, TaskStatus, Violations};
+use omni_api::{Choice, Problem, TaskKind, TaskPage, TaskStatus, Violations};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -72,7 +72,7 @@ pub async fn history(
     let before = q.get("cursor").filter(|c| !c.is_empty()).and_then(|c| {
         let decoded = decode_cursor(c);
         if decoded.is_none() {
-            v.push("cursor", Rule::Type, "is not a cursor this server issued");
+            v.push("cursor", Problem::NotACursor);
         }
         decoded
     });
@@ -125,11 +125,10 @@ fn choice_param<T: Choice>(
     if parsed.is_none() {
         v.push(
             key,
-            Rule::OneOf,
-            format!(
-                "{raw:?} is not allowed; must be one of: {}",
-                T::list(T::ALL)
-            ),
+            Problem::NotOneOf {
+                got: raw.clone(),
+                allowed: T::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
+            },
         );
     }
     parsed

@@ -1,0 +1,425 @@
+//! What exactly is wrong with a field, with the numbers and names involved: the typed
+//! parameters behind every [`FieldError`](crate::FieldError). Each problem belongs to one
+//! [`Rule`]; its English sentence is written here once (the BFF's envelope), and the app
+//! renders its own sentence for the same problem in the reader's language.
+
+use crate::error::Rule;
+use crate::omni_video::{FrameType, Scenario};
+use crate::prompt::{Malformed, RefKind};
+use crate::Choice;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One broken rule's specifics. Serialised as `{"what": "max_chars", "max": 2500, ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Problem {
+    /// A JSON value of the wrong type.
+    WrongType {
+        expected: Expected,
+    },
+    /// `external_task_id` with spaces, control characters or `/ ? # %`.
+    IdCharacters,
+    Required,
+    /// `aspect_ratio` for a video whose shape is not given by an input.
+    RequiredFor {
+        scenario: Scenario,
+    },
+    /// An ai-multi-shot all-in-one task without its subject image.
+    SubjectImageNeeded,
+    /// kling-v1-5 image-to-image without `image_reference`.
+    ImageReferenceNeeded,
+    Blank,
+    MaxChars {
+        max: usize,
+        got: usize,
+    },
+    CharsBetween {
+        min: usize,
+        max: usize,
+        got: usize,
+    },
+    /// A header value outside `A-Z a-z 0-9 - _`.
+    KeyCharacters,
+    /// A paging cursor this server did not issue.
+    NotACursor,
+    NotOneOf {
+        got: String,
+        allowed: Vec<String>,
+    },
+    DurationFor {
+        scenario: Scenario,
+        got: u32,
+    },
+    Range {
+        min: f64,
+        max: f64,
+        got: f64,
+    },
+    /// `aspect_ratio` for a video that takes its shape from its input.
+    FollowsInput {
+        scenario: Scenario,
+    },
+    NegativePromptWithImage,
+    SeriesAmountWithoutSeries,
+    TooManyImages {
+        max: usize,
+        got: usize,
+    },
+    /// Omni Image: reference images plus elements.
+    TooManyReferences {
+        max: usize,
+        got: usize,
+    },
+    /// Omni Video: images plus elements, whose limit depends on a reference video.
+    TooManyVideoReferences {
+        max: usize,
+        got: usize,
+        with_video: bool,
+    },
+    TooManyVideos {
+        max: usize,
+    },
+    TooManyFurtherImages {
+        max: usize,
+        got: usize,
+    },
+    TooFewFurtherImages {
+        min: usize,
+    },
+    DuplicateFrame {
+        frame: FrameType,
+    },
+    DuplicateTag {
+        tag: String,
+    },
+    UrlInvalid,
+    UrlScheme {
+        scheme: String,
+    },
+    FileExtension {
+        ext: String,
+        allowed: Vec<String>,
+    },
+    EmptyDataUrl,
+    NotUrlOrBase64,
+    NotJpegOrPng,
+    DamagedImage {
+        format: String,
+    },
+    ImageFormat {
+        format: String,
+    },
+    ImageTooLarge {
+        bytes: u64,
+        max: u64,
+    },
+    ImageTooSmall {
+        width: u32,
+        height: u32,
+        min: u32,
+    },
+    ImageAspectRatio {
+        width: u32,
+        height: u32,
+    },
+    PlaceholderMalformed {
+        token: String,
+        at: usize,
+        why: Malformed,
+    },
+    /// A placeholder kind this endpoint does not take (`allowed` may be empty).
+    PlaceholderKind {
+        token: String,
+        at: usize,
+        allowed: Vec<RefKind>,
+    },
+    PlaceholderDangling {
+        token: String,
+        at: usize,
+        kind: RefKind,
+        have: usize,
+    },
+    EndFrameWithoutFirstFrame,
+    EndFrameWithManyImages,
+    FrameWithVideoEdit,
+    VideoDuration {
+        seconds: f64,
+    },
+    VideoResolution {
+        width: u32,
+        height: u32,
+    },
+    VideoFrameRate {
+        fps: f64,
+    },
+    VideoTooLarge {
+        bytes: u64,
+    },
+    /// `series_amount: auto` with a model that cannot choose the count.
+    AutoSeriesNeedsV3,
+    ImageReferenceModel {
+        model: String,
+    },
+    /// A problem this build does not know (sent by a newer BFF): only its message is shown.
+    #[serde(other)]
+    Other,
+}
+
+impl Default for Problem {
+    fn default() -> Problem {
+        Problem::Other
+    }
+}
+
+/// The JSON types a field can expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    JsonObject,
+    String,
+    WholeNumber,
+    Number,
+    Boolean,
+    Object,
+    Array,
+    ElementId,
+}
+
+impl Problem {
+    /// The rule this problem breaks.
+    pub fn rule(&self) -> Rule {
+        use Problem::*;
+        match self {
+            WrongType { .. } | IdCharacters | KeyCharacters | NotACursor => Rule::Type,
+            Required | RequiredFor { .. } | SubjectImageNeeded | ImageReferenceNeeded => {
+                Rule::Required
+            }
+            Blank => Rule::Blank,
+            MaxChars { .. } | CharsBetween { .. } => Rule::MaxChars,
+            NotOneOf { .. } | DurationFor { .. } => Rule::OneOf,
+            Range { .. } => Rule::Range,
+            FollowsInput { .. } | NegativePromptWithImage | SeriesAmountWithoutSeries => {
+                Rule::NotAllowed
+            }
+            TooManyImages { .. }
+            | TooManyReferences { .. }
+            | TooManyVideoReferences { .. }
+            | TooManyVideos { .. }
+            | TooManyFurtherImages { .. } => Rule::TooMany,
+            TooFewFurtherImages { .. } => Rule::TooFew,
+            DuplicateFrame { .. } | DuplicateTag { .. } => Rule::Duplicate,
+            UrlInvalid => Rule::UrlInvalid,
+            UrlScheme { .. } => Rule::UrlScheme,
+            FileExtension { .. } => Rule::FileExtension,
+            EmptyDataUrl | NotUrlOrBase64 => Rule::Base64,
+            NotJpegOrPng | DamagedImage { .. } | ImageFormat { .. } => Rule::ImageFormat,
+            ImageTooLarge { .. } => Rule::ImageTooLarge,
+            ImageTooSmall { .. } => Rule::ImageTooSmall,
+            ImageAspectRatio { .. } => Rule::ImageAspectRatio,
+            PlaceholderMalformed { .. } => Rule::PlaceholderMalformed,
+            PlaceholderKind { .. } => Rule::PlaceholderKind,
+            PlaceholderDangling { .. } => Rule::PlaceholderDangling,
+            EndFrameWithoutFirstFrame => Rule::EndFrameWithoutFirstFrame,
+            EndFrameWithManyImages => Rule::EndFrameWithManyImages,
+            FrameWithVideoEdit => Rule::FrameWithVideoEdit,
+            VideoDuration { .. } => Rule::VideoDuration,
+            VideoResolution { .. } => Rule::VideoResolution,
+            VideoFrameRate { .. } => Rule::VideoFrameRate,
+            VideoTooLarge { .. } => Rule::VideoTooLarge,
+            AutoSeriesNeedsV3 | ImageReferenceModel { .. } => Rule::ModelFeature,
+            Other => Rule::Unknown,
+        }
+    }
+}
+
+/// The durations a scenario allows, in words.
+pub fn duration_words(s: Scenario) -> &'static str {
+    match s {
+        Scenario::Reference | Scenario::VideoReference => "3 to 10",
+        _ => "5 or 10",
+    }
+}
+
+/// The scenario in words, for messages.
+pub fn scenario_words(s: Scenario) -> &'static str {
+    match s {
+        Scenario::TextToVideo => "text-to-video",
+        Scenario::FirstFrame => "a first-frame video",
+        Scenario::FirstEndFrame => "a first-and-end-frame video",
+        Scenario::Reference => "an image or element reference video",
+        Scenario::VideoReference => "a video reference",
+        Scenario::VideoEdit => "a video edit",
+    }
+}
+
+fn frame_words(f: FrameType) -> &'static str {
+    match f {
+        FrameType::FirstFrame => "first frame",
+        FrameType::EndFrame => "end frame",
+    }
+}
+
+fn malformed_words(why: &Malformed) -> String {
+    match why {
+        Malformed::Unclosed => "is not closed with >>>".into(),
+        Malformed::UnknownKind(k) => {
+            format!("uses unknown kind {k:?}; use image, element or video")
+        }
+        Malformed::BadIndex(i) if i.is_empty() => "has no number; numbering starts at 1".into(),
+        Malformed::BadIndex(i) => format!("has index {i:?}; numbering starts at 1"),
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+/// The English sentence, without the field name: `at most 2500 characters (...)`.
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Problem::*;
+        match self {
+            WrongType { expected } => f.write_str(match expected {
+                Expected::JsonObject => "must be a JSON object",
+                Expected::String => "must be a string",
+                Expected::WholeNumber => "must be a whole number",
+                Expected::Number => "must be a number",
+                Expected::Boolean => "must be true or false",
+                Expected::Object => "must be an object",
+                Expected::Array => "must be an array",
+                Expected::ElementId => "must be a positive whole number (a 64-bit id)",
+            }),
+            IdCharacters => f.write_str("may not contain spaces, control characters or / ? # %"),
+            Required => f.write_str("is required"),
+            RequiredFor { scenario } => write!(f, "is required for {}", scenario_words(*scenario)),
+            SubjectImageNeeded => f.write_str("ai-multi-shot needs one subject image"),
+            ImageReferenceNeeded => {
+                f.write_str("is required with kling-v1-5 and an image: subject or face")
+            }
+            Blank => f.write_str("must not be blank"),
+            MaxChars { max, got } => write!(f, "at most {max} characters (this one has {got})"),
+            CharsBetween { min, max, got } => {
+                write!(f, "must be {min} to {max} characters (this one has {got})")
+            }
+            KeyCharacters => f.write_str("may hold only the letters A-Z and a-z, digits, - and _"),
+            NotACursor => f.write_str("is not a cursor this server issued"),
+            NotOneOf { got, allowed } => write!(
+                f,
+                "{got:?} is not allowed here; must be one of: {}",
+                quoted_list(allowed)
+            ),
+            DurationFor { scenario, got } => write!(
+                f,
+                "must be {} seconds for {} (got {got})",
+                duration_words(*scenario),
+                scenario_words(*scenario)
+            ),
+            Range { min, max, got } => write!(f, "must be from {min} to {max} (got {got})"),
+            FollowsInput { scenario } => write!(
+                f,
+                "cannot be set for {}: the output follows the input",
+                scenario_words(*scenario)
+            ),
+            NegativePromptWithImage => {
+                f.write_str("is not supported when an image is given (image-to-image)")
+            }
+            SeriesAmountWithoutSeries => f.write_str("only applies when result_type is series"),
+            TooManyImages { max, got } => write!(f, "at most {max} images (got {got})"),
+            TooManyReferences { max, got } => {
+                write!(
+                    f,
+                    "reference images plus elements: at most {max} (got {got})"
+                )
+            }
+            TooManyVideoReferences {
+                max,
+                got,
+                with_video,
+            } => write!(
+                f,
+                "images plus elements: at most {max} {} a reference video (got {got})",
+                if *with_video { "with" } else { "without" }
+            ),
+            TooManyVideos { max } => write!(f, "at most {max} reference video"),
+            TooManyFurtherImages { max, got } => {
+                write!(f, "at most {max} further reference images (got {got})")
+            }
+            TooFewFurtherImages { min } => {
+                write!(f, "needs at least {min} further reference image")
+            }
+            DuplicateFrame { frame } => {
+                write!(f, "only one image can be the {}", frame_words(*frame))
+            }
+            DuplicateTag { tag } => write!(f, "tag {tag} is listed twice"),
+            UrlInvalid => f.write_str("must be an absolute http(s) URL"),
+            UrlScheme { scheme } => write!(f, "must use http or https, not {scheme}"),
+            FileExtension { ext, allowed } => {
+                let dotted: Vec<String> = allowed.iter().map(|e| format!(".{e}")).collect();
+                write!(f, "ends in .{ext}; only {} are accepted", dotted.join(", "))
+            }
+            EmptyDataUrl => f.write_str("is a data URL without base64 data after its comma"),
+            NotUrlOrBase64 => f.write_str("is neither an http(s) URL nor valid base64"),
+            NotJpegOrPng => f.write_str("is not a JPEG or PNG image"),
+            DamagedImage { format } => write!(f, "is a damaged {format} image"),
+            ImageFormat { format } => {
+                write!(f, "is a {format} image; only JPEG and PNG are accepted")
+            }
+            ImageTooLarge { bytes, max } => {
+                write!(f, "is {bytes} bytes; at most 10 MB ({max} bytes)")
+            }
+            ImageTooSmall { width, height, min } => write!(
+                f,
+                "is {width}x{height} px; the shorter side must be at least {min} px"
+            ),
+            ImageAspectRatio { width, height } => write!(
+                f,
+                "is {width}x{height} px; the aspect ratio must be between 1:2.5 and 2.5:1"
+            ),
+            PlaceholderMalformed { token, at, why } => {
+                write!(f, "{token:?} at character {at} {}", malformed_words(why))
+            }
+            PlaceholderKind { token, at, allowed } if allowed.is_empty() => {
+                write!(
+                    f,
+                    "{token} at character {at}: this endpoint takes no placeholders"
+                )
+            }
+            PlaceholderKind { token, at, allowed } => write!(
+                f,
+                "{token} at character {at}: this endpoint takes only {}",
+                RefKind::list(allowed)
+            ),
+            PlaceholderDangling {
+                token,
+                at,
+                kind,
+                have,
+            } => write!(
+                f,
+                "{token} at character {at} points at nothing: {} has {have} item{}",
+                kind.list_field(),
+                if *have == 1 { "" } else { "s" }
+            ),
+            EndFrameWithoutFirstFrame => f.write_str("an end frame needs a first frame"),
+            EndFrameWithManyImages => {
+                f.write_str("an end frame is only possible with at most 2 images")
+            }
+            FrameWithVideoEdit => f.write_str(
+                "first and end frames cannot be set when editing a video (refer_type base)",
+            ),
+            VideoDuration { seconds } => write!(f, "lasts {seconds:.1} s; must be 3 to 10 s"),
+            VideoResolution { width, height } => write!(
+                f,
+                "is {width}x{height} px; the shorter side must be 720 to 2160 px"
+            ),
+            VideoFrameRate { fps } => write!(f, "runs at {fps:.0} fps; must be 24 to 60"),
+            VideoTooLarge { bytes } => write!(f, "is {bytes} bytes; at most 200 MB"),
+            AutoSeriesNeedsV3 => f.write_str("auto is only available with kling-v3-omni"),
+            ImageReferenceModel { model } => {
+                write!(f, "is only supported by kling-v1-5, not {model}")
+            }
+            Other => f.write_str("breaks a rule this version does not know"),
+        }
+    }
+}
