@@ -44,7 +44,7 @@ fn Studio() -> impl IntoView {
             {move || {
                 lang_changed.track();
                 (!embedded).then(|| view! {
-                    <a class="skip-link" href="#main">{t("Skip to content")}</a>
+                    <a class="skip-link" href="#main" on:click=skip_to_main>{t("Skip to content")}</a>
                     <header class="shell-header">
                         <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
                         <nav aria-label=t("Main")>
@@ -80,6 +80,19 @@ fn Studio() -> impl IntoView {
             </main>
             <EmbedCommands opened=opened/>
         </Router>
+    }
+}
+
+/// Moves the focus to the page's content. With `<base href>` set, following `#main`
+/// would load the base address instead, and the router would take the click.
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    let main = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("main"))
+        .and_then(|m| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(m).ok());
+    if let Some(main) = main {
+        let _ = main.focus();
     }
 }
 

@@ -58,7 +58,7 @@ pub fn SubmitBar(
                     <p>{t("Cannot submit yet:")}</p>
                     <ul>
                         <For each=move || violations.get() key=|e| (e.field.clone(), e.message.clone()) let:e>
-                            <li>{format!("{}: {}", e.field, field_message(&e))}</li>
+                            <li><span translate="no">{e.field.clone()}</span>": "{field_message(&e)}</li>
                         </For>
                     </ul>
                 </div>

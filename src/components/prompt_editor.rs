@@ -210,7 +210,9 @@ pub fn PromptEditor(
                 aria-describedby="prompt-count prompt-errors"
                 aria-invalid=move || (!errors.read().is_empty()).to_string()
                 aria-autocomplete="list"
-                aria-controls="prompt-suggestions"
+                // Only while the list is there: an id that points at nothing is an error.
+                aria-controls=move || suggestions.read().is_some().then_some("prompt-suggestions")
+                aria-activedescendant=move || suggestions.read().is_some().then(|| format!("prompt-suggestion-{}", active.get()))
                 placeholder=t("<<<image_1>>> in the style of <<<image_2>>>")
                 prop:value=move || prompt.get()
                 on:input=move |ev| {
@@ -231,7 +233,7 @@ pub fn PromptEditor(
                     {move || suggestions.get().unwrap_or_default().into_iter().enumerate().map(|(i, r)| {
                         let token = r.placeholder.token();
                         view! {
-                            <li role="option" aria-selected=move || (active.get() == i).to_string()
+                            <li role="option" id=format!("prompt-suggestion-{i}") aria-selected=move || (active.get() == i).to_string()
                                 on:mousedown=move |ev| { ev.prevent_default(); insert(token.clone()); }
                             translate="no">{r.placeholder.label()} " " <span class="muted">{r.caption.clone()}</span></li>
                         }

@@ -7,6 +7,7 @@ use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use omni_api::StudioTask;
+use wasm_bindgen::JsCast;
 
 /// One image of a result.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +192,52 @@ pub fn Results(
 }
 
 /// The full-size view of one image; arrow keys move, Escape closes.
+/// Focuses the button that opens image `i` (after the lightbox closed).
+fn focus_opener(i: usize) {
+    let opener = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector_all(".result-open").ok())
+        .and_then(|list| list.get(i as u32))
+        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = opener {
+        let _ = el.focus();
+    }
+}
+
+/// Keeps Tab inside the modal dialog: from its last button to its first, and back.
+fn trap_focus(ev: &leptos::ev::KeyboardEvent) {
+    let Some(dialog) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Ok(buttons) = dialog.query_selector_all("button") else {
+        return;
+    };
+    let nth = |i: u32| {
+        buttons
+            .get(i)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+    };
+    let (Some(first), Some(last)) = (nth(0), nth(buttons.length().saturating_sub(1))) else {
+        return;
+    };
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element());
+    let at = |el: &web_sys::HtmlElement| active.as_ref() == Some(el.unchecked_ref());
+    let wrap_to = match (ev.shift_key(), at(&first), at(&last)) {
+        (true, true, _) => Some(last),
+        (false, _, true) => Some(first),
+        _ => None,
+    };
+    if let Some(target) = wrap_to {
+        ev.prevent_default();
+        let _ = target.focus();
+    }
+}
+
 #[component]
 fn Lightbox(
     /// Which image is open (by position), `None` when closed.
@@ -209,19 +256,27 @@ fn Lightbox(
             open.update(|o| *o = o.map(|i| (i as isize + delta).rem_euclid(n) as usize));
         }
     };
-    // Focus goes into the dialog when it opens, so the keyboard works at once.
-    Effect::new(move |_| {
-        if open.get().is_some() {
-            if let Some(b) = close_button.get() {
-                let _ = b.focus();
+    // Focus goes into the dialog when it opens, so the keyboard works at once, and back
+    // to the image it was opened from when it closes.
+    Effect::new(move |was: Option<Option<usize>>| {
+        let now = open.get();
+        match (was.flatten(), now) {
+            (_, Some(_)) => {
+                if let Some(b) = close_button.get() {
+                    let _ = b.focus();
+                }
             }
+            (Some(i), None) => focus_opener(i),
+            (None, None) => {}
         }
+        now
     });
     let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "ArrowRight" => step(1),
         "ArrowLeft" => step(-1),
         "Escape" => open.set(None),
-        _ => return,
+        "Tab" => trap_focus(&ev),
+        _ => {}
     };
     view! {
         <Show when=move || open.get().is_some()>

@@ -22,13 +22,15 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
     };
     view! {
         <Show when=open fallback=move || view! {
-            <Show when=needs_sign_in fallback=move || view! {
-                <p role="status" data-testid="session-check">
-                    {move || failed().unwrap_or_else(|| t("Connecting…").into())}
-                </p>
-            }>
-                <SignInForm on_done=move |s| session.set(Some(Ok(s)))/>
-            </Show>
+            <main id="main" class="shell-main">
+                <Show when=needs_sign_in fallback=move || view! {
+                    <p role="status" data-testid="session-check">
+                        {move || failed().unwrap_or_else(|| t("Connecting…").into())}
+                    </p>
+                }>
+                    <SignInForm on_done=move |s| session.set(Some(Ok(s)))/>
+                </Show>
+            </main>
         }>
             {children()}
         </Show>

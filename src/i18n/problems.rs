@@ -98,9 +98,9 @@ fn zh(p: &Problem) -> String {
         }
         TooFewFurtherImages { min } => format!("至少需要 {min} 张其他参考图"),
         DuplicateFrame { frame } => format!("只能有一张图片作为{}", frame_zh(*frame)),
-        DuplicateTag { tag } => format!("标签 {tag} 重复"),
+        DuplicateTag { tag } => format!("标签“{tag}”重复"),
         UrlInvalid => "必须是完整的 http(s) 地址".into(),
-        UrlScheme { scheme } => format!("必须使用 http 或 https，而不是 {scheme}"),
+        UrlScheme { scheme } => format!("必须使用 http 或 https，而不是“{scheme}”"),
         FileExtension { ext, allowed } => {
             let dotted: Vec<String> = allowed.iter().map(|e| format!(".{e}")).collect();
             format!("扩展名为 .{ext}；只接受 {}", list(&dotted))
@@ -108,8 +108,8 @@ fn zh(p: &Problem) -> String {
         EmptyDataUrl => "data URL 的逗号后没有 base64 数据".into(),
         NotUrlOrBase64 => "既不是 http(s) 地址，也不是有效的 base64".into(),
         NotJpegOrPng => "不是 JPEG 或 PNG 图片".into(),
-        DamagedImage { format } => format!("是损坏的 {format} 图片"),
-        ImageFormat { format } => format!("是 {format} 图片；只接受 JPEG 和 PNG"),
+        DamagedImage { format } => format!("是损坏的“{format}”图片"),
+        ImageFormat { format } => format!("是“{format}”图片；只接受 JPEG 和 PNG"),
         ImageTooLarge { bytes, max } => {
             format!("大小为 {bytes} 字节；最大 10 MB（{max} 字节）")
         }

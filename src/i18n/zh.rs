@@ -20,7 +20,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Add URL" => "添加地址",
         "Add element" => "添加主体",
         "Add video" => "添加视频",
-        "Add {}" => "添加 {}",
+        "Add {}" => "添加“{}”",
         "Advanced" => "高级",
         "All kinds" => "全部类型",
         "Also make watermarked copies" => "同时生成带水印的副本",

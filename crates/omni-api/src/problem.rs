@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One broken rule's specifics. Serialised as `{"what": "max_chars", "max": 2500, ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "what", rename_all = "snake_case")]
 pub enum Problem {
     /// A JSON value of the wrong type.
@@ -163,13 +163,8 @@ pub enum Problem {
     },
     /// A problem this build does not know (sent by a newer BFF): only its message is shown.
     #[serde(other)]
+    #[default]
     Other,
-}
-
-impl Default for Problem {
-    fn default() -> Problem {
-        Problem::Other
-    }
 }
 
 /// The JSON types a field can expect.
