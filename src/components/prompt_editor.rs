@@ -50,7 +50,9 @@ pub fn pending_token(text: &str, caret_utf16: u32) -> Option<(usize, String)> {
 fn reason(seg: &Segment, allowed: &[RefKind], refs: &[RefChip]) -> Option<String> {
     match seg {
         Segment::Malformed(_, Malformed::Unclosed) => Some(t("not closed with >>>").into()),
-        Segment::Malformed(_, Malformed::UnknownKind(k)) => Some(tf("unknown kind {}", &[k])),
+        Segment::Malformed(_, Malformed::UnknownKind(k)) => {
+            Some(tf("unknown kind {}", &[&format!("{k:?}")]))
+        }
         Segment::Malformed(_, Malformed::BadIndex(_)) => Some(t("numbering starts at 1").into()),
         Segment::Placeholder(_, p) if !allowed.contains(&p.kind) => Some(tf(
             "this form takes no {} placeholders",
