@@ -44,7 +44,7 @@ impl ApiError {
         match self {
             ApiError::Network(m) => tf("Cannot reach the server: {}", &[m]),
             ApiError::Api { status, body } if lang() == Lang::Zh => {
-                let (what, advice) = code_words(body.code);
+                let (what, advice) = code_words(*status, body.code);
                 format!("{what}（HTTP {status}，代码 {}）。{advice}", body.code)
             }
             ApiError::Api { status, body } => {

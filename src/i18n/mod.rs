@@ -136,10 +136,9 @@ fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
 /// A closed-set value as shown in a list (a model name shows as itself; a word such
 /// as `series` or `pro` in the reader's language).
 pub fn choice_label(wire: &'static str) -> &'static str {
-    match lang() {
-        Lang::En => wire,
-        Lang::Zh => zh::zh(wire).unwrap_or(wire),
-    }
+    // The same lookup as `t`; a separate name because the English here is a wire value,
+    // which the translation check finds in omni-api's closed sets, not in a literal.
+    t(wire)
 }
 
 /// A video scenario in words.

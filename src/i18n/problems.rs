@@ -162,8 +162,20 @@ fn zh(p: &Problem) -> String {
     }
 }
 
-/// An upstream/BFF error code in words, with what the user can do: (what, advice).
-pub fn code_words(code: i64) -> (&'static str, &'static str) {
+/// An error answer in words, with what the user can do: (what, advice). The BFF's own
+/// refusals that share the generic parameter code are told apart by their HTTP status.
+pub fn code_words(status: u16, code: i64) -> (&'static str, &'static str) {
+    match (status, code) {
+        (409, _) => (
+            "与之前的请求冲突",
+            "这个自定义任务 ID 已用于内容不同的请求；请换一个 ID。",
+        ),
+        (413, _) => ("请求过大", "请减少参考图片的数量或大小。"),
+        (_, code) => by_code(code),
+    }
+}
+
+fn by_code(code: i64) -> (&'static str, &'static str) {
     match code {
         1000 => ("鉴权失败", "工作室的上游凭据有误，请联系管理员。"),
         1001 => ("鉴权信息为空", "工作室没有上游凭据，请联系管理员。"),
