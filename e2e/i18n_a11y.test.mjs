@@ -125,6 +125,12 @@ test('forms with their errors shown, the lightbox, and the open details pass axe
     if (lang === 'zh-CN') assert.deepEqual(await englishShown(page), [], 'English in the errors');
     await context.close();
 
+    // Embedded, without the studio's own navigation.
+    const embedded = await open(`/video?embed=1&lang=${lang}`, { lang, theme: 'dark' });
+    await axe(embedded.page, `/video embedded (${lang})`);
+    if (lang === 'zh-CN') assert.deepEqual(await englishShown(embedded.page), [], 'English when embedded');
+    await embedded.context.close();
+
     const task = await open(`/tasks/${taskId}`, { lang, theme: 'dark' });
     await task.page.getByTestId('result-image').first().click();
     await task.page.getByTestId('lightbox').waitFor();
