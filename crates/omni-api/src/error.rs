@@ -98,7 +98,7 @@ pub struct FieldError {
     pub message: String,
     /// The specifics (limits, counts, names) the message was made from; the app words
     /// them in the reader's language.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::problem::lenient")]
     pub problem: Problem,
 }
 

@@ -24,9 +24,15 @@ fn a_problem_survives_the_envelope_and_agrees_with_its_rule_and_message() {
     let range = violations.on("n").next().unwrap();
     assert_eq!(
         serde_json::to_value(&range.problem).unwrap(),
-        serde_json::json!({"what": "range", "min": 1.0, "max": 9.0, "got": 12.0})
+        serde_json::json!({"range": {"min": 1.0, "max": 9.0, "got": 12.0}})
     );
     assert_eq!(range.message, "must be from 1 to 9 (got 12)");
+    assert_eq!(serde_json::to_value(Problem::Required).unwrap(), "required");
+    let back: FieldError = serde_json::from_str(
+        r#"{"field":"prompt","rule":"required","message":"is required","problem":"required"}"#,
+    )
+    .unwrap();
+    assert_eq!(back.problem, Problem::Required);
 }
 
 #[test]
@@ -38,7 +44,7 @@ fn errors_without_a_problem_or_with_an_unknown_one_still_read() {
     assert_eq!(old.problem, Problem::Other);
     assert_eq!(old.rule, Rule::Blank);
     let newer: FieldError = serde_json::from_str(
-        r#"{"field":"x","rule":"brand_new","message":"m","problem":{"what":"brand_new","k":1}}"#,
+        r#"{"field":"x","rule":"brand_new","message":"m","problem":{"brand_new":{"k":1}}}"#,
     )
     .unwrap();
     assert_eq!((newer.rule, newer.problem), (Rule::Unknown, Problem::Other));
