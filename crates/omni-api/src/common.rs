@@ -1,6 +1,6 @@
 //! Closed sets shared by several endpoints, and small shared wire objects.
 
-use crate::choice::{choice, Choice};
+use crate::choice::choice;
 use serde::{Deserialize, Serialize};
 
 choice!(
@@ -72,9 +72,4 @@ impl Resolution {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WatermarkInfo {
     pub enabled: bool,
-}
-
-/// Pretty list of allowed values, for messages.
-pub fn one_of_message<T: Choice>(set: &[T]) -> String {
-    format!("must be one of: {}", T::list(set))
 }
