@@ -1,12 +1,14 @@
-//! The studio configuration from `GET /api/v1/config` (models, allowed values, limits),
-//! shared with every form as context. It starts as omni-api's own values, so forms
-//! render at once, and is replaced by the BFF's answer when it arrives.
+//! The studio configuration from `GET /api/v1/config` (the model catalog in force and
+//! the media limits), shared with every form as context. It starts as omni-api's built-in
+//! catalog, so forms render at once, and is replaced by the BFF's answer when it arrives:
+//! from then on the forms validate with exactly the catalog the BFF validates with.
 
 use crate::api;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use omni_api::catalog::{KindCatalog, ModelSpec};
 use omni_api::config::{StudioConfig, UpstreamKind};
-use omni_api::Choice;
+use omni_api::{Catalog, ModelName};
 
 /// The configuration in force, as context.
 #[derive(Clone, Copy)]
@@ -14,7 +16,10 @@ pub struct ConfigContext(pub RwSignal<StudioConfig>);
 
 /// Provides the configuration and asks the BFF for its own.
 pub fn provide_config() {
-    let config = RwSignal::new(StudioConfig::new(UpstreamKind::Simulate));
+    let config = RwSignal::new(StudioConfig::new(
+        UpstreamKind::Simulate,
+        Catalog::builtin().clone(),
+    ));
     provide_context(ConfigContext(config));
     spawn_local(async move {
         match api::get_config().await {
@@ -31,7 +36,13 @@ pub fn use_config() -> RwSignal<StudioConfig> {
     expect_context::<ConfigContext>().0
 }
 
-/// The members of a closed set the configuration lists (unknown names are skipped).
-pub fn options<T: Choice>(names: &[String]) -> Vec<T> {
-    names.iter().filter_map(|n| T::parse(n)).collect()
+/// The entry of `model` in `kind`, or the kind's default when the catalog in force does
+/// not have it (a draft from before an operator removed a model): the form still
+/// renders, and validation names the model as not allowed.
+pub fn spec_of(kind: &KindCatalog, model: &ModelName) -> ModelSpec {
+    kind.model(model.as_str())
+        .or_else(|| kind.model(kind.default_model.as_str()))
+        .or(kind.models.first())
+        .cloned()
+        .expect("a catalog kind has at least one model")
 }

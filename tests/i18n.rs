@@ -43,6 +43,41 @@ const BAD: &[(TaskKind, &str)] = &[
         r#"{"model_name":"kling-v2","prompt":"a","image":"https://x/a.png","image_reference":"face"}"#,
     ),
     (TaskKind::MultiShot, r#"{}"#),
+    // Kling 3.0: storyboards, sound, per-model features and limits from the catalog.
+    (
+        TaskKind::OmniVideo,
+        r#"{"model_name":"kling-v3-omni","multi_shot":true,"shot_type":"customize","prompt":"","duration":"9","sound":"on","aspect_ratio":"16:9",
+        "video_list":[{"video_url":"https://x/a.mp4","refer_type":"feature"}],
+        "multi_prompt":[{"index":1,"prompt":"a","duration":"5"},{"index":2,"prompt":" ","duration":"6"},{"index":3,"prompt":"c","duration":"1"},
+        {"index":4,"prompt":"d","duration":"1"},{"index":5,"prompt":"e","duration":"1"},{"index":6,"prompt":"f","duration":"1"},{"index":7,"prompt":"g","duration":"1"}]}"#,
+    ),
+    (
+        TaskKind::OmniVideo,
+        r#"{"model_name":"kling-video-o1","multi_shot":true,"sound":"on","prompt":"a","element_list":[{"element_id":1}],
+        "image_list":[{"image_url":"https://x/a.png","type":"first_frame"},{"image_url":"https://x/b.png","type":"end_frame"}]}"#,
+    ),
+    (
+        TaskKind::OmniVideo,
+        r#"{"model_name":"kling-v3-omni","multi_shot":true,"shot_type":"intelligence","prompt":"a","element_list":[{"element_id":1},{"element_id":2},{"element_id":3},{"element_id":4}],
+        "image_list":[{"image_url":"https://x/a.png","type":"first_frame"},{"image_url":"https://x/b.png","type":"end_frame"}]}"#,
+    ),
+    (
+        TaskKind::OmniVideo,
+        r#"{"model_name":"kling-v3-omni","prompt":"a","element_list":[{"element_id":1},{"element_id":2},{"element_id":3},{"element_id":4}],
+        "image_list":[{"image_url":"https://x/a.png","type":"first_frame"}]}"#,
+    ),
+    (
+        TaskKind::OmniVideo,
+        r#"{"model_name":"kling-nope","prompt":"a","aspect_ratio":"16:9"}"#,
+    ),
+    (
+        TaskKind::OmniImage,
+        r#"{"model_name":"kling-image-o1","prompt":"a","result_type":"series"}"#,
+    ),
+    (
+        TaskKind::ImageGeneration,
+        r#"{"model_name":"kling-v1","prompt":"<<<element_1>>>","element_list":[{"element_id":1}]}"#,
+    ),
 ];
 
 fn english_words(text: &str) -> Vec<String> {
@@ -101,8 +136,8 @@ fn every_problem_reads_as_chinese() {
     let mut errors: Vec<FieldError> = Vec::new();
     for (kind, body) in BAD {
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
-        match UpstreamRequest::parse(*kind, &json) {
-            Ok(req) => errors.extend(req.validate().0),
+        match UpstreamRequest::parse(*kind, &json, omni_api::Catalog::builtin()) {
+            Ok(req) => errors.extend(req.validate(omni_api::Catalog::builtin()).0),
             Err(v) => errors.extend(v.0),
         }
     }
@@ -128,6 +163,9 @@ fn every_problem_reads_as_chinese() {
         "only {} rules exercised: {rules:?}",
         rules.len()
     );
+    for rule in ["shot_sum", "model_feature", "not_allowed", "too_many"] {
+        assert!(rules.contains(&rule), "{rule} not exercised: {rules:?}");
+    }
     assert!(bad.is_empty(), "not Chinese:\n{}", bad.join("\n"));
     // English is omni-api's own sentence, unchanged.
     assert_eq!(field_message(&errors[0]), errors[0].message);

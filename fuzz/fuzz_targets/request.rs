@@ -11,8 +11,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for kind in TaskKind::ALL.iter().copied() {
-        if let Ok(req) = UpstreamRequest::parse(kind, &body) {
-            let again = UpstreamRequest::parse(kind, &req.to_json())
+        if let Ok(req) = UpstreamRequest::parse(kind, &body, omni_api::Catalog::builtin()) {
+            let again = UpstreamRequest::parse(kind, &req.to_json(), omni_api::Catalog::builtin())
                 .expect("a valid request stays valid after a round trip");
             assert_eq!(again, req);
         }

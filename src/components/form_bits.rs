@@ -1,9 +1,9 @@
 //! Small pieces every generation form shares: a select over a closed set, and the submit
 //! bar that lists what blocks a submit and shows the server's answer.
 
-use crate::i18n::{choice_label, field_message, t};
+use crate::i18n::{choice_label, field_message, t, tf};
 use leptos::prelude::*;
-use omni_api::{Choice, Expected, FieldError, Problem};
+use omni_api::{Choice, Expected, FieldError, ModelName, Problem};
 
 /// A `<select>` over `options`, bound to `value`.
 pub fn choice_select<T: Choice + Send + Sync>(
@@ -14,6 +14,27 @@ pub fn choice_select<T: Choice + Send + Sync>(
     view! {
         <select id=id data-testid=id on:change=move |ev| if let Some(v) = T::parse(&event_target_value(&ev)) { value.set(v) }>
             {options.into_iter().map(|o| view! { <option value=o.as_str() selected=move || value.get() == o>{choice_label(o.as_str())}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// The model `<select>`: the catalog's names for the kind; a deprecated one says so.
+pub fn model_select(
+    value: RwSignal<ModelName>,
+    models: &omni_api::catalog::KindCatalog,
+) -> impl IntoView {
+    let options: Vec<(String, bool)> = models
+        .models
+        .iter()
+        .map(|m| (m.name.0.clone(), m.deprecated.is_some()))
+        .collect();
+    view! {
+        <select id="model" data-testid="model" translate="no" on:change=move |ev| value.set(ModelName(event_target_value(&ev)))>
+            {options.into_iter().map(|(name, old)| {
+                let label = if old { tf("{} (deprecated)", &[&name]) } else { name.clone() };
+                let selected = name.clone();
+                view! { <option value=name selected=move || value.read().0 == selected>{label}</option> }
+            }).collect_view()}
         </select>
     }
 }

@@ -5,8 +5,9 @@
 
 use super::{lang, scenario_words, Lang};
 use omni_api::omni_video::FrameType;
+use omni_api::problem::seconds_words;
 use omni_api::prompt::{Malformed, RefKind};
-use omni_api::{Expected, FieldError, Problem};
+use omni_api::{Expected, Feature, FieldError, Problem};
 
 /// The message for one field error, without the field name.
 pub fn field_message(e: &FieldError) -> String {
@@ -28,6 +29,18 @@ fn frame_zh(f: FrameType) -> &'static str {
     match f {
         FrameType::FirstFrame => "首帧",
         FrameType::EndFrame => "尾帧",
+    }
+}
+
+fn feature_zh(f: Feature) -> &'static str {
+    match f {
+        Feature::Sound => "声音",
+        Feature::MultiShot => "多镜头分镜",
+        Feature::Elements => "主体",
+        Feature::Series => "组图",
+        Feature::SeriesAuto => "自动组图数量",
+        Feature::ImageReference => "image_reference（主体或人脸参考）",
+        Feature::ReferenceImage => "参考图",
     }
 }
 
@@ -61,16 +74,15 @@ fn zh(p: &Problem) -> String {
         NotOneOf { got, allowed } => {
             format!("此处不允许“{got}”；可选值：{}", list(allowed))
         }
-        DurationFor { scenario, got } => {
-            let allowed = match omni_api::problem::duration_words(*scenario) {
-                "3 to 10" => "3 到 10",
-                _ => "5 或 10",
-            };
-            format!(
-                "{}的时长必须是 {allowed} 秒（当前 {got}）",
-                scenario_words(*scenario)
-            )
-        }
+        DurationFor {
+            scenario,
+            got,
+            allowed,
+        } => format!(
+            "{}的时长必须是 {} 秒（当前 {got}）",
+            scenario_words(*scenario),
+            seconds_words(allowed, " 到 ", " 或 ")
+        ),
         Range { min, max, got } => format!("必须在 {min} 到 {max} 之间（当前 {got}）"),
         FollowsInput { scenario } => {
             format!(
@@ -148,7 +160,27 @@ fn zh(p: &Problem) -> String {
             kind.list_field()
         ),
         EndFrameWithoutFirstFrame => "有尾帧时必须有首帧".into(),
-        EndFrameWithManyImages => "最多 2 张图片时才能设置尾帧".into(),
+        EndFrameWithManyImages { max } => format!("最多 {max} 张图片时才能设置尾帧"),
+        TooManyElementsWithFrames {
+            max,
+            got,
+            end_frame,
+        } => format!(
+            "{}时最多 {max} 个主体（当前 {got} 个）",
+            if *end_frame {
+                "有首帧和尾帧"
+            } else {
+                "有首帧"
+            }
+        ),
+        SoundWithVideo => "引用视频时声音必须关闭".into(),
+        EndFrameWithMultiShot => "分镜可以从首帧开始，但不能有尾帧".into(),
+        TooManyShots { max, got } => format!("最多 {max} 个镜头（当前 {got} 个）"),
+        ShotSum { sum, duration } => {
+            format!("各镜头时长合计 {sum} 秒，但视频时长为 {duration} 秒；两者必须相等")
+        }
+        NotForModel { feature, model } => format!("{model} 不支持{}", feature_zh(*feature)),
+        UnknownField => "不是本工作室认识的字段（此处拒绝未知字段）".into(),
         FrameWithVideoEdit => "编辑视频（refer_type 为 base）时不能设置首帧或尾帧".into(),
         VideoDuration { seconds } => format!("时长 {seconds:.1} 秒；必须在 3 到 10 秒之间"),
         VideoResolution { width, height } => {
@@ -156,8 +188,6 @@ fn zh(p: &Problem) -> String {
         }
         VideoFrameRate { fps } => format!("帧率为 {fps:.0} fps；必须在 24 到 60 之间"),
         VideoTooLarge { bytes } => format!("大小为 {bytes} 字节；最大 200 MB"),
-        AutoSeriesNeedsV3 => "auto（自动）仅适用于 kling-v3-omni".into(),
-        ImageReferenceModel { model } => format!("仅 kling-v1-5 支持，{model} 不支持"),
         Other => String::new(),
     }
 }

@@ -5,17 +5,19 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, whole_number, SubmitBar};
+use crate::components::form_bits::{
+    choice_select, load_saved, model_select, save_soon, whole_number, SubmitBar,
+};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{options, use_config};
+use crate::config::{spec_of, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
-use omni_api::image_generation::{ImageGenerationModel, ImageGenerationRequest, ImageReference};
+use omni_api::image_generation::{ImageGenerationRequest, ImageReference};
 use omni_api::{AspectRatio, Choice, FieldError, Resolution, TaskKind};
 
 const SAVED: &str = "omni.form.image-generation";
@@ -35,7 +37,15 @@ pub fn GeneratePage() -> impl IntoView {
         start.external_task_id.as_deref(),
         start.callback_url.as_deref(),
     );
-    let model = RwSignal::new(start.model_name);
+    let config = use_config();
+    let model = RwSignal::new(start.model_name.clone().unwrap_or_else(|| {
+        config
+            .read_untracked()
+            .catalog
+            .image_generation
+            .default_model
+            .clone()
+    }));
     let prompt = RwSignal::new(start.prompt.clone());
     let negative = RwSignal::new(start.negative_prompt.clone().unwrap_or_default());
     let images = RwSignal::new(
@@ -56,14 +66,15 @@ pub fn GeneratePage() -> impl IntoView {
     let aspect_ratio = RwSignal::new(start.aspect_ratio());
 
     let has_image = move || !images.read().is_empty();
-    let config = use_config();
-    let v1_5 = move || model.get() == ImageGenerationModel::KlingV1_5;
+    // What the chosen model offers, from the catalog in force.
+    let spec = Memo::new(move |_| spec_of(&config.read().catalog.image_generation, &model.get()));
+    let v1_5 = move || spec.read().image_reference;
     let built = Memo::new(move |_| {
         let mut typed = Vec::new();
         let count = whole_number("n", &n.get(), &mut typed);
         let image = images.get().first().map(|r| r.value.clone());
         let req = ImageGenerationRequest {
-            model_name: model.get(),
+            model_name: Some(model.get()),
             prompt: prompt.get(),
             negative_prompt: Some(negative.get())
                 .filter(|s| !s.trim().is_empty() && image.is_none()),
@@ -84,7 +95,7 @@ pub fn GeneratePage() -> impl IntoView {
     });
     let violations = Memo::new(move |_| {
         let (req, mut all) = built.get();
-        all.extend(req.validate().0);
+        all.extend(req.validate(&config.read().catalog).0);
         all.extend(images.read().iter().flat_map(|r| {
             r.problems.iter().map(|e| FieldError {
                 field: "image".into(),
@@ -116,7 +127,7 @@ pub fn GeneratePage() -> impl IntoView {
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="model">{t("Model")}</label>
-                    {move || choice_select("model", model, options(&config.read().image_generation.models))}
+                    {move || model_select(model, &config.read().catalog.image_generation)}
                 </div>
                 <Templates prompt=prompt builtin=TEMPLATES/>
                 <PromptEditor prompt=prompt refs=Signal::stored(Vec::new()) allowed=&[] errors=errors_on("prompt") on_edit=edited/>
@@ -163,11 +174,11 @@ pub fn GeneratePage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="resolution">{t("Resolution")}</label>
-                        {move || choice_select::<Resolution>("resolution", resolution, options(&config.read().image_generation.resolutions))}
+                        {move || choice_select::<Resolution>("resolution", resolution, spec.read().resolutions.clone())}
                     </div>
                     <div class="field">
                         <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, options(&config.read().image_generation.aspect_ratios))}
+                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, spec.read().aspect_ratios.clone())}
                     </div>
                     <div class="field">
                         <label for="n">{t("Number of images (1–9)")}</label>

@@ -5,22 +5,24 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, whole_number, SubmitBar};
+use crate::components::form_bits::{
+    choice_select, load_saved, model_select, save_soon, whole_number, SubmitBar,
+};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
 };
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{options, use_config};
+use crate::config::{spec_of, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
 use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::omni_image::{
-    self, ElementItem, ImageItem, OmniImageModel, OmniImageRequest, ResultType, SeriesAmount,
+    self, ElementItem, ImageItem, OmniImageRequest, ResultType, SeriesAmount,
 };
-use omni_api::{AspectRatio, FieldError, Resolution, TaskKind};
+use omni_api::{AspectRatio, FieldError, ModelName, Resolution, TaskKind};
 
 const SAVED: &str = "omni.form.omni-image";
 const TEMPLATES: &[&str] = &[
@@ -33,7 +35,7 @@ const TEMPLATES: &[&str] = &[
 /// Everything the form's inputs hold.
 #[derive(Clone, Copy)]
 struct Form {
-    model: RwSignal<OmniImageModel>,
+    model: RwSignal<ModelName>,
     prompt: RwSignal<String>,
     images: RwSignal<Vec<ImageRef>>,
     elements: RwSignal<Vec<ElementRef>>,
@@ -56,7 +58,14 @@ impl Form {
             })
             .collect();
         Form {
-            model: RwSignal::new(req.model_name),
+            model: RwSignal::new(req.model_name.clone().unwrap_or_else(|| {
+                use_config()
+                    .read_untracked()
+                    .catalog
+                    .omni_image
+                    .default_model
+                    .clone()
+            })),
             prompt: RwSignal::new(req.prompt.clone()),
             images: RwSignal::new(images),
             elements: RwSignal::new(
@@ -88,7 +97,7 @@ impl Form {
         let mut number = |field: &str, text: String| whole_number(field, &text, &mut typed);
         let series = self.result_type.get() == ResultType::Series;
         let req = OmniImageRequest {
-            model_name: self.model.get(),
+            model_name: Some(self.model.get()),
             prompt: self.prompt.get(),
             image_list: self
                 .images
@@ -141,12 +150,13 @@ fn initial() -> OmniImageRequest {
 pub fn ImagePage() -> impl IntoView {
     let form = Form::new(initial());
 
+    let config = use_config();
     let built = Memo::new(move |_| form.request());
     let violations = Memo::new(move |_| {
         let (req, mut all) = built.get();
         let typed: Vec<String> = all.iter().map(|e| e.field.clone()).collect();
         all.extend(
-            req.validate()
+            req.validate(&config.read().catalog)
                 .0
                 .into_iter()
                 .filter(|e| !typed.contains(&e.field)),
@@ -185,18 +195,8 @@ pub fn ImagePage() -> impl IntoView {
         }
     });
     let series = move || form.result_type.get() == ResultType::Series;
-    let config = use_config();
-    // 4k is a kling-v3-omni feature: the other model keeps to the standard set.
-    let resolutions = move || {
-        let all: Vec<Resolution> = options(&config.read().omni_image.resolutions);
-        match form.model.get() {
-            OmniImageModel::KlingV3Omni => all,
-            OmniImageModel::KlingImageO1 => all
-                .into_iter()
-                .filter(|r| Resolution::STANDARD.contains(r))
-                .collect(),
-        }
-    };
+    // What the chosen model offers, from the catalog in force.
+    let spec = Memo::new(move |_| spec_of(&config.read().catalog.omni_image, &form.model.get()));
 
     view! {
         <section class="card">
@@ -204,22 +204,25 @@ pub fn ImagePage() -> impl IntoView {
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="model">{t("Model")}</label>
-                    {move || choice_select("model", form.model, options(&config.read().omni_image.models))}
+                    {move || model_select(form.model, &config.read().catalog.omni_image)}
                     <FieldErrors id="model-errors" errors=errors_on("model_name")/>
                 </div>
                 <Templates prompt=form.prompt builtin=TEMPLATES/>
                 <PromptEditor prompt=form.prompt refs=chips allowed=omni_image::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
-                <ReferenceManager prompt=form.prompt images=form.images elements=form.elements max_images=omni_image::MAX_REFERENCES errors=Signal::derive(move || visible.get())/>
+                {move || {
+                    let max_images = spec.read().references.max;
+                    view! { <ReferenceManager prompt=form.prompt images=form.images elements=form.elements max_images=max_images errors=Signal::derive(move || visible.get())/> }
+                }}
                 <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <div class="grid-2">
                     <div class="field">
                         <label for="resolution">{t("Resolution")}</label>
-                        {move || choice_select("resolution", form.resolution, resolutions())}
+                        {move || choice_select("resolution", form.resolution, spec.read().resolutions.clone())}
                         <FieldErrors id="resolution-errors" errors=errors_on("resolution")/>
                     </div>
                     <div class="field">
                         <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {move || choice_select("aspect_ratio", form.aspect_ratio, options(&config.read().omni_image.aspect_ratios))}
+                        {move || choice_select("aspect_ratio", form.aspect_ratio, spec.read().aspect_ratios.clone())}
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
                 </div>
@@ -227,16 +230,19 @@ pub fn ImagePage() -> impl IntoView {
                     <legend>{t("Output")}</legend>
                     <div class="row">
                         <label><input type="radio" name="result_type" data-testid="single" prop:checked=move || !series() on:change=move |_| form.result_type.set(ResultType::Single)/>" "{t("Single images")}</label>
-                        <label><input type="radio" name="result_type" data-testid="series" prop:checked=series on:change=move |_| form.result_type.set(ResultType::Series)/>" "{t("A series")}</label>
+                        <Show when=move || spec.read().series.is_some() || series()>
+                            <label><input type="radio" name="result_type" data-testid="series" prop:checked=series on:change=move |_| form.result_type.set(ResultType::Series)/>" "{t("A series")}</label>
+                        </Show>
                     </div>
                     <Show when=move || !series() fallback=move || view! {
-                        <label for="series_amount">{move || if form.model.get() == OmniImageModel::KlingV3Omni { t("Images in the series (2–9, or auto)") } else { t("Images in the series (2–9)") }}</label>
+                        <label for="series_amount">{move || if spec.read().series.is_some_and(|s| s.auto) { t("Images in the series (2–9, or auto)") } else { t("Images in the series (2–9)") }}</label>
                         <input id="series_amount" data-testid="series_amount" inputmode="numeric" prop:value=move || form.series_amount.get() on:input=move |ev| form.series_amount.set(event_target_value(&ev))/>
                         <FieldErrors id="series-errors" errors=errors_on("series_amount")/>
                     }>
                         <label for="n">{t("Number of images (1–9)")}</label>
                         <input id="n" data-testid="n" type="number" min="1" max="9" prop:value=move || form.n.get() on:input=move |ev| form.n.set(event_target_value(&ev))/>
                         <FieldErrors id="n-errors" errors=errors_on("n")/>
+                        <FieldErrors id="result-type-errors" errors=errors_on("result_type")/>
                     </Show>
                 </fieldset>
                 <DeliveryFields delivery=form.delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>

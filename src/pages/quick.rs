@@ -3,12 +3,14 @@
 
 use crate::api;
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, whole_number, SubmitBar};
+use crate::components::form_bits::{
+    choice_select, load_saved, model_select, save_soon, whole_number, SubmitBar,
+};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{image_chips, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{options, use_config};
+use crate::config::{spec_of, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
 use crate::i18n::t;
@@ -29,7 +31,16 @@ pub fn QuickPage() -> impl IntoView {
     let start: AioRequest = draft::take(draft::Form::AllInOne)
         .or_else(|| load_saved(SAVED))
         .unwrap_or_default();
-    let model = RwSignal::new(start.model);
+    let config = use_config();
+    let model = RwSignal::new(start.model.clone().unwrap_or_else(|| {
+        config
+            .read_untracked()
+            .catalog
+            .all_in_one
+            .default_model
+            .clone()
+    }));
+    let spec = Memo::new(move |_| spec_of(&config.read().catalog.all_in_one, &model.get()));
     let kind = RwSignal::new(start.kind());
     let prompt = RwSignal::new(start.prompt.clone());
     let images = RwSignal::new(
@@ -59,7 +70,7 @@ pub fn QuickPage() -> impl IntoView {
         let mut typed = Vec::new();
         let num_images = whole_number("num_images", &num.get(), &mut typed);
         let req = AioRequest {
-            model: model.get(),
+            model: Some(model.get()),
             prompt: prompt.get(),
             kind: Some(kind.get()),
             images: images.get().into_iter().map(|r| r.value).collect(),
@@ -71,7 +82,7 @@ pub fn QuickPage() -> impl IntoView {
     });
     let violations = Memo::new(move |_| {
         let (req, mut all) = built.get();
-        all.extend(req.validate().0);
+        all.extend(req.validate(&config.read().catalog).0);
         all
     });
     let ui = use_form(violations, !start.prompt.is_empty());
@@ -82,7 +93,6 @@ pub fn QuickPage() -> impl IntoView {
         save_soon(SAVED, move || built.get_untracked().0);
     });
     let multi_shot = move || kind.get() == AioType::AiMultiShot;
-    let config = use_config();
     let chips = Signal::derive(move || {
         if multi_shot() {
             Vec::new()
@@ -103,7 +113,7 @@ pub fn QuickPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="model">{t("Model")}</label>
-                        {move || choice_select("model", model, options(&config.read().all_in_one.models))}
+                        {move || model_select(model, &config.read().catalog.all_in_one)}
                     </div>
                     <div class="field">
                         <label for="type">{t("Type")}</label>
@@ -118,16 +128,19 @@ pub fn QuickPage() -> impl IntoView {
                     let allowed: &'static [RefKind] = if multi_shot() { &[] } else { &[RefKind::Image] };
                     view! { <PromptEditor prompt=prompt refs=chips allowed=allowed errors=errors_on("prompt") on_edit=edited/> }
                 }}
-                <ReferenceManager prompt=prompt images=images max_images=all_in_one::MAX_IMAGES errors=Signal::derive(move || visible.get()) list_field="images" item_key=None/>
+                {move || {
+                    let max_images = spec.read().references.max;
+                    view! { <ReferenceManager prompt=prompt images=images max_images=max_images errors=Signal::derive(move || visible.get()) list_field="images" item_key=None/> }
+                }}
                 <FieldErrors id="images-errors" errors=ui.errors_at("images")/>
                 <div class="grid-2">
                     <div class="field">
                         <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, options(&config.read().all_in_one.aspect_ratios))}
+                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, spec.read().aspect_ratios.clone())}
                     </div>
                     <div class="field">
                         <label for="resolution">{t("Resolution")}</label>
-                        {move || choice_select::<Resolution>("resolution", resolution, options(&config.read().all_in_one.resolutions))}
+                        {move || choice_select::<Resolution>("resolution", resolution, spec.read().resolutions.clone())}
                     </div>
                     <div class="field">
                         <label for="num_images">{t("Number of images (1–9)")}</label>

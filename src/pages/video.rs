@@ -5,14 +5,14 @@
 use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, save_soon, SubmitBar};
+use crate::components::form_bits::{choice_select, load_saved, model_select, save_soon, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
 };
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{options, use_config};
+use crate::config::{spec_of, use_config};
 use crate::draft;
 use crate::hooks::use_form::use_form;
 use crate::i18n::{scenario_words, t, tf};
@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
 use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
-    self, Mode, OmniVideoRequest, ReferType, Scenario, VideoImageItem, VideoItem, YesNo,
+    self, OmniVideoRequest, OnOff, ReferType, Scenario, VideoImageItem, VideoItem, YesNo,
 };
 use omni_api::prompt::{after_remove, Placeholder, RefKind};
 use omni_api::{AspectRatio, Choice, FieldError, TaskKind, Violations};
@@ -46,11 +46,15 @@ struct VideoRef {
 
 fn what_it_means(s: Scenario) -> &'static str {
     match s {
-        Scenario::TextToVideo => t("From the prompt alone. Choose an aspect ratio; 5 or 10 seconds."),
-        Scenario::FirstFrame => t("The video starts from the first-frame image, in its shape; 5 or 10 seconds."),
-        Scenario::FirstEndFrame => t("The video runs from the first frame to the end frame, in their shape; 5 or 10 seconds."),
-        Scenario::Reference => t("Images and elements guide the look; choose an aspect ratio and 3 to 10 seconds."),
-        Scenario::VideoReference => t("The reference video guides style and motion; choose an aspect ratio and 3 to 10 seconds."),
+        Scenario::TextToVideo => t("From the prompt alone. Choose an aspect ratio."),
+        Scenario::FirstFrame => t("The video starts from the first-frame image, in its shape."),
+        Scenario::FirstEndFrame => {
+            t("The video runs from the first frame to the end frame, in their shape.")
+        }
+        Scenario::Reference => t("Images and elements guide the look; choose an aspect ratio."),
+        Scenario::VideoReference => {
+            t("The reference video guides style and motion; choose an aspect ratio.")
+        }
         Scenario::VideoEdit => t("The reference video is edited: its shape and length are kept."),
     }
 }
@@ -72,7 +76,24 @@ pub fn VideoPage() -> impl IntoView {
             frame: None,
         });
     }
-    let model = RwSignal::new(start.model_name);
+    let config = use_config();
+    let model = RwSignal::new(start.model_name.clone().unwrap_or_else(|| {
+        config
+            .read_untracked()
+            .catalog
+            .omni_video
+            .default_model
+            .clone()
+    }));
+    // What the chosen model offers, from the catalog in force.
+    let spec = Memo::new(move |_| spec_of(&config.read().catalog.omni_video, &model.get()));
+    let sound = RwSignal::new(start.sound.unwrap_or(OnOff::Off));
+    // Storyboards get their editor with the form engine; a draft's shots are kept as sent.
+    let storyboard = (
+        start.multi_shot,
+        start.shot_type,
+        start.multi_prompt.clone(),
+    );
     let prompt = RwSignal::new(start.prompt.clone());
     let images = RwSignal::new(
         start
@@ -107,7 +128,10 @@ pub fn VideoPage() -> impl IntoView {
 
     // The request without the scenario-dependent fields, to learn the scenario first.
     let base = Memo::new(move |_| OmniVideoRequest {
-        model_name: model.get(),
+        model_name: Some(model.get()),
+        multi_shot: storyboard.0,
+        shot_type: storyboard.1,
+        multi_prompt: storyboard.2.clone(),
         prompt: prompt.get(),
         image_list: images
             .get()
@@ -138,7 +162,10 @@ pub fn VideoPage() -> impl IntoView {
         ..OmniVideoRequest::default()
     });
     let scenario = Memo::new(move |_| base.read().scenario());
-    let durations = Memo::new(move |_| scenario.get().durations());
+    let durations = Memo::new(move |_| {
+        let s = scenario.get();
+        spec.read().duration.as_ref().and_then(|d| d.allowed(s))
+    });
     // Only what the scenario allows goes into the request.
     let built = Memo::new(move |_| {
         let s = scenario.get();
@@ -154,10 +181,12 @@ pub fn VideoPage() -> impl IntoView {
         if !s.allows_frames() {
             req.image_list.iter_mut().for_each(|i| i.frame = None);
         }
+        // Sound is sent only where the model has it; off with a video is the rule's job.
+        req.sound = spec.read().sound.then(|| sound.get());
         req
     });
     let violations = Memo::new(move |_| {
-        let mut all = built.read().validate().0;
+        let mut all = built.read().validate(&config.read().catalog).0;
         for (i, r) in images.read().iter().enumerate() {
             all.extend(r.problems.iter().map(|e| FieldError {
                 field: format!("image_list[{i}].image_url"),
@@ -258,8 +287,22 @@ pub fn VideoPage() -> impl IntoView {
                 .map(|t| t.task_id.0)
         }
     });
-    let max_images = move || scenario.get().max_references();
-    let config = use_config();
+    let max_images = move || {
+        let limits = &spec.read().references;
+        if scenario.get().has_video() {
+            limits.max_with_video
+        } else {
+            limits.max
+        }
+    };
+    let modes = move || {
+        let spec = spec.read();
+        if scenario.get().has_video() {
+            spec.modes_with_video.clone()
+        } else {
+            spec.modes.clone()
+        }
+    };
 
     view! {
         <section class="card">
@@ -268,11 +311,12 @@ pub fn VideoPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="model">{t("Model")}</label>
-                        {move || choice_select("model", model, options(&config.read().omni_video.models))}
+                        {move || model_select(model, &config.read().catalog.omni_video)}
                     </div>
                     <div class="field">
                         <label for="mode">{t("Mode")}</label>
-                        {choice_select("mode", mode, Mode::ALL.to_vec())}
+                        {move || choice_select("mode", mode, modes())}
+                        <FieldErrors id="mode-errors" errors=errors_on("mode")/>
                     </div>
                 </div>
                 <p class="scenario" role="status" data-testid="scenario" data-scenario=move || scenario.get().as_str()>
@@ -333,7 +377,7 @@ pub fn VideoPage() -> impl IntoView {
                         <Show when=move || scenario.get().needs_aspect_ratio() fallback=move || view! {
                             <p class="unavailable" data-testid="aspect-why">{move || tf("Not available for {}: the output keeps the shape of its input.", &[&scenario_words(scenario.get())])}</p>
                         }>
-                            {move || choice_select("aspect_ratio", aspect_ratio, options(&config.read().omni_video.aspect_ratios))}
+                            {move || choice_select("aspect_ratio", aspect_ratio, spec.read().aspect_ratios.clone())}
                         </Show>
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
@@ -351,6 +395,14 @@ pub fn VideoPage() -> impl IntoView {
                         <FieldErrors id="duration-errors" errors=errors_on("duration")/>
                     </div>
                 </div>
+                <Show when=move || spec.read().sound>
+                    <div class="field">
+                        <label for="sound">{t("Sound")}</label>
+                        {choice_select("sound", sound, OnOff::ALL.to_vec())}
+                        <p class="hint">{t("Off when a video is referenced.")}</p>
+                        <FieldErrors id="sound-errors" errors=errors_on("sound")/>
+                    </div>
+                </Show>
                 <DeliveryFields delivery=delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>

@@ -1,13 +1,15 @@
 //! The all-in-one request (`POST /api/v1/images/generations`, aio-bff-image-o1.txt) and
 //! its mapping onto an upstream request.
 
-use crate::choice::{choice, Choice};
+use crate::catalog::Catalog;
+use crate::choice::choice;
 use crate::common::{AspectRatio, Resolution};
 use crate::error::{index, Violations};
+use crate::ids::ModelName;
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
 use crate::multi_shot::MultiShotRequest;
-use crate::omni_image::{ImageItem, OmniImageModel, OmniImageRequest};
+use crate::omni_image::{ImageItem, OmniImageRequest};
 use crate::problem::Problem;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_range, check_subset};
@@ -15,28 +17,21 @@ use crate::task::UpstreamRequest;
 use serde::{Deserialize, Serialize};
 
 choice!(
-    /// Models the all-in-one route serves.
-    AioModel { KlingImageO1 = "kling-image-o1" }
-);
-
-choice!(
     /// What the all-in-one route makes.
     AioType { ImageToImage = "image-to-image", AiMultiShot = "ai-multi-shot" }
 );
 
-pub const DEFAULT_MODEL: AioModel = AioModel::KlingImageO1;
 pub const DEFAULT_TYPE: AioType = AioType::ImageToImage;
 pub const DEFAULT_ASPECT_RATIO: AspectRatio = AspectRatio::R1x1;
 pub const DEFAULT_RESOLUTION: Resolution = Resolution::K1;
 pub const DEFAULT_NUM_IMAGES: u32 = 1;
-pub const MAX_IMAGES: usize = 10;
-pub const NUM_RANGE: (i64, i64) = (1, 9);
 
 /// The all-in-one body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AioRequest {
-    #[serde(default = "default_model")]
-    pub model: AioModel,
+    /// `None`: the catalog's `upstream_default` for the all-in-one route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelName>,
     pub prompt: String,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<AioType>,
@@ -50,14 +45,10 @@ pub struct AioRequest {
     pub num_images: Option<u32>,
 }
 
-fn default_model() -> AioModel {
-    DEFAULT_MODEL
-}
-
 impl Default for AioRequest {
     fn default() -> Self {
         AioRequest {
-            model: DEFAULT_MODEL,
+            model: None,
             prompt: String::new(),
             kind: None,
             images: Vec::new(),
@@ -72,7 +63,7 @@ impl AioRequest {
     /// Reads a request body, collecting type errors.
     pub fn read(r: &Reader<'_>, v: &mut Violations) -> Self {
         AioRequest {
-            model: r.choice("model", v).unwrap_or(DEFAULT_MODEL),
+            model: r.string("model", v).map(ModelName),
             prompt: r.text("prompt", v).unwrap_or_default(),
             kind: r.choice("type", v),
             images: r
@@ -94,7 +85,7 @@ impl AioRequest {
     }
 
     /// Every documented rule; all violations, not only the first.
-    pub fn validate(&self) -> Violations {
+    pub fn validate(&self, catalog: &Catalog) -> Violations {
         let mut v = Violations::default();
         let refs = RefCounts {
             images: self.images.len(),
@@ -108,36 +99,49 @@ impl AioRequest {
         for (i, image) in self.images.iter().enumerate() {
             check_image(&index("images", i), image, &mut v);
         }
-        if self.images.len() > MAX_IMAGES {
+        if self.kind() == AioType::AiMultiShot && self.images.is_empty() {
+            v.push("images", Problem::SubjectImageNeeded);
+        }
+        let Some(spec) = catalog
+            .all_in_one
+            .resolve("model", self.model.as_ref(), &mut v)
+        else {
+            return v;
+        };
+        let max = spec.references.max;
+        if self.images.len() > max {
             v.push(
                 "images",
                 Problem::TooManyImages {
-                    max: MAX_IMAGES,
+                    max,
                     got: self.images.len(),
                 },
             );
         }
-        if self.kind() == AioType::AiMultiShot && self.images.is_empty() {
-            v.push("images", Problem::SubjectImageNeeded);
-        }
-        check_subset("aspect_ratio", self.aspect_ratio, AspectRatio::ALL, &mut v);
-        check_subset("resolution", self.resolution, Resolution::STANDARD, &mut v);
-        check_range(
-            "num_images",
-            self.num_images.map(i64::from),
-            NUM_RANGE.0,
-            NUM_RANGE.1,
+        check_subset(
+            "aspect_ratio",
+            self.aspect_ratio,
+            &spec.aspect_ratios,
             &mut v,
         );
+        check_subset("resolution", self.resolution, &spec.resolutions, &mut v);
+        if let Some(span) = spec.count {
+            let n = self.num_images.map(i64::from);
+            check_range("num_images", n, span.min, span.max, &mut v);
+        }
         v
     }
 
     /// The upstream request this maps onto: image-to-image is Omni Image (images become
     /// `image_list`, `num_images` becomes `n`); ai-multi-shot is Multi-shot from the first image.
-    pub fn to_upstream(&self) -> UpstreamRequest {
+    pub fn to_upstream(&self, catalog: &Catalog) -> UpstreamRequest {
+        let model = self
+            .model
+            .clone()
+            .unwrap_or_else(|| catalog.all_in_one.upstream_default.clone());
         match self.kind() {
             AioType::ImageToImage => UpstreamRequest::OmniImage(OmniImageRequest {
-                model_name: OmniImageModel::KlingImageO1,
+                model_name: Some(model),
                 prompt: self.prompt.clone(),
                 image_list: self
                     .images

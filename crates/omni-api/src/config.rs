@@ -1,9 +1,8 @@
-//! What `GET /api/v1/config` tells the app: models, allowed values and limits per
-//! endpoint, built from this crate's own constants so the two can never disagree.
+//! What `GET /api/v1/config` tells the app: the model catalog in force and the shared
+//! media limits, so the form validates with exactly what the BFF validates with.
 
-use crate::choice::Choice;
-use crate::common::{AspectRatio, Resolution};
-use crate::{all_in_one, image_generation, media, omni_image, omni_video, prompt};
+use crate::catalog::Catalog;
+use crate::{media, prompt};
 use serde::{Deserialize, Serialize};
 
 /// How the BFF reaches the generation service.
@@ -13,21 +12,6 @@ pub enum UpstreamKind {
     Simulate,
     Official,
     Gateway,
-}
-
-/// One endpoint's choices, for rendering its form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EndpointConfig {
-    pub models: Vec<String>,
-    pub default_model: String,
-    pub aspect_ratios: Vec<String>,
-    pub resolutions: Vec<String>,
-    /// Inclusive range of the image count (`n` / `num_images`), when it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<(i64, i64)>,
-    /// Reference images plus elements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_references: Option<usize>,
 }
 
 /// Limits shared by every endpoint.
@@ -46,19 +30,13 @@ pub struct Limits {
 pub struct StudioConfig {
     pub upstream: UpstreamKind,
     pub limits: Limits,
-    pub omni_image: EndpointConfig,
-    pub omni_video: EndpointConfig,
-    pub image_generation: EndpointConfig,
-    pub all_in_one: EndpointConfig,
-}
-
-fn strings<T: Choice>(set: &[T]) -> Vec<String> {
-    set.iter().map(|c| c.as_str().to_owned()).collect()
+    /// The catalog in force: the app validates with exactly this one.
+    pub catalog: Catalog,
 }
 
 impl StudioConfig {
-    /// The configuration for a BFF talking to `upstream`.
-    pub fn new(upstream: UpstreamKind) -> Self {
+    /// The configuration for a BFF talking to `upstream` with `catalog`.
+    pub fn new(upstream: UpstreamKind, catalog: Catalog) -> Self {
         let (num, den) = media::MAX_IMAGE_RATIO;
         StudioConfig {
             upstream,
@@ -76,38 +54,7 @@ impl StudioConfig {
                     .map(|s| s.to_string())
                     .collect(),
             },
-            omni_image: EndpointConfig {
-                models: strings(omni_image::OmniImageModel::ALL),
-                default_model: omni_image::DEFAULT_MODEL.as_str().into(),
-                aspect_ratios: strings(omni_image::ASPECT_RATIOS),
-                resolutions: strings(Resolution::ALL),
-                count: Some(omni_image::N_RANGE),
-                max_references: Some(omni_image::MAX_REFERENCES),
-            },
-            omni_video: EndpointConfig {
-                models: strings(omni_video::OmniVideoModel::ALL),
-                default_model: omni_video::DEFAULT_MODEL.as_str().into(),
-                aspect_ratios: strings(omni_video::ASPECT_RATIOS),
-                resolutions: Vec::new(),
-                count: None,
-                max_references: Some(omni_video::MAX_REFS),
-            },
-            image_generation: EndpointConfig {
-                models: strings(image_generation::ImageGenerationModel::ALL),
-                default_model: image_generation::DEFAULT_MODEL.as_str().into(),
-                aspect_ratios: strings(image_generation::ASPECT_RATIOS),
-                resolutions: strings(Resolution::STANDARD),
-                count: Some(image_generation::N_RANGE),
-                max_references: Some(1),
-            },
-            all_in_one: EndpointConfig {
-                models: strings(all_in_one::AioModel::ALL),
-                default_model: all_in_one::DEFAULT_MODEL.as_str().into(),
-                aspect_ratios: strings(AspectRatio::ALL),
-                resolutions: strings(Resolution::STANDARD),
-                count: Some(all_in_one::NUM_RANGE),
-                max_references: Some(all_in_one::MAX_IMAGES),
-            },
+            catalog,
         }
     }
 }

@@ -4,6 +4,37 @@ use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Why a create that was accepted carries a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningRule {
+    /// Forwarded as sent, but the catalog does not model it, so nothing checked it.
+    NotValidated,
+    /// Not sent on: the route maps its body onto another (the all-in-one route).
+    NotForwarded,
+    /// The model is deprecated or retired (the catalog's note says when).
+    Deprecated,
+}
+
+/// Something a successful create wants the client to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub field: String,
+    pub rule: WarningRule,
+    pub message: String,
+}
+
+impl Warning {
+    /// A field the catalog does not model, forwarded unchecked.
+    pub fn not_validated(field: String) -> Self {
+        Warning {
+            field,
+            rule: WarningRule::NotValidated,
+            message: "forwarded as sent; this studio does not check it".into(),
+        }
+    }
+}
+
 /// A stable, snake_case name for every rule the crate checks; the app localises by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +69,8 @@ pub enum Rule {
     VideoFrameRate,
     VideoTooLarge,
     ModelFeature,
+    ShotSum,
+    UnknownField,
     /// A rule name this build does not know (sent by a newer BFF).
     #[serde(other)]
     Unknown,
@@ -77,6 +110,8 @@ impl Rule {
             VideoFrameRate => "video_frame_rate",
             VideoTooLarge => "video_too_large",
             ModelFeature => "model_feature",
+            ShotSum => "shot_sum",
+            UnknownField => "unknown_field",
             Unknown => "unknown",
         }
     }

@@ -76,3 +76,33 @@ impl<'de> Deserialize<'de> for ElementId {
         d.deserialize_any(V)
     }
 }
+
+/// A model name (`kling-v3-omni`). Open, not an enum: which models exist is data, in the
+/// [catalog](crate::catalog), so a deployment changes them with a file, not a build.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ModelName(pub String);
+
+impl ModelName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ModelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for ModelName {
+    fn from(s: &str) -> Self {
+        ModelName(s.to_owned())
+    }
+}
+
+impl PartialEq<str> for ModelName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}

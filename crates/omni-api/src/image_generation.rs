@@ -1,44 +1,34 @@
 //! Image Generation: `POST /v1/images/generations` (api-docs/image-generations.md).
 
-use crate::choice::{choice, Choice};
+use crate::catalog::{Catalog, Estimate};
+use crate::choice::choice;
 use crate::common::{AspectRatio, Resolution, WatermarkInfo};
 use crate::error::Violations;
+use crate::ids::ModelName;
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
-use crate::problem::Problem;
-use crate::prompt::{check_length, check_placeholders, check_prompt, RefCounts};
+use crate::omni_image::ElementItem;
+use crate::omni_video::not_for;
+use crate::problem::{Feature, Problem};
+use crate::prompt::{check_length, check_placeholders, check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_range, check_subset, check_unit};
 use serde::{Deserialize, Serialize};
-
-choice!(
-    /// Models that serve Image Generation.
-    ImageGenerationModel {
-        KlingV1 = "kling-v1",
-        KlingV1_5 = "kling-v1-5",
-        KlingV2 = "kling-v2",
-        KlingV2New = "kling-v2-new",
-        KlingV2_1 = "kling-v2-1",
-    }
-);
 
 choice!(
     /// What of a reference image to keep (kling-v1-5 only).
     ImageReference { Subject = "subject", Face = "face" }
 );
 
-pub const DEFAULT_MODEL: ImageGenerationModel = ImageGenerationModel::KlingV1;
 pub const DEFAULT_RESOLUTION: Resolution = Resolution::K1;
 pub const DEFAULT_N: u32 = 1;
 pub const DEFAULT_ASPECT_RATIO: AspectRatio = AspectRatio::R16x9;
-/// Every fixed ratio; Image Generation has no `auto`.
-pub const ASPECT_RATIOS: &[AspectRatio] = AspectRatio::FIXED;
-pub const N_RANGE: (i64, i64) = (1, 9);
 
 /// The body of an Image Generation create request, as forwarded upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageGenerationRequest {
-    #[serde(default = "default_model")]
-    pub model_name: ImageGenerationModel,
+    /// `None`: the upstream's default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<ModelName>,
     pub prompt: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negative_prompt: Option<String>,
@@ -50,6 +40,9 @@ pub struct ImageGenerationRequest {
     pub image_fidelity: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub human_fidelity: Option<f64>,
+    /// Elements (kling-v3): `<<<element_N>>>` in the prompt points at them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub element_list: Vec<ElementItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,20 +57,17 @@ pub struct ImageGenerationRequest {
     pub external_task_id: Option<String>,
 }
 
-fn default_model() -> ImageGenerationModel {
-    DEFAULT_MODEL
-}
-
 impl Default for ImageGenerationRequest {
     fn default() -> Self {
         ImageGenerationRequest {
-            model_name: DEFAULT_MODEL,
+            model_name: None,
             prompt: String::new(),
             negative_prompt: None,
             image: None,
             image_reference: None,
             image_fidelity: None,
             human_fidelity: None,
+            element_list: Vec::new(),
             resolution: None,
             n: None,
             aspect_ratio: None,
@@ -92,13 +82,21 @@ impl ImageGenerationRequest {
     /// Reads a request body, collecting type errors.
     pub fn read(r: &Reader<'_>, v: &mut Violations) -> Self {
         ImageGenerationRequest {
-            model_name: r.choice("model_name", v).unwrap_or(DEFAULT_MODEL),
+            model_name: r.string("model_name", v).map(ModelName),
             prompt: r.text("prompt", v).unwrap_or_default(),
             negative_prompt: r.string("negative_prompt", v),
             image: r.string("image", v).map(|s| normalize_image(&s)),
             image_reference: r.choice("image_reference", v),
             image_fidelity: r.number("image_fidelity", v),
             human_fidelity: r.number("human_fidelity", v),
+            element_list: r
+                .objects("element_list", v)
+                .iter()
+                .filter_map(|item| {
+                    item.element_id("element_id", v)
+                        .map(|element_id| ElementItem { element_id })
+                })
+                .collect(),
             resolution: r.choice("resolution", v),
             n: r.int("n", v).map(|n| n.clamp(0, u32::MAX.into()) as u32),
             aspect_ratio: r.choice("aspect_ratio", v),
@@ -110,17 +108,21 @@ impl ImageGenerationRequest {
         }
     }
 
-    /// Every documented rule; all violations, not only the first.
-    pub fn validate(&self) -> Violations {
+    /// Every documented rule, with the numbers of the request's model in `catalog`; all
+    /// violations, not only the first.
+    pub fn validate(&self, catalog: &Catalog) -> Violations {
         let mut v = Violations::default();
-        // This endpoint has no reference lists: any placeholder is reported.
-        check_prompt(
-            "prompt",
-            Some(&self.prompt),
-            &[],
-            RefCounts::default(),
-            &mut v,
-        );
+        // Only element placeholders, and only with elements: the one image is not named.
+        let refs = RefCounts {
+            elements: self.element_list.len(),
+            ..RefCounts::default()
+        };
+        let kinds: &[RefKind] = if self.element_list.is_empty() {
+            &[]
+        } else {
+            &[RefKind::Element]
+        };
+        check_prompt("prompt", Some(&self.prompt), kinds, refs, &mut v);
         if let Some(neg) = &self.negative_prompt {
             check_length("negative_prompt", neg, &mut v);
             check_placeholders("negative_prompt", neg, &[], RefCounts::default(), &mut v);
@@ -131,25 +133,65 @@ impl ImageGenerationRequest {
         if let Some(image) = &self.image {
             check_image("image", image, &mut v);
         }
-        let v1_5 = self.model_name == ImageGenerationModel::KlingV1_5;
-        match (v1_5, self.image.is_some(), self.image_reference) {
-            (true, true, None) => v.push("image_reference", Problem::ImageReferenceNeeded),
-            (false, _, Some(_)) => v.push(
-                "image_reference",
-                Problem::ImageReferenceModel {
-                    model: self.model_name.as_str().to_owned(),
-                },
-            ),
-            _ => {}
-        }
         check_unit("image_fidelity", self.image_fidelity, &mut v);
         check_unit("human_fidelity", self.human_fidelity, &mut v);
-        check_subset("resolution", self.resolution, Resolution::STANDARD, &mut v);
-        check_range("n", self.n.map(i64::from), N_RANGE.0, N_RANGE.1, &mut v);
-        check_subset("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS, &mut v);
         check_callback(self.callback_url.as_deref(), &mut v);
         check_external_id(self.external_task_id.as_deref(), &mut v);
+        let Some(spec) =
+            catalog
+                .image_generation
+                .resolve("model_name", self.model_name.as_ref(), &mut v)
+        else {
+            return v;
+        };
+        match (self.image.is_some(), self.image_reference) {
+            (true, None) if spec.image_reference_required => {
+                v.push("image_reference", Problem::ImageReferenceNeeded)
+            }
+            (_, Some(_)) if !spec.image_reference => {
+                v.push("image_reference", not_for(spec, Feature::ImageReference))
+            }
+            _ => {}
+        }
+        if self.image.is_some() && spec.references.max == 0 {
+            v.push("image", not_for(spec, Feature::ReferenceImage));
+        }
+        if !self.element_list.is_empty() && !spec.references.elements {
+            v.push("element_list", not_for(spec, Feature::Elements));
+        }
+        let refs = usize::from(self.image.is_some()) + self.element_list.len();
+        if refs > spec.references.max.max(1) {
+            v.push(
+                "element_list",
+                Problem::TooManyReferences {
+                    max: spec.references.max,
+                    got: refs,
+                },
+            );
+        }
+        check_subset("resolution", self.resolution, &spec.resolutions, &mut v);
+        if let Some(span) = spec.count {
+            check_range("n", self.n.map(i64::from), span.min, span.max, &mut v);
+        }
+        check_subset(
+            "aspect_ratio",
+            self.aspect_ratio,
+            &spec.aspect_ratios,
+            &mut v,
+        );
         v
+    }
+
+    /// The estimate from the model's price table: per image, times `n`.
+    pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        let name = self
+            .model_name
+            .as_ref()
+            .unwrap_or(&catalog.image_generation.upstream_default);
+        let spec = catalog.image_generation.model(name.as_str())?;
+        spec.price
+            .as_ref()?
+            .images(self.resolution(), self.image_count())
     }
 
     pub fn resolution(&self) -> Resolution {

@@ -8,21 +8,40 @@ use crate::error::{index, join, Violations};
 use crate::ids::ElementId;
 use crate::problem::{Expected, Problem};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// A JSON object being read at `path`, recording problems into `v`.
+///
+/// Every key looked at is remembered (for the whole tree of readers), so what a request
+/// type does not read is known without a second list of its fields: [`Reader::unread`].
 pub struct Reader<'a> {
     map: &'a Map<String, Value>,
     path: String,
+    seen: Rc<RefCell<Seen>>,
+}
+
+/// The object paths opened and the field paths looked at.
+#[derive(Default)]
+struct Seen {
+    objects: BTreeSet<String>,
+    fields: BTreeSet<String>,
 }
 
 impl<'a> Reader<'a> {
     /// Reads the top-level object of a request; anything else is one `type` error.
     pub fn root(value: &'a Value, v: &mut Violations) -> Option<Reader<'a>> {
         match value {
-            Value::Object(map) => Some(Reader {
-                map,
-                path: String::new(),
-            }),
+            Value::Object(map) => {
+                let seen = Rc::new(RefCell::new(Seen::default()));
+                seen.borrow_mut().objects.insert(String::new());
+                Some(Reader {
+                    map,
+                    path: String::new(),
+                    seen,
+                })
+            }
             _ => {
                 v.push(
                     "body",
@@ -39,9 +58,29 @@ impl<'a> Reader<'a> {
         join(&self.path, key)
     }
 
+    fn child(&self, map: &'a Map<String, Value>, path: String) -> Reader<'a> {
+        self.seen.borrow_mut().objects.insert(path.clone());
+        Reader {
+            map,
+            path,
+            seen: Rc::clone(&self.seen),
+        }
+    }
+
     /// The raw value, with `null` treated as absent.
     pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.seen.borrow_mut().fields.insert(self.at(key));
         self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// The paths of every field in `root` (the value this reader tree was made from) that
+    /// no reader looked at, inside the objects that were read: what the request type does
+    /// not model. `null`s count too: they were sent.
+    pub fn unread(&self, root: &Value) -> Vec<String> {
+        let seen = self.seen.borrow();
+        let mut out = Vec::new();
+        walk(root, String::new(), &seen, &mut out);
+        out
     }
 
     /// An optional string; `""` is absent.
@@ -191,10 +230,7 @@ impl<'a> Reader<'a> {
     /// An optional nested object.
     pub fn object(&self, key: &str, v: &mut Violations) -> Option<Reader<'a>> {
         match self.raw(key)? {
-            Value::Object(map) => Some(Reader {
-                map,
-                path: self.at(key),
-            }),
+            Value::Object(map) => Some(self.child(map, self.at(key))),
             _ => {
                 v.push(
                     self.at(key),
@@ -217,10 +253,7 @@ impl<'a> Reader<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, item)| match item {
-                Value::Object(map) => Some(Reader {
-                    map,
-                    path: index(&path, i),
-                }),
+                Value::Object(map) => Some(self.child(map, index(&path, i))),
                 _ => {
                     v.push(
                         index(&path, i),
@@ -271,5 +304,26 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+}
+
+fn walk(value: &Value, path: String, seen: &Seen, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) if seen.objects.contains(&path) => {
+            for (key, v) in map {
+                let at = join(&path, key);
+                if seen.fields.contains(&at) {
+                    walk(v, at, seen, out);
+                } else {
+                    out.push(at);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(item, index(&path, i), seen, out);
+            }
+        }
+        _ => {}
     }
 }

@@ -3,12 +3,14 @@
 //!
 //! Depends on serde, serde_json and base64 only, and builds for wasm32 and native.
 
+pub mod catalog;
 mod choice;
 pub mod codes;
 pub mod common;
 pub mod config;
 pub mod elements;
 pub mod error;
+pub mod forward;
 pub mod ids;
 pub mod json;
 pub mod media;
@@ -23,11 +25,12 @@ pub mod omni_image;
 pub mod omni_video;
 pub mod task;
 
+pub use catalog::Catalog;
 pub use choice::Choice;
 pub use common::{AspectRatio, Resolution, WatermarkInfo};
-pub use error::{FieldError, Rule, Violations};
-pub use ids::{ElementId, TaskId};
-pub use problem::{Expected, Problem};
+pub use error::{FieldError, Rule, Violations, Warning, WarningRule};
+pub use ids::{ElementId, ModelName, TaskId};
+pub use problem::{Expected, Feature, Problem};
 pub use task::{
     Envelope, ErrorBody, StudioTask, Task, TaskKind, TaskPage, TaskResult, TaskStatus,
     UpstreamRequest,

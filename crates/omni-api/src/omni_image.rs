@@ -1,20 +1,17 @@
 //! Omni Image: `POST /v1/images/omni-image` (api-docs/omni-image.md, omni-image-schema.txt).
 
-use crate::choice::{choice, Choice};
+use crate::catalog::{Catalog, Estimate, ModelSpec};
+use crate::choice::choice;
 use crate::common::{AspectRatio, Resolution, WatermarkInfo};
 use crate::error::{index, Violations};
-use crate::ids::ElementId;
+use crate::ids::{ElementId, ModelName};
 use crate::json::Reader;
 use crate::media::check_image;
-use crate::problem::Problem;
+use crate::omni_video::not_for;
+use crate::problem::{Feature, Problem};
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_range, check_subset, forbid};
 use serde::{Deserialize, Serialize};
-
-choice!(
-    /// Models that serve Omni Image.
-    OmniImageModel { KlingImageO1 = "kling-image-o1", KlingV3Omni = "kling-v3-omni" }
-);
 
 choice!(
     /// One image (`n` of them) or a coherent series.
@@ -36,26 +33,11 @@ choice!(
 
 /// Placeholder kinds an Omni Image prompt may use.
 pub const PLACEHOLDER_KINDS: &[RefKind] = &[RefKind::Image, RefKind::Element];
-/// Reference images plus elements.
-pub const MAX_REFERENCES: usize = 10;
-/// Aspect ratios Omni Image takes.
-pub const ASPECT_RATIOS: &[AspectRatio] = &[
-    AspectRatio::R16x9,
-    AspectRatio::R9x16,
-    AspectRatio::R1x1,
-    AspectRatio::R4x3,
-    AspectRatio::R3x4,
-    AspectRatio::R3x2,
-    AspectRatio::R2x3,
-    AspectRatio::R21x9,
-    AspectRatio::Auto,
-];
-pub const DEFAULT_MODEL: OmniImageModel = OmniImageModel::KlingImageO1;
 pub const DEFAULT_RESOLUTION: Resolution = Resolution::K1;
 pub const DEFAULT_N: u32 = 1;
+/// A series' size when `series_amount` is absent or `auto` (what the simulator makes).
+pub const DEFAULT_SERIES: u32 = 4;
 pub const DEFAULT_ASPECT_RATIO: AspectRatio = AspectRatio::Auto;
-pub const N_RANGE: (i64, i64) = (1, 9);
-pub const SERIES_RANGE: (i64, i64) = (2, 9);
 
 /// A reference image: a URL or base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,8 +54,9 @@ pub struct ElementItem {
 /// The body of an Omni Image create request, as forwarded upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OmniImageRequest {
-    #[serde(default = "default_model")]
-    pub model_name: OmniImageModel,
+    /// `None`: the upstream's default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<ModelName>,
     pub prompt: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub image_list: Vec<ImageItem>,
@@ -97,14 +80,10 @@ pub struct OmniImageRequest {
     pub external_task_id: Option<String>,
 }
 
-fn default_model() -> OmniImageModel {
-    DEFAULT_MODEL
-}
-
 impl Default for OmniImageRequest {
     fn default() -> Self {
         OmniImageRequest {
-            model_name: DEFAULT_MODEL,
+            model_name: None,
             prompt: String::new(),
             image_list: Vec::new(),
             element_list: Vec::new(),
@@ -147,7 +126,7 @@ impl OmniImageRequest {
                 .map(|n| SeriesAmount::Count(n.clamp(0, u32::MAX.into()) as u32)),
         };
         OmniImageRequest {
-            model_name: r.choice("model_name", v).unwrap_or(DEFAULT_MODEL),
+            model_name: r.string("model_name", v).map(ModelName),
             prompt: r.text("prompt", v).unwrap_or_default(),
             image_list,
             element_list,
@@ -173,8 +152,9 @@ impl OmniImageRequest {
         }
     }
 
-    /// Every documented rule; all violations, not only the first.
-    pub fn validate(&self) -> Violations {
+    /// Every documented rule, with the numbers of the request's model in `catalog`; all
+    /// violations, not only the first.
+    pub fn validate(&self, catalog: &Catalog) -> Violations {
         let mut v = Violations::default();
         check_prompt(
             "prompt",
@@ -190,45 +170,80 @@ impl OmniImageRequest {
             }
             check_image(&field, &item.image, &mut v);
         }
+        check_callback(self.callback_url.as_deref(), &mut v);
+        check_external_id(self.external_task_id.as_deref(), &mut v);
+        let Some(spec) = catalog
+            .omni_image
+            .resolve("model_name", self.model_name.as_ref(), &mut v)
+        else {
+            return v;
+        };
         let refs = self.image_list.len() + self.element_list.len();
-        if refs > MAX_REFERENCES {
+        if refs > spec.references.max {
             v.push(
                 "image_list",
                 Problem::TooManyReferences {
-                    max: MAX_REFERENCES,
+                    max: spec.references.max,
                     got: refs,
                 },
             );
         }
-        let resolutions: &[Resolution] = match self.model_name {
-            OmniImageModel::KlingV3Omni => Resolution::ALL,
-            OmniImageModel::KlingImageO1 => Resolution::STANDARD,
-        };
-        check_subset("resolution", self.resolution, resolutions, &mut v);
-        check_range("n", self.n.map(i64::from), N_RANGE.0, N_RANGE.1, &mut v);
-        check_subset("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS, &mut v);
-        match self.series_amount {
-            _ if self.result_type != Some(ResultType::Series) => forbid(
+        if !self.element_list.is_empty() && !spec.references.elements {
+            v.push("element_list", not_for(spec, Feature::Elements));
+        }
+        check_subset("resolution", self.resolution, &spec.resolutions, &mut v);
+        if let Some(span) = spec.count {
+            check_range("n", self.n.map(i64::from), span.min, span.max, &mut v);
+        }
+        check_subset(
+            "aspect_ratio",
+            self.aspect_ratio,
+            &spec.aspect_ratios,
+            &mut v,
+        );
+        self.check_series(spec, &mut v);
+        v
+    }
+
+    fn check_series(&self, spec: &ModelSpec, v: &mut Violations) {
+        if self.result_type != Some(ResultType::Series) {
+            forbid(
                 "series_amount",
                 &self.series_amount,
                 Problem::SeriesAmountWithoutSeries,
-                &mut v,
-            ),
-            Some(SeriesAmount::Count(n)) => check_range(
-                "series_amount",
-                Some(n.into()),
-                SERIES_RANGE.0,
-                SERIES_RANGE.1,
-                &mut v,
-            ),
-            Some(SeriesAmount::Auto(_)) if self.model_name != OmniImageModel::KlingV3Omni => {
-                v.push("series_amount", Problem::AutoSeriesNeedsV3)
+                v,
+            );
+            return;
+        }
+        let Some(series) = spec.series else {
+            v.push("result_type", not_for(spec, Feature::Series));
+            return;
+        };
+        match self.series_amount {
+            Some(SeriesAmount::Count(n)) => {
+                check_range("series_amount", Some(n.into()), series.min, series.max, v)
+            }
+            Some(SeriesAmount::Auto(_)) if !series.auto => {
+                v.push("series_amount", not_for(spec, Feature::SeriesAuto))
             }
             _ => {}
         }
-        check_callback(self.callback_url.as_deref(), &mut v);
-        check_external_id(self.external_task_id.as_deref(), &mut v);
-        v
+    }
+
+    /// The estimate from the model's price table: per image at the resolution, times
+    /// the image count (or the series size).
+    pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        let name = self
+            .model_name
+            .as_ref()
+            .unwrap_or(&catalog.omni_image.upstream_default);
+        let spec = catalog.omni_image.model(name.as_str())?;
+        let count = match (self.is_series(), self.series_amount, spec.series) {
+            (true, Some(SeriesAmount::Count(k)), _) => k,
+            (true, _, Some(s)) => s.default,
+            _ => self.n.unwrap_or(DEFAULT_N),
+        };
+        spec.price.as_ref()?.images(self.resolution(), count)
     }
 
     /// The effective resolution (documented default `1k`).
@@ -245,7 +260,7 @@ impl OmniImageRequest {
     pub fn image_count(&self) -> u32 {
         match (self.result_type, self.series_amount) {
             (Some(ResultType::Series), Some(SeriesAmount::Count(k))) => k,
-            (Some(ResultType::Series), _) => 4,
+            (Some(ResultType::Series), _) => DEFAULT_SERIES,
             _ => self.n.unwrap_or(DEFAULT_N),
         }
     }

@@ -1,26 +1,35 @@
 //! Omni Video: `POST /v1/videos/omni-video` (api-docs/omni-video.md), and the scenario
 //! a request's inputs make, which decides the fields it may carry.
 
+use crate::catalog::{Catalog, Estimate, ModelSpec, VideoCost};
 use crate::choice::choice;
 use crate::common::{AspectRatio, WatermarkInfo};
 use crate::error::{index, Violations};
+use crate::ids::ModelName;
 use crate::json::Reader;
 use crate::media::{check_image, check_media_url, VIDEO_EXTENSIONS};
 use crate::omni_image::ElementItem;
 pub use crate::problem::scenario_words;
-use crate::problem::Problem;
-use crate::prompt::{check_prompt, RefCounts, RefKind};
+use crate::problem::{Feature, Problem};
+use crate::prompt::{
+    char_count, check_length, check_placeholders, check_prompt, RefCounts, RefKind,
+};
 use crate::rules::{check_callback, check_external_id, check_subset};
 use serde::{Deserialize, Serialize};
 
 choice!(
-    /// Models that serve Omni Video.
-    OmniVideoModel { KlingVideoO1 = "kling-video-o1" }
+    /// Generation mode: standard (720p), professional (1080p) or 4k (kling-v3-omni).
+    Mode { Std = "std", Pro = "pro", K4 = "4k" }
 );
 
 choice!(
-    /// Generation mode: standard or professional quality.
-    Mode { Std = "std", Pro = "pro" }
+    /// Native sound (kling-v3-omni).
+    OnOff { On = "on", Off = "off" }
+);
+
+choice!(
+    /// How a storyboard is made: shot by shot, or split by the model from the prompt.
+    ShotType { Customize = "customize", Intelligence = "intelligence" }
 );
 
 choice!(
@@ -54,17 +63,7 @@ choice!(
 pub const PLACEHOLDER_KINDS: &[RefKind] = &[RefKind::Image, RefKind::Element, RefKind::Video];
 pub const ASPECT_RATIOS: &[AspectRatio] =
     &[AspectRatio::R16x9, AspectRatio::R9x16, AspectRatio::R1x1];
-/// Images plus elements with a reference video.
-pub const MAX_REFS_WITH_VIDEO: usize = 4;
-/// Images plus elements without a reference video.
-pub const MAX_REFS: usize = 7;
-pub const MAX_VIDEOS: usize = 1;
-pub const DEFAULT_MODEL: OmniVideoModel = OmniVideoModel::KlingVideoO1;
 pub const DEFAULT_MODE: Mode = Mode::Pro;
-/// Durations for text-to-video and first-frame videos.
-pub const FRAME_DURATIONS: &[u32] = &[5, 10];
-/// Durations for reference videos.
-pub const REFERENCE_DURATIONS: (u32, u32) = (3, 10);
 
 /// A reference image, optionally a first or end frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,15 +86,24 @@ pub struct VideoItem {
 /// The body of an Omni Video create request, as forwarded upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OmniVideoRequest {
-    #[serde(default = "default_model")]
-    pub model_name: OmniVideoModel,
+    /// `None`: the upstream's default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<ModelName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_shot: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shot_type: Option<ShotType>,
     pub prompt: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub multi_prompt: Vec<Shot>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub image_list: Vec<VideoImageItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub element_list: Vec<ElementItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub video_list: Vec<VideoItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sound: Option<OnOff>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,11 +123,21 @@ pub struct OmniVideoRequest {
     pub external_task_id: Option<String>,
 }
 
-fn default_model() -> OmniVideoModel {
-    DEFAULT_MODEL
+/// One storyboard shot; `duration` is seconds, a string on the wire like `duration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shot {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    pub prompt: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "duration_string"
+    )]
+    pub duration: Option<u32>,
 }
 
-mod duration_string {
+pub(crate) mod duration_string {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(d: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
@@ -148,11 +166,15 @@ mod duration_string {
 impl Default for OmniVideoRequest {
     fn default() -> Self {
         OmniVideoRequest {
-            model_name: DEFAULT_MODEL,
+            model_name: None,
+            multi_shot: None,
+            shot_type: None,
             prompt: String::new(),
+            multi_prompt: Vec::new(),
             image_list: Vec::new(),
             element_list: Vec::new(),
             video_list: Vec::new(),
+            sound: None,
             mode: None,
             aspect_ratio: None,
             duration: None,
@@ -172,30 +194,14 @@ impl Scenario {
         )
     }
 
-    /// The durations this scenario takes, or `None` when duration is ignored (video edit).
-    pub fn durations(self) -> Option<Vec<u32>> {
-        match self {
-            Scenario::TextToVideo | Scenario::FirstFrame | Scenario::FirstEndFrame => {
-                Some(FRAME_DURATIONS.to_vec())
-            }
-            Scenario::Reference | Scenario::VideoReference => {
-                Some((REFERENCE_DURATIONS.0..=REFERENCE_DURATIONS.1).collect())
-            }
-            Scenario::VideoEdit => None,
-        }
-    }
-
     /// Whether images may be marked as first or end frames.
     pub fn allows_frames(self) -> bool {
         self != Scenario::VideoEdit
     }
 
-    /// The most images plus elements this scenario takes.
-    pub fn max_references(self) -> usize {
-        match self {
-            Scenario::VideoReference | Scenario::VideoEdit => MAX_REFS_WITH_VIDEO,
-            _ => MAX_REFS,
-        }
+    /// Whether a reference video is part of it.
+    pub fn has_video(self) -> bool {
+        matches!(self, Scenario::VideoReference | Scenario::VideoEdit)
     }
 }
 
@@ -234,12 +240,25 @@ impl OmniVideoRequest {
                 }
             })
             .collect();
+        let multi_prompt = r
+            .objects("multi_prompt", v)
+            .iter()
+            .map(|shot| Shot {
+                index: shot.int("index", v).map(|n| n.clamp(0, 1000) as u32),
+                prompt: shot.text("prompt", v).unwrap_or_default(),
+                duration: shot.int("duration", v).map(|n| n.clamp(0, 1000) as u32),
+            })
+            .collect();
         OmniVideoRequest {
-            model_name: r.choice("model_name", v).unwrap_or(DEFAULT_MODEL),
+            model_name: r.string("model_name", v).map(ModelName),
+            multi_shot: r.boolean("multi_shot", v),
+            shot_type: r.choice("shot_type", v),
             prompt: r.text("prompt", v).unwrap_or_default(),
+            multi_prompt,
             image_list,
             element_list,
             video_list,
+            sound: r.choice("sound", v),
             mode: r.choice("mode", v),
             aspect_ratio: r.choice("aspect_ratio", v),
             duration: r.int("duration", v).map(|n| n.clamp(0, 1000) as u32),
@@ -253,7 +272,7 @@ impl OmniVideoRequest {
 
     /// What the inputs make of this request.
     pub fn scenario(&self) -> Scenario {
-        let has_frame = |f| self.image_list.iter().any(|i| i.frame == Some(f));
+        let has_frame = |f| self.has_frame(f);
         match self.video_list.first() {
             Some(video) if video.refer_type == Some(ReferType::Base) => Scenario::VideoEdit,
             _ if has_frame(FrameType::FirstFrame) && has_frame(FrameType::EndFrame) => {
@@ -268,6 +287,27 @@ impl OmniVideoRequest {
         }
     }
 
+    fn has_frame(&self, f: FrameType) -> bool {
+        self.image_list.iter().any(|i| i.frame == Some(f))
+    }
+
+    /// Whether this is a storyboard (`multi_shot: true`).
+    pub fn is_storyboard(&self) -> bool {
+        self.multi_shot == Some(true)
+    }
+
+    /// Whether the shots are written out (a customize storyboard).
+    pub fn has_custom_shots(&self) -> bool {
+        self.is_storyboard() && self.shot_type == Some(ShotType::Customize)
+    }
+
+    /// The video's seconds as the upstream will read them: the shot sum for a written-out
+    /// storyboard, else `duration` or its default.
+    pub fn seconds(&self, spec: &ModelSpec) -> u32 {
+        let default = spec.duration.as_ref().map_or(5, |d| d.default);
+        self.duration.unwrap_or(default)
+    }
+
     pub fn ref_counts(&self) -> RefCounts {
         RefCounts {
             images: self.image_list.len(),
@@ -276,53 +316,184 @@ impl OmniVideoRequest {
         }
     }
 
-    /// Every documented rule; all violations, not only the first.
-    pub fn validate(&self) -> Violations {
+    /// Every documented rule, with the numbers of the request's model in `catalog`; all
+    /// violations, not only the first.
+    pub fn validate(&self, catalog: &Catalog) -> Violations {
         let mut v = Violations::default();
         let scenario = self.scenario();
-        check_prompt(
-            "prompt",
-            Some(&self.prompt),
-            PLACEHOLDER_KINDS,
-            self.ref_counts(),
+        self.check_prompts(&mut v);
+        self.check_videos(&mut v);
+        let Some(spec) = catalog
+            .omni_video
+            .resolve("model_name", self.model_name.as_ref(), &mut v)
+        else {
+            // Without the model's entry no limit is known; the structural rules ran.
+            return v;
+        };
+        self.check_images(spec, scenario, &mut v);
+        self.check_references(spec, scenario, &mut v);
+        let modes = if scenario.has_video() {
+            &spec.modes_with_video
+        } else {
+            &spec.modes
+        };
+        check_subset("mode", self.mode, modes, &mut v);
+        check_subset(
+            "aspect_ratio",
+            self.aspect_ratio,
+            &spec.aspect_ratios,
             &mut v,
         );
-        self.check_images(scenario, &mut v);
-        self.check_videos(&mut v);
-        let refs = self.image_list.len() + self.element_list.len();
-        let max = scenario.max_references();
-        if refs > max {
-            v.push(
-                "image_list",
-                Problem::TooManyVideoReferences {
-                    max,
-                    got: refs,
-                    with_video: !self.video_list.is_empty(),
-                },
-            );
-        }
-        check_subset("aspect_ratio", self.aspect_ratio, ASPECT_RATIOS, &mut v);
         match (scenario.needs_aspect_ratio(), self.aspect_ratio) {
             (true, None) => v.push("aspect_ratio", Problem::RequiredFor { scenario }),
             (false, Some(_)) => v.push("aspect_ratio", Problem::FollowsInput { scenario }),
             _ => {}
         }
-        if let (Some(d), Some(allowed)) = (self.duration, scenario.durations()) {
+        let allowed = spec.duration.as_ref().and_then(|d| d.allowed(scenario));
+        if let (Some(d), Some(allowed)) = (self.duration, allowed) {
             if !allowed.contains(&d) {
-                v.push("duration", Problem::DurationFor { scenario, got: d });
+                v.push(
+                    "duration",
+                    Problem::DurationFor {
+                        scenario,
+                        got: d,
+                        allowed,
+                    },
+                );
             }
         }
+        self.check_sound(spec, scenario, &mut v);
+        self.check_storyboard(spec, &mut v);
         check_callback(self.callback_url.as_deref(), &mut v);
         check_external_id(self.external_task_id.as_deref(), &mut v);
         v
     }
 
-    fn check_images(&self, scenario: Scenario, v: &mut Violations) {
+    /// The main prompt is required unless the shots are written out, where it is ignored
+    /// (the official examples send `""`).
+    fn check_prompts(&self, v: &mut Violations) {
+        let refs = self.ref_counts();
+        if !self.has_custom_shots() {
+            check_prompt("prompt", Some(&self.prompt), PLACEHOLDER_KINDS, refs, v);
+        } else if !self.prompt.is_empty() {
+            check_length("prompt", &self.prompt, v);
+            check_placeholders("prompt", &self.prompt, PLACEHOLDER_KINDS, refs, v);
+        }
+    }
+
+    fn check_sound(&self, spec: &ModelSpec, scenario: Scenario, v: &mut Violations) {
+        if self.sound != Some(OnOff::On) {
+            return;
+        }
+        if !spec.sound {
+            v.push("sound", not_for(spec, Feature::Sound));
+        } else if scenario.has_video() {
+            v.push("sound", Problem::SoundWithVideo);
+        }
+    }
+
+    fn check_storyboard(&self, spec: &ModelSpec, v: &mut Violations) {
+        if !self.is_storyboard() {
+            return;
+        }
+        let Some(ms) = &spec.multi_shot else {
+            v.push("multi_shot", not_for(spec, Feature::MultiShot));
+            return;
+        };
+        match self.shot_type {
+            None => v.push("shot_type", Problem::Required),
+            Some(t) => check_subset("shot_type", Some(t), &ms.shot_types, v),
+        }
+        if let Some(i) = self
+            .image_list
+            .iter()
+            .position(|i| i.frame == Some(FrameType::EndFrame))
+        {
+            v.push(
+                format!("{}.type", index("image_list", i)),
+                Problem::EndFrameWithMultiShot,
+            );
+        }
+        if self.shot_type != Some(ShotType::Customize) {
+            return;
+        }
+        let shots = &self.multi_prompt;
+        if shots.is_empty() {
+            v.push("multi_prompt", Problem::Required);
+            return;
+        }
+        if shots.len() > ms.max_shots {
+            v.push(
+                "multi_prompt",
+                Problem::TooManyShots {
+                    max: ms.max_shots,
+                    got: shots.len(),
+                },
+            );
+        }
+        let total = self.seconds(spec);
+        let refs = self.ref_counts();
+        for (i, shot) in shots.iter().enumerate() {
+            let at = index("multi_prompt", i);
+            let field = format!("{at}.prompt");
+            if shot.prompt.trim().is_empty() {
+                v.push(field, Problem::Blank);
+            } else {
+                let n = char_count(&shot.prompt);
+                if n > ms.max_shot_chars {
+                    v.push(
+                        field.clone(),
+                        Problem::MaxChars {
+                            max: ms.max_shot_chars,
+                            got: n,
+                        },
+                    );
+                }
+                check_placeholders(&field, &shot.prompt, PLACEHOLDER_KINDS, refs, v);
+            }
+            let field = format!("{at}.duration");
+            match shot.duration {
+                None => v.push(field, Problem::Required),
+                Some(d) if d < ms.min_shot_seconds || d > total => v.push(
+                    field,
+                    Problem::Range {
+                        min: f64::from(ms.min_shot_seconds),
+                        max: f64::from(total),
+                        got: f64::from(d),
+                    },
+                ),
+                _ => {}
+            }
+        }
+        let sum: u32 = shots.iter().filter_map(|s| s.duration).sum();
+        if shots.iter().all(|s| s.duration.is_some()) && sum != total {
+            // At the shot where the running sum passes the total, else the last one: the
+            // place a person edits to fix it.
+            let mut running = 0;
+            let at = shots
+                .iter()
+                .position(|s| {
+                    running += s.duration.unwrap_or(0);
+                    running > total
+                })
+                .unwrap_or(shots.len() - 1);
+            v.push(
+                format!("{}.duration", index("multi_prompt", at)),
+                Problem::ShotSum {
+                    sum,
+                    duration: total,
+                },
+            );
+        }
+    }
+
+    fn check_images(&self, spec: &ModelSpec, scenario: Scenario, v: &mut Violations) {
         let firsts = self
             .image_list
             .iter()
             .filter(|i| i.frame == Some(FrameType::FirstFrame))
             .count();
+        let max_with_end = spec.references.max_images_with_end_frame;
         for (i, item) in self.image_list.iter().enumerate() {
             let at = index("image_list", i);
             if !item.image_url.is_empty() {
@@ -336,8 +507,11 @@ impl OmniVideoRequest {
                 Some(FrameType::EndFrame) if firsts == 0 => {
                     v.push(type_field, Problem::EndFrameWithoutFirstFrame)
                 }
-                Some(FrameType::EndFrame) if self.image_list.len() > 2 => {
-                    v.push(type_field, Problem::EndFrameWithManyImages)
+                Some(FrameType::EndFrame)
+                    if max_with_end.is_some_and(|max| self.image_list.len() > max) =>
+                {
+                    let max = max_with_end.unwrap_or_default();
+                    v.push(type_field, Problem::EndFrameWithManyImages { max })
                 }
                 Some(frame)
                     if self
@@ -353,15 +527,90 @@ impl OmniVideoRequest {
         }
     }
 
-    fn check_videos(&self, v: &mut Violations) {
-        if self.video_list.len() > MAX_VIDEOS {
-            v.push("video_list", Problem::TooManyVideos { max: MAX_VIDEOS });
+    fn check_references(&self, spec: &ModelSpec, scenario: Scenario, v: &mut Violations) {
+        let limits = &spec.references;
+        let with_video = !self.video_list.is_empty();
+        if self.video_list.len() > limits.max_videos {
+            v.push(
+                "video_list",
+                Problem::TooManyVideos {
+                    max: limits.max_videos,
+                },
+            );
         }
+        let elements = self.element_list.len();
+        if elements > 0 && !limits.elements {
+            v.push("element_list", not_for(spec, Feature::Elements));
+        }
+        let refs = self.image_list.len() + elements;
+        let max = if with_video {
+            limits.max_with_video
+        } else {
+            limits.max
+        };
+        if refs > max {
+            v.push(
+                "image_list",
+                Problem::TooManyVideoReferences {
+                    max,
+                    got: refs,
+                    with_video,
+                },
+            );
+        }
+        let (end_frame, frame_max) = match scenario {
+            Scenario::FirstEndFrame => (true, limits.max_elements_with_end_frame),
+            Scenario::FirstFrame => (false, limits.max_elements_with_first_frame),
+            _ => (false, None),
+        };
+        if let Some(max) = frame_max.filter(|max| elements > *max) {
+            v.push(
+                "element_list",
+                Problem::TooManyElementsWithFrames {
+                    max,
+                    got: elements,
+                    end_frame,
+                },
+            );
+        }
+    }
+
+    fn check_videos(&self, v: &mut Violations) {
         for (i, item) in self.video_list.iter().enumerate() {
             if !item.video_url.is_empty() {
                 let field = format!("{}.video_url", index("video_list", i));
                 check_media_url(&field, &item.video_url, VIDEO_EXTENSIONS, v);
             }
         }
+    }
+
+    /// The estimate from the model's price table, when it has one: per second by mode
+    /// (default `pro`), with sound, or with a reference video.
+    pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        let name = self
+            .model_name
+            .as_ref()
+            .unwrap_or(&catalog.omni_video.upstream_default);
+        let spec = catalog.omni_video.model(name.as_str())?;
+        let shots: u32 = self.multi_prompt.iter().filter_map(|s| s.duration).sum();
+        let seconds = if self.has_custom_shots() && shots > 0 {
+            shots
+        } else {
+            self.seconds(spec)
+        };
+        spec.price.as_ref()?.video(VideoCost {
+            mode: self.mode.unwrap_or(DEFAULT_MODE),
+            seconds,
+            sound: self.sound == Some(OnOff::On),
+            with_video: !self.video_list.is_empty(),
+        })
+    }
+}
+
+/// The problem for a field the request's model does not take.
+pub(crate) fn not_for(spec: &ModelSpec, feature: Feature) -> Problem {
+    Problem::NotForModel {
+        feature,
+        model: spec.name.0.clone(),
     }
 }

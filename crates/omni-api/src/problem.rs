@@ -3,6 +3,7 @@
 //! [`Rule`]; its English sentence is written here once (the BFF's envelope), and the app
 //! renders its own sentence for the same problem in the reader's language.
 
+use crate::choice::choice;
 use crate::error::Rule;
 use crate::omni_video::{FrameType, Scenario};
 use crate::prompt::{Malformed, RefKind};
@@ -49,9 +50,11 @@ pub enum Problem {
         got: String,
         allowed: Vec<String>,
     },
+    /// A video length the model does not make in this scenario; `allowed` in order.
     DurationFor {
         scenario: Scenario,
         got: u32,
+        allowed: Vec<u32>,
     },
     Range {
         min: f64,
@@ -143,8 +146,36 @@ pub enum Problem {
         have: usize,
     },
     EndFrameWithoutFirstFrame,
-    EndFrameWithManyImages,
+    EndFrameWithManyImages {
+        max: usize,
+    },
     FrameWithVideoEdit,
+    /// Elements beyond the model's limit when frames are given (O1: none with an end frame).
+    TooManyElementsWithFrames {
+        max: usize,
+        got: usize,
+        end_frame: bool,
+    },
+    /// `sound: on` together with a reference video.
+    SoundWithVideo,
+    /// An end frame in a storyboard (a first frame is fine).
+    EndFrameWithMultiShot,
+    TooManyShots {
+        max: usize,
+        got: usize,
+    },
+    /// Storyboard shots whose seconds do not add up to `duration`.
+    ShotSum {
+        sum: u32,
+        duration: u32,
+    },
+    /// A field the request's model does not take (from the catalog).
+    NotForModel {
+        feature: Feature,
+        model: String,
+    },
+    /// A field this studio does not know, refused (`--unknown-fields reject`).
+    UnknownField,
     VideoDuration {
         seconds: f64,
     },
@@ -158,15 +189,23 @@ pub enum Problem {
     VideoTooLarge {
         bytes: u64,
     },
-    /// `series_amount: auto` with a model that cannot choose the count.
-    AutoSeriesNeedsV3,
-    ImageReferenceModel {
-        model: String,
-    },
     /// A problem this build does not know (sent by a newer BFF): only its message is shown.
     #[default]
     Other,
 }
+
+choice!(
+    /// What a model may or may not offer, for [`Problem::NotForModel`].
+    Feature {
+        Sound = "sound",
+        MultiShot = "multi_shot",
+        Elements = "elements",
+        Series = "series",
+        SeriesAuto = "series_auto",
+        ImageReference = "image_reference",
+        ReferenceImage = "reference_image",
+    }
+);
 
 /// The JSON types a field can expect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,9 +234,15 @@ impl Problem {
             MaxChars { .. } | CharsBetween { .. } => Rule::MaxChars,
             NotOneOf { .. } | DurationFor { .. } => Rule::OneOf,
             Range { .. } => Rule::Range,
-            FollowsInput { .. } | NegativePromptWithImage | SeriesAmountWithoutSeries => {
-                Rule::NotAllowed
-            }
+            FollowsInput { .. }
+            | NegativePromptWithImage
+            | SeriesAmountWithoutSeries
+            | SoundWithVideo
+            | EndFrameWithMultiShot => Rule::NotAllowed,
+            TooManyElementsWithFrames { .. } | TooManyShots { .. } => Rule::TooMany,
+            ShotSum { .. } => Rule::ShotSum,
+            NotForModel { .. } => Rule::ModelFeature,
+            UnknownField => Rule::UnknownField,
             TooManyImages { .. }
             | TooManyReferences { .. }
             | TooManyVideoReferences { .. }
@@ -217,13 +262,12 @@ impl Problem {
             PlaceholderKind { .. } => Rule::PlaceholderKind,
             PlaceholderDangling { .. } => Rule::PlaceholderDangling,
             EndFrameWithoutFirstFrame => Rule::EndFrameWithoutFirstFrame,
-            EndFrameWithManyImages => Rule::EndFrameWithManyImages,
+            EndFrameWithManyImages { .. } => Rule::EndFrameWithManyImages,
             FrameWithVideoEdit => Rule::FrameWithVideoEdit,
             VideoDuration { .. } => Rule::VideoDuration,
             VideoResolution { .. } => Rule::VideoResolution,
             VideoFrameRate { .. } => Rule::VideoFrameRate,
             VideoTooLarge { .. } => Rule::VideoTooLarge,
-            AutoSeriesNeedsV3 | ImageReferenceModel { .. } => Rule::ModelFeature,
             Other => Rule::Unknown,
         }
     }
@@ -236,11 +280,31 @@ pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Problem, D::Err
     Ok(Problem::deserialize(value).unwrap_or_default())
 }
 
-/// The durations a scenario allows, in words.
-pub fn duration_words(s: Scenario) -> &'static str {
-    match s {
-        Scenario::Reference | Scenario::VideoReference => "3 to 10",
-        _ => "5 or 10",
+/// Allowed seconds in words: `3 to 15` for a run, `5 or 10` otherwise; `sep` is the
+/// language's "to", `or` its "or".
+pub fn seconds_words(allowed: &[u32], to: &str, or: &str) -> String {
+    let run = allowed.windows(2).all(|w| w[1] == w[0] + 1);
+    match allowed {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, .., last] if run && allowed.len() > 2 => format!("{first}{to}{last}"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(u32::to_string).collect();
+            format!("{}{or}{last}", init.join(", "))
+        }
+    }
+}
+
+/// A feature in words, for messages.
+pub fn feature_words(f: Feature) -> &'static str {
+    match f {
+        Feature::Sound => "sound",
+        Feature::MultiShot => "multi-shot storyboards",
+        Feature::Elements => "elements",
+        Feature::Series => "image series",
+        Feature::SeriesAuto => "an automatic series size",
+        Feature::ImageReference => "image_reference (subject or face)",
+        Feature::ReferenceImage => "a reference image",
     }
 }
 
@@ -312,10 +376,14 @@ impl fmt::Display for Problem {
                 "{got:?} is not allowed here; must be one of: {}",
                 quoted_list(allowed)
             ),
-            DurationFor { scenario, got } => write!(
+            DurationFor {
+                scenario,
+                got,
+                allowed,
+            } => write!(
                 f,
                 "must be {} seconds for {} (got {got})",
-                duration_words(*scenario),
+                seconds_words(allowed, " to ", " or "),
                 scenario_words(*scenario)
             ),
             Range { min, max, got } => write!(f, "must be from {min} to {max} (got {got})"),
@@ -405,8 +473,8 @@ impl fmt::Display for Problem {
                 if *have == 1 { "" } else { "s" }
             ),
             EndFrameWithoutFirstFrame => f.write_str("an end frame needs a first frame"),
-            EndFrameWithManyImages => {
-                f.write_str("an end frame is only possible with at most 2 images")
+            EndFrameWithManyImages { max } => {
+                write!(f, "an end frame is only possible with at most {max} images")
             }
             FrameWithVideoEdit => f.write_str(
                 "first and end frames cannot be set when editing a video (refer_type base)",
@@ -418,9 +486,33 @@ impl fmt::Display for Problem {
             ),
             VideoFrameRate { fps } => write!(f, "runs at {fps:.0} fps; must be 24 to 60"),
             VideoTooLarge { bytes } => write!(f, "is {bytes} bytes; at most 200 MB"),
-            AutoSeriesNeedsV3 => f.write_str("auto is only available with kling-v3-omni"),
-            ImageReferenceModel { model } => {
-                write!(f, "is only supported by kling-v1-5, not {model}")
+            TooManyElementsWithFrames {
+                max,
+                got,
+                end_frame,
+            } => write!(
+                f,
+                "at most {max} elements with {} (got {got})",
+                if *end_frame {
+                    "first and end frames"
+                } else {
+                    "a first frame"
+                }
+            ),
+            SoundWithVideo => f.write_str("must be off when a video is referenced"),
+            EndFrameWithMultiShot => f.write_str(
+                "a storyboard can start from a first frame but cannot have an end frame",
+            ),
+            TooManyShots { max, got } => write!(f, "at most {max} shots (got {got})"),
+            ShotSum { sum, duration } => write!(
+                f,
+                "the shots add up to {sum} s but the video is {duration} s; they must be equal"
+            ),
+            NotForModel { feature, model } => {
+                write!(f, "{model} does not offer {}", feature_words(*feature))
+            }
+            UnknownField => {
+                f.write_str("is not a field this studio knows (unknown fields are refused here)")
             }
             Other => f.write_str("breaks a rule this version does not know"),
         }

@@ -1,9 +1,10 @@
 //! Responses: the envelope, the task object, list pages, callbacks, and the studio's
 //! own task shape (a task plus its kind and the request that made it).
 
+use crate::catalog::{Catalog, Estimate};
 use crate::choice::{choice, Choice};
-use crate::error::{FieldError, Violations};
-use crate::ids::TaskId;
+use crate::error::{FieldError, Violations, Warning};
+use crate::ids::{ModelName, TaskId};
 use crate::image_generation::ImageGenerationRequest;
 use crate::json::Reader;
 use crate::multi_shot::MultiShotRequest;
@@ -64,6 +65,9 @@ pub struct Envelope<T> {
     pub request_id: String,
     #[serde(default = "none", skip_serializing_if = "Option::is_none")]
     pub data: Option<T>,
+    /// On an accepted create: fields forwarded unchecked, a deprecated model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 fn none<T>() -> Option<T> {
@@ -212,11 +216,26 @@ impl UpstreamRequest {
         }
     }
 
-    /// Reads a body of `kind`, collecting every type and rule violation.
-    pub fn parse(kind: TaskKind, body: &serde_json::Value) -> Result<Self, Violations> {
+    /// Reads a body of `kind`, collecting every type and rule violation, with the limits
+    /// of `catalog`.
+    pub fn parse(
+        kind: TaskKind,
+        body: &serde_json::Value,
+        catalog: &Catalog,
+    ) -> Result<Self, Violations> {
+        Self::parse_tracked(kind, body, catalog).0
+    }
+
+    /// [`parse`](Self::parse), and the paths of the fields the request type does not
+    /// model (forwarded as they are, but not checked).
+    pub fn parse_tracked(
+        kind: TaskKind,
+        body: &serde_json::Value,
+        catalog: &Catalog,
+    ) -> (Result<Self, Violations>, Vec<String>) {
         let mut v = Violations::default();
         let Some(r) = Reader::root(body, &mut v) else {
-            return Err(v);
+            return (Err(v), Vec::new());
         };
         let req = match kind {
             TaskKind::OmniImage => UpstreamRequest::OmniImage(OmniImageRequest::read(&r, &mut v)),
@@ -226,17 +245,38 @@ impl UpstreamRequest {
             }
             TaskKind::MultiShot => UpstreamRequest::MultiShot(MultiShotRequest::read(&r, &mut v)),
         };
-        v.extend_new_fields(req.validate());
-        v.into_result().map(|()| req)
+        let unread = r.unread(body);
+        v.extend_new_fields(req.validate(catalog));
+        (v.into_result().map(|()| req), unread)
     }
 
-    /// Every rule of this kind.
-    pub fn validate(&self) -> Violations {
+    /// Every rule of this kind, with the limits of `catalog`.
+    pub fn validate(&self, catalog: &Catalog) -> Violations {
         match self {
-            UpstreamRequest::OmniImage(r) => r.validate(),
-            UpstreamRequest::OmniVideo(r) => r.validate(),
-            UpstreamRequest::ImageGeneration(r) => r.validate(),
+            UpstreamRequest::OmniImage(r) => r.validate(catalog),
+            UpstreamRequest::OmniVideo(r) => r.validate(catalog),
+            UpstreamRequest::ImageGeneration(r) => r.validate(catalog),
             UpstreamRequest::MultiShot(r) => r.validate(),
+        }
+    }
+
+    /// The cost estimate from the catalog's price table, when the model has one.
+    pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        match self {
+            UpstreamRequest::OmniImage(r) => r.estimate(catalog),
+            UpstreamRequest::OmniVideo(r) => r.estimate(catalog),
+            UpstreamRequest::ImageGeneration(r) => r.estimate(catalog),
+            UpstreamRequest::MultiShot(_) => None,
+        }
+    }
+
+    /// The model the request names, if any.
+    pub fn model_name(&self) -> Option<&ModelName> {
+        match self {
+            UpstreamRequest::OmniImage(r) => r.model_name.as_ref(),
+            UpstreamRequest::OmniVideo(r) => r.model_name.as_ref(),
+            UpstreamRequest::ImageGeneration(r) => r.model_name.as_ref(),
+            UpstreamRequest::MultiShot(_) => None,
         }
     }
 

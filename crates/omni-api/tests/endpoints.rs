@@ -33,23 +33,23 @@ fn omni_image_n_from_1_to_9() {
 fn omni_image_series_amount_only_with_series() {
     assert!(rules(
         IMG,
-        json!({"prompt": "x", "result_type": "series", "series_amount": 2})
+        json!({"model_name": "kling-v3-omni", "prompt": "x", "result_type": "series", "series_amount": 2})
     )
     .is_empty());
     assert!(rules(
         IMG,
-        json!({"prompt": "x", "result_type": "series", "series_amount": 9})
+        json!({"model_name": "kling-v3-omni", "prompt": "x", "result_type": "series", "series_amount": 9})
     )
     .is_empty());
     assert!(has(
         IMG,
-        json!({"prompt": "x", "result_type": "series", "series_amount": 1}),
+        json!({"model_name": "kling-v3-omni", "prompt": "x", "result_type": "series", "series_amount": 1}),
         "series_amount",
         "range"
     ));
     assert!(has(
         IMG,
-        json!({"prompt": "x", "result_type": "series", "series_amount": 10}),
+        json!({"model_name": "kling-v3-omni", "prompt": "x", "result_type": "series", "series_amount": 10}),
         "series_amount",
         "range"
     ));
@@ -67,11 +67,18 @@ fn omni_image_series_amount_only_with_series() {
     ));
     assert!(has(
         IMG,
-        json!({"prompt": "x", "result_type": "series", "series_amount": "auto"}),
-        "series_amount",
+        json!({"model_name": "kling-image-o1", "prompt": "x", "result_type": "series", "series_amount": "auto"}),
+        "result_type",
         "model_feature"
     ));
     assert!(rules(IMG, json!({"model_name": "kling-v3-omni", "prompt": "x", "result_type": "series", "series_amount": "auto"})).is_empty());
+    // Series are kling-v3-omni's (kling-3.md section 3): O1 refuses them.
+    assert!(has(
+        IMG,
+        json!({"model_name": "kling-image-o1", "prompt": "x", "result_type": "series"}),
+        "result_type",
+        "model_feature"
+    ));
 }
 
 #[test]
@@ -151,6 +158,7 @@ fn omni_image_accepts_image_url_for_image_and_reports_paths() {
     let req = omni_api::UpstreamRequest::parse(
         IMG,
         &json!({"prompt": "<<<image_1>>>", "image_list": [{"image_url": url(1)}]}),
+        omni_api::Catalog::builtin(),
     )
     .unwrap();
     assert_eq!(req.to_json()["image_list"][0], json!({"image": url(1)}));
@@ -442,7 +450,7 @@ fn aio(body: serde_json::Value) -> (AioRequest, Violations) {
     let mut v = Violations::default();
     let r = Reader::root(&body, &mut v).unwrap();
     let req = AioRequest::read(&r, &mut v);
-    v.extend_new_fields(req.validate());
+    v.extend_new_fields(req.validate(omni_api::Catalog::builtin()));
     (req, v)
 }
 
@@ -452,7 +460,7 @@ fn all_in_one_rules_and_mapping() {
         json!({"model": "kling-image-o1", "prompt": "x <<<image_1>>>", "images": [url(0)], "aspect_ratio": "16:9", "resolution": "1k"}),
     );
     assert!(v.is_empty(), "{v:?}");
-    match req.to_upstream() {
+    match req.to_upstream(omni_api::Catalog::builtin()) {
         UpstreamRequest::OmniImage(o) => {
             assert_eq!(o.image_list.len(), 1);
             assert_eq!(o.n, Some(1), "num_images defaults to 1");
@@ -463,7 +471,7 @@ fn all_in_one_rules_and_mapping() {
     let (req, v) = aio(json!({"prompt": "x", "type": "ai-multi-shot", "images": [url(3), url(4)]}));
     assert!(v.is_empty());
     assert!(
-        matches!(req.to_upstream(), UpstreamRequest::MultiShot(m) if m.element_frontal_image == url(3))
+        matches!(req.to_upstream(omni_api::Catalog::builtin()), UpstreamRequest::MultiShot(m) if m.element_frontal_image == url(3))
     );
     assert!(aio(json!({"prompt": "x", "type": "ai-multi-shot"}))
         .1

@@ -4,7 +4,8 @@ use omni_api::{TaskKind, UpstreamRequest};
 
 fn ok(kind: TaskKind, body: &str) -> UpstreamRequest {
     let value: serde_json::Value = serde_json::from_str(body).unwrap();
-    UpstreamRequest::parse(kind, &value).unwrap_or_else(|v| panic!("{body}: {v:?}"))
+    UpstreamRequest::parse(kind, &value, omni_api::Catalog::builtin())
+        .unwrap_or_else(|v| panic!("{body}: {v:?}"))
 }
 
 #[test]
@@ -62,7 +63,7 @@ fn all_in_one_example() {
     let mut v = omni_api::Violations::default();
     let r = omni_api::json::Reader::root(&body, &mut v).unwrap();
     let req = omni_api::all_in_one::AioRequest::read(&r, &mut v);
-    assert!(v.is_empty() && req.validate().is_empty());
+    assert!(v.is_empty() && req.validate(omni_api::Catalog::builtin()).is_empty());
 }
 
 #[test]

@@ -8,8 +8,8 @@ use omni_api::Choice;
 fn round_trips(input: &[u8]) {
     let body: serde_json::Value = serde_json::from_slice(input).unwrap();
     for kind in TaskKind::ALL.iter().copied() {
-        if let Ok(req) = UpstreamRequest::parse(kind, &body) {
-            let again = UpstreamRequest::parse(kind, &req.to_json());
+        if let Ok(req) = UpstreamRequest::parse(kind, &body, omni_api::Catalog::builtin()) {
+            let again = UpstreamRequest::parse(kind, &req.to_json(), omni_api::Catalog::builtin());
             assert_eq!(again.as_ref(), Ok(&req), "{kind:?}");
             let from_bytes: serde_json::Value =
                 serde_json::from_slice(&req.to_json_bytes()).unwrap();
@@ -30,7 +30,8 @@ fn an_image_with_both_image_url_and_a_data_url_round_trips() {
 #[test]
 fn a_data_url_without_data_is_refused_where_it_was_typed() {
     let body = serde_json::json!({"prompt": "x", "image_list": [{"image": "data://tV4"}]});
-    let refused = UpstreamRequest::parse(TaskKind::OmniImage, &body).unwrap_err();
+    let refused = UpstreamRequest::parse(TaskKind::OmniImage, &body, omni_api::Catalog::builtin())
+        .unwrap_err();
     assert!(
         refused.has("image_list[0].image", omni_api::Rule::Base64),
         "{refused:?}"

@@ -12,7 +12,7 @@ fn a_problem_survives_the_envelope_and_agrees_with_its_rule_and_message() {
             "resolution":"4k","image_list":[{"image":"ftp://example.com/a.png"}]}"#,
     )
     .unwrap();
-    let violations = req.validate();
+    let violations = req.validate(omni_api::Catalog::builtin());
     assert!(violations.len() >= 4, "{violations:?}");
     for e in violations.iter() {
         let json = serde_json::to_string(e).unwrap();

@@ -39,7 +39,7 @@ proptest! {
     #[test]
     fn validation_never_panics(body in any_json()) {
         for kind in [TaskKind::OmniImage, TaskKind::OmniVideo, TaskKind::ImageGeneration, TaskKind::MultiShot] {
-            let _ = UpstreamRequest::parse(kind, &body);
+            let _ = UpstreamRequest::parse(kind, &body, omni_api::Catalog::builtin());
         }
     }
 
@@ -50,9 +50,9 @@ proptest! {
             "n": n,
             "element_list": ids.iter().map(|id| serde_json::json!({"element_id": id})).collect::<Vec<_>>(),
         });
-        let req = UpstreamRequest::parse(TaskKind::OmniImage, &body).unwrap();
+        let req = UpstreamRequest::parse(TaskKind::OmniImage, &body, omni_api::Catalog::builtin()).unwrap();
         let json = req.to_json();
-        let again = UpstreamRequest::parse(TaskKind::OmniImage, &json).unwrap();
+        let again = UpstreamRequest::parse(TaskKind::OmniImage, &json, omni_api::Catalog::builtin()).unwrap();
         prop_assert_eq!(&again, &req);
         let stored = UpstreamRequest::from_stored(TaskKind::OmniImage, &json).unwrap();
         prop_assert_eq!(stored, req);

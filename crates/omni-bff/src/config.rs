@@ -1,8 +1,10 @@
 //! Settings from the command line and the environment. Secrets come only from the
 //! environment (or a file named by it), never from arguments that `ps` would show.
 
+use omni_api::Catalog;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// `--help` text: every option, its variable and its default.
 pub const HELP: &str = "\
@@ -59,6 +61,13 @@ OPTIONS:
     --sim-faults P        simulator: fail this fraction (0..1) of API calls with a
                           5xx, 429/1303, no answer, malformed JSON or a dropped
                           connection (the last three after doing the work) [default 0]
+    --catalog FILE        change the built-in model catalog (models, limits, prices)
+                          with a TOML or JSON file; see docs/catalog.md
+                          [env OMNI_CATALOG; the simulator reads it too]
+    --unknown-fields P    fields a request carries that the catalog does not model:
+                          `warn` forwards them and lists them under `warnings`,
+                          `reject` refuses the request (400) naming each
+                          [env OMNI_UNKNOWN_FIELDS, default warn]
     --upstream-timeout D  give up on one upstream call after D at most, e.g. 5s
                           [env OMNI_UPSTREAM_TIMEOUT, default: 120s for creates,
                           15s for reads, 60s for result files]
@@ -114,14 +123,25 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// What to do with request fields the catalog does not model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownFields {
+    /// Forward them, and say so in the answer's `warnings`.
+    Warn,
+    /// Refuse the request with 400, naming each.
+    Reject,
+}
+
 /// Simulator behaviour set by flags.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimOptions {
     pub listen: SocketAddr,
     pub fail_rate: f64,
     pub speed: f64,
     /// Fraction of API calls answered with a protocol fault.
     pub faults: f64,
+    /// The models it accepts: the same catalog as the BFF's.
+    pub catalog: Arc<Catalog>,
 }
 
 impl Default for SimOptions {
@@ -131,6 +151,7 @@ impl Default for SimOptions {
             fail_rate: 0.0,
             speed: 1.0,
             faults: 0.0,
+            catalog: Arc::new(Catalog::builtin().clone()),
         }
     }
 }
@@ -161,6 +182,9 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Caps every upstream call's time-out (`None`: each kind's own default).
     pub upstream_timeout_ms: Option<u64>,
+    /// The model catalog in force (built-in, changed by `--catalog`).
+    pub catalog: Arc<Catalog>,
+    pub unknown_fields: UnknownFields,
 }
 
 impl Config {
@@ -254,6 +278,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let mut speed = "1".to_owned();
     let mut faults = "0".to_owned();
     let mut upstream_timeout = get("OMNI_UPSTREAM_TIMEOUT");
+    let mut catalog_file = get("OMNI_CATALOG");
+    let mut unknown_fields = get("OMNI_UNKNOWN_FIELDS").unwrap_or_else(|| "warn".into());
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
@@ -288,6 +314,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "--sim-speed" => speed = value()?,
             "--sim-faults" => faults = value()?,
             "--upstream-timeout" => upstream_timeout = Some(value()?),
+            "--catalog" => catalog_file = Some(value()?),
+            "--unknown-fields" => unknown_fields = value()?,
             other => return Err(format!("unknown option {other:?}; see --help")),
         }
     }
@@ -301,6 +329,19 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             .filter(|x| (lo..=hi).contains(x))
             .ok_or(format!("{what}: {s:?} must be a number from {lo} to {hi}"))
     };
+    let catalog = Arc::new(match catalog_file {
+        Some(path) => crate::catalog_file::load(std::path::Path::new(&path))?,
+        None => Catalog::builtin().clone(),
+    });
+    let unknown_fields = match unknown_fields.as_str() {
+        "warn" => UnknownFields::Warn,
+        "reject" => UnknownFields::Reject,
+        other => {
+            return Err(format!(
+                "--unknown-fields: {other:?} must be `warn` or `reject`"
+            ))
+        }
+    };
     let sim = SimOptions {
         listen: addr(
             if simulate { "--listen" } else { "--sim-listen" },
@@ -309,6 +350,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         fail_rate: fraction("--sim-fail-rate", &fail_rate, 0.0, 1.0)?,
         speed: fraction("--sim-speed", &speed, 0.01, 1000.0)?,
         faults: fraction("--sim-faults", &faults, 0.0, 1.0)?,
+        catalog: catalog.clone(),
     };
     if simulate {
         return Ok(Command::Simulate(sim));
@@ -414,6 +456,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         frame_ancestors,
         allowed_origins,
         upstream_timeout_ms,
+        catalog,
+        unknown_fields,
     }))
 }
 

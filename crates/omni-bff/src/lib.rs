@@ -2,6 +2,7 @@
 //! validates every request with omni-api, forwards it, stores every task, and serves
 //! the built app.
 
+pub mod catalog_file;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -36,6 +37,9 @@ pub struct AppState {
     pub media_wake: tokio::sync::Notify,
     pub sse_heartbeat: std::time::Duration,
     pub security: security::Security,
+    /// The model catalog the validators read (and `/api/v1/config` serves).
+    pub catalog: Arc<omni_api::Catalog>,
+    pub unknown_fields: config::UnknownFields,
     /// The base URL the upstream calls back; set at start-up (from the config, or from
     /// the bound address when the built-in simulator is the upstream).
     public_url: OnceLock<String>,
@@ -66,7 +70,7 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
                 access_key: "simulator".into(),
                 secret_key: secret.clone(),
             };
-            let sim = simulator::start(config.sim, auth).await?;
+            let sim = simulator::start(config.sim.clone(), auth).await?;
             tracing::info!("simulator listening on {}", sim.base_url);
             let signer = JwtSigner::new("simulator".into(), secret);
             (
@@ -118,6 +122,8 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
         media_wake: tokio::sync::Notify::new(),
         sse_heartbeat: std::time::Duration::from_millis(config.sse_heartbeat_ms),
         security,
+        catalog: config.catalog.clone(),
+        unknown_fields: config.unknown_fields,
         public_url,
     }))
 }

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::routes::idempotency;
 use crate::store::{Applied, NewTask, Stored};
 use crate::{events, media, AppState};
-use omni_api::{StudioTask, Task, TaskStatus, UpstreamRequest};
+use omni_api::{StudioTask, Task, TaskKind, TaskStatus, UpstreamRequest};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -36,23 +36,46 @@ pub fn new_token() -> Result<String, ApiError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// A validated create on its way upstream: the JSON object to send, as the client sent
+/// it (after the documented mappings).
+pub struct Outgoing {
+    pub kind: TaskKind,
+    pub body: serde_json::Value,
+}
+
+impl Outgoing {
+    /// A request the BFF made itself (the all-in-one route maps onto one).
+    pub fn typed(req: &UpstreamRequest) -> Self {
+        Outgoing {
+            kind: req.kind(),
+            body: req.to_json(),
+        }
+    }
+
+    fn text(&self, key: &str) -> Option<&str> {
+        self.body
+            .get(key)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    }
+}
+
 /// Creates a task upstream and stores it before answering. Every create goes upstream
 /// with an external_task_id (the user's, else one made from the client's
 /// `Idempotency-Key`, else a random one), so lost answers are retried without ever
 /// making a second task, and a client that sends its key again gets the first task.
-pub async fn create(
-    state: &AppState,
-    req: UpstreamRequest,
-    key: Option<&str>,
-) -> Result<Task, ApiError> {
-    let kind = req.kind();
-    let external = idempotency::external_id(req.external_task_id(), key)?;
-    let own_external = req.external_task_id().is_some();
-    let own_callback = req.callback_url().is_some();
-    let prompt = req.prompt().to_owned();
+///
+/// The stored request is the body that went upstream, less the two fields the BFF adds
+/// itself (its external id, which `task_info` carries, and its callback URL, a secret).
+pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Result<Task, ApiError> {
+    let kind = req.kind;
+    let external = idempotency::external_id(req.text("external_task_id"), key)?;
+    let own_external = req.text("external_task_id").is_some();
+    let own_callback = req.text("callback_url").is_some();
+    let prompt = req.text("prompt").unwrap_or_default().to_owned();
     // A request can carry ten 10 MB images as base64: it is written out once, and that
     // one copy is hashed, sent (with our fields spliced in) and stored.
-    let body = req.to_json_bytes();
+    let body = serde_json::to_vec(&req.body).map_err(ApiError::internal)?;
     drop(req);
     let hash = request_hash(&body);
     if let Some(existing) = state.store.get(&external).await? {

@@ -2,6 +2,7 @@
 //! upstream is its simulator over loopback HTTP.
 
 mod support;
+use omni_api::AspectRatio;
 use serde_json::{json, Value};
 use support::{error_fields, temp_dir, Bff};
 
@@ -442,12 +443,29 @@ async fn config_describes_the_forms() {
     assert_eq!(status, 200);
     let cfg: omni_api::config::StudioConfig = serde_json::from_value(body["data"].clone()).unwrap();
     assert_eq!(cfg.upstream, omni_api::config::UpstreamKind::Simulate);
-    assert_eq!(cfg.omni_image.models, ["kling-image-o1", "kling-v3-omni"]);
-    assert_eq!(cfg.omni_video.aspect_ratios, ["16:9", "9:16", "1:1"]);
-    assert!(!cfg
+    let c = &cfg.catalog;
+    assert_eq!(c.omni_image.names(), ["kling-image-o1", "kling-v3-omni"]);
+    assert_eq!(c.omni_video.names(), ["kling-video-o1", "kling-v3-omni"]);
+    let v3 = c.omni_video.model("kling-v3-omni").unwrap();
+    assert_eq!(
+        v3.aspect_ratios,
+        [AspectRatio::R16x9, AspectRatio::R9x16, AspectRatio::R1x1]
+    );
+    assert_eq!(v3.duration.as_ref().map(|d| (d.min, d.max)), Some((3, 15)));
+    assert!(
+        c.image_generation
+            .model("kling-v3")
+            .unwrap()
+            .references
+            .elements
+    );
+    assert!(c
         .image_generation
-        .aspect_ratios
-        .contains(&"auto".to_owned()));
+        .models
+        .iter()
+        .all(|m| !m.aspect_ratios.contains(&AspectRatio::Auto)));
+    // The app validates with exactly what the BFF validates with.
+    assert_eq!(c, omni_api::Catalog::builtin());
     assert_eq!(cfg.limits.max_prompt_chars, 2500);
 }
 

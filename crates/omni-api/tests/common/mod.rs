@@ -36,7 +36,7 @@ pub fn data_url(bytes: &[u8]) -> String {
 
 /// Parses and validates a JSON body of `kind` as the BFF does.
 pub fn check(kind: TaskKind, body: serde_json::Value) -> Result<UpstreamRequest, Violations> {
-    UpstreamRequest::parse(kind, &body)
+    UpstreamRequest::parse(kind, &body, omni_api::Catalog::builtin())
 }
 
 /// The `(field, rule)` pairs of a failed check.

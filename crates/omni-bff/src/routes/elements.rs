@@ -2,34 +2,49 @@
 //! presets. Checked with omni-api, forwarded with the server's credentials.
 
 use super::body::JsonBody;
-use super::ok;
+use super::{ok, ok_with};
+use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use omni_api::elements::{CreateElementRequest, DeleteElementRequest, Element};
 use omni_api::json::Reader;
-use omni_api::Violations;
+use omni_api::{Problem, Violations, Warning};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 type Shared = State<Arc<AppState>>;
 
 /// `POST /kling/v1/general/custom-elements`
+/// Forwards the client's own object, like task creates; unmodelled fields are warned
+/// about (or refused with `--unknown-fields reject`).
 pub async fn create(State(state): Shared, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
-    let mut v = Violations::default();
-    let Some(r) = Reader::root(&body, &mut v) else {
-        return Err(ApiError::Invalid(v));
-    };
-    let req = CreateElementRequest::read(&r, &mut v);
-    v.extend_new_fields(req.validate());
-    v.into_result().map_err(ApiError::Invalid)?;
-    let body = serde_json::to_value(&req).map_err(ApiError::internal)?;
+    let warnings = check(&state, &body)?;
+    let body = omni_api::forward::element_body(body);
     let element: Element = state
         .upstream
         .post("general/custom-elements", &body, false)
         .await?;
-    Ok(ok(&element))
+    Ok(ok_with(&element, warnings))
+}
+
+/// Every rule of an element create, then the unknown-field policy.
+fn check(state: &AppState, body: &serde_json::Value) -> Result<Vec<Warning>, ApiError> {
+    let mut v = Violations::default();
+    let Some(r) = Reader::root(body, &mut v) else {
+        return Err(ApiError::Invalid(v));
+    };
+    let req = CreateElementRequest::read(&r, &mut v);
+    v.extend_new_fields(req.validate());
+    let unknown = r.unread(body);
+    if state.unknown_fields == UnknownFields::Reject {
+        for field in &unknown {
+            v.push(field.clone(), Problem::UnknownField);
+        }
+    }
+    v.into_result().map_err(ApiError::Invalid)?;
+    Ok(unknown.into_iter().map(Warning::not_validated).collect())
 }
 
 /// `GET /kling/v1/general/custom-elements?pageNum=&pageSize=`

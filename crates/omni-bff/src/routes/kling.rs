@@ -1,22 +1,28 @@
 //! The gateway-compatible surface: the official paths under `/kling`, the official
 //! bodies and answers, so a Kling client only changes its base URL.
 
-use super::{kind_of, ok, ok_task};
+use super::{kind_of, ok, ok_task, ok_with};
+use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
 use crate::routes::idempotency::IdempotencyKey;
 use crate::store::HistoryQuery;
+use crate::tasks::Outgoing;
 use crate::{tasks, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use omni_api::{Expected, Problem, Task, UpstreamRequest, Violations};
+use omni_api::{
+    Expected, Problem, Task, TaskKind, UpstreamRequest, Violations, Warning, WarningRule,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 type Shared = State<Arc<AppState>>;
 
-/// `POST /kling/v1/{group}/{name}`: validate with omni-api, forward, store, answer.
+/// `POST /kling/v1/{group}/{name}`: validate with omni-api and the catalog in force,
+/// forward the client's own object (see `omni_api::forward`), store, answer; fields the
+/// catalog does not model go through and are named under `warnings`.
 pub async fn create(
     State(state): Shared,
     Path((group, name)): Path<(String, String)>,
@@ -24,11 +30,49 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
-    let req = UpstreamRequest::parse(kind, &body).map_err(ApiError::Invalid)?;
-    // The request holds everything now; a body of base64 images is large.
-    drop(body);
-    let created = tasks::create(&state, req, key.as_deref()).await?;
-    Ok(ok(&created))
+    let (outgoing, warnings) = accept(&state, kind, body)?;
+    let created = tasks::create(&state, outgoing, key.as_deref()).await?;
+    Ok(ok_with(&created, warnings))
+}
+
+/// Checks a create body of `kind`: every rule, then the unknown-field policy. Answers
+/// what to send upstream and the warnings for the client.
+pub fn accept(
+    state: &AppState,
+    kind: TaskKind,
+    body: serde_json::Value,
+) -> Result<(Outgoing, Vec<Warning>), ApiError> {
+    let (parsed, unknown) = UpstreamRequest::parse_tracked(kind, &body, &state.catalog);
+    let req = parsed.map_err(ApiError::Invalid)?;
+    if state.unknown_fields == UnknownFields::Reject && !unknown.is_empty() {
+        let mut v = Violations::default();
+        for field in unknown {
+            v.push(field, Problem::UnknownField);
+        }
+        return Err(ApiError::Invalid(v));
+    }
+    let mut warnings: Vec<Warning> = unknown.into_iter().map(Warning::not_validated).collect();
+    warnings.extend(deprecation(&state.catalog, kind, req.model_name()));
+    // The typed copy was for checking; what goes upstream is the client's own object.
+    drop(req);
+    let body = omni_api::forward::upstream_body(kind, body);
+    Ok((Outgoing { kind, body }, warnings))
+}
+
+/// A warning when the request's model is deprecated in the catalog.
+pub fn deprecation(
+    catalog: &omni_api::Catalog,
+    kind: TaskKind,
+    model: Option<&omni_api::ModelName>,
+) -> Option<Warning> {
+    let models = catalog.kind(kind)?;
+    let name = model.unwrap_or(&models.upstream_default);
+    let note = models.model(name.as_str())?.deprecated.as_ref()?;
+    Some(Warning {
+        field: "model_name".into(),
+        rule: WarningRule::Deprecated,
+        message: format!("{name} is deprecated (from {}): {}", note.date, note.note),
+    })
 }
 
 /// `GET /kling/v1/{group}/{name}/{id}`: one task, by task id or external task id.

@@ -98,11 +98,17 @@ pub fn kind_of(group: &str, name: &str) -> Result<TaskKind, ApiError> {
 
 /// A 200 answer in the envelope.
 pub fn ok<T: Serialize>(data: &T) -> Response {
+    ok_with(data, Vec::new())
+}
+
+/// A 200 answer in the envelope, with warnings for the client (an accepted create).
+pub fn ok_with<T: Serialize>(data: &T, warnings: Vec<omni_api::Warning>) -> Response {
     Json(Envelope {
         code: 0,
         message: "SUCCEED".into(),
         request_id: new_request_id(),
         data: Some(data),
+        warnings,
     })
     .into_response()
 }

@@ -2,11 +2,13 @@
 //! one shape (with their request), history, and the app's configuration.
 
 use super::kling::int_param;
-use super::{ok, ok_task};
+use super::{ok, ok_task, ok_with};
+use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
 use crate::routes::idempotency::IdempotencyKey;
 use crate::store::HistoryQuery;
+use crate::tasks::Outgoing;
 use crate::{media, tasks, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -15,7 +17,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use omni_api::all_in_one::AioRequest;
 use omni_api::json::Reader;
-use omni_api::{Choice, Problem, TaskKind, TaskPage, TaskStatus, Violations};
+use omni_api::{
+    Choice, Problem, TaskKind, TaskPage, TaskStatus, UpstreamRequest, Violations, Warning,
+    WarningRule,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,24 +35,58 @@ pub async fn create_aio(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    let (upstream, mut warnings) = check_aio(&state, &body)?;
+    // The request holds everything now; a body of base64 images is large.
+    drop(body);
+    let kind = upstream.kind();
+    warnings.extend(super::kling::deprecation(
+        &state.catalog,
+        kind,
+        upstream.model_name(),
+    ));
+    let task = tasks::create(&state, Outgoing::typed(&upstream), key.as_deref()).await?;
+    // The request is not echoed: it can be 130 MB of images the client already has.
+    Ok(ok_with(
+        &omni_api::StudioTask {
+            kind,
+            task,
+            request: None,
+        },
+        warnings,
+    ))
+}
+
+/// Every rule of an all-in-one body and the unknown-field policy; the upstream request
+/// it maps onto, and warnings for what it cannot carry on.
+fn check_aio(
+    state: &AppState,
+    body: &serde_json::Value,
+) -> Result<(UpstreamRequest, Vec<Warning>), ApiError> {
     let mut v = Violations::default();
-    let Some(r) = Reader::root(&body, &mut v) else {
+    let Some(r) = Reader::root(body, &mut v) else {
         return Err(ApiError::Invalid(v));
     };
     let req = AioRequest::read(&r, &mut v);
-    v.extend_new_fields(req.validate());
+    let unknown = r.unread(body);
+    v.extend_new_fields(req.validate(&state.catalog));
+    if state.unknown_fields == UnknownFields::Reject {
+        for field in &unknown {
+            v.push(field.clone(), Problem::UnknownField);
+        }
+    }
     v.into_result().map_err(ApiError::Invalid)?;
-    let upstream = req.to_upstream();
-    // The request holds everything now; a body of base64 images is large.
-    drop((req, body));
-    let kind = upstream.kind();
-    let task = tasks::create(&state, upstream, key.as_deref()).await?;
-    // The request is not echoed: it can be 130 MB of images the client already has.
-    Ok(ok(&omni_api::StudioTask {
-        kind,
-        task,
-        request: None,
-    }))
+    // This route's body maps onto another kind's: what it does not model cannot go on.
+    let warnings = unknown
+        .into_iter()
+        .map(|field| Warning {
+            field,
+            rule: WarningRule::NotForwarded,
+            message: "the all-in-one route does not model this field, so it was not sent; \
+                      use the /kling routes to send it"
+                .into(),
+        })
+        .collect();
+    Ok((req.to_upstream(&state.catalog), warnings))
 }
 
 /// `GET /api/v1/tasks/{id}`: any kind, with its request; ETag so an unchanged poll is a 304.
@@ -112,7 +151,10 @@ pub async fn history(
 
 /// `GET /api/v1/config`: what the app needs to render its forms.
 pub async fn config(State(state): Shared) -> Response {
-    ok(&omni_api::config::StudioConfig::new(state.upstream_kind))
+    ok(&omni_api::config::StudioConfig::new(
+        state.upstream_kind,
+        (*state.catalog).clone(),
+    ))
 }
 
 fn choice_param<T: Choice>(

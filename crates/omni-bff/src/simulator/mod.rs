@@ -110,6 +110,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         .map_err(|e| format!("simulator cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = format!("http://{addr}");
+    let faults = opts.faults;
     let sim = Arc::new(Sim {
         opts,
         auth,
@@ -118,7 +119,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         external: Mutex::default(),
         files: Mutex::default(),
         counter: AtomicU64::new(0),
-        fault_rate: AtomicU64::new(opts.faults.to_bits()),
+        fault_rate: AtomicU64::new(faults.to_bits()),
         stats: Mutex::default(),
         failed_once: Mutex::default(),
         elements: Mutex::default(),
@@ -174,6 +175,7 @@ fn envelope(status: u16, code: i64, message: &str, data: Option<serde_json::Valu
         message: message.to_owned(),
         request_id: format!("sim_{:x}", clock::now_ms()),
         data,
+        warnings: Vec::new(),
     };
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -296,7 +298,7 @@ async fn create(
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(1200);
     };
-    let req = match UpstreamRequest::parse(kind, &json) {
+    let req = match UpstreamRequest::parse(kind, &json, &sim.opts.catalog) {
         Ok(r) => r,
         Err(v) => return envelope(400, 1201, &v.summary(), None),
     };
