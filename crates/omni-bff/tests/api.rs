@@ -57,7 +57,7 @@ async fn omni_image_goes_from_submitted_to_real_images() {
 async fn series_images_for_result_type_series() {
     let bff = Bff::new();
     let (_, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "a comic strip", "result_type": "series", "series_amount": 4, "aspect_ratio": "1:1"}))
+        .post(OMNI_IMAGE, &json!({"model_name": "kling-v3-omni", "prompt": "a comic strip", "result_type": "series", "series_amount": 4, "aspect_ratio": "1:1"}))
         .await;
     let done = bff
         .wait_done(body["data"]["task_id"].as_str().unwrap())

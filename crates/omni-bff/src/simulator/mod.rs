@@ -7,6 +7,7 @@
 mod elements;
 mod faults;
 pub mod hints;
+pub mod mp4;
 pub mod render;
 
 use crate::clock;
@@ -51,8 +52,48 @@ struct SimTask {
     height: u32,
     count: u32,
     series: bool,
+    /// Video tasks: seconds per segment (one per storyboard shot) and the sound track.
+    clip: Clip,
+    /// What the price table says the task costs (`final_unit_deduction`).
+    units: Option<String>,
     hints: Hints,
     seed: u64,
+}
+
+/// The shape of a result video.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Clip {
+    shots: Vec<u32>,
+    sound: bool,
+}
+
+impl Clip {
+    /// What a video request asks for: its storyboard's shots, else one segment of its
+    /// duration (the model's default when absent; an edit's input length is unknown here).
+    fn of(req: &UpstreamRequest, catalog: &omni_api::Catalog) -> Clip {
+        let UpstreamRequest::OmniVideo(r) = req else {
+            return Clip::default();
+        };
+        let spec = r
+            .model_name
+            .as_ref()
+            .or(Some(&catalog.omni_video.upstream_default))
+            .and_then(|m| catalog.omni_video.model(m.as_str()));
+        let seconds = spec.map_or(5, |s| r.seconds(s)).max(1);
+        let shots: Vec<u32> = r.multi_prompt.iter().filter_map(|s| s.duration).collect();
+        Clip {
+            shots: if r.has_custom_shots() && !shots.is_empty() {
+                shots
+            } else {
+                vec![seconds]
+            },
+            sound: r.sound == Some(omni_api::omni_video::OnOff::On),
+        }
+    }
+
+    fn seconds(&self) -> u32 {
+        self.shots.iter().sum()
+    }
 }
 
 struct Sim {
@@ -237,7 +278,7 @@ impl Sim {
                     id: format!("{id}-v0"),
                     url: self.file_url(id, "video.mp4"),
                     watermark_url: watermark.then(|| self.file_url(id, "video.mp4")),
-                    duration: Some("5".into()),
+                    duration: Some(t.clip.seconds().to_string()),
                     cover_url: Some(self.file_url(id, "0.png")),
                 }],
                 ..TaskResult::default()
@@ -339,6 +380,10 @@ async fn create(
     let now = clock::now_ms();
     let task_id = format!("sim{now:x}{n:04x}");
     let (width, height, count, series) = shape(&req);
+    let clip = Clip::of(&req, &sim.opts.catalog);
+    let units = req
+        .estimate(&sim.opts.catalog)
+        .map(|e| format!("{}", e.amount));
     let task = Task {
         task_id: TaskId(task_id.clone()),
         task_status: TaskStatus::Submitted,
@@ -363,6 +408,8 @@ async fn create(
             height,
             count,
             series,
+            clip,
+            units,
             hints,
             seed: now as u64 ^ n.wrapping_mul(0x9E37_79B9),
         },
@@ -454,7 +501,8 @@ async fn advance(sim: &Arc<Sim>, task_id: &str, status: TaskStatus, callback: &O
                 Some("Failure to pass the risk control system (content moderation)".into());
         }
         if status == TaskStatus::Succeed {
-            t.task.final_unit_deduction = Some(t.count.to_string());
+            t.task.final_unit_deduction =
+                Some(t.units.clone().unwrap_or_else(|| t.count.to_string()));
         }
         sim.view(t)
     };
@@ -532,10 +580,6 @@ async fn list(
     envelope(200, 0, "SUCCEED", serde_json::to_value(page).ok())
 }
 
-/// The video every video task returns: 5 s, 640x360, H.264 + AAC, made with ffmpeg's
-/// test source (see assets/README.md), small enough to commit.
-const SAMPLE_VIDEO: &[u8] = include_bytes!("../../assets/sample.mp4");
-
 /// Result files: rendered on first request, then kept.
 async fn file(State(sim): Shared, Path((task_id, file)): Path<(String, String)>) -> Response {
     if let Some(t) = lock(&sim.tasks).get_mut(&task_id) {
@@ -545,13 +589,21 @@ async fn file(State(sim): Shared, Path((task_id, file)): Path<(String, String)>)
         }
     }
     if file == "video.mp4" {
-        let known = lock(&sim.tasks)
+        let clip = lock(&sim.tasks)
             .get(&task_id)
-            .is_some_and(|t| t.task.task_status == TaskStatus::Succeed);
-        if !known {
+            .filter(|t| t.task.task_status == TaskStatus::Succeed)
+            .map(|t| t.clip.clone());
+        let Some(clip) = clip else {
             return StatusCode::NOT_FOUND.into_response();
-        }
-        return ([(header::CONTENT_TYPE, "video/mp4")], SAMPLE_VIDEO).into_response();
+        };
+        let key = format!("{task_id}/{file}");
+        let cached = lock(&sim.files).get(&key).cloned();
+        let bytes = cached.unwrap_or_else(|| {
+            let made = Arc::new(mp4::render(&clip.shots, clip.sound));
+            lock(&sim.files).insert(key, made.clone());
+            made
+        });
+        return ([(header::CONTENT_TYPE, "video/mp4")], bytes.to_vec()).into_response();
     }
     let key = format!("{task_id}/{file}");
     if let Some(bytes) = lock(&sim.files).get(&key).cloned() {
