@@ -23,13 +23,14 @@ pub fn model_select(
     value: RwSignal<ModelName>,
     models: &omni_api::catalog::KindCatalog,
 ) -> impl IntoView {
+    let dropped = crate::components::field::Dropped::use_context();
     let options: Vec<(String, bool)> = models
         .models
         .iter()
         .map(|m| (m.name.0.clone(), m.deprecated.is_some()))
         .collect();
     view! {
-        <select id="model" data-testid="model" translate="no" on:change=move |ev| value.set(ModelName(event_target_value(&ev)))>
+        <select id="model" data-testid="model" translate="no" on:change=move |ev| { dropped.clear(); value.set(ModelName(event_target_value(&ev))) }>
             {options.into_iter().map(|(name, old)| {
                 let label = if old { tf("{} (deprecated)", &[&name]) } else { name.clone() };
                 let selected = name.clone();
@@ -37,6 +38,21 @@ pub fn model_select(
             }).collect_view()}
         </select>
     }
+}
+
+/// Fields of a draft this studio does not model: shown read-only, sent as they were.
+#[component]
+pub fn OtherFields(other: serde_json::Map<String, serde_json::Value>) -> impl IntoView {
+    (!other.is_empty()).then(|| {
+        view! {
+            <div class="field other-fields" data-testid="other-fields">
+                <p>{t("Also sent as they were (this studio does not check them):")}</p>
+                <dl translate="no">
+                    {other.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd><code>{v.to_string()}</code></dd> }).collect_view()}
+                </dl>
+            </div>
+        }
+    })
 }
 
 /// A count typed into a text box; anything but a whole number is a `type` error on `field`.

@@ -1,6 +1,8 @@
 //! Reusable pieces shared by pages.
 
 pub mod delivery_fields;
+pub mod estimate;
+pub mod field;
 pub mod field_errors;
 pub mod form_bits;
 pub mod prompt_editor;
@@ -9,5 +11,6 @@ pub mod request_summary;
 pub mod results;
 pub mod sign_in;
 pub mod status_timeline;
+pub mod storyboard;
 pub mod templates;
 pub mod theme;

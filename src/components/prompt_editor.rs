@@ -84,11 +84,28 @@ pub fn PromptEditor(
     /// The label above the text box.
     #[prop(default = t("Prompt"))]
     label: &'static str,
+    /// The text box's id (several editors on one page, as in a storyboard).
+    #[prop(into, default = "prompt".to_owned())]
+    id: String,
+    /// Its test id.
+    #[prop(default = "prompt")]
+    testid: &'static str,
+    /// Its length limit.
+    #[prop(into, default = Signal::stored(MAX_PROMPT_CHARS))]
+    max_chars: Signal<usize>,
 ) -> impl IntoView {
+    let count_id = format!("{id}-count");
+    let errors_id = format!("{id}-errors");
+    let list_id = format!("{id}-suggestions");
+    let option_id = {
+        let id = id.clone();
+        move |i: usize| format!("{id}-suggestion-{i}")
+    };
+    let option_id = StoredValue::new(option_id);
     let area = NodeRef::<leptos::html::Textarea>::new();
     let caret = RwSignal::new(0u32);
     let chars = Memo::new(move |_| char_count(&prompt.read()));
-    let over = move || chars.get() > MAX_PROMPT_CHARS;
+    let over = move || chars.get() > max_chars.get();
     let suggestions = Memo::new(move |_| {
         let (_, typed) = pending_token(&prompt.read(), caret.get())?;
         let list: Vec<RefChip> = refs
@@ -185,7 +202,7 @@ pub fn PromptEditor(
 
     view! {
         <div class="field prompt-editor">
-            <label for="prompt">{label}</label>
+            <label for=id.clone()>{label}</label>
             <div class="chips" role="group" aria-label=t("Insert a reference into the prompt")>
                 <For each=move || refs.get() key=|r| (r.placeholder, r.caption.clone()) let:chip>
                     {
@@ -205,16 +222,16 @@ pub fn PromptEditor(
                 </For>
             </div>
             <textarea
-                id="prompt"
-                data-testid="prompt"
+                id=id.clone()
+                data-testid=testid
                 rows="5"
                 node_ref=area
-                aria-describedby="prompt-count prompt-errors"
+                aria-describedby=format!("{count_id} {errors_id}")
                 aria-invalid=move || (!errors.read().is_empty()).to_string()
                 aria-autocomplete="list"
                 // Only while the list is there: an id that points at nothing is an error.
-                aria-controls=move || suggestions.read().is_some().then_some("prompt-suggestions")
-                aria-activedescendant=move || suggestions.read().is_some().then(|| format!("prompt-suggestion-{}", active.get()))
+                aria-controls={let list_id = list_id.clone(); move || suggestions.read().is_some().then(|| list_id.clone())}
+                aria-activedescendant=move || suggestions.read().is_some().then(|| option_id.with_value(|f| f(active.get())))
                 placeholder=t("<<<image_1>>> in the style of <<<image_2>>>")
                 prop:value=move || prompt.get()
                 on:input=move |ev| {
@@ -231,19 +248,19 @@ pub fn PromptEditor(
                 on:keydown=on_key
             ></textarea>
             <Show when=move || suggestions.read().is_some()>
-                <ul class="suggestions" id="prompt-suggestions" role="listbox" aria-label=t("References") data-testid="suggestions">
+                <ul class="suggestions" id=list_id.clone() role="listbox" aria-label=t("References") data-testid="suggestions">
                     {move || suggestions.get().unwrap_or_default().into_iter().enumerate().map(|(i, r)| {
                         let token = r.placeholder.token();
                         view! {
-                            <li role="option" id=format!("prompt-suggestion-{i}") aria-selected=move || (active.get() == i).to_string()
+                            <li role="option" id=option_id.with_value(|f| f(i)) aria-selected=move || (active.get() == i).to_string()
                                 on:mousedown=move |ev| { ev.prevent_default(); insert(token.clone()); }
                             translate="no">{r.placeholder.label()} " " <span class="muted">{r.caption.clone()}</span></li>
                         }
                     }).collect_view()}
                 </ul>
             </Show>
-            <p id="prompt-count" class="counter" class:over=over>{move || format!("{} / {MAX_PROMPT_CHARS}", chars.get())}</p>
-            <FieldErrors id="prompt-errors" errors=errors/>
+            <p id=count_id.clone() class="counter" class:over=over>{move || format!("{} / {}", chars.get(), max_chars.get())}</p>
+            <FieldErrors id=errors_id.clone() errors=errors/>
             <Show when=move || prompt::placeholders(&prompt.read()).next().is_some() || parse(&prompt.read()).iter().any(|s| matches!(s, Segment::Malformed(..)))>
                 <div class="prompt-preview" data-testid="prompt-preview" role="group" aria-label=t("Prompt preview") translate="no">{preview}</div>
             </Show>

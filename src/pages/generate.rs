@@ -2,25 +2,26 @@
 //! the negative prompt is off (with the reason) when an image is set, and the reference
 //! type is offered only for kling-v1-5, where it is required.
 
-use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
+use crate::components::estimate::EstimateLine;
+use crate::components::field::{choice_field, DroppedNotes, Field};
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::{
-    choice_select, load_saved, model_select, save_soon, whole_number, SubmitBar,
+    choice_select, model_select, whole_number, OtherFields, SubmitBar,
 };
 use crate::components::prompt_editor::PromptEditor;
-use crate::components::reference_manager::{ImageRef, ReferenceManager};
+use crate::components::reference_manager::{element_chips, ElementRef, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{spec_of, use_config};
-use crate::draft;
-use crate::hooks::use_form::use_form;
+use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::image_generation::{ImageGenerationRequest, ImageReference};
-use omni_api::{AspectRatio, Choice, FieldError, Resolution, TaskKind};
+use omni_api::omni_image::ElementItem;
+use omni_api::prompt::RefKind;
+use omni_api::{AspectRatio, Choice, FieldError, Resolution};
 
-const SAVED: &str = "omni.form.image-generation";
 const TEMPLATES: &[&str] = &[
     crate::en!("A beautiful sunset over the ocean, vibrant colors, high detail"),
     crate::en!("Abstract colorful artwork, modern style"),
@@ -29,9 +30,8 @@ const TEMPLATES: &[&str] = &[
 /// The Image Generation page.
 #[component]
 pub fn GeneratePage() -> impl IntoView {
-    let start: ImageGenerationRequest = draft::take(draft::Form::ImageGeneration)
-        .or_else(|| load_saved(SAVED))
-        .unwrap_or_default();
+    let start: ImageGenerationRequest = start_request();
+    let other = StoredValue::new(start.other.clone());
     let delivery = Delivery::new(
         start.watermark_info,
         start.external_task_id.as_deref(),
@@ -58,6 +58,13 @@ pub fn GeneratePage() -> impl IntoView {
             })
             .collect::<Vec<_>>(),
     );
+    let elements = RwSignal::new(
+        start
+            .element_list
+            .iter()
+            .map(|e| ElementRef::new(e.element_id))
+            .collect::<Vec<_>>(),
+    );
     let reference = RwSignal::new(start.image_reference.unwrap_or(ImageReference::Subject));
     let image_fidelity = RwSignal::new(start.image_fidelity.unwrap_or(0.5));
     let human_fidelity = RwSignal::new(start.human_fidelity.unwrap_or(0.45));
@@ -69,6 +76,9 @@ pub fn GeneratePage() -> impl IntoView {
     // What the chosen model offers, from the catalog in force.
     let spec = Memo::new(move |_| spec_of(&config.read().catalog.image_generation, &model.get()));
     let v1_5 = move || spec.read().image_reference;
+    let takes_elements = move || spec.read().references.elements;
+    let resolutions = Signal::derive(move || spec.read().resolutions.clone());
+    let ratios = Signal::derive(move || spec.read().aspect_ratios.clone());
     let built = Memo::new(move |_| {
         let mut typed = Vec::new();
         let count = whole_number("n", &n.get(), &mut typed);
@@ -86,40 +96,39 @@ pub fn GeneratePage() -> impl IntoView {
             resolution: Some(resolution.get()),
             n: count,
             aspect_ratio: Some(aspect_ratio.get()),
+            // Elements are kept in the form when another model is chosen, and sent (to
+            // be refused with the reason) only if the user keeps them.
+            element_list: elements
+                .get()
+                .into_iter()
+                .map(|e| ElementItem { element_id: e.id })
+                .collect(),
             watermark_info: delivery.watermark_info(),
             callback_url: delivery.callback_url(),
             external_task_id: delivery.external_task_id(),
+            other: other.get_value(),
             ..ImageGenerationRequest::default()
         };
         (req, typed)
     });
-    let violations = Memo::new(move |_| {
-        let (req, mut all) = built.get();
-        all.extend(req.validate(&config.read().catalog).0);
-        all.extend(images.read().iter().flat_map(|r| {
+    // Pixel sizes the browser measured for a URL image, under the same rules.
+    let measured = Signal::derive(move || {
+        let images = images.read();
+        let each = images.iter().flat_map(|r| {
             r.problems.iter().map(|e| FieldError {
                 field: "image".into(),
                 ..e.clone()
             })
-        }));
-        all
+        });
+        each.collect::<Vec<_>>()
     });
-    let ui = use_form(violations, !start.prompt.is_empty());
+    let engine = use_generation_form(built, measured, !start.prompt.is_empty());
+    let ui = engine.ui;
     let errors_on = move |field: &'static str| ui.errors_on(field);
     let visible = ui.visible;
-    Effect::new(move |_| {
-        built.track();
-        save_soon(SAVED, move || built.get_untracked().0);
-    });
     let edited = ui.edited;
-    let on_submit = ui.on_submit(move |key| {
-        let req = built.get().0;
-        async move {
-            api::create(TaskKind::ImageGeneration, &req, &key)
-                .await
-                .map(|t| t.task_id.0)
-        }
-    });
+    let on_submit = engine.on_submit;
+    let chips = Signal::derive(move || element_chips(&elements.read()));
 
     view! {
         <section class="card">
@@ -128,9 +137,15 @@ pub fn GeneratePage() -> impl IntoView {
                 <div class="field">
                     <label for="model">{t("Model")}</label>
                     {move || model_select(model, &config.read().catalog.image_generation)}
+                    <FieldErrors id="model-errors" errors=errors_on("model_name")/>
+                    <DroppedNotes/>
                 </div>
                 <Templates prompt=prompt builtin=TEMPLATES/>
-                <PromptEditor prompt=prompt refs=Signal::stored(Vec::new()) allowed=&[] errors=errors_on("prompt") on_edit=edited/>
+                {move || {
+                    // With elements the prompt points at them as <<<element_N>>>.
+                    let allowed: &'static [RefKind] = if takes_elements() { &[RefKind::Element] } else { &[] };
+                    view! { <PromptEditor prompt=prompt refs=chips allowed=allowed errors=errors_on("prompt") on_edit=edited/> }
+                }}
                 <div class="field">
                     <label for="negative_prompt">{t("Negative prompt")}</label>
                     <textarea id="negative_prompt" data-testid="negative_prompt" rows="2"
@@ -144,8 +159,13 @@ pub fn GeneratePage() -> impl IntoView {
                     </Show>
                     <FieldErrors id="negative-errors" errors=errors_on("negative_prompt")/>
                 </div>
-                <ReferenceManager prompt=prompt images=images max_images=1 errors=Signal::derive(move || visible.get()) single_field="image" legend=t("Reference image (optional)")/>
+                <Show when=move || takes_elements() || !elements.read().is_empty() fallback=move || view! {
+                    <ReferenceManager prompt=prompt images=images max_images=1 errors=Signal::derive(move || visible.get()) single_field="image" legend=t("Reference image (optional)")/>
+                }>
+                    <ReferenceManager prompt=prompt images=images elements=elements max_images=1 errors=Signal::derive(move || visible.get()) single_field="image" legend=t("Reference image and elements (optional)")/>
+                </Show>
                 <FieldErrors id="image-errors" errors=errors_on("image")/>
+                <FieldErrors id="element-list-errors" errors=ui.errors_at("element_list")/>
                 <div class="field">
                     <label for="image_reference">{t("Reference type")}</label>
                     <Show when=move || v1_5() && has_image() fallback=|| view! {
@@ -172,14 +192,12 @@ pub fn GeneratePage() -> impl IntoView {
                     </div>
                 </Show>
                 <div class="grid-2">
-                    <div class="field">
-                        <label for="resolution">{t("Resolution")}</label>
-                        {move || choice_select::<Resolution>("resolution", resolution, spec.read().resolutions.clone())}
-                    </div>
-                    <div class="field">
-                        <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, spec.read().aspect_ratios.clone())}
-                    </div>
+                    <Field id="resolution" label=t("Resolution") errors=errors_on("resolution")>
+                        {choice_field::<Resolution>("resolution", resolution, resolutions)}
+                    </Field>
+                    <Field id="aspect_ratio" label=t("Aspect ratio") errors=errors_on("aspect_ratio")>
+                        {choice_field::<AspectRatio>("aspect_ratio", aspect_ratio, ratios)}
+                    </Field>
                     <div class="field">
                         <label for="n">{t("Number of images (1–9)")}</label>
                         <input id="n" data-testid="n" type="number" min="1" max="9" prop:value=move || n.get() on:input=move |ev| n.set(event_target_value(&ev))/>
@@ -187,6 +205,8 @@ pub fn GeneratePage() -> impl IntoView {
                     </div>
                 </div>
                 <DeliveryFields delivery=delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
+                <OtherFields other=other.get_value()/>
+                <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

@@ -2,12 +2,11 @@
 //! the BFF runs; each error shows under its input, and submit lists what blocks it.
 //! The form survives a reload (local storage) and a failed submit keeps everything.
 
-use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
+use crate::components::estimate::EstimateLine;
+use crate::components::field::{choice_field, Dropped, DroppedNotes, Field};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{
-    choice_select, load_saved, model_select, save_soon, whole_number, SubmitBar,
-};
+use crate::components::form_bits::{model_select, whole_number, OtherFields, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
@@ -16,15 +15,14 @@ use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{spec_of, use_config};
 use crate::draft;
-use crate::hooks::use_form::use_form;
+use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::omni_image::{
     self, ElementItem, ImageItem, OmniImageRequest, ResultType, SeriesAmount,
 };
-use omni_api::{AspectRatio, FieldError, ModelName, Resolution, TaskKind};
+use omni_api::{AspectRatio, FieldError, ModelName, Resolution};
 
-const SAVED: &str = "omni.form.omni-image";
 const TEMPLATES: &[&str] = &[
     crate::en!("<<<image_1>>> in the style of <<<image_2>>>"),
     crate::en!("<<<image_1>>> as a watercolour painting at dusk"),
@@ -45,6 +43,8 @@ struct Form {
     series_amount: RwSignal<String>,
     aspect_ratio: RwSignal<AspectRatio>,
     delivery: Delivery,
+    /// Fields this studio does not model, from a draft: sent as they were.
+    other: StoredValue<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Form {
@@ -88,6 +88,7 @@ impl Form {
                 req.external_task_id.as_deref(),
                 req.callback_url.as_deref(),
             ),
+            other: StoredValue::new(req.other.clone()),
         }
     }
 
@@ -129,16 +130,15 @@ impl Form {
             watermark_info: self.delivery.watermark_info(),
             callback_url: self.delivery.callback_url(),
             external_task_id: self.delivery.external_task_id(),
+            other: self.other.get_value(),
         };
         (req, typed)
     }
 }
 
-/// The request the form starts from: a hand-over draft, else the last state, else defaults.
+/// The request the form starts from, with a reference handed over by another page.
 fn initial() -> OmniImageRequest {
-    let mut req: OmniImageRequest = draft::take(draft::Form::OmniImage)
-        .or_else(|| load_saved(SAVED))
-        .unwrap_or_default();
+    let mut req: OmniImageRequest = start_request();
     if let Some(url) = draft::take_reference() {
         req.image_list.push(ImageItem { image: url });
     }
@@ -152,33 +152,21 @@ pub fn ImagePage() -> impl IntoView {
 
     let config = use_config();
     let built = Memo::new(move |_| form.request());
-    let violations = Memo::new(move |_| {
-        let (req, mut all) = built.get();
-        let typed: Vec<String> = all.iter().map(|e| e.field.clone()).collect();
-        all.extend(
-            req.validate(&config.read().catalog)
-                .0
-                .into_iter()
-                .filter(|e| !typed.contains(&e.field)),
-        );
-        // Pixel sizes the browser measured for URL images, under the same rules.
-        for (i, r) in form.images.read().iter().enumerate() {
-            all.extend(r.problems.iter().map(|e| FieldError {
+    // Pixel sizes the browser measured for URL images, under the same rules.
+    let measured = Signal::derive(move || {
+        let images = form.images.read();
+        let each = images.iter().enumerate().flat_map(|(i, r)| {
+            r.problems.iter().map(move |e| FieldError {
                 field: format!("image_list[{i}].image"),
                 ..e.clone()
-            }));
-        }
-        all
+            })
+        });
+        each.collect::<Vec<_>>()
     });
-    let ui = use_form(violations, !form.prompt.get_untracked().is_empty());
+    let engine = use_generation_form(built, measured, !form.prompt.get_untracked().is_empty());
+    let ui = engine.ui;
     let errors_on = move |field: &'static str| ui.errors_on(field);
     let visible = ui.visible;
-
-    // Keep the form across reloads.
-    Effect::new(move |_| {
-        built.track();
-        save_soon(SAVED, move || built.get_untracked().0);
-    });
 
     let chips = Signal::derive(move || {
         let mut chips = image_chips(&form.images.read());
@@ -186,17 +174,21 @@ pub fn ImagePage() -> impl IntoView {
         chips
     });
     let edited = ui.edited;
-    let on_submit = ui.on_submit(move |key| {
-        let (req, _) = built.get();
-        async move {
-            api::create(TaskKind::OmniImage, &req, &key)
-                .await
-                .map(|t| t.task_id.0)
-        }
-    });
+    let on_submit = engine.on_submit;
     let series = move || form.result_type.get() == ResultType::Series;
     // What the chosen model offers, from the catalog in force.
     let spec = Memo::new(move |_| spec_of(&config.read().catalog.omni_image, &form.model.get()));
+    let resolutions = Signal::derive(move || spec.read().resolutions.clone());
+    let ratios = Signal::derive(move || spec.read().aspect_ratios.clone());
+    // A series is only for models that make them: another model falls back to single images.
+    Effect::new(move |_| {
+        if spec.read().series.is_none() && form.result_type.get_untracked() == ResultType::Series {
+            form.result_type.set(ResultType::Single);
+            Dropped::use_context().note(
+                t("A series is not offered by this model, so it makes single images.").into(),
+            );
+        }
+    });
 
     view! {
         <section class="card">
@@ -206,6 +198,7 @@ pub fn ImagePage() -> impl IntoView {
                     <label for="model">{t("Model")}</label>
                     {move || model_select(form.model, &config.read().catalog.omni_image)}
                     <FieldErrors id="model-errors" errors=errors_on("model_name")/>
+                    <DroppedNotes/>
                 </div>
                 <Templates prompt=form.prompt builtin=TEMPLATES/>
                 <PromptEditor prompt=form.prompt refs=chips allowed=omni_image::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
@@ -215,16 +208,12 @@ pub fn ImagePage() -> impl IntoView {
                 }}
                 <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <div class="grid-2">
-                    <div class="field">
-                        <label for="resolution">{t("Resolution")}</label>
-                        {move || choice_select("resolution", form.resolution, spec.read().resolutions.clone())}
-                        <FieldErrors id="resolution-errors" errors=errors_on("resolution")/>
-                    </div>
-                    <div class="field">
-                        <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {move || choice_select("aspect_ratio", form.aspect_ratio, spec.read().aspect_ratios.clone())}
-                        <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
-                    </div>
+                    <Field id="resolution" label=t("Resolution") errors=errors_on("resolution")>
+                        {choice_field("resolution", form.resolution, resolutions)}
+                    </Field>
+                    <Field id="aspect_ratio" label=t("Aspect ratio") errors=errors_on("aspect_ratio")>
+                        {choice_field("aspect_ratio", form.aspect_ratio, ratios)}
+                    </Field>
                 </div>
                 <fieldset class="field">
                     <legend>{t("Output")}</legend>
@@ -246,6 +235,8 @@ pub fn ImagePage() -> impl IntoView {
                     </Show>
                 </fieldset>
                 <DeliveryFields delivery=form.delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
+                <OtherFields other=form.other.get_value()/>
+                <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

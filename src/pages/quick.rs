@@ -1,25 +1,22 @@
 //! `/quick`: the all-in-one form. Image-to-image becomes an Omni Image task; ai-multi-shot
 //! turns the first image into further, consistent views of its subject.
 
-use crate::api;
+use crate::components::estimate::EstimateLine;
+use crate::components::field::{choice_field, DroppedNotes};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{
-    choice_select, load_saved, model_select, save_soon, whole_number, SubmitBar,
-};
+use crate::components::form_bits::{choice_select, model_select, whole_number, SubmitBar};
 use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{image_chips, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
 use crate::config::{spec_of, use_config};
-use crate::draft;
-use crate::hooks::use_form::use_form;
+use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::all_in_one::{self, AioRequest, AioType};
 use omni_api::prompt::RefKind;
 use omni_api::{AspectRatio, Choice, Resolution};
 
-const SAVED: &str = "omni.form.all-in-one";
 const TEMPLATES: &[&str] = &[
     crate::en!("<<<image_1>>> at night with neon signs"),
     crate::en!("A cyberpunk cityscape at night, inspired by <<<image_1>>>"),
@@ -28,9 +25,7 @@ const TEMPLATES: &[&str] = &[
 /// The all-in-one page.
 #[component]
 pub fn QuickPage() -> impl IntoView {
-    let start: AioRequest = draft::take(draft::Form::AllInOne)
-        .or_else(|| load_saved(SAVED))
-        .unwrap_or_default();
+    let start: AioRequest = start_request();
     let config = use_config();
     let model = RwSignal::new(start.model.clone().unwrap_or_else(|| {
         config
@@ -80,18 +75,12 @@ pub fn QuickPage() -> impl IntoView {
         };
         (req, typed)
     });
-    let violations = Memo::new(move |_| {
-        let (req, mut all) = built.get();
-        all.extend(req.validate(&config.read().catalog).0);
-        all
-    });
-    let ui = use_form(violations, !start.prompt.is_empty());
+    let engine = use_generation_form(built, Signal::stored(Vec::new()), !start.prompt.is_empty());
+    let ui = engine.ui;
     let errors_on = move |field: &'static str| ui.errors_on(field);
     let visible = ui.visible;
-    Effect::new(move |_| {
-        built.track();
-        save_soon(SAVED, move || built.get_untracked().0);
-    });
+    let ratios = Signal::derive(move || spec.read().aspect_ratios.clone());
+    let resolutions = Signal::derive(move || spec.read().resolutions.clone());
     let multi_shot = move || kind.get() == AioType::AiMultiShot;
     let chips = Signal::derive(move || {
         if multi_shot() {
@@ -101,10 +90,7 @@ pub fn QuickPage() -> impl IntoView {
         }
     });
     let edited = ui.edited;
-    let on_submit = ui.on_submit(move |key| {
-        let req = built.get().0;
-        async move { api::create_aio(&req, &key).await.map(|t| t.task.task_id.0) }
-    });
+    let on_submit = engine.on_submit;
 
     view! {
         <section class="card">
@@ -114,6 +100,8 @@ pub fn QuickPage() -> impl IntoView {
                     <div class="field">
                         <label for="model">{t("Model")}</label>
                         {move || model_select(model, &config.read().catalog.all_in_one)}
+                        <FieldErrors id="model-errors" errors=errors_on("model")/>
+                        <DroppedNotes/>
                     </div>
                     <div class="field">
                         <label for="type">{t("Type")}</label>
@@ -136,11 +124,11 @@ pub fn QuickPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {move || choice_select::<AspectRatio>("aspect_ratio", aspect_ratio, spec.read().aspect_ratios.clone())}
+                        {choice_field::<AspectRatio>("aspect_ratio", aspect_ratio, ratios)}
                     </div>
                     <div class="field">
                         <label for="resolution">{t("Resolution")}</label>
-                        {move || choice_select::<Resolution>("resolution", resolution, spec.read().resolutions.clone())}
+                        {choice_field::<Resolution>("resolution", resolution, resolutions)}
                     </div>
                     <div class="field">
                         <label for="num_images">{t("Number of images (1–9)")}</label>
@@ -148,6 +136,7 @@ pub fn QuickPage() -> impl IntoView {
                         <FieldErrors id="num-errors" errors=errors_on("num_images")/>
                     </div>
                 </div>
+                <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

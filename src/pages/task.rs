@@ -2,12 +2,13 @@
 //! results; on failure the reason, with retry.
 
 use crate::api;
+use crate::components::estimate::amount_words;
 use crate::components::request_summary::RequestSummary;
 use crate::components::results::Results;
 use crate::components::status_timeline::StatusTimeline;
 use crate::draft;
 use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
-use crate::i18n::{choice_label, t};
+use crate::i18n::{choice_label, t, tf};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -27,7 +28,8 @@ fn status_words(s: TaskStatus) -> &'static str {
 fn rerun_body(task: &StudioTask) -> Option<serde_json::Value> {
     let mut body = task.request.clone()?;
     if let Some(o) = body.as_object_mut() {
-        o.remove("external_task_id");
+        // shift_remove keeps the order of the other fields, as the user sent them.
+        o.shift_remove("external_task_id");
     }
     Some(body)
 }
@@ -49,6 +51,13 @@ pub fn TaskPage() -> impl IntoView {
         ..
     } = use_task_polling(id);
     let status = Signal::derive(move || value.read().as_ref().map(|t| t.task.task_status));
+    let config = crate::config::use_config();
+    let estimate = Memo::new(move |_| {
+        let task = value.read();
+        let task = task.as_ref()?;
+        let req = omni_api::UpstreamRequest::from_stored(task.kind, task.request.as_ref()?).ok()?;
+        req.estimate(&config.read().catalog)
+    });
     // An embedding dashboard hears of every status this page sees (once each).
     let told = StoredValue::new(None::<omni_api::TaskStatus>);
     Effect::new(move |_| {
@@ -176,6 +185,12 @@ pub fn TaskPage() -> impl IntoView {
             <Show when=move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone()).is_some()>
                 <p class="muted" data-testid="units">
                     {t("Units charged:")}" " {move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone())}
+                </p>
+            </Show>
+            // What the catalog's prices said before it ran, beside what was charged.
+            <Show when=move || estimate.read().is_some()>
+                <p class="muted" data-testid="estimate" data-amount=move || estimate.read().as_ref().map(|e| e.amount.to_string())>
+                    {move || estimate.get().map(|e| tf("Estimated before it ran: {}", &[&amount_words(&e)]))}
                 </p>
             </Show>
             <Show when=move || status.get() == Some(TaskStatus::Succeed)>

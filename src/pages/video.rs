@@ -2,31 +2,32 @@
 //! first and end frame, reference, video reference, video edit) with omni-api's scenario
 //! function, and the form shows only what that scenario allows, saying why the rest is off.
 
-use crate::api;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
+use crate::components::estimate::EstimateLine;
+use crate::components::field::{choice_field, Dropped, DroppedNotes, Field};
 use crate::components::field_errors::FieldErrors;
-use crate::components::form_bits::{choice_select, load_saved, model_select, save_soon, SubmitBar};
+use crate::components::form_bits::{choice_select, model_select, OtherFields, SubmitBar};
 use crate::components::prompt_editor::{PromptEditor, RefChip};
 use crate::components::reference_manager::{
     element_chips, image_chips, ElementRef, ImageRef, ReferenceManager,
 };
 use crate::components::request_summary::image_src;
+use crate::components::storyboard::{drafts_of, shots_of, StoryboardEditor};
 use crate::components::templates::Templates;
 use crate::config::{spec_of, use_config};
 use crate::draft;
-use crate::hooks::use_form::use_form;
+use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{scenario_words, t, tf};
 use leptos::prelude::*;
 use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
 use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
-    self, OmniVideoRequest, OnOff, ReferType, Scenario, VideoImageItem, VideoItem, YesNo,
+    self, OmniVideoRequest, OnOff, ReferType, Scenario, ShotType, VideoImageItem, VideoItem, YesNo,
 };
 use omni_api::prompt::{after_remove, Placeholder, RefKind};
-use omni_api::{AspectRatio, Choice, FieldError, TaskKind, Violations};
+use omni_api::{AspectRatio, Choice, FieldError, Violations};
 use wasm_bindgen::JsCast;
 
-const SAVED: &str = "omni.form.omni-video";
 const TEMPLATES: &[&str] = &[
     crate::en!("The scene of <<<image_1>>> as a slow cinematic dolly shot"),
     crate::en!("Put a crown on the person in <<<video_1>>>"),
@@ -62,9 +63,7 @@ fn what_it_means(s: Scenario) -> &'static str {
 /// The Omni Video page.
 #[component]
 pub fn VideoPage() -> impl IntoView {
-    let mut start: OmniVideoRequest = draft::take(draft::Form::OmniVideo)
-        .or_else(|| load_saved(SAVED))
-        .unwrap_or_default();
+    let mut start: OmniVideoRequest = start_request();
     let delivery = Delivery::new(
         start.watermark_info,
         start.external_task_id.as_deref(),
@@ -88,12 +87,11 @@ pub fn VideoPage() -> impl IntoView {
     // What the chosen model offers, from the catalog in force.
     let spec = Memo::new(move |_| spec_of(&config.read().catalog.omni_video, &model.get()));
     let sound = RwSignal::new(start.sound.unwrap_or(OnOff::Off));
-    // Storyboards get their editor with the form engine; a draft's shots are kept as sent.
-    let storyboard = (
-        start.multi_shot,
-        start.shot_type,
-        start.multi_prompt.clone(),
-    );
+    // One prompt, or a storyboard: shots written out (customize), or split by the model.
+    let board_on = RwSignal::new(start.multi_shot == Some(true));
+    let shot_type = RwSignal::new(start.shot_type.unwrap_or(ShotType::Customize));
+    let shots = RwSignal::new(drafts_of(&start.multi_prompt, start.duration.unwrap_or(5)));
+    let other = StoredValue::new(start.other.clone());
     let prompt = RwSignal::new(start.prompt.clone());
     let images = RwSignal::new(
         start
@@ -127,12 +125,19 @@ pub fn VideoPage() -> impl IntoView {
     let duration = RwSignal::new(start.duration.unwrap_or(5));
 
     // The request without the scenario-dependent fields, to learn the scenario first.
+    let board = move || board_on.get() && spec.read().multi_shot.is_some();
+    let written_shots = move || board() && shot_type.get() == ShotType::Customize;
     let base = Memo::new(move |_| OmniVideoRequest {
         model_name: Some(model.get()),
-        multi_shot: storyboard.0,
-        shot_type: storyboard.1,
-        multi_prompt: storyboard.2.clone(),
-        prompt: prompt.get(),
+        multi_shot: board().then_some(true),
+        shot_type: board().then(|| shot_type.get()),
+        // With written shots the main prompt is ignored upstream: it is sent empty, as the
+        // official examples do, and kept in the form.
+        prompt: if written_shots() {
+            String::new()
+        } else {
+            prompt.get()
+        },
         image_list: images
             .get()
             .into_iter()
@@ -159,6 +164,7 @@ pub fn VideoPage() -> impl IntoView {
         watermark_info: delivery.watermark_info(),
         callback_url: delivery.callback_url(),
         external_task_id: delivery.external_task_id(),
+        other: other.get_value(),
         ..OmniVideoRequest::default()
     });
     let scenario = Memo::new(move |_| base.read().scenario());
@@ -166,27 +172,56 @@ pub fn VideoPage() -> impl IntoView {
         let s = scenario.get();
         spec.read().duration.as_ref().and_then(|d| d.allowed(s))
     });
+    // A value the model or scenario no longer offers is replaced, and the page says so.
+    let dropped = Dropped::use_context();
+    Effect::new(move |_| {
+        let Some(allowed) = durations.get() else {
+            return;
+        };
+        let d = duration.get_untracked();
+        if let (false, Some(first)) = (allowed.contains(&d), allowed.first().copied()) {
+            duration.set(first);
+            dropped.note(tf(
+                "duration: {} s is not offered here, so it is now {} s.",
+                &[&d, &first],
+            ));
+        }
+    });
+    Effect::new(move |_| {
+        let spec = spec.read();
+        if !spec.sound && sound.get_untracked() == OnOff::On {
+            sound.set(OnOff::Off);
+            dropped.note(t("Sound is not offered by this model, so it is off.").into());
+        }
+        if spec.multi_shot.is_none() && board_on.get_untracked() {
+            board_on.set(false);
+            dropped.note(
+                t("Storyboards are not offered by this model: the main prompt is used.").into(),
+            );
+        }
+    });
     // Only what the scenario allows goes into the request.
     let built = Memo::new(move |_| {
         let s = scenario.get();
         let mut req = base.get();
         req.aspect_ratio = s.needs_aspect_ratio().then(|| aspect_ratio.get());
-        req.duration = durations.get().map(|allowed| {
-            if allowed.contains(&duration.get()) {
-                duration.get()
-            } else {
-                allowed[0]
-            }
-        });
+        req.duration = durations.read().as_ref().map(|_| duration.get());
         if !s.allows_frames() {
             req.image_list.iter_mut().for_each(|i| i.frame = None);
         }
-        // Sound is sent only where the model has it; off with a video is the rule's job.
-        req.sound = spec.read().sound.then(|| sound.get());
-        req
+        // Sound goes only where the model has it, and never with a video.
+        req.sound = (spec.read().sound && !s.has_video()).then(|| sound.get());
+        let mut typed = Vec::new();
+        if written_shots() {
+            let (list, errors) = shots_of(&shots.read());
+            req.multi_prompt = list;
+            typed = errors;
+        }
+        (req, typed)
     });
-    let violations = Memo::new(move |_| {
-        let mut all = built.read().validate(&config.read().catalog).0;
+    // What only the browser knows: the pixel sizes of URL images, the video's length.
+    let measured = Signal::derive(move || {
+        let mut all = Vec::new();
         for (i, r) in images.read().iter().enumerate() {
             all.extend(r.problems.iter().map(|e| FieldError {
                 field: format!("image_list[{i}].image_url"),
@@ -201,13 +236,14 @@ pub fn VideoPage() -> impl IntoView {
         }
         all
     });
-    let ui = use_form(violations, !start.prompt.is_empty());
+    let engine = use_generation_form(
+        built,
+        measured,
+        !start.prompt.is_empty() || !start.multi_prompt.is_empty(),
+    );
+    let ui = engine.ui;
     let errors_on = move |field: &'static str| ui.errors_on(field);
     let visible = ui.visible;
-    Effect::new(move |_| {
-        built.track();
-        save_soon(SAVED, move || built.get_untracked());
-    });
 
     let chips = Signal::derive(move || {
         let mut chips = image_chips(&images.read());
@@ -279,14 +315,7 @@ pub fn VideoPage() -> impl IntoView {
         prompt.update(|p| *p = after_remove(p, RefKind::Video, 1));
     };
 
-    let on_submit = ui.on_submit(move |key| {
-        let req = built.get();
-        async move {
-            api::create(TaskKind::OmniVideo, &req, &key)
-                .await
-                .map(|t| t.task_id.0)
-        }
-    });
+    let on_submit = engine.on_submit;
     let max_images = move || {
         let limits = &spec.read().references;
         if scenario.get().has_video() {
@@ -295,14 +324,32 @@ pub fn VideoPage() -> impl IntoView {
             limits.max
         }
     };
-    let modes = move || {
+    let modes = Signal::derive(move || {
         let spec = spec.read();
         if scenario.get().has_video() {
             spec.modes_with_video.clone()
         } else {
             spec.modes.clone()
         }
-    };
+    });
+    let ratios = Signal::derive(move || spec.read().aspect_ratios.clone());
+    let sound_why = Signal::derive(move || {
+        scenario.get().has_video().then(|| {
+            t("Off when a video is referenced: the video brings its own sound.").to_owned()
+        })
+    });
+    let total = Signal::derive(move || duration.get());
+    let board_limits = Signal::derive(move || {
+        spec.read()
+            .multi_shot
+            .clone()
+            .unwrap_or(omni_api::catalog::MultiShotSpec {
+                max_shots: 6,
+                max_shot_chars: 512,
+                min_shot_seconds: 1,
+                shot_types: vec![ShotType::Customize],
+            })
+    });
 
     view! {
         <section class="card">
@@ -312,19 +359,43 @@ pub fn VideoPage() -> impl IntoView {
                     <div class="field">
                         <label for="model">{t("Model")}</label>
                         {move || model_select(model, &config.read().catalog.omni_video)}
+                        <FieldErrors id="model-errors" errors=errors_on("model_name")/>
+                        <DroppedNotes/>
                     </div>
-                    <div class="field">
-                        <label for="mode">{t("Mode")}</label>
-                        {move || choice_select("mode", mode, modes())}
-                        <FieldErrors id="mode-errors" errors=errors_on("mode")/>
-                    </div>
+                    <Field id="mode" label=t("Mode") errors=errors_on("mode")>
+                        {choice_field("mode", mode, modes)}
+                    </Field>
                 </div>
                 <p class="scenario" role="status" data-testid="scenario" data-scenario=move || scenario.get().as_str()>
                     <strong>{t("Scenario:")}" " {move || scenario_words(scenario.get())}</strong>
                     <br/>{move || what_it_means(scenario.get())}
                 </p>
-                <Templates prompt=prompt builtin=TEMPLATES/>
-                <PromptEditor prompt=prompt refs=chips allowed=omni_video::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
+                <Show when=move || spec.read().multi_shot.is_some()>
+                    <fieldset class="field storyboard-switch">
+                        <legend>{t("Storyboard")}</legend>
+                        <label><input type="checkbox" data-testid="storyboard" prop:checked=move || board_on.get()
+                            on:change=move |ev| { board_on.set(event_target_checked(&ev)); edited.run(()); }/>" "{t("Several shots in one video")}</label>
+                        <Show when=move || board_on.get()>
+                            <div class="row" role="radiogroup" aria-label=t("How the shots are made")>
+                                <label><input type="radio" name="shot_type" data-testid="shot-type-customize" prop:checked=move || shot_type.get() == ShotType::Customize
+                                    on:change=move |_| shot_type.set(ShotType::Customize)/>" "{t("I write each shot")}</label>
+                                <label><input type="radio" name="shot_type" data-testid="shot-type-intelligence" prop:checked=move || shot_type.get() == ShotType::Intelligence
+                                    on:change=move |_| shot_type.set(ShotType::Intelligence)/>" "{t("The model splits my prompt into shots")}</label>
+                            </div>
+                        </Show>
+                        <FieldErrors id="storyboard-errors" errors=Signal::derive(move || {
+                            let mut all = ui.errors_at("multi_shot").get();
+                            all.extend(ui.errors_at("shot_type").get());
+                            all
+                        })/>
+                    </fieldset>
+                </Show>
+                <Show when=move || !written_shots() fallback=move || view! {
+                    <StoryboardEditor shots=shots total=total limits=board_limits refs=chips errors=Signal::derive(move || visible.get()) on_edit=edited/>
+                }>
+                    <Templates prompt=prompt builtin=TEMPLATES/>
+                    <PromptEditor prompt=prompt refs=chips allowed=omni_video::PLACEHOLDER_KINDS errors=errors_on("prompt") on_edit=edited/>
+                </Show>
                 {move || view! {
                     <ReferenceManager prompt=prompt images=images elements=elements max_images=max_images() errors=Signal::derive(move || visible.get()) item_key=Some("image_url") with_frames=scenario.get() != Scenario::VideoEdit/>
                 }}
@@ -377,7 +448,7 @@ pub fn VideoPage() -> impl IntoView {
                         <Show when=move || scenario.get().needs_aspect_ratio() fallback=move || view! {
                             <p class="unavailable" data-testid="aspect-why">{move || tf("Not available for {}: the output keeps the shape of its input.", &[&scenario_words(scenario.get())])}</p>
                         }>
-                            {move || choice_select("aspect_ratio", aspect_ratio, spec.read().aspect_ratios.clone())}
+                            {choice_field("aspect_ratio", aspect_ratio, ratios)}
                         </Show>
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>
@@ -386,9 +457,9 @@ pub fn VideoPage() -> impl IntoView {
                         <Show when=move || durations.read().is_some() fallback=|| view! {
                             <p class="unavailable" data-testid="duration-why">{t("Ignored for a video edit: the output is as long as the input video.")}</p>
                         }>
-                            <select id="duration" data-testid="duration" on:change=move |ev| duration.set(event_target_value(&ev).parse().unwrap_or(5))>
+                            <select id="duration" data-testid="duration" on:change=move |ev| { duration.set(event_target_value(&ev).parse().unwrap_or(5)); edited.run(()); }>
                                 {move || durations.get().unwrap_or_default().into_iter().map(|d| view! {
-                                    <option value=d.to_string() selected=move || built.read().duration == Some(d)>{tf("{} s", &[&d])}</option>
+                                    <option value=d.to_string() selected=move || duration.get() == d>{tf("{} s", &[&d])}</option>
                                 }).collect_view()}
                             </select>
                         </Show>
@@ -396,14 +467,13 @@ pub fn VideoPage() -> impl IntoView {
                     </div>
                 </div>
                 <Show when=move || spec.read().sound>
-                    <div class="field">
-                        <label for="sound">{t("Sound")}</label>
+                    <Field id="sound" label=t("Sound") errors=errors_on("sound") unavailable=sound_why>
                         {choice_select("sound", sound, OnOff::ALL.to_vec())}
-                        <p class="hint">{t("Off when a video is referenced.")}</p>
-                        <FieldErrors id="sound-errors" errors=errors_on("sound")/>
-                    </div>
+                    </Field>
                 </Show>
                 <DeliveryFields delivery=delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
+                <OtherFields other=other.get_value()/>
+                <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
             </form>
         </section>

@@ -7,6 +7,7 @@
 //! same catalog, cannot disagree; structural rules (placeholders, frames, scenarios, shot
 //! sums) stay code.
 
+use crate::choice::choice;
 use crate::common::{AspectRatio, Resolution};
 use crate::error::Violations;
 use crate::ids::ModelName;
@@ -17,6 +18,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+
+choice!(
+    /// What an element is made from (kling-3.md section 7): several images of a subject,
+    /// or a video of a character (kling-v3-omni only).
+    ElementKind { ImageRefer = "image_refer", VideoRefer = "video_refer" }
+);
 
 /// Every kind's models.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +172,10 @@ pub struct RefLimits {
     /// Whether `element_list` is taken at all.
     #[serde(default)]
     pub elements: bool,
+    /// Which kinds of element it takes (for the element picker; a request carries only
+    /// ids, so the upstream is the one to check an element's kind).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub element_kinds: Vec<ElementKind>,
     /// Elements when a first frame is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_elements_with_first_frame: Option<usize>,
@@ -183,6 +194,7 @@ impl Default for RefLimits {
             max_with_video: 0,
             max_videos: 0,
             elements: false,
+            element_kinds: Vec::new(),
             max_elements_with_first_frame: None,
             max_elements_with_end_frame: None,
             max_images_with_end_frame: None,

@@ -55,6 +55,10 @@ pub struct ImageGenerationRequest {
     pub callback_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_task_id: Option<String>,
+    /// Fields this studio does not model, kept so a draft or a re-run sends them as
+    /// they were (the BFF forwards the client's own object and warns about them).
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Default for ImageGenerationRequest {
@@ -74,6 +78,7 @@ impl Default for ImageGenerationRequest {
             watermark_info: None,
             callback_url: None,
             external_task_id: None,
+            other: serde_json::Map::new(),
         }
     }
 }
@@ -105,6 +110,7 @@ impl ImageGenerationRequest {
             }),
             callback_url: r.string("callback_url", v),
             external_task_id: r.string("external_task_id", v),
+            other: serde_json::Map::new(),
         }
     }
 

@@ -121,6 +121,10 @@ pub struct OmniVideoRequest {
     pub callback_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_task_id: Option<String>,
+    /// Fields this studio does not model, kept so a draft or a re-run sends them as
+    /// they were (the BFF forwards the client's own object and warns about them).
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One storyboard shot; `duration` is seconds, a string on the wire like `duration`.
@@ -181,6 +185,7 @@ impl Default for OmniVideoRequest {
             watermark_info: None,
             callback_url: None,
             external_task_id: None,
+            other: serde_json::Map::new(),
         }
     }
 }
@@ -267,6 +272,7 @@ impl OmniVideoRequest {
             }),
             callback_url: r.string("callback_url", v),
             external_task_id: r.string("external_task_id", v),
+            other: serde_json::Map::new(),
         }
     }
 

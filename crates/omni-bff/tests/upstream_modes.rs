@@ -207,6 +207,8 @@ fn help_documents_every_option() {
         "--media-store",
         "--media-retention",
         "--sse-heartbeat",
+        "--catalog",
+        "--unknown-fields",
         "OMNI_UPSTREAM_API_KEY",
         "KLING_ACCESS_KEY",
     ] {

@@ -1,0 +1,32 @@
+//! The cost of a job before it runs: the catalog's price table applied to what the form
+//! holds, updated as the user types and marked as an estimate. The task page shows what
+//! was charged beside it.
+
+use crate::i18n::{t, tf};
+use leptos::prelude::*;
+use omni_api::catalog::Estimate;
+
+/// An amount with as many decimals as it needs (prices have at most three).
+pub fn amount_words(e: &Estimate) -> String {
+    let text = format!("{:.3}", e.amount);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} {}", e.currency)
+}
+
+/// "Estimated cost: 2.1 USD", or why there is none.
+#[component]
+pub fn EstimateLine(
+    /// The estimate for the request as it stands (`None`: the model has no price).
+    #[prop(into)]
+    estimate: Signal<Option<Estimate>>,
+) -> impl IntoView {
+    view! {
+        <p class="estimate" data-testid="estimate" role="status" aria-live="polite"
+            data-amount=move || estimate.read().as_ref().map(|e| e.amount.to_string())>
+            {move || match estimate.get() {
+                Some(e) => tf("Estimated cost: {} (list price; the service charges in its own units)", &[&amount_words(&e)]),
+                None => t("No price is known for this model.").to_owned(),
+            }}
+        </p>
+    }
+}

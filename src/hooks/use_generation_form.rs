@@ -1,0 +1,162 @@
+//! `use_generation_form`: the one engine behind every generation form. A page gives it
+//! the request its inputs build (and the errors of inputs that are not even values); the
+//! engine validates it with the catalog in force, keeps it across reloads, prices it from
+//! the catalog, sends it, and tells the page what the chosen model dropped when the model
+//! changes. A page is left with its fields.
+//!
+//! ```ignore
+//! let start: OmniImageRequest = start_request();
+//! let built = Memo::new(move |_| (request_from_inputs(), typed_errors));
+//! let form = use_generation_form(built, extra_errors, !start.prompt.is_empty());
+//! view! { <form on:submit=form.on_submit.clone()>..<EstimateLine estimate=form.estimate/></form> }
+//! ```
+
+use crate::api::{self, ApiError};
+use crate::components::form_bits::{load_saved, save_soon};
+use crate::config::use_config;
+use crate::draft;
+use crate::hooks::use_form::{use_form, UseFormReturn};
+use leptos::prelude::*;
+use omni_api::all_in_one::AioRequest;
+use omni_api::catalog::{Catalog, Estimate};
+use omni_api::image_generation::ImageGenerationRequest;
+use omni_api::omni_image::OmniImageRequest;
+use omni_api::omni_video::OmniVideoRequest;
+use omni_api::{FieldError, TaskKind, Violations};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What a generation form builds: how it is checked, priced, kept and sent.
+pub trait FormRequest:
+    Clone + PartialEq + Default + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// The form that opens drafts of this request.
+    const FORM: draft::Form;
+    /// Where the form keeps its state across reloads.
+    const SAVED: &'static str;
+    fn validate(&self, catalog: &Catalog) -> Violations;
+    fn estimate(&self, catalog: &Catalog) -> Option<Estimate>;
+    /// Sends it with the submission's Idempotency-Key; answers the new task's id.
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
+}
+
+fn send_kind<R: Serialize + 'static>(
+    kind: TaskKind,
+    req: R,
+    key: String,
+) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+    Box::pin(async move { api::create(kind, &req, &key).await.map(|t| t.task_id.0) })
+}
+
+impl FormRequest for OmniImageRequest {
+    const FORM: draft::Form = draft::Form::OmniImage;
+    const SAVED: &'static str = "omni.form.omni-image";
+    fn validate(&self, catalog: &Catalog) -> Violations {
+        OmniImageRequest::validate(self, catalog)
+    }
+    fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        OmniImageRequest::estimate(self, catalog)
+    }
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+        send_kind(TaskKind::OmniImage, self, key)
+    }
+}
+
+impl FormRequest for OmniVideoRequest {
+    const FORM: draft::Form = draft::Form::OmniVideo;
+    const SAVED: &'static str = "omni.form.omni-video";
+    fn validate(&self, catalog: &Catalog) -> Violations {
+        OmniVideoRequest::validate(self, catalog)
+    }
+    fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        OmniVideoRequest::estimate(self, catalog)
+    }
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+        send_kind(TaskKind::OmniVideo, self, key)
+    }
+}
+
+impl FormRequest for ImageGenerationRequest {
+    const FORM: draft::Form = draft::Form::ImageGeneration;
+    const SAVED: &'static str = "omni.form.image-generation";
+    fn validate(&self, catalog: &Catalog) -> Violations {
+        ImageGenerationRequest::validate(self, catalog)
+    }
+    fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        ImageGenerationRequest::estimate(self, catalog)
+    }
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+        send_kind(TaskKind::ImageGeneration, self, key)
+    }
+}
+
+impl FormRequest for AioRequest {
+    const FORM: draft::Form = draft::Form::AllInOne;
+    const SAVED: &'static str = "omni.form.all-in-one";
+    fn validate(&self, catalog: &Catalog) -> Violations {
+        AioRequest::validate(self, catalog)
+    }
+    fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
+        self.to_upstream(catalog).estimate(catalog)
+    }
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+        Box::pin(async move { api::create_aio(&self, &key).await.map(|t| t.task.task_id.0) })
+    }
+}
+
+/// The request a form opens with: a draft left for it (edit and run again, a dashboard's
+/// command), else what it held before the last reload, else the defaults.
+pub fn start_request<R: FormRequest>() -> R {
+    draft::take(R::FORM)
+        .or_else(|| load_saved(R::SAVED))
+        .unwrap_or_default()
+}
+
+/// What the engine gives a page.
+pub struct GenerationForm<S> {
+    pub ui: UseFormReturn,
+    /// The price of the request as it stands.
+    pub estimate: Signal<Option<Estimate>>,
+    pub on_submit: S,
+}
+
+/// The engine for a form whose inputs build `built` (the request, and errors of inputs
+/// that are not values: those win over the rules on the same field); `extra` adds what
+/// only the browser can know (pixel sizes of URL images, a video's length).
+pub fn use_generation_form<R: FormRequest>(
+    built: Memo<(R, Vec<FieldError>)>,
+    extra: Signal<Vec<FieldError>>,
+    show_at_start: bool,
+) -> GenerationForm<impl Fn(leptos::ev::SubmitEvent) + Clone + 'static> {
+    let config = use_config();
+    // The page's list of what a model change dropped, for its fields to add to.
+    crate::components::field::Dropped::use_context();
+    let violations = Memo::new(move |_| {
+        let (req, typed) = &*built.read();
+        let mut all = typed.clone();
+        let catalog = &config.read().catalog;
+        all.extend(
+            req.validate(catalog)
+                .0
+                .into_iter()
+                .filter(|e| !typed.iter().any(|t| t.field == e.field)),
+        );
+        all.extend(extra.get());
+        all
+    });
+    let ui = use_form(violations, show_at_start);
+    // Keep the form across reloads.
+    Effect::new(move |_| {
+        built.track();
+        save_soon(R::SAVED, move || built.get_untracked().0);
+    });
+    let estimate = Signal::derive(move || built.read().0.estimate(&config.read().catalog));
+    let on_submit = ui.on_submit(move |key| built.get_untracked().0.send(key));
+    GenerationForm {
+        ui,
+        estimate,
+        on_submit,
+    }
+}
