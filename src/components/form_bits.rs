@@ -137,9 +137,17 @@ thread_local! {
 }
 
 /// Saves `read()` under `key` once changes pause; a page that is left or reloaded
-/// first writes what is pending, so nothing typed is lost.
-pub fn save_soon<T: serde::Serialize + 'static>(key: &'static str, read: impl Fn() -> T + 'static) {
-    let write: Box<dyn Fn()> = Box::new(move || save(key, &read()));
+/// first writes what is pending, so nothing typed is lost. `read` answers `None` once
+/// the form is gone (its signals disposed): then there is nothing to write.
+pub fn save_soon<T: serde::Serialize + 'static>(
+    key: &'static str,
+    read: impl Fn() -> Option<T> + 'static,
+) {
+    let write: Box<dyn Fn()> = Box::new(move || {
+        if let Some(value) = read() {
+            save(key, &value)
+        }
+    });
     let Ok(handle) = set_timeout_with_handle(
         move || {
             if let Some((_, write)) = PENDING.with_borrow_mut(|p| p.remove(key)) {

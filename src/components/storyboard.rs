@@ -168,7 +168,7 @@ pub fn StoryboardEditor(
             </ol>
             <div class="row">
                 <button type="button" class="secondary" data-testid="add-shot" on:click=add
-                    disabled=move || shots.read().len() >= limits.read().max_shots>{t("Add shot")}</button>
+                    disabled=move || { shots.read().len() >= limits.read().max_shots }>{t("Add shot")}</button>
                 <p class="shot-sum" data-testid="shot-sum" role="status" class:over=move || sum.get() != total.get()>
                     {move || tf("Shots add up to {} of {} s", &[&sum.get(), &total.get()])}
                 </p>

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::api::{self, ApiError};
-use crate::components::form_bits::{load_saved, save_soon};
+use crate::components::form_bits::{flush_saves, load_saved, save_soon};
 use crate::config::use_config;
 use crate::draft;
 use crate::hooks::use_form::{use_form, UseFormReturn};
@@ -147,11 +147,12 @@ pub fn use_generation_form<R: FormRequest>(
         all
     });
     let ui = use_form(violations, show_at_start);
-    // Keep the form across reloads.
+    // Keep the form across reloads; what is pending is written when the page goes.
     Effect::new(move |_| {
         built.track();
-        save_soon(R::SAVED, move || built.get_untracked().0);
+        save_soon(R::SAVED, move || built.try_get_untracked().map(|b| b.0));
     });
+    on_cleanup(flush_saves);
     let estimate = Signal::derive(move || built.read().0.estimate(&config.read().catalog));
     let on_submit = ui.on_submit(move |key| built.get_untracked().0.send(key));
     GenerationForm {
