@@ -242,3 +242,28 @@ test('everything works from the keyboard, with the focus always visible', async 
   assert.equal(await p.locator('p.status').getAttribute('role'), 'status');
   await task.context.close();
 });
+
+test('the Kling 3.0 controls (storyboard, sound, estimate, model notes) pass axe-core in both languages', async () => {
+  for (const lang of ['en', 'zh-CN']) {
+    for (const theme of ['light', 'dark']) {
+      const { page, context } = await open(`/video?lang=${lang}`, { lang, theme });
+      await page.getByTestId('model').selectOption('kling-v3-omni');
+      await page.getByTestId('storyboard').check();
+      await page.getByTestId('sound').selectOption('on');
+      await page.getByTestId('add-shot').click();
+      await page.getByTestId('shot-prompt').nth(0).fill('<<<image_9>>> opens');
+      await page.getByTestId('shot-duration').nth(1).fill('40');
+      await page.getByTestId('shot').nth(1).locator('.field-error').first().waitFor();
+      const where = `/video storyboard (${lang}, ${theme})`;
+      const found = await axeFindings(page, where);
+      if (lang === 'zh-CN') found.push(...(await englishShown(page)).map((e) => `${where}: English ${e}`));
+      // A model change that drops what was chosen says so.
+      await page.getByTestId('model').selectOption('kling-video-o1');
+      await page.getByTestId('model-dropped').waitFor();
+      found.push(...await axeFindings(page, `${where}, after a model change`));
+      if (lang === 'zh-CN') found.push(...(await englishShown(page)).map((e) => `${where} after a model change: English ${e}`));
+      assert.deepEqual(found, [], found.join('\n'));
+      await context.close();
+    }
+  }
+});

@@ -36,6 +36,20 @@ pub fn use_config() -> RwSignal<StudioConfig> {
     expect_context::<ConfigContext>().0
 }
 
+/// The model a form starts with: its draft's, else the default of its kind (`kind`
+/// picks the kind out of the catalog in force).
+pub fn start_model(
+    draft: Option<&ModelName>,
+    kind: impl Fn(&Catalog) -> &KindCatalog,
+) -> RwSignal<ModelName> {
+    let name = draft.cloned().unwrap_or_else(|| {
+        kind(&use_config().read_untracked().catalog)
+            .default_model
+            .clone()
+    });
+    RwSignal::new(name)
+}
+
 /// The entry of `model` in `kind`, or the kind's default when the catalog in force does
 /// not have it (a draft from before an operator removed a model): the form still
 /// renders, and validation names the model as not allowed.

@@ -102,7 +102,11 @@ async fn the_video_form_follows_the_chosen_models_catalog_entry() {
     choose(&root, "duration", "15").await;
     choose(&root, "mode", "4k").await;
     choose(&root, "sound", "on").await;
-    assert!(text(&root, "estimate").contains("6.3"), "{}", text(&root, "estimate"));
+    assert!(
+        text(&root, "estimate").contains("6.3"),
+        "{}",
+        text(&root, "estimate")
+    );
     // Back to O1: what still applies stays, the rest is dropped and said.
     choose(&root, "model", "kling-video-o1").await;
     assert_eq!(options(&root, "duration"), ["5", "10"]);
@@ -112,7 +116,11 @@ async fn the_video_form_follows_the_chosen_models_catalog_entry() {
     assert!(dropped.contains("Sound"), "{dropped}");
     assert!(!has(&root, "sound"));
     // 5 s pro (the first mode left... std) without sound: 0.084 * 5.
-    assert!(text(&root, "estimate").contains("0.42"), "{}", text(&root, "estimate"));
+    assert!(
+        text(&root, "estimate").contains("0.42"),
+        "{}",
+        text(&root, "estimate")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,7 @@
 //! holds, updated as the user types and marked as an estimate. The task page shows what
 //! was charged beside it.
 
-use crate::i18n::{t, tf};
+use crate::i18n::t;
 use leptos::prelude::*;
 use omni_api::catalog::Estimate;
 
@@ -24,8 +24,12 @@ pub fn EstimateLine(
         <p class="estimate" data-testid="estimate" role="status" aria-live="polite"
             data-amount=move || estimate.read().as_ref().map(|e| e.amount.to_string())>
             {move || match estimate.get() {
-                Some(e) => tf("Estimated cost: {} (list price; the service charges in its own units)", &[&amount_words(&e)]),
-                None => t("No price is known for this model.").to_owned(),
+                // The amount and its currency code are data, not words to translate.
+                Some(e) => view! {
+                    {t("Estimated cost:")}" "<span translate="no">{amount_words(&e)}</span>" "
+                    {t("(list price; the service charges in its own units)")}
+                }.into_any(),
+                None => t("No price is known for this model.").into_any(),
             }}
         </p>
     }

@@ -72,11 +72,13 @@ pub fn DroppedNotes() -> impl IntoView {
     let dropped = Dropped::use_context();
     view! {
         <Show when=move || !dropped.0.read().is_empty()>
-            <ul class="dropped" role="status" data-testid="model-dropped">
-                <For each=move || dropped.0.get() key=|n| n.clone() let:note>
-                    <li>{note}</li>
-                </For>
-            </ul>
+            <div role="status" data-testid="model-dropped">
+                <ul class="dropped">
+                    <For each=move || dropped.0.get() key=|n| n.clone() let:note>
+                        <li>{note}</li>
+                    </For>
+                </ul>
+            </div>
         </Show>
     }
 }
@@ -85,6 +87,7 @@ pub fn DroppedNotes() -> impl IntoView {
 /// including the value (another model was chosen), it takes the first one and says so.
 pub fn choice_field<T: Choice + Send + Sync>(
     id: &'static str,
+    label: &'static str,
     value: RwSignal<T>,
     options: Signal<Vec<T>>,
 ) -> impl IntoView {
@@ -97,7 +100,7 @@ pub fn choice_field<T: Choice + Send + Sync>(
             dropped.note(tf(
                 "{}: {} is not offered by this model, so it is now {}.",
                 &[
-                    &id,
+                    &label,
                     &choice_label(current.as_str()),
                     &choice_label(first.as_str()),
                 ],

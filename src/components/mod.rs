@@ -14,3 +14,4 @@ pub mod status_timeline;
 pub mod storyboard;
 pub mod templates;
 pub mod theme;
+pub mod video_reference;

@@ -141,7 +141,7 @@ pub fn StoryboardEditor(
                         let seconds_id = format!("shot-{key}-seconds");
                         view! {
                             <li class="shot" data-testid="shot">
-                                <h3 class="shot-title">{move || tf("Shot {}", &[&n()])}</h3>
+                                <h2 class="shot-title">{move || tf("Shot {}", &[&n()])}</h2>
                                 <PromptEditor prompt=shot.prompt refs=refs allowed=PLACEHOLDER_KINDS errors=prompt_errors on_edit=on_edit
                                     id=format!("shot-{key}-prompt") testid="shot-prompt" label=t("Shot prompt")
                                     max_chars=Signal::derive(move || limits.read().max_shot_chars)/>
@@ -153,9 +153,9 @@ pub fn StoryboardEditor(
                                         aria-describedby=format!("shot-{key}-seconds-errors")
                                         prop:value=move || shot.seconds.get()
                                         on:input=move |ev| { shot.seconds.set(event_target_value(&ev)); on_edit.run(()); }/>
-                                    <button type="button" class="link" aria-label=move || tf("Move shot {} up", &[&n()])
+                                    <button type="button" class="link" aria-label=move || tf("Move up: shot {}", &[&n()])
                                         disabled=move || n() == 1 on:click=move |_| move_by(key, true)>{t("Move up")}</button>
-                                    <button type="button" class="link" aria-label=move || tf("Move shot {} down", &[&n()])
+                                    <button type="button" class="link" aria-label=move || tf("Move down: shot {}", &[&n()])
                                         disabled=move || n() == shots.read().len() on:click=move |_| move_by(key, false)>{t("Move down")}</button>
                                     <button type="button" class="link" aria-label=move || tf("Remove shot {}", &[&n()])
                                         disabled=move || shots.read().len() == 1 on:click=move |_| remove(key)>{t("Remove")}</button>

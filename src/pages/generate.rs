@@ -13,7 +13,7 @@ use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{element_chips, ElementRef, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{spec_of, use_config};
+use crate::config::{spec_of, start_model, use_config};
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
@@ -38,14 +38,7 @@ pub fn GeneratePage() -> impl IntoView {
         start.callback_url.as_deref(),
     );
     let config = use_config();
-    let model = RwSignal::new(start.model_name.clone().unwrap_or_else(|| {
-        config
-            .read_untracked()
-            .catalog
-            .image_generation
-            .default_model
-            .clone()
-    }));
+    let model = start_model(start.model_name.as_ref(), |c| &c.image_generation);
     let prompt = RwSignal::new(start.prompt.clone());
     let negative = RwSignal::new(start.negative_prompt.clone().unwrap_or_default());
     let images = RwSignal::new(
@@ -193,10 +186,10 @@ pub fn GeneratePage() -> impl IntoView {
                 </Show>
                 <div class="grid-2">
                     <Field id="resolution" label=t("Resolution") errors=errors_on("resolution")>
-                        {choice_field::<Resolution>("resolution", resolution, resolutions)}
+                        {choice_field::<Resolution>("resolution", t("Resolution"), resolution, resolutions)}
                     </Field>
                     <Field id="aspect_ratio" label=t("Aspect ratio") errors=errors_on("aspect_ratio")>
-                        {choice_field::<AspectRatio>("aspect_ratio", aspect_ratio, ratios)}
+                        {choice_field::<AspectRatio>("aspect_ratio", t("Aspect ratio"), aspect_ratio, ratios)}
                     </Field>
                     <div class="field">
                         <label for="n">{t("Number of images (1–9)")}</label>

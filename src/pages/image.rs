@@ -13,7 +13,7 @@ use crate::components::reference_manager::{
 };
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{spec_of, use_config};
+use crate::config::{spec_of, start_model, use_config};
 use crate::draft;
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::t;
@@ -58,14 +58,7 @@ impl Form {
             })
             .collect();
         Form {
-            model: RwSignal::new(req.model_name.clone().unwrap_or_else(|| {
-                use_config()
-                    .read_untracked()
-                    .catalog
-                    .omni_image
-                    .default_model
-                    .clone()
-            })),
+            model: start_model(req.model_name.as_ref(), |c| &c.omni_image),
             prompt: RwSignal::new(req.prompt.clone()),
             images: RwSignal::new(images),
             elements: RwSignal::new(
@@ -209,10 +202,10 @@ pub fn ImagePage() -> impl IntoView {
                 <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
                 <div class="grid-2">
                     <Field id="resolution" label=t("Resolution") errors=errors_on("resolution")>
-                        {choice_field("resolution", form.resolution, resolutions)}
+                        {choice_field("resolution", t("Resolution"), form.resolution, resolutions)}
                     </Field>
                     <Field id="aspect_ratio" label=t("Aspect ratio") errors=errors_on("aspect_ratio")>
-                        {choice_field("aspect_ratio", form.aspect_ratio, ratios)}
+                        {choice_field("aspect_ratio", t("Aspect ratio"), form.aspect_ratio, ratios)}
                     </Field>
                 </div>
                 <fieldset class="field">

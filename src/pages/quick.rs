@@ -9,7 +9,7 @@ use crate::components::prompt_editor::PromptEditor;
 use crate::components::reference_manager::{image_chips, ImageRef, ReferenceManager};
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{spec_of, use_config};
+use crate::config::{spec_of, start_model, use_config};
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::t;
 use leptos::prelude::*;
@@ -27,14 +27,7 @@ const TEMPLATES: &[&str] = &[
 pub fn QuickPage() -> impl IntoView {
     let start: AioRequest = start_request();
     let config = use_config();
-    let model = RwSignal::new(start.model.clone().unwrap_or_else(|| {
-        config
-            .read_untracked()
-            .catalog
-            .all_in_one
-            .default_model
-            .clone()
-    }));
+    let model = start_model(start.model.as_ref(), |c| &c.all_in_one);
     let spec = Memo::new(move |_| spec_of(&config.read().catalog.all_in_one, &model.get()));
     let kind = RwSignal::new(start.kind());
     let prompt = RwSignal::new(start.prompt.clone());
@@ -124,11 +117,11 @@ pub fn QuickPage() -> impl IntoView {
                 <div class="grid-2">
                     <div class="field">
                         <label for="aspect_ratio">{t("Aspect ratio")}</label>
-                        {choice_field::<AspectRatio>("aspect_ratio", aspect_ratio, ratios)}
+                        {choice_field::<AspectRatio>("aspect_ratio", t("Aspect ratio"), aspect_ratio, ratios)}
                     </div>
                     <div class="field">
                         <label for="resolution">{t("Resolution")}</label>
-                        {choice_field::<Resolution>("resolution", resolution, resolutions)}
+                        {choice_field::<Resolution>("resolution", t("Resolution"), resolution, resolutions)}
                     </div>
                     <div class="field">
                         <label for="num_images">{t("Number of images (1–9)")}</label>

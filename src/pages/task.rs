@@ -8,7 +8,7 @@ use crate::components::results::Results;
 use crate::components::status_timeline::StatusTimeline;
 use crate::draft;
 use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
-use crate::i18n::{choice_label, t, tf};
+use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -190,7 +190,8 @@ pub fn TaskPage() -> impl IntoView {
             // What the catalog's prices said before it ran, beside what was charged.
             <Show when=move || estimate.read().is_some()>
                 <p class="muted" data-testid="estimate" data-amount=move || estimate.read().as_ref().map(|e| e.amount.to_string())>
-                    {move || estimate.get().map(|e| tf("Estimated before it ran: {}", &[&amount_words(&e)]))}
+                    {t("Estimated before it ran:")}" "
+                    <span translate="no">{move || estimate.get().map(|e| amount_words(&e))}</span>
                 </p>
             </Show>
             <Show when=move || status.get() == Some(TaskStatus::Succeed)>

@@ -14,36 +14,24 @@ use crate::components::reference_manager::{
 use crate::components::request_summary::image_src;
 use crate::components::storyboard::{drafts_of, shots_of, StoryboardEditor};
 use crate::components::templates::Templates;
-use crate::config::{spec_of, use_config};
+use crate::components::video_reference::{VideoRef, VideoReference};
+use crate::config::{spec_of, start_model, use_config};
 use crate::draft;
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{scenario_words, t, tf};
 use leptos::prelude::*;
-use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
 use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
     self, OmniVideoRequest, OnOff, ReferType, Scenario, ShotType, VideoImageItem, VideoItem, YesNo,
 };
-use omni_api::prompt::{after_remove, Placeholder, RefKind};
-use omni_api::{AspectRatio, Choice, FieldError, Violations};
-use wasm_bindgen::JsCast;
+use omni_api::prompt::{Placeholder, RefKind};
+use omni_api::{AspectRatio, Choice, FieldError};
 
 const TEMPLATES: &[&str] = &[
     crate::en!("The scene of <<<image_1>>> as a slow cinematic dolly shot"),
     crate::en!("Put a crown on the person in <<<video_1>>>"),
     crate::en!("<<<element_1>>> walks through a rainy neon street"),
 ];
-
-/// The reference video as the form holds it.
-#[derive(Debug, Clone, PartialEq)]
-struct VideoRef {
-    url: String,
-    refer_type: ReferType,
-    keep_sound: YesNo,
-    /// What the browser could read of it, and the rules it breaks.
-    meta: Option<String>,
-    problems: Vec<FieldError>,
-}
 
 fn what_it_means(s: Scenario) -> &'static str {
     match s {
@@ -76,14 +64,7 @@ pub fn VideoPage() -> impl IntoView {
         });
     }
     let config = use_config();
-    let model = RwSignal::new(start.model_name.clone().unwrap_or_else(|| {
-        config
-            .read_untracked()
-            .catalog
-            .omni_video
-            .default_model
-            .clone()
-    }));
+    let model = start_model(start.model_name.as_ref(), |c| &c.omni_video);
     // What the chosen model offers, from the catalog in force.
     let spec = Memo::new(move |_| spec_of(&config.read().catalog.omni_video, &model.get()));
     let sound = RwSignal::new(start.sound.unwrap_or(OnOff::Off));
@@ -118,8 +99,6 @@ pub fn VideoPage() -> impl IntoView {
         meta: None,
         problems: Vec::new(),
     }));
-    let video_url = RwSignal::new(String::new());
-    let video_url_errors = RwSignal::new(Vec::<FieldError>::new());
     let mode = RwSignal::new(start.mode.unwrap_or(omni_video::DEFAULT_MODE));
     let aspect_ratio = RwSignal::new(start.aspect_ratio.unwrap_or(AspectRatio::R16x9));
     let duration = RwSignal::new(start.duration.unwrap_or(5));
@@ -260,61 +239,6 @@ pub fn VideoPage() -> impl IntoView {
     });
     let edited = ui.edited;
 
-    // The browser reads what it can of the video (duration, size) and the shared rule checks it.
-    let add_video = move || {
-        let url = video_url.get_untracked().trim().to_owned();
-        let mut v = Violations::default();
-        check_media_url("video_url", &url, VIDEO_EXTENSIONS, &mut v);
-        video_url_errors.set(v.0.clone());
-        if !v.is_empty() {
-            return;
-        }
-        video.set(Some(VideoRef {
-            url: url.clone(),
-            refer_type: ReferType::Feature,
-            keep_sound: YesNo::Yes,
-            meta: None,
-            problems: Vec::new(),
-        }));
-        video_url.set(String::new());
-        let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.create_element("video").ok())
-        else {
-            return;
-        };
-        let el: web_sys::HtmlVideoElement = el.unchecked_into();
-        let probe = el.clone();
-        let loaded = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-            let meta = VideoMeta {
-                seconds: probe.duration(),
-                width: probe.video_width(),
-                height: probe.video_height(),
-                bytes: 0,
-                fps: None,
-            };
-            let mut v = Violations::default();
-            check_video_meta("video", &meta, &mut v);
-            video.update(|current| {
-                if let Some(r) = current.as_mut().filter(|r| r.url == probe.src()) {
-                    r.meta = Some(tf(
-                        "{} s · {}×{} px",
-                        &[&format!("{:.1}", meta.seconds), &meta.width, &meta.height],
-                    ));
-                    r.problems = v.0;
-                }
-            });
-        });
-        el.set_onloadedmetadata(Some(loaded.as_ref().unchecked_ref()));
-        loaded.forget();
-        el.set_preload("metadata");
-        el.set_src(&url);
-    };
-    let remove_video = move |_| {
-        video.set(None);
-        prompt.update(|p| *p = after_remove(p, RefKind::Video, 1));
-    };
-
     let on_submit = engine.on_submit;
     let max_images = move || {
         let limits = &spec.read().references;
@@ -363,7 +287,7 @@ pub fn VideoPage() -> impl IntoView {
                         <DroppedNotes/>
                     </div>
                     <Field id="mode" label=t("Mode") errors=errors_on("mode")>
-                        {choice_field("mode", mode, modes)}
+                        {choice_field("mode", t("Mode"), mode, modes)}
                     </Field>
                 </div>
                 <p class="scenario" role="status" data-testid="scenario" data-scenario=move || scenario.get().as_str()>
@@ -403,52 +327,14 @@ pub fn VideoPage() -> impl IntoView {
                     <p class="unavailable" data-testid="frames-why">{t("Images cannot be first or end frames while a video is edited.")}</p>
                 </Show>
                 <FieldErrors id="image-list-errors" errors=ui.errors_at("image_list")/>
-                <fieldset class="field">
-                    <legend>{t("Reference video (one, .mp4 or .mov, 3–10 s, 720–2160 px)")}</legend>
-                    <Show when=move || video.read().is_none() fallback=move || {
-                        let v = move || video.get().expect("shown with a video");
-                        view! {
-                            <div class="ref" data-testid="video-ref">
-                                <div class="ref-text">
-                                    <strong translate="no">"video_1"</strong> " " <span class="ref-name" translate="no">{move || v().url}</span>
-                                    <span class="muted">{move || v().meta.unwrap_or_else(|| t("reading its length and size…").into())}</span>
-                                    <FieldErrors id="video-errors" errors=errors_on("video_list")/>
-                                </div>
-                                <button type="button" class="link" aria-label=tf("Remove {}", &[&"video_1"]) on:click=remove_video>{t("Remove")}</button>
-                            </div>
-                            <div class="grid-2">
-                                <label>{t("Use it as")}" "
-                                    <select data-testid="refer_type" on:change=move |ev| if let Some(t) = ReferType::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.refer_type = t }) }>
-                                        <option value="feature" selected=move || v().refer_type == ReferType::Feature>{t("a reference (feature)")}</option>
-                                        <option value="base" selected=move || v().refer_type == ReferType::Base>{t("the video to edit (base)")}</option>
-                                    </select>
-                                </label>
-                                <label>{t("Keep its sound")}" "
-                                    <select data-testid="keep_original_sound" on:change=move |ev| if let Some(k) = YesNo::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.keep_sound = k }) }>
-                                        <option value="yes" selected=move || v().keep_sound == YesNo::Yes>{t("yes")}</option>
-                                        <option value="no" selected=move || v().keep_sound == YesNo::No>{t("no")}</option>
-                                    </select>
-                                </label>
-                            </div>
-                        }
-                    }>
-                        <div class="row">
-                            <label for="video-url" class="sr-only">{t("Video URL")}</label>
-                            <input id="video-url" data-testid="add-video-url" type="url" placeholder="https://example.com/clip.mp4"
-                                prop:value=move || video_url.get() on:input=move |ev| video_url.set(event_target_value(&ev))
-                                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_video(); }/>
-                            <button type="button" class="secondary" data-testid="add-video" on:click=move |_| add_video()>{t("Add video")}</button>
-                        </div>
-                        <FieldErrors id="video-url-errors" errors=Signal::derive(move || video_url_errors.get())/>
-                    </Show>
-                </fieldset>
+                <VideoReference video=video prompt=prompt errors=errors_on("video_list")/>
                 <div class="grid-2">
                     <div class="field">
                         <label for="aspect_ratio">{t("Aspect ratio")}</label>
                         <Show when=move || scenario.get().needs_aspect_ratio() fallback=move || view! {
                             <p class="unavailable" data-testid="aspect-why">{move || tf("Not available for {}: the output keeps the shape of its input.", &[&scenario_words(scenario.get())])}</p>
                         }>
-                            {choice_field("aspect_ratio", aspect_ratio, ratios)}
+                            {choice_field("aspect_ratio", t("Aspect ratio"), aspect_ratio, ratios)}
                         </Show>
                         <FieldErrors id="aspect-errors" errors=errors_on("aspect_ratio")/>
                     </div>

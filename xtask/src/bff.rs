@@ -157,6 +157,9 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
     let server = start(bin, &["--frame-ancestors", &dashboard])?;
     // A second one that demands an access token, for the sign-in tests.
     let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", E2E_TOKEN)])?;
+    // A third whose operator catalog removes kling-v3-omni.
+    let catalog = root().join("e2e/fixtures/o1-only.toml");
+    let narrow = start(bin, &["--catalog", &catalog.display().to_string()])?;
     let static_host = static_host(&server.url)?;
     println!(
         "xtask: end-to-end tests against {} (and {} with sign-in, and {}/tools/studio/ \
@@ -180,6 +183,7 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
             .env("OMNI_SIM_URL", &server.sim_url)
             .env("OMNI_SECURE_URL", &secure.url)
             .env("OMNI_SECURE_TOKEN", E2E_TOKEN)
+            .env("OMNI_CATALOG_URL", &narrow.url)
             .env("CHROMIUM", CHROMIUM),
     )
 }

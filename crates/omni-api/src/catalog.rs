@@ -531,6 +531,11 @@ impl KindCatalog {
         self.models.iter().find(|m| m.name == *name)
     }
 
+    /// The entry a request naming `name` (or no model: the upstream's default) gets.
+    pub fn spec_for(&self, name: Option<&ModelName>) -> Option<&ModelSpec> {
+        self.model(name.unwrap_or(&self.upstream_default).as_str())
+    }
+
     /// The model names, in order.
     pub fn names(&self) -> Vec<String> {
         self.models.iter().map(|m| m.name.0.clone()).collect()

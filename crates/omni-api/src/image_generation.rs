@@ -190,11 +190,9 @@ impl ImageGenerationRequest {
 
     /// The estimate from the model's price table: per image, times `n`.
     pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
-        let name = self
-            .model_name
-            .as_ref()
-            .unwrap_or(&catalog.image_generation.upstream_default);
-        let spec = catalog.image_generation.model(name.as_str())?;
+        let spec = catalog
+            .image_generation
+            .spec_for(self.model_name.as_ref())?;
         spec.price
             .as_ref()?
             .images(self.resolution(), self.image_count())

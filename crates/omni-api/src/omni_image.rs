@@ -239,11 +239,7 @@ impl OmniImageRequest {
     /// The estimate from the model's price table: per image at the resolution, times
     /// the image count (or the series size).
     pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
-        let name = self
-            .model_name
-            .as_ref()
-            .unwrap_or(&catalog.omni_image.upstream_default);
-        let spec = catalog.omni_image.model(name.as_str())?;
+        let spec = catalog.omni_image.spec_for(self.model_name.as_ref())?;
         let count = match (self.is_series(), self.series_amount, spec.series) {
             (true, Some(SeriesAmount::Count(k)), _) => k,
             (true, _, Some(s)) => s.default,

@@ -593,11 +593,7 @@ impl OmniVideoRequest {
     /// The estimate from the model's price table, when it has one: per second by mode
     /// (default `pro`), with sound, or with a reference video.
     pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
-        let name = self
-            .model_name
-            .as_ref()
-            .unwrap_or(&catalog.omni_video.upstream_default);
-        let spec = catalog.omni_video.model(name.as_str())?;
+        let spec = catalog.omni_video.spec_for(self.model_name.as_ref())?;
         let shots: u32 = self.multi_prompt.iter().filter_map(|s| s.duration).sum();
         let seconds = if self.has_custom_shots() && shots > 0 {
             shots

@@ -65,9 +65,8 @@ pub fn deprecation(
     kind: TaskKind,
     model: Option<&omni_api::ModelName>,
 ) -> Option<Warning> {
-    let models = catalog.kind(kind)?;
-    let name = model.unwrap_or(&models.upstream_default);
-    let note = models.model(name.as_str())?.deprecated.as_ref()?;
+    let spec = catalog.kind(kind)?.spec_for(model)?;
+    let (name, note) = (&spec.name, spec.deprecated.as_ref()?);
     Some(Warning {
         field: "model_name".into(),
         rule: WarningRule::Deprecated,

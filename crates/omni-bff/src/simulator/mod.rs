@@ -74,11 +74,7 @@ impl Clip {
         let UpstreamRequest::OmniVideo(r) = req else {
             return Clip::default();
         };
-        let spec = r
-            .model_name
-            .as_ref()
-            .or(Some(&catalog.omni_video.upstream_default))
-            .and_then(|m| catalog.omni_video.model(m.as_str()));
+        let spec = catalog.omni_video.spec_for(r.model_name.as_ref());
         let seconds = spec.map_or(5, |s| r.seconds(s)).max(1);
         let shots: Vec<u32> = r.multi_prompt.iter().filter_map(|s| s.duration).collect();
         Clip {

@@ -1,0 +1,133 @@
+//! The Omni Video form's one reference video: added by URL (the browser reads its length
+//! and size from the metadata, and the shared rule checks them), used as a reference
+//! (feature) or as the video to edit (base), with or without its sound.
+
+use crate::components::field_errors::FieldErrors;
+use crate::i18n::{t, tf};
+use leptos::prelude::*;
+use omni_api::media::{check_media_url, check_video_meta, VideoMeta, VIDEO_EXTENSIONS};
+use omni_api::omni_video::{ReferType, YesNo};
+use omni_api::prompt::{after_remove, RefKind};
+use omni_api::{Choice, FieldError, Violations};
+use wasm_bindgen::JsCast;
+
+/// The reference video as the form holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoRef {
+    pub url: String,
+    pub refer_type: ReferType,
+    pub keep_sound: YesNo,
+    /// What the browser could read of it, and the rules it breaks.
+    pub meta: Option<String>,
+    pub problems: Vec<FieldError>,
+}
+
+/// The reference video's fieldset.
+#[component]
+pub fn VideoReference(
+    video: RwSignal<Option<VideoRef>>,
+    /// The prompt, renumbered when the video is removed.
+    prompt: RwSignal<String>,
+    /// Errors of `video_list`.
+    #[prop(into)]
+    errors: Signal<Vec<FieldError>>,
+) -> impl IntoView {
+    let video_url = RwSignal::new(String::new());
+    let video_url_errors = RwSignal::new(Vec::<FieldError>::new());
+    // The browser reads what it can of the video (duration, size) and the shared rule checks it.
+    let add_video = move || {
+        let url = video_url.get_untracked().trim().to_owned();
+        let mut v = Violations::default();
+        check_media_url("video_url", &url, VIDEO_EXTENSIONS, &mut v);
+        video_url_errors.set(v.0.clone());
+        if !v.is_empty() {
+            return;
+        }
+        video.set(Some(VideoRef {
+            url: url.clone(),
+            refer_type: ReferType::Feature,
+            keep_sound: YesNo::Yes,
+            meta: None,
+            problems: Vec::new(),
+        }));
+        video_url.set(String::new());
+        let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.create_element("video").ok())
+        else {
+            return;
+        };
+        let el: web_sys::HtmlVideoElement = el.unchecked_into();
+        let probe = el.clone();
+        let loaded = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            let meta = VideoMeta {
+                seconds: probe.duration(),
+                width: probe.video_width(),
+                height: probe.video_height(),
+                bytes: 0,
+                fps: None,
+            };
+            let mut v = Violations::default();
+            check_video_meta("video", &meta, &mut v);
+            video.update(|current| {
+                if let Some(r) = current.as_mut().filter(|r| r.url == probe.src()) {
+                    r.meta = Some(tf(
+                        "{} s · {}×{} px",
+                        &[&format!("{:.1}", meta.seconds), &meta.width, &meta.height],
+                    ));
+                    r.problems = v.0;
+                }
+            });
+        });
+        el.set_onloadedmetadata(Some(loaded.as_ref().unchecked_ref()));
+        loaded.forget();
+        el.set_preload("metadata");
+        el.set_src(&url);
+    };
+    let remove_video = move |_| {
+        video.set(None);
+        prompt.update(|p| *p = after_remove(p, RefKind::Video, 1));
+    };
+
+    view! {
+                <fieldset class="field">
+                    <legend>{t("Reference video (one, .mp4 or .mov, 3–10 s, 720–2160 px)")}</legend>
+                    <Show when=move || video.read().is_none() fallback=move || {
+                        let v = move || video.get().expect("shown with a video");
+                        view! {
+                            <div class="ref" data-testid="video-ref">
+                                <div class="ref-text">
+                                    <strong translate="no">"video_1"</strong> " " <span class="ref-name" translate="no">{move || v().url}</span>
+                                    <span class="muted">{move || v().meta.unwrap_or_else(|| t("reading its length and size…").into())}</span>
+                                    <FieldErrors id="video-errors" errors=errors/>
+                                </div>
+                                <button type="button" class="link" aria-label=tf("Remove {}", &[&"video_1"]) on:click=remove_video>{t("Remove")}</button>
+                            </div>
+                            <div class="grid-2">
+                                <label>{t("Use it as")}" "
+                                    <select data-testid="refer_type" on:change=move |ev| if let Some(t) = ReferType::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.refer_type = t }) }>
+                                        <option value="feature" selected=move || v().refer_type == ReferType::Feature>{t("a reference (feature)")}</option>
+                                        <option value="base" selected=move || v().refer_type == ReferType::Base>{t("the video to edit (base)")}</option>
+                                    </select>
+                                </label>
+                                <label>{t("Keep its sound")}" "
+                                    <select data-testid="keep_original_sound" on:change=move |ev| if let Some(k) = YesNo::parse(&event_target_value(&ev)) { video.update(|r| if let Some(r) = r { r.keep_sound = k }) }>
+                                        <option value="yes" selected=move || v().keep_sound == YesNo::Yes>{t("yes")}</option>
+                                        <option value="no" selected=move || v().keep_sound == YesNo::No>{t("no")}</option>
+                                    </select>
+                                </label>
+                            </div>
+                        }
+                    }>
+                        <div class="row">
+                            <label for="video-url" class="sr-only">{t("Video URL")}</label>
+                            <input id="video-url" data-testid="add-video-url" type="url" placeholder="https://example.com/clip.mp4"
+                                prop:value=move || video_url.get() on:input=move |ev| video_url.set(event_target_value(&ev))
+                                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); add_video(); }/>
+                            <button type="button" class="secondary" data-testid="add-video" on:click=move |_| add_video()>{t("Add video")}</button>
+                        </div>
+                        <FieldErrors id="video-url-errors" errors=Signal::derive(move || video_url_errors.get())/>
+                    </Show>
+                </fieldset>
+    }
+}
