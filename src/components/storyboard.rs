@@ -157,7 +157,7 @@ pub fn StoryboardEditor(
                                         disabled=move || n() == 1 on:click=move |_| move_by(key, true)>{t("Move up")}</button>
                                     <button type="button" class="link" aria-label=move || tf("Move down: shot {}", &[&n()])
                                         disabled=move || n() == shots.read().len() on:click=move |_| move_by(key, false)>{t("Move down")}</button>
-                                    <button type="button" class="link" aria-label=move || tf("Remove shot {}", &[&n()])
+                                    <button type="button" class="link" aria-label=move || tf("Remove: shot {}", &[&n()])
                                         disabled=move || shots.read().len() == 1 on:click=move |_| remove(key)>{t("Remove")}</button>
                                 </div>
                                 <FieldErrors id=format!("shot-{key}-seconds-errors") errors=seconds_errors/>

@@ -243,7 +243,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Shot {}" => "镜头 {}",
         "Move up: shot {}" => "上移：镜头 {}",
         "Move down: shot {}" => "下移：镜头 {}",
-        "Remove shot {}" => "删除镜头 {}",
+        "Remove: shot {}" => "移除：镜头 {}",
         "Shots add up to {} of {} s" => "镜头合计 {} 秒，视频时长 {} 秒",
         "Also sent as they were (this studio does not check them):" => "以下字段按原样发送（本工作室不检查）：",
         "No price is known for this model." => "此模型没有已知价格。",
