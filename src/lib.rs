@@ -14,7 +14,7 @@ pub mod time;
 
 use i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes, A};
+use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 /// The whole app: a sign-in when the BFF asks for one, then the studio.
@@ -45,19 +45,7 @@ fn Studio() -> impl IntoView {
                 lang_changed.track();
                 (!embedded).then(|| view! {
                     <a class="skip-link" href="#main" on:click=skip_to_main>{t("Skip to content")}</a>
-                    <header class="shell-header">
-                        <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
-                        <nav aria-label=t("Main")>
-                            <A href=runtime::page("/image")>{t("Omni Image")}</A>
-                            <A href=runtime::page("/video")>{t("Omni Video")}</A>
-                            <A href=runtime::page("/generate")>{t("Image Generation")}</A>
-                            <A href=runtime::page("/quick")>{t("Quick create")}</A>
-                            <A href=runtime::page("/elements")>{t("Elements")}</A>
-                            <A href=runtime::page("/tasks")>{t("History")}</A>
-                        </nav>
-                        <i18n::LangSwitch/>
-                        <components::theme::ThemeSwitch/>
-                    </header>
+                    <components::shell_header::ShellHeader/>
                 })
             }}
             <main id="main" class="shell-main" class:embedded=embedded tabindex="-1">

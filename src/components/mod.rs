@@ -9,6 +9,7 @@ pub mod prompt_editor;
 pub mod reference_manager;
 pub mod request_summary;
 pub mod results;
+pub mod shell_header;
 pub mod sign_in;
 pub mod status_timeline;
 pub mod storyboard;

@@ -234,6 +234,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "{} reference images, {} elements, {} videos" => "{} 张参考图，{} 个主体，{} 个视频",
         "{} s" => "{} 秒",
         "{} (deprecated)" => "{}（已弃用）",
+        "Menu" => "菜单",
         "Shots" => "镜头",
         "Shot prompt" => "镜头提示词",
         "Seconds" => "秒数",
