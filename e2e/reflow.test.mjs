@@ -93,6 +93,12 @@ const STATES = [
     await page.goto(`${base}/tasks/${imageTask}?lang=en`);
     await page.getByTestId('result-image').first().waitFor({ timeout: 30_000 });
   }],
+  ['the lightbox', async (page, base) => {
+    await page.goto(`${base}/tasks/${imageTask}?lang=en`);
+    await page.getByTestId('result-image').first().waitFor({ timeout: 30_000 });
+    await page.locator('.result-open').first().click();
+    await page.getByTestId('lightbox').waitFor();
+  }],
   ['a task with a video', async (page, base) => {
     await page.goto(`${base}/tasks/${videoTask}?lang=en`);
     await page.getByTestId('result-video').first().waitFor({ timeout: 30_000 });
