@@ -73,6 +73,19 @@ pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Resul
     let own_external = req.text("external_task_id").is_some();
     let own_callback = req.text("callback_url").is_some();
     let prompt = req.text("prompt").unwrap_or_default().to_owned();
+    let mut req = req;
+    // An empty or null id or callback counts as absent; ours go in their place rather
+    // than beside them (a duplicate key would leave the upstream to pick one).
+    if let serde_json::Value::Object(map) = &mut req.body {
+        for (key, ours) in [
+            ("external_task_id", !own_external),
+            ("callback_url", !own_callback),
+        ] {
+            if ours && map.contains_key(key) {
+                map.shift_remove(key);
+            }
+        }
+    }
     // A request can carry ten 10 MB images as base64: it is written out once, and that
     // one copy is hashed, sent (with our fields spliced in) and stored.
     let body = serde_json::to_vec(&req.body).map_err(ApiError::internal)?;

@@ -102,7 +102,7 @@ async fn documented_mappings_are_the_only_changes() {
     let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &png);
     let sent = json!({"model_name": "kling-v3-omni", "prompt": "<<<image_1>>> waves", "duration": 7,
         "image_list": [{"image": format!("data:image/png;base64,{b64}"), "type": "first_frame"}],
-        "extra": null});
+        "extra": null, "external_task_id": ""});
     let (status, body) = bff.post(VIDEO, &sent).await;
     assert_eq!(status, 200, "{body}");
     let stats = sim_stats(&bff.http, &sim.url).await;
@@ -114,6 +114,12 @@ async fn documented_mappings_are_the_only_changes() {
     );
     assert_eq!(got["extra"], Value::Null);
     assert!(got.as_object().unwrap().contains_key("extra"));
+    // An empty external_task_id is absent: the BFF's own goes in its place, once.
+    let raw = serde_json::to_string(&got).unwrap();
+    assert_eq!(raw.matches("external_task_id").count(), 1, "{raw}");
+    assert!(got["external_task_id"]
+        .as_str()
+        .is_some_and(|id| !id.is_empty()));
 }
 
 #[tokio::test]
