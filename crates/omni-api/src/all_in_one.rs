@@ -27,7 +27,7 @@ pub const DEFAULT_RESOLUTION: Resolution = Resolution::K1;
 pub const DEFAULT_NUM_IMAGES: u32 = 1;
 
 /// The all-in-one body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AioRequest {
     /// `None`: the catalog's `upstream_default` for the all-in-one route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,20 +43,6 @@ pub struct AioRequest {
     pub resolution: Option<Resolution>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_images: Option<u32>,
-}
-
-impl Default for AioRequest {
-    fn default() -> Self {
-        AioRequest {
-            model: None,
-            prompt: String::new(),
-            kind: None,
-            images: Vec::new(),
-            aspect_ratio: None,
-            resolution: None,
-            num_images: None,
-        }
-    }
 }
 
 impl AioRequest {

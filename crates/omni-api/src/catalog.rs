@@ -158,7 +158,7 @@ impl DurationSpec {
 }
 
 /// How many references a request may carry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RefLimits {
     /// Images plus elements (without a reference video).
@@ -185,21 +185,6 @@ pub struct RefLimits {
     /// Images in all when one is an end frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_images_with_end_frame: Option<usize>,
-}
-
-impl Default for RefLimits {
-    fn default() -> Self {
-        RefLimits {
-            max: 0,
-            max_with_video: 0,
-            max_videos: 0,
-            elements: false,
-            element_kinds: Vec::new(),
-            max_elements_with_first_frame: None,
-            max_elements_with_end_frame: None,
-            max_images_with_end_frame: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
