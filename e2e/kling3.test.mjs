@@ -52,6 +52,8 @@ test('a three-shot storyboard with sound: a wrong sum is caught at its shot, the
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   assert.match(await page.getByTestId('units').textContent(), /2\.1/);
   assert.match(await page.getByTestId('estimate').textContent(), /2\.1 USD/);
+  // The request shows its shots in order.
+  assert.match(await page.getByTestId('request-shots').textContent(), /6 s.*rainy street.*4 s.*wet hands.*5 s/s);
 
   // The video: 15 s, it plays, and it has sound.
   const video = page.getByTestId('result-video').first();

@@ -87,7 +87,7 @@ pub fn RequestSummary(
                 .filter(|(k, _)| {
                     !matches!(
                         k.as_str(),
-                        "prompt" | "image_list" | "element_list" | "video_list"
+                        "prompt" | "image_list" | "element_list" | "video_list" | "multi_prompt"
                     )
                 })
                 .map(|(k, v)| {
@@ -106,6 +106,24 @@ pub fn RequestSummary(
                 .collect()
         })
         .unwrap_or_default();
+    // A storyboard's shots, in order: seconds and prompt.
+    let shots: Vec<(String, String)> = request
+        .get("multi_prompt")
+        .and_then(|l| l.as_array())
+        .map(|list| {
+            list.iter()
+                .map(|shot| {
+                    let seconds = match shot.get("duration") {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                        None => String::new(),
+                    };
+                    let prompt = shot.get("prompt").and_then(|p| p.as_str()).unwrap_or("");
+                    (seconds, prompt.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let references = ["image_list", "element_list", "video_list"]
         .iter()
         .map(|k| {
@@ -119,6 +137,13 @@ pub fn RequestSummary(
         <section class="request" aria-label=t("Request")>
             <h2>{t("Request")}</h2>
             {(!prompt.is_empty()).then(|| view! { <p class="prompt-preview" data-testid="request-prompt" translate="no">{pieces}</p> })}
+            {(!shots.is_empty()).then(|| view! {
+                <ol class="request-shots" data-testid="request-shots">
+                    {shots.into_iter().map(|(seconds, prompt)| view! {
+                        <li><span class="muted">{tf("{} s", &[&seconds])}</span>" "<span translate="no">{prompt}</span></li>
+                    }).collect_view()}
+                </ol>
+            })}
             <p class="muted">
                 {tf("{} reference images, {} elements, {} videos", &[&references[0], &references[1], &references[2]])}
             </p>
