@@ -63,10 +63,14 @@ async function reflowProblems(page, where) {
   return found.map((p) => `${where}: ${p}`);
 }
 
-/// The pages and states to check, each opened on `page` (already at its width).
+/// An address builder for the states: this BFF, a language, and embedded or not.
+const at = ({ lang = 'en', embed = false } = {}) => (path) => `${BASE}${path}?lang=${lang}${embed ? '&embed=1' : ''}`;
+
+/// The pages and states to check, each opened on `page` (already at its width) with
+/// addresses from `url`.
 const STATES = [
-  ['/image with references and errors', async (page, base) => {
-    await page.goto(`${base}/image?lang=en`);
+  ['/image with references and errors', async (page, url) => {
+    await page.goto(url(`/image`));
     await page.getByTestId('add-image-url').fill(LONG);
     await page.getByTestId('add-image-url').press('Enter');
     await page.getByTestId('element-id').fill('835266081714884677');
@@ -74,36 +78,36 @@ const STATES = [
     await page.getByTestId('prompt').fill('<<<image_1>>> beside <<<element_1>>> and <<<image_7>>>');
     await page.locator('#prompt-errors li').first().waitFor();
   }],
-  ['/video with a storyboard', async (page, base) => {
-    await page.goto(`${base}/video?lang=en`);
+  ['/video with a storyboard', async (page, url) => {
+    await page.goto(url(`/video`));
     await page.getByTestId('model').selectOption('kling-v3-omni');
     await page.getByTestId('storyboard').check();
     await page.getByTestId('add-shot').click();
     await page.getByTestId('shot-duration').nth(1).fill('40');
     await page.getByTestId('shot').nth(1).locator('.field-error').first().waitFor();
   }],
-  ['/generate', async (page, base) => { await page.goto(`${base}/generate?lang=en`); }],
-  ['/quick', async (page, base) => { await page.goto(`${base}/quick?lang=en`); }],
-  ['/elements', async (page, base) => { await page.goto(`${base}/elements?lang=en`); }],
-  ['/tasks', async (page, base) => {
-    await page.goto(`${base}/tasks?lang=en`);
+  ['/generate', async (page, url) => { await page.goto(url(`/generate`)); }],
+  ['/quick', async (page, url) => { await page.goto(url(`/quick`)); }],
+  ['/elements', async (page, url) => { await page.goto(url(`/elements`)); }],
+  ['/tasks', async (page, url) => {
+    await page.goto(url(`/tasks`));
     await page.locator('.history li').first().waitFor();
   }],
-  ['a task with images', async (page, base) => {
-    await page.goto(`${base}/tasks/${imageTask}?lang=en`);
+  ['a task with images', async (page, url) => {
+    await page.goto(url(`/tasks/${imageTask}`));
     await page.getByTestId('result-image').first().waitFor({ timeout: 30_000 });
   }],
-  ['the lightbox', async (page, base) => {
-    await page.goto(`${base}/tasks/${imageTask}?lang=en`);
+  ['the lightbox', async (page, url) => {
+    await page.goto(url(`/tasks/${imageTask}`));
     await page.getByTestId('result-image').first().waitFor({ timeout: 30_000 });
     await page.locator('.result-open').first().click();
     await page.getByTestId('lightbox').waitFor();
   }],
-  ['a task with a video', async (page, base) => {
-    await page.goto(`${base}/tasks/${videoTask}?lang=en`);
+  ['a task with a video', async (page, url) => {
+    await page.goto(url(`/tasks/${videoTask}`));
     await page.getByTestId('result-video').first().waitFor({ timeout: 30_000 });
   }],
-  ['not found', async (page, base) => { await page.goto(`${base}/no-such-page?lang=en`); }],
+  ['not found', async (page, url) => { await page.goto(url(`/no-such-page`)); }],
 ];
 
 test('every page and state reflows from 320 px with controls of at least 24 px', async () => {
@@ -113,7 +117,7 @@ test('every page and state reflows from 320 px with controls of at least 24 px',
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     for (const [name, open] of STATES) {
-      await open(page, BASE);
+      await open(page, at());
       await page.locator('main h1').first().waitFor();
       found.push(...await reflowProblems(page, `${name} at ${width} px`));
       if (width === 390) {
@@ -130,12 +134,7 @@ test('embedded in a 400 px dashboard panel, every page fits', async () => {
   const page = await context.newPage();
   const found = [];
   for (const [name, open] of STATES) {
-    // The same states, with ?embed=1 added to each address.
-    const embed = (url) => url + (url.includes('?') ? '&' : '?') + 'embed=1';
-    const goto = page.goto.bind(page);
-    page.goto = (url, opts) => goto(embed(url), opts);
-    await open(page, BASE);
-    page.goto = goto;
+    await open(page, at({ embed: true }));
     await page.locator('main h1').first().waitFor();
     assert.equal(await page.locator('.shell-header').count(), 0, 'no navigation when embedded');
     found.push(...await reflowProblems(page, `${name} embedded at 400 px`));
@@ -200,10 +199,7 @@ test('the narrow layouts pass axe-core in both languages', async () => {
     const page = await context.newPage();
     const found = [];
     for (const [name, open] of STATES) {
-      const goto = page.goto.bind(page);
-      page.goto = (url, opts) => goto(url.replace('lang=en', `lang=${lang}`), opts);
-      await open(page, BASE);
-      page.goto = goto;
+      await open(page, at({ lang }));
       await page.locator('main h1').first().waitFor();
       if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
       const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -219,7 +215,7 @@ test('200 % text zoom on a 1280 px window keeps every page usable', async () => 
   const page = await context.newPage();
   const found = [];
   for (const [name, open] of STATES) {
-    await open(page, BASE);
+    await open(page, at());
     await page.locator('main h1').first().waitFor();
     // Text-only zoom: the root font size doubles, as a browser's text size setting does.
     await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });

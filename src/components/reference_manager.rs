@@ -80,6 +80,21 @@ pub struct ElementRef {
 }
 
 impl ElementRef {
+    /// The form's elements for a request's `element_list`.
+    pub fn list_of(items: &[omni_api::omni_image::ElementItem]) -> Vec<ElementRef> {
+        items
+            .iter()
+            .map(|e| ElementRef::new(e.element_id))
+            .collect()
+    }
+
+    /// A request's `element_list` for the form's elements.
+    pub fn items(refs: Vec<ElementRef>) -> Vec<omni_api::omni_image::ElementItem> {
+        refs.into_iter()
+            .map(|e| omni_api::omni_image::ElementItem { element_id: e.id })
+            .collect()
+    }
+
     /// An element typed in by id.
     pub fn new(id: ElementId) -> ElementRef {
         ElementRef {

@@ -153,7 +153,8 @@ pub fn use_generation_form<R: FormRequest>(
         save_soon(R::SAVED, move || built.try_get_untracked().map(|b| b.0));
     });
     on_cleanup(flush_saves);
-    let estimate = Signal::derive(move || built.read().0.estimate(&config.read().catalog));
+    // A memo: the line reads it twice (words and data-amount) per change.
+    let estimate = Memo::new(move |_| built.read().0.estimate(&config.read().catalog)).into();
     let on_submit = ui.on_submit(move |key| built.get_untracked().0.send(key));
     GenerationForm {
         ui,

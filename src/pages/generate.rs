@@ -18,7 +18,6 @@ use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use omni_api::image_generation::{ImageGenerationRequest, ImageReference};
-use omni_api::omni_image::ElementItem;
 use omni_api::prompt::RefKind;
 use omni_api::{AspectRatio, Choice, FieldError, Resolution};
 
@@ -51,13 +50,7 @@ pub fn GeneratePage() -> impl IntoView {
             })
             .collect::<Vec<_>>(),
     );
-    let elements = RwSignal::new(
-        start
-            .element_list
-            .iter()
-            .map(|e| ElementRef::new(e.element_id))
-            .collect::<Vec<_>>(),
-    );
+    let elements = RwSignal::new(ElementRef::list_of(&start.element_list));
     let reference = RwSignal::new(start.image_reference.unwrap_or(ImageReference::Subject));
     let image_fidelity = RwSignal::new(start.image_fidelity.unwrap_or(0.5));
     let human_fidelity = RwSignal::new(start.human_fidelity.unwrap_or(0.45));
@@ -91,11 +84,7 @@ pub fn GeneratePage() -> impl IntoView {
             aspect_ratio: Some(aspect_ratio.get()),
             // Elements are kept in the form when another model is chosen, and sent (to
             // be refused with the reason) only if the user keeps them.
-            element_list: elements
-                .get()
-                .into_iter()
-                .map(|e| ElementItem { element_id: e.id })
-                .collect(),
+            element_list: ElementRef::items(elements.get()),
             watermark_info: delivery.watermark_info(),
             callback_url: delivery.callback_url(),
             external_task_id: delivery.external_task_id(),

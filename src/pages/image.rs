@@ -18,9 +18,7 @@ use crate::draft;
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::t;
 use leptos::prelude::*;
-use omni_api::omni_image::{
-    self, ElementItem, ImageItem, OmniImageRequest, ResultType, SeriesAmount,
-};
+use omni_api::omni_image::{self, ImageItem, OmniImageRequest, ResultType, SeriesAmount};
 use omni_api::{AspectRatio, FieldError, ModelName, Resolution};
 
 const TEMPLATES: &[&str] = &[
@@ -61,12 +59,7 @@ impl Form {
             model: start_model(req.model_name.as_ref(), |c| &c.omni_image),
             prompt: RwSignal::new(req.prompt.clone()),
             images: RwSignal::new(images),
-            elements: RwSignal::new(
-                req.element_list
-                    .iter()
-                    .map(|e| ElementRef::new(e.element_id))
-                    .collect(),
-            ),
+            elements: RwSignal::new(ElementRef::list_of(&req.element_list)),
             resolution: RwSignal::new(req.resolution()),
             result_type: RwSignal::new(req.result_type.unwrap_or(ResultType::Single)),
             n: RwSignal::new(req.n.unwrap_or(omni_image::DEFAULT_N).to_string()),
@@ -99,12 +92,7 @@ impl Form {
                 .into_iter()
                 .map(|r| ImageItem { image: r.value })
                 .collect(),
-            element_list: self
-                .elements
-                .get()
-                .into_iter()
-                .map(|e| ElementItem { element_id: e.id })
-                .collect(),
+            element_list: ElementRef::items(self.elements.get()),
             resolution: Some(self.resolution.get()),
             n: if series {
                 None

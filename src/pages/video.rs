@@ -20,7 +20,6 @@ use crate::draft;
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{scenario_words, t, tf};
 use leptos::prelude::*;
-use omni_api::omni_image::ElementItem;
 use omni_api::omni_video::{
     self, OmniVideoRequest, OnOff, ReferType, Scenario, ShotType, VideoImageItem, VideoItem, YesNo,
 };
@@ -85,13 +84,7 @@ pub fn VideoPage() -> impl IntoView {
             })
             .collect::<Vec<_>>(),
     );
-    let elements = RwSignal::new(
-        start
-            .element_list
-            .iter()
-            .map(|e| ElementRef::new(e.element_id))
-            .collect::<Vec<_>>(),
-    );
+    let elements = RwSignal::new(ElementRef::list_of(&start.element_list));
     let video = RwSignal::new(start.video_list.first().map(|v| VideoRef {
         url: v.video_url.clone(),
         refer_type: v.refer_type.unwrap_or(ReferType::Feature),
@@ -125,11 +118,7 @@ pub fn VideoPage() -> impl IntoView {
                 frame: r.frame,
             })
             .collect(),
-        element_list: elements
-            .get()
-            .into_iter()
-            .map(|e| ElementItem { element_id: e.id })
-            .collect(),
+        element_list: ElementRef::items(elements.get()),
         video_list: video
             .get()
             .into_iter()

@@ -12,7 +12,6 @@ use crate::multi_shot::MultiShotRequest;
 use crate::omni_image::{ImageItem, OmniImageRequest};
 use crate::problem::Problem;
 use crate::prompt::{check_prompt, RefCounts, RefKind};
-use crate::rules::{check_range, check_subset};
 use crate::task::UpstreamRequest;
 use serde::{Deserialize, Serialize};
 
@@ -104,17 +103,8 @@ impl AioRequest {
                 },
             );
         }
-        check_subset(
-            "aspect_ratio",
-            self.aspect_ratio,
-            &spec.aspect_ratios,
-            &mut v,
-        );
-        check_subset("resolution", self.resolution, &spec.resolutions, &mut v);
-        if let Some(span) = spec.count {
-            let n = self.num_images.map(i64::from);
-            check_range("num_images", n, span.min, span.max, &mut v);
-        }
+        let count = ("num_images", self.num_images);
+        spec.check_output(self.resolution, count, self.aspect_ratio, &mut v);
         v
     }
 

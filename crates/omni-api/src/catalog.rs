@@ -13,6 +13,7 @@ use crate::error::Violations;
 use crate::ids::ModelName;
 use crate::omni_video::{Mode, Scenario, ShotType};
 use crate::problem::Problem;
+use crate::rules::{check_range, check_subset};
 use crate::task::TaskKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -353,6 +354,22 @@ impl Catalog {
 }
 
 impl ModelSpec {
+    /// The output an image request asks for: its resolution, count (`n`, or
+    /// `num_images` on the all-in-one route) and aspect ratio, against this model's.
+    pub fn check_output(
+        &self,
+        resolution: Option<Resolution>,
+        (count_field, count): (&str, Option<u32>),
+        aspect_ratio: Option<AspectRatio>,
+        v: &mut Violations,
+    ) {
+        check_subset("resolution", resolution, &self.resolutions, v);
+        if let Some(span) = self.count {
+            check_range(count_field, count.map(i64::from), span.min, span.max, v);
+        }
+        check_subset("aspect_ratio", aspect_ratio, &self.aspect_ratios, v);
+    }
+
     fn check(&self) -> Result<(), String> {
         if self.name.as_str().trim().is_empty() {
             return Err("a model needs a name".into());

@@ -11,7 +11,7 @@ use crate::omni_image::ElementItem;
 use crate::omni_video::not_for;
 use crate::problem::{Feature, Problem};
 use crate::prompt::{check_length, check_placeholders, check_prompt, RefCounts, RefKind};
-use crate::rules::{check_callback, check_external_id, check_range, check_subset, check_unit};
+use crate::rules::{check_callback, check_external_id, check_unit};
 use serde::{Deserialize, Serialize};
 
 choice!(
@@ -175,16 +175,7 @@ impl ImageGenerationRequest {
                 },
             );
         }
-        check_subset("resolution", self.resolution, &spec.resolutions, &mut v);
-        if let Some(span) = spec.count {
-            check_range("n", self.n.map(i64::from), span.min, span.max, &mut v);
-        }
-        check_subset(
-            "aspect_ratio",
-            self.aspect_ratio,
-            &spec.aspect_ratios,
-            &mut v,
-        );
+        spec.check_output(self.resolution, ("n", self.n), self.aspect_ratio, &mut v);
         v
     }
 

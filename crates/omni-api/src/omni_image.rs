@@ -10,7 +10,7 @@ use crate::media::check_image;
 use crate::omni_video::not_for;
 use crate::problem::{Feature, Problem};
 use crate::prompt::{check_prompt, RefCounts, RefKind};
-use crate::rules::{check_callback, check_external_id, check_range, check_subset, forbid};
+use crate::rules::{check_callback, check_external_id, check_range, forbid};
 use serde::{Deserialize, Serialize};
 
 choice!(
@@ -197,16 +197,7 @@ impl OmniImageRequest {
         if !self.element_list.is_empty() && !spec.references.elements {
             v.push("element_list", not_for(spec, Feature::Elements));
         }
-        check_subset("resolution", self.resolution, &spec.resolutions, &mut v);
-        if let Some(span) = spec.count {
-            check_range("n", self.n.map(i64::from), span.min, span.max, &mut v);
-        }
-        check_subset(
-            "aspect_ratio",
-            self.aspect_ratio,
-            &spec.aspect_ratios,
-            &mut v,
-        );
+        spec.check_output(self.resolution, ("n", self.n), self.aspect_ratio, &mut v);
         self.check_series(spec, &mut v);
         v
     }

@@ -307,11 +307,26 @@ impl OmniVideoRequest {
         self.is_storyboard() && self.shot_type == Some(ShotType::Customize)
     }
 
-    /// The video's seconds as the upstream will read them: the shot sum for a written-out
-    /// storyboard, else `duration` or its default.
+    /// `duration`, or the model's default when absent: the length the shots must add up to.
     pub fn seconds(&self, spec: &ModelSpec) -> u32 {
         let default = spec.duration.as_ref().map_or(5, |d| d.default);
         self.duration.unwrap_or(default)
+    }
+
+    /// The seconds of each segment the video will have: a written-out storyboard's shots,
+    /// else one segment of [`seconds`](Self::seconds). What the price and the
+    /// simulator's render both go by.
+    pub fn segments(&self, spec: &ModelSpec) -> Vec<u32> {
+        let shots: Vec<u32> = self
+            .multi_prompt
+            .iter()
+            .filter_map(|s| s.duration)
+            .collect();
+        if self.has_custom_shots() && shots.iter().sum::<u32>() > 0 {
+            shots
+        } else {
+            vec![self.seconds(spec)]
+        }
     }
 
     pub fn ref_counts(&self) -> RefCounts {
@@ -594,15 +609,9 @@ impl OmniVideoRequest {
     /// (default `pro`), with sound, or with a reference video.
     pub fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
         let spec = catalog.omni_video.spec_for(self.model_name.as_ref())?;
-        let shots: u32 = self.multi_prompt.iter().filter_map(|s| s.duration).sum();
-        let seconds = if self.has_custom_shots() && shots > 0 {
-            shots
-        } else {
-            self.seconds(spec)
-        };
         spec.price.as_ref()?.video(VideoCost {
             mode: self.mode.unwrap_or(DEFAULT_MODE),
-            seconds,
+            seconds: self.segments(spec).iter().sum(),
             sound: self.sound == Some(OnOff::On),
             with_video: !self.video_list.is_empty(),
         })

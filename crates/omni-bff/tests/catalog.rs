@@ -188,15 +188,7 @@ async fn kling_3_video_has_its_length_sound_shots_and_price() {
     assert_eq!(video["duration"], "15");
     // Pro with sound: 0.14 per second in the catalog's price table.
     assert_eq!(done["final_unit_deduction"], "2.1");
-    let bytes = bff
-        .http
-        .get(bff.absolute(video["url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = bff.download(video["url"].as_str().unwrap()).await;
     let probe = mp4::probe(&bytes).expect("an MP4");
     assert_eq!(probe.seconds, 15.0);
     let kinds: Vec<&str> = probe.tracks.iter().map(|(k, _)| k.as_str()).collect();
@@ -212,17 +204,8 @@ async fn kling_3_video_has_its_length_sound_shots_and_price() {
         .wait_done(body["data"]["task_id"].as_str().unwrap())
         .await;
     assert_eq!(done["final_unit_deduction"], "0.252");
-    let url = bff.absolute(done["task_result"]["videos"][0]["url"].as_str().unwrap());
-    let bytes = bff
-        .http
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let probe = mp4::probe(&bytes).unwrap();
+    let url = done["task_result"]["videos"][0]["url"].as_str().unwrap();
+    let probe = mp4::probe(&bff.download(url).await).unwrap();
     assert_eq!((probe.seconds, probe.tracks.len()), (3.0, 1));
 }
 

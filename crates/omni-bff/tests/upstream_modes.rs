@@ -174,15 +174,7 @@ async fn video_tasks_return_a_playable_mp4_with_a_cover() {
     assert_eq!(resp.headers()["content-type"], "video/mp4");
     let bytes = resp.bytes().await.unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "an MP4 file");
-    let cover = bff
-        .http
-        .get(bff.absolute(video["cover_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let cover = bff.download(video["cover_url"].as_str().unwrap()).await;
     assert!(omni_api::media::inspect(&cover).is_ok());
 }
 

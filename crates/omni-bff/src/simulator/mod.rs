@@ -75,14 +75,14 @@ impl Clip {
             return Clip::default();
         };
         let spec = catalog.omni_video.spec_for(r.model_name.as_ref());
-        let seconds = spec.map_or(5, |s| r.seconds(s)).max(1);
-        let shots: Vec<u32> = r.multi_prompt.iter().filter_map(|s| s.duration).collect();
+        let mut shots = spec.map_or(vec![5], |s| r.segments(s));
+        // A video has at least a second (an empty clip would not play).
+        shots.retain(|s| *s > 0);
+        if shots.is_empty() {
+            shots.push(1);
+        }
         Clip {
-            shots: if r.has_custom_shots() && !shots.is_empty() {
-                shots
-            } else {
-                vec![seconds]
-            },
+            shots,
             sound: r.sound == Some(omni_api::omni_video::OnOff::On),
         }
     }

@@ -116,6 +116,12 @@ impl Bff {
         }
     }
 
+    /// The bytes at a result URL (resolved as `absolute` does).
+    pub async fn download(&self, url: &str) -> Vec<u8> {
+        let resp = self.http.get(self.absolute(url)).send().await.unwrap();
+        resp.bytes().await.unwrap().to_vec()
+    }
+
     /// Polls a task until it is succeed or failed.
     pub async fn wait_done(&self, id: &str) -> serde_json::Value {
         for _ in 0..100 {
