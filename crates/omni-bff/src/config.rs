@@ -1,83 +1,22 @@
 //! Settings from the command line and the environment. Secrets come only from the
 //! environment (or a file named by it), never from arguments that `ps` would show.
 
+use clap::builder::BoolishValueParser;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use omni_api::Catalog;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// `--help` text: every option, its variable and its default.
-pub const HELP: &str = "\
-omni-bff: Omni Studio's backend-for-frontend
-
-USAGE:
-    omni-bff [OPTIONS]            serve the app and the API
-    omni-bff simulate [OPTIONS]   run only the upstream simulator
-
-OPTIONS:
-    --listen ADDR         address to serve on [env OMNI_LISTEN, default 127.0.0.1:8080]
-    --dist DIR            the built app to serve [env OMNI_DIST, default ./dist]
-    --data-dir DIR        database and media [env OMNI_DATA_DIR, default ./data]
-    --database-url URL    sqlite://PATH (default: DATA_DIR/omni.db) or
-                          postgres://USER:PASSWORD@HOST:PORT/DB, which several
-                          instances can share [env OMNI_DATABASE_URL]
-    --public-url URL      where the upstream can reach this BFF, e.g.
-                          https://studio.example.com: every create then carries a
-                          callback URL with a per-task secret, and changes are pushed
-                          [env OMNI_PUBLIC_URL; with the built-in simulator the
-                          listen address is used]
-    --media-dir DIR       copies of result images and videos, shared by all
-                          instances [env OMNI_MEDIA_DIR, default DATA_DIR/media]
-    --media-store URL     keep the copies in an S3-compatible bucket instead,
-                          s3://BUCKET/PREFIX, with AWS_ACCESS_KEY_ID,
-                          AWS_SECRET_ACCESS_KEY, AWS_REGION (and AWS_ENDPOINT,
-                          AWS_ALLOW_HTTP=true for MinIO and the like)
-                          [env OMNI_MEDIA_STORE]
-    --media-retention D   remove copies older than D, e.g. 90d, 12h, 30m, 45s
-                          [env OMNI_MEDIA_RETENTION, default: keep them]
-    --access-tokens-file F  access tokens, one per line: browsers sign in with one
-                          and get a session cookie, API clients send it as a bearer
-                          token [env OMNI_ACCESS_TOKENS_FILE; or the tokens
-                          themselves, comma-separated, in OMNI_ACCESS_TOKENS]
-    --open-access         serve beyond loopback without tokens (a proxy in front
-                          authenticates) [env OMNI_OPEN_ACCESS=true]; without tokens
-                          or this, omni-bff listens only on loopback addresses
-    --rate-limit N        requests per second per client (burst: 4 s worth), or
-                          `off` [env OMNI_RATE_LIMIT, default 50]
-    --frame-ancestors O   origins that may embed the studio in a frame,
-                          comma-separated [env OMNI_FRAME_ANCESTORS, default: only
-                          the studio's own]
-    --allowed-origins O   other origins whose pages may send changes, e.g. a static
-                          host of the app [env OMNI_ALLOWED_ORIGINS]
-    --sse-heartbeat D     comment sent on idle event streams this often
-                          [env OMNI_SSE_HEARTBEAT, default 15s]
-    --upstream MODE       `simulate` (built-in simulator) or the upstream base URL,
-                          e.g. https://api-singapore.klingai.com or a gateway's
-                          https://host/kling [env OMNI_UPSTREAM, default simulate]
-    --sim-listen ADDR     where the built-in simulator listens
-                          [env OMNI_SIM_LISTEN, default 127.0.0.1:0 (any free port)]
-    --sim-fail-rate P     simulator: fail this fraction (0..1) of tasks [default 0]
-    --sim-speed X         simulator: task speed factor, 2 = twice as fast [default 1]
-    --sim-faults P        simulator: fail this fraction (0..1) of API calls with a
-                          5xx, 429/1303, no answer, malformed JSON or a dropped
-                          connection (the last three after doing the work) [default 0]
-    --catalog FILE        change the built-in model catalog (models, limits, prices)
-                          with a TOML or JSON file; see docs/catalog.md
-                          [env OMNI_CATALOG; the simulator reads it too]
-    --unknown-fields P    fields a request carries that the catalog does not model:
-                          `warn` forwards them and lists them under `warnings`,
-                          `reject` refuses the request (400) naming each
-                          [env OMNI_UNKNOWN_FIELDS, default warn]
-    --upstream-timeout D  give up on one upstream call after D at most, e.g. 5s
-                          [env OMNI_UPSTREAM_TIMEOUT, default: 120s for creates,
-                          15s for reads, 60s for result files]
-    -h, --help            print this help
-    -V, --version         print the version
-
-SECRETS (environment only):
+/// Shown after the options in `--help`: what only the environment sets, and the
+/// simulator's prompt hints.
+const AFTER_HELP: &str = "\
+SECRETS (environment only, never arguments that `ps` would show):
     KLING_ACCESS_KEY, KLING_SECRET_KEY   official service: signs HS256 JWTs
     OMNI_UPSTREAM_API_KEY                gateway: sent as a bearer key
     OMNI_UPSTREAM_API_KEY_FILE           read the bearer key from this file
+    OMNI_ACCESS_TOKENS                   access tokens, comma-separated
+    OMNI_LOG                             log filter, e.g. info, debug, omni_bff=trace
 
 STANDALONE SIMULATOR (`omni-bff simulate`):
     OMNI_SIM_API_KEY                     demand this bearer key, like a gateway
@@ -89,12 +28,191 @@ SIMULATOR HINTS (put in a prompt, for tests and demos):
     [sim:delay=3000]    the task takes this many extra milliseconds
     [sim:slow=2000]     every HTTP answer for this task waits this long
     [sim:drop]          the create drops the connection without answering
+    [sim:lose]          the create makes the task, then drops the connection
     [sim:readfail=2]    the first 2 reads of the task answer 503 (code 5001)
     [sim:filefail=2]    the first 2 downloads of its result files answer 503
     [sim:hostile]       result links point at the cloud metadata address, at a
                         redirect to another loopback address, and at localhost
     [sim:scriptlinks]   the first result links are javascript: and data: URLs
 ";
+
+/// The command line, as clap reads it: every option once, with its variable and default.
+#[derive(Debug, Parser)]
+#[command(
+    name = "omni-bff",
+    version,
+    about = "Omni Studio's backend-for-frontend: serves the app and the API",
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    // A later `--dist` wins over an earlier one, as wrappers that add options expect.
+    args_override_self = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// Run only the upstream simulator (a stand-in gateway).
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "OMNI_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    listen: SocketAddr,
+    #[command(flatten)]
+    sim: SimFlags,
+    /// Change the built-in model catalog with a TOML or JSON file (docs/catalog.md).
+    #[arg(long, env = "OMNI_CATALOG", value_name = "FILE")]
+    catalog: Option<PathBuf>,
+}
+
+/// The simulator's behaviour, for both `serve` (built-in) and `simulate`.
+#[derive(Debug, Args)]
+struct SimFlags {
+    /// Simulator: fail this fraction (0..1) of tasks.
+    #[arg(long, env = "OMNI_SIM_FAIL_RATE", default_value = "0", value_name = "P", value_parser = fraction)]
+    sim_fail_rate: f64,
+    /// Simulator: task speed factor, 2 = twice as fast (0.01..1000).
+    #[arg(long, env = "OMNI_SIM_SPEED", default_value = "1", value_name = "X", value_parser = speed)]
+    sim_speed: f64,
+    /// Simulator: fail this fraction (0..1) of API calls with a 5xx, 429/1303, no answer,
+    /// malformed JSON or a dropped connection (the last three after doing the work).
+    #[arg(long, env = "OMNI_SIM_FAULTS", default_value = "0", value_name = "P", value_parser = fraction)]
+    sim_faults: f64,
+    /// Simulator: behave like the strictest real upstream: a repeated external_task_id
+    /// is refused (400, code 1201) instead of answered with the first task.
+    #[arg(long, env = "OMNI_SIM_STRICT_IDS", num_args = 0..=1, default_value = "false",
+          default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    sim_strict_ids: bool,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "OMNI_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    listen: SocketAddr,
+    /// The built app to serve.
+    #[arg(long, env = "OMNI_DIST", default_value = "dist", value_name = "DIR")]
+    dist: PathBuf,
+    /// Database and media.
+    #[arg(
+        long,
+        env = "OMNI_DATA_DIR",
+        default_value = "data",
+        value_name = "DIR"
+    )]
+    data_dir: PathBuf,
+    /// sqlite://PATH (default: DATA_DIR/omni.db) or postgres://USER:PASSWORD@HOST:PORT/DB,
+    /// which several instances can share.
+    #[arg(
+        long,
+        env = "OMNI_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// Where the upstream can reach this BFF, e.g. https://studio.example.com: every
+    /// create then carries a callback URL with a per-task secret, and changes are pushed
+    /// (with the built-in simulator the listen address is used).
+    #[arg(long, env = "OMNI_PUBLIC_URL", value_name = "URL", value_parser = http_url)]
+    public_url: Option<String>,
+    /// Copies of result images and videos, shared by all instances [default: DATA_DIR/media].
+    #[arg(long, env = "OMNI_MEDIA_DIR", value_name = "DIR")]
+    media_dir: Option<PathBuf>,
+    /// Keep the copies in an S3-compatible bucket instead, s3://BUCKET/PREFIX, with
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (and AWS_ENDPOINT,
+    /// AWS_ALLOW_HTTP=true for MinIO and the like).
+    #[arg(long, env = "OMNI_MEDIA_STORE", value_name = "URL")]
+    media_store: Option<String>,
+    /// Remove copies older than D, e.g. 90d, 12h, 30m, 45s [default: keep them].
+    #[arg(long, env = "OMNI_MEDIA_RETENTION", value_name = "D", value_parser = duration)]
+    media_retention: Option<i64>,
+    /// Access tokens, one per line: browsers sign in with one and get a session cookie,
+    /// API clients send it as a bearer token (or put the tokens themselves,
+    /// comma-separated, in OMNI_ACCESS_TOKENS).
+    #[arg(long, env = "OMNI_ACCESS_TOKENS_FILE", value_name = "FILE")]
+    access_tokens_file: Option<PathBuf>,
+    /// Serve beyond loopback without tokens (a proxy in front authenticates); without
+    /// tokens or this, omni-bff listens only on loopback addresses.
+    #[arg(long, env = "OMNI_OPEN_ACCESS", num_args = 0..=1, default_value = "false",
+          default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    open_access: bool,
+    /// Without access tokens only requests whose Host is a loopback name (localhost,
+    /// 127.0.0.1, [::1]) are served, so a web page cannot reach this BFF by pointing its
+    /// own name at 127.0.0.1 (DNS rebinding). These names are served too, e.g. the name
+    /// a proxy forwards (comma-separated; the --public-url host is always allowed).
+    #[arg(long, env = "OMNI_ALLOWED_HOSTS", value_name = "NAMES", value_delimiter = ',', value_parser = host_name)]
+    allowed_hosts: Vec<String>,
+    /// Proxies whose X-Forwarded-For names the client for the rate limit, as addresses
+    /// or CIDR ranges, comma-separated (e.g. 127.0.0.1,10.0.0.0/8).
+    #[arg(
+        long,
+        env = "OMNI_TRUSTED_PROXIES",
+        value_name = "RANGES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<crate::security::peer::Cidr>,
+    /// Requests per second per client (burst: 4 s worth), or `off`.
+    #[arg(long, env = "OMNI_RATE_LIMIT", default_value = "50", value_name = "N", value_parser = rate)]
+    rate_limit: u32,
+    /// Origins that may embed the studio in a frame, comma-separated [default: only the
+    /// studio's own].
+    #[arg(long, env = "OMNI_FRAME_ANCESTORS", value_name = "ORIGINS", value_delimiter = ',', value_parser = origin)]
+    frame_ancestors: Vec<String>,
+    /// Other origins whose pages may send changes, e.g. a static host of the app.
+    #[arg(long, env = "OMNI_ALLOWED_ORIGINS", value_name = "ORIGINS", value_delimiter = ',', value_parser = origin)]
+    allowed_origins: Vec<String>,
+    /// Comment sent on idle event streams this often.
+    #[arg(long, env = "OMNI_SSE_HEARTBEAT", default_value = "15s", value_name = "D", value_parser = duration)]
+    sse_heartbeat: i64,
+    /// `simulate` (built-in simulator) or the upstream base URL, e.g.
+    /// https://api-singapore.klingai.com or a gateway's https://host/kling.
+    #[arg(long, env = "OMNI_UPSTREAM", default_value = "simulate", value_name = "MODE", value_parser = upstream)]
+    upstream: UpstreamMode,
+    /// Where the built-in simulator listens [default: any free loopback port].
+    #[arg(
+        long,
+        env = "OMNI_SIM_LISTEN",
+        default_value = "127.0.0.1:0",
+        value_name = "ADDR"
+    )]
+    sim_listen: SocketAddr,
+    #[command(flatten)]
+    sim: SimFlags,
+    /// Change the built-in model catalog (models, limits, prices) with a TOML or JSON
+    /// file; see docs/catalog.md (the simulator reads it too).
+    #[arg(long, env = "OMNI_CATALOG", value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Fields a request carries that the catalog does not model: `warn` forwards them
+    /// and lists them under `warnings`, `reject` refuses the request (400) naming each.
+    #[arg(
+        long,
+        env = "OMNI_UNKNOWN_FIELDS",
+        default_value = "warn",
+        value_name = "POLICY"
+    )]
+    unknown_fields: UnknownFields,
+    /// Give up on one upstream call after D at most, e.g. 5s [default: 120s for
+    /// creates, 15s for reads, 60s for result files].
+    #[arg(long, env = "OMNI_UPSTREAM_TIMEOUT", value_name = "D", value_parser = duration)]
+    upstream_timeout: Option<i64>,
+}
 
 /// Where tasks go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,8 +241,25 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// A value `Debug` does not print (secrets inside a printable config).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Redacted<T>(pub T);
+
+impl<T> std::ops::Deref for Redacted<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// What to do with request fields the catalog does not model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UnknownFields {
     /// Forward them, and say so in the answer's `warnings`.
     Warn,
@@ -142,6 +277,8 @@ pub struct SimOptions {
     pub faults: f64,
     /// The models it accepts: the same catalog as the BFF's.
     pub catalog: Arc<Catalog>,
+    /// Refuse a repeated external_task_id, as a strict real upstream may.
+    pub strict_ids: bool,
 }
 
 impl Default for SimOptions {
@@ -152,6 +289,7 @@ impl Default for SimOptions {
             speed: 1.0,
             faults: 0.0,
             catalog: Arc::new(Catalog::builtin().clone()),
+            strict_ids: false,
         }
     }
 }
@@ -173,9 +311,13 @@ pub struct Config {
     /// Milliseconds; `None` keeps copies for good.
     pub media_retention_ms: Option<i64>,
     pub sse_heartbeat_ms: u64,
-    /// Access tokens (empty: none).
-    pub access_tokens: Vec<String>,
+    /// Access tokens (empty: none); `Debug` shows how many, never which.
+    pub access_tokens: Redacted<Vec<String>>,
     pub open_access: bool,
+    /// Host names served without tokens besides loopback names (`--allowed-hosts`).
+    pub allowed_hosts: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::security::peer::Cidr>,
     /// Requests per second per client; 0 is off.
     pub rate_limit: u32,
     pub frame_ancestors: Vec<String>,
@@ -207,8 +349,6 @@ impl Config {
 pub enum Command {
     Serve(Config),
     Simulate(SimOptions),
-    Help,
-    Version,
 }
 
 impl Config {
@@ -229,143 +369,144 @@ impl Config {
 
 /// `90d`, `12h`, `30m`, `45s` or `500ms` in milliseconds.
 pub fn duration_ms(what: &str, s: &str) -> Result<i64, String> {
+    duration(s).map_err(|e| format!("{what}: {e}"))
+}
+
+fn duration(s: &str) -> Result<i64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (n, unit) = s.split_at(split);
     let n: i64 = n
         .parse()
-        .map_err(|_| format!("{what}: {s:?} must be a number and a unit, e.g. 90d, 12h, 30s"))?;
+        .map_err(|_| format!("{s:?} must be a number and a unit, e.g. 90d, 12h, 30s"))?;
     let scale = match unit {
         "d" => 86_400_000,
         "h" => 3_600_000,
         "m" => 60_000,
         "s" => 1_000,
         "ms" => 1,
-        _ => return Err(format!("{what}: {s:?} needs a unit: d, h, m, s or ms")),
+        _ => return Err(format!("{s:?} needs a unit: d, h, m, s or ms")),
     };
     if n <= 0 {
-        return Err(format!("{what}: {s:?} must be more than zero"));
+        return Err(format!("{s:?} must be more than zero"));
     }
     n.checked_mul(scale)
-        .ok_or_else(|| format!("{what}: {s:?} is too long"))
+        .ok_or_else(|| format!("{s:?} is too long"))
 }
 
-/// Parses arguments (without the program name) over the environment `env`.
-pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
-    let mut args = args.iter().peekable();
-    let simulate = args.peek().is_some_and(|a| *a == "simulate");
-    if simulate {
-        args.next();
+fn fraction(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| (0.0..=1.0).contains(x))
+        .ok_or(format!("{s:?} must be a number from 0 to 1"))
+}
+
+fn speed(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| (0.01..=1000.0).contains(x))
+        .ok_or(format!("{s:?} must be a number from 0.01 to 1000"))
+}
+
+fn rate(s: &str) -> Result<u32, String> {
+    match s {
+        "off" => Ok(0),
+        n => n
+            .parse::<u32>()
+            .map_err(|_| format!("{n:?} must be a number of requests per second, or off")),
     }
+}
+
+fn http_url(s: &str) -> Result<String, String> {
+    if s.starts_with("http://") || s.starts_with("https://") {
+        Ok(s.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("{s:?} must be an http(s) URL"))
+    }
+}
+
+fn upstream(s: &str) -> Result<UpstreamMode, String> {
+    match s {
+        "simulate" => Ok(UpstreamMode::Simulate),
+        url => http_url(url)
+            .map(UpstreamMode::Url)
+            .map_err(|_| format!("{url:?} must be `simulate` or an http(s) URL")),
+    }
+}
+
+/// An origin is a scheme and a host (and port), nothing after.
+fn origin(s: &str) -> Result<String, String> {
+    let o = s.trim();
+    let ok = (o.starts_with("https://") || o.starts_with("http://"))
+        && o.matches('/').count() == 2
+        && o.len() > "https://".len();
+    if ok {
+        Ok(o.to_owned())
+    } else {
+        Err(format!(
+            "{o:?} must be an origin like https://ops.example.com"
+        ))
+    }
+}
+
+/// A host name as it appears in `Host`, without a port, compared in lower case.
+fn host_name(s: &str) -> Result<String, String> {
+    let h = s.trim().to_ascii_lowercase();
+    let ok = !h.is_empty()
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'[' | b']' | b':'));
+    if ok && h != "*" {
+        Ok(h)
+    } else {
+        Err(format!(
+            "{s:?} must be a host name like studio.example.com (no scheme, port or wildcard)"
+        ))
+    }
+}
+
+/// Parses arguments (without the program name). Options come from clap (arguments over
+/// their `OMNI_*` variables); secrets come from `env` only.
+pub fn parse(
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Command, clap::Error> {
+    let cli =
+        Cli::try_parse_from(std::iter::once("omni-bff".to_owned()).chain(args.iter().cloned()))?;
+    let fail = |e: String| Cli::command().error(clap::error::ErrorKind::ValueValidation, e);
+    let catalog = |file: &Option<PathBuf>| -> Result<Arc<Catalog>, clap::Error> {
+        Ok(Arc::new(match file {
+            Some(path) => crate::catalog_file::load(path).map_err(fail)?,
+            None => Catalog::builtin().clone(),
+        }))
+    };
+    let sim = |listen: SocketAddr, flags: &SimFlags, catalog: Arc<Catalog>| SimOptions {
+        listen,
+        fail_rate: flags.sim_fail_rate,
+        speed: flags.sim_speed,
+        faults: flags.sim_faults,
+        catalog,
+        strict_ids: flags.sim_strict_ids,
+    };
+    if let Some(Sub::Simulate(a)) = &cli.command {
+        return Ok(Command::Simulate(sim(
+            a.listen,
+            &a.sim,
+            catalog(&a.catalog)?,
+        )));
+    }
+    let a = cli.serve;
+    let catalog = catalog(&a.catalog)?;
+    secrets_and_tokens(a, catalog, env, &sim).map_err(fail)
+}
+
+/// The half of the configuration clap cannot see: secrets and access tokens.
+fn secrets_and_tokens(
+    a: ServeArgs,
+    catalog: Arc<Catalog>,
+    env: &dyn Fn(&str) -> Option<String>,
+    sim: &dyn Fn(SocketAddr, &SimFlags, Arc<Catalog>) -> SimOptions,
+) -> Result<Command, String> {
     let get = |name: &str| env(name).filter(|v| !v.is_empty());
-    let mut listen = get("OMNI_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-    let mut dist = get("OMNI_DIST").unwrap_or_else(|| "dist".into());
-    let mut data_dir = get("OMNI_DATA_DIR").unwrap_or_else(|| "data".into());
-    let mut database_url = get("OMNI_DATABASE_URL");
-    let mut upstream = get("OMNI_UPSTREAM").unwrap_or_else(|| "simulate".into());
-    let mut sim_listen = get("OMNI_SIM_LISTEN").unwrap_or_else(|| "127.0.0.1:0".into());
-    let mut public_url = get("OMNI_PUBLIC_URL");
-    let mut media_dir = get("OMNI_MEDIA_DIR");
-    let mut media_store = get("OMNI_MEDIA_STORE");
-    let mut retention = get("OMNI_MEDIA_RETENTION");
-    let mut heartbeat = get("OMNI_SSE_HEARTBEAT").unwrap_or_else(|| "15s".into());
-    let mut tokens_file = get("OMNI_ACCESS_TOKENS_FILE");
-    let mut open_access = get("OMNI_OPEN_ACCESS").is_some_and(|v| v == "true" || v == "1");
-    let mut rate_limit = get("OMNI_RATE_LIMIT").unwrap_or_else(|| "50".into());
-    let mut frame_ancestors = get("OMNI_FRAME_ANCESTORS").unwrap_or_default();
-    let mut allowed_origins = get("OMNI_ALLOWED_ORIGINS").unwrap_or_default();
-    let mut fail_rate = "0".to_owned();
-    let mut speed = "1".to_owned();
-    let mut faults = "0".to_owned();
-    let mut upstream_timeout = get("OMNI_UPSTREAM_TIMEOUT");
-    let mut catalog_file = get("OMNI_CATALOG");
-    let mut unknown_fields = get("OMNI_UNKNOWN_FIELDS").unwrap_or_else(|| "warn".into());
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next().cloned())
-                .ok_or(format!("{flag} needs a value"))
-        };
-        match flag {
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--listen" => listen = value()?,
-            "--dist" => dist = value()?,
-            "--data-dir" => data_dir = value()?,
-            "--database-url" => database_url = Some(value()?),
-            "--upstream" => upstream = value()?,
-            "--sim-listen" => sim_listen = value()?,
-            "--public-url" => public_url = Some(value()?),
-            "--media-dir" => media_dir = Some(value()?),
-            "--media-store" => media_store = Some(value()?),
-            "--media-retention" => retention = Some(value()?),
-            "--sse-heartbeat" => heartbeat = value()?,
-            "--access-tokens-file" => tokens_file = Some(value()?),
-            "--open-access" => open_access = true,
-            "--rate-limit" => rate_limit = value()?,
-            "--frame-ancestors" => frame_ancestors = value()?,
-            "--allowed-origins" => allowed_origins = value()?,
-            "--sim-fail-rate" => fail_rate = value()?,
-            "--sim-speed" => speed = value()?,
-            "--sim-faults" => faults = value()?,
-            "--upstream-timeout" => upstream_timeout = Some(value()?),
-            "--catalog" => catalog_file = Some(value()?),
-            "--unknown-fields" => unknown_fields = value()?,
-            other => return Err(format!("unknown option {other:?}; see --help")),
-        }
-    }
-    let addr = |what: &str, s: &str| {
-        s.parse::<SocketAddr>()
-            .map_err(|_| format!("{what}: {s:?} is not an address like 127.0.0.1:8080"))
-    };
-    let fraction = |what: &str, s: &str, lo: f64, hi: f64| {
-        s.parse::<f64>()
-            .ok()
-            .filter(|x| (lo..=hi).contains(x))
-            .ok_or(format!("{what}: {s:?} must be a number from {lo} to {hi}"))
-    };
-    let catalog = Arc::new(match catalog_file {
-        Some(path) => crate::catalog_file::load(std::path::Path::new(&path))?,
-        None => Catalog::builtin().clone(),
-    });
-    let unknown_fields = match unknown_fields.as_str() {
-        "warn" => UnknownFields::Warn,
-        "reject" => UnknownFields::Reject,
-        other => {
-            return Err(format!(
-                "--unknown-fields: {other:?} must be `warn` or `reject`"
-            ))
-        }
-    };
-    let sim = SimOptions {
-        listen: addr(
-            if simulate { "--listen" } else { "--sim-listen" },
-            if simulate { &listen } else { &sim_listen },
-        )?,
-        fail_rate: fraction("--sim-fail-rate", &fail_rate, 0.0, 1.0)?,
-        speed: fraction("--sim-speed", &speed, 0.01, 1000.0)?,
-        faults: fraction("--sim-faults", &faults, 0.0, 1.0)?,
-        catalog: catalog.clone(),
-    };
-    if simulate {
-        return Ok(Command::Simulate(sim));
-    }
-    let upstream = match upstream.as_str() {
-        "simulate" => UpstreamMode::Simulate,
-        url if url.starts_with("http://") || url.starts_with("https://") => {
-            UpstreamMode::Url(url.trim_end_matches('/').to_owned())
-        }
-        other => {
-            return Err(format!(
-                "--upstream: {other:?} must be `simulate` or an http(s) URL"
-            ))
-        }
-    };
     let api_key = match get("OMNI_UPSTREAM_API_KEY") {
         Some(k) => Some(k),
         None => match get("OMNI_UPSTREAM_API_KEY_FILE") {
@@ -378,26 +519,12 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             None => None,
         },
     };
-    let public_url = match public_url {
-        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
-            Some(u.trim_end_matches('/').to_owned())
-        }
-        Some(u) => return Err(format!("--public-url: {u:?} must be an http(s) URL")),
-        None => None,
-    };
-    let media_retention_ms = retention
-        .map(|r| duration_ms("--media-retention", &r))
-        .transpose()?;
-    let sse_heartbeat_ms = duration_ms("--sse-heartbeat", &heartbeat)? as u64;
-    let upstream_timeout_ms = upstream_timeout
-        .map(|d| duration_ms("--upstream-timeout", &d).map(|ms| ms as u64))
-        .transpose()?;
     let mut access_tokens: Vec<String> = get("OMNI_ACCESS_TOKENS")
         .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect())
         .unwrap_or_default();
-    if let Some(path) = tokens_file {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("--access-tokens-file {path}: {e}"))?;
+    if let Some(path) = &a.access_tokens_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--access-tokens-file {}: {e}", path.display()))?;
         access_tokens.extend(text.lines().map(|l| l.trim().to_owned()));
     }
     access_tokens.retain(|t| !t.is_empty() && !t.starts_with('#'));
@@ -407,57 +534,33 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             short.len()
         ));
     }
-    let rate_limit = match rate_limit.as_str() {
-        "off" | "0" => 0,
-        n => n.parse::<u32>().map_err(|_| {
-            format!("--rate-limit: {n:?} must be a number of requests per second, or off")
-        })?,
-    };
-    let origins = |what: &str, list: &str| -> Result<Vec<String>, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(|o| {
-                // An origin is a scheme and a host, nothing after.
-                let ok = (o.starts_with("https://") || o.starts_with("http://"))
-                    && o.matches('/').count() == 2;
-                if ok {
-                    Ok(o.to_owned())
-                } else {
-                    Err(format!(
-                        "{what}: {o:?} must be an origin like https://ops.example.com"
-                    ))
-                }
-            })
-            .collect()
-    };
-    let frame_ancestors = origins("--frame-ancestors", &frame_ancestors)?;
-    let allowed_origins = origins("--allowed-origins", &allowed_origins)?;
     Ok(Command::Serve(Config {
-        listen: addr("--listen", &listen)?,
-        dist: dist.into(),
-        data_dir: data_dir.into(),
-        database_url,
-        upstream,
+        listen: a.listen,
+        dist: a.dist,
+        data_dir: a.data_dir,
+        database_url: a.database_url,
+        upstream: a.upstream,
         credentials: Credentials {
             access_key: get("KLING_ACCESS_KEY"),
             secret_key: get("KLING_SECRET_KEY"),
             api_key,
         },
-        sim,
-        public_url,
-        media_dir: media_dir.map(PathBuf::from),
-        media_store,
-        media_retention_ms,
-        sse_heartbeat_ms,
-        access_tokens,
-        open_access,
-        rate_limit,
-        frame_ancestors,
-        allowed_origins,
-        upstream_timeout_ms,
+        sim: sim(a.sim_listen, &a.sim, catalog.clone()),
+        public_url: a.public_url,
+        media_dir: a.media_dir,
+        media_store: a.media_store,
+        media_retention_ms: a.media_retention,
+        sse_heartbeat_ms: a.sse_heartbeat as u64,
+        access_tokens: Redacted(access_tokens),
+        open_access: a.open_access,
+        allowed_hosts: a.allowed_hosts,
+        trusted_proxies: a.trusted_proxies,
+        rate_limit: a.rate_limit,
+        frame_ancestors: a.frame_ancestors,
+        allowed_origins: a.allowed_origins,
+        upstream_timeout_ms: a.upstream_timeout.map(|ms| ms as u64),
         catalog,
-        unknown_fields,
+        unknown_fields: a.unknown_fields,
     }))
 }
 
@@ -473,7 +576,9 @@ mod tests {
             .collect();
         match parse(&args, &|k| {
             env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        })? {
+        })
+        .map_err(|e| e.to_string())?
+        {
             Command::Serve(c) => Ok(c),
             other => panic!("not a serve command: {other:?}"),
         }
@@ -515,8 +620,10 @@ mod tests {
                 "--media-retention",
                 "30d",
                 "--sse-heartbeat=2s",
+                "--media-dir",
+                "/srv/media",
             ],
-            &[("OMNI_MEDIA_DIR", "/srv/media")],
+            &[],
         )
         .unwrap();
         assert_eq!(c.public_url.as_deref(), Some("https://studio.example.com"));
@@ -525,6 +632,66 @@ mod tests {
         assert_eq!(c.sse_heartbeat_ms, 2_000);
         let e = serve(&["--public-url", "studio.example.com"], &[]).unwrap_err();
         assert!(e.contains("--public-url"), "{e}");
+    }
+
+    #[test]
+    fn flag_values_are_checked_not_guessed() {
+        // `--open-access=false` once turned open access on.
+        assert!(!serve(&["--open-access=false"], &[]).unwrap().open_access);
+        assert!(serve(&["--open-access"], &[]).unwrap().open_access);
+        assert!(serve(&["--open-access=true"], &[]).unwrap().open_access);
+        let e = serve(&["--open-access=maybe"], &[]).unwrap_err();
+        assert!(e.contains("--open-access"), "{e}");
+        let e = serve(&["--rate-limit", "fast"], &[]).unwrap_err();
+        assert!(e.contains("--rate-limit") && e.contains("or off"), "{e}");
+        assert_eq!(serve(&["--rate-limit", "off"], &[]).unwrap().rate_limit, 0);
+        let e = serve(&["--unknown-fields", "drop"], &[]).unwrap_err();
+        assert!(e.contains("warn") && e.contains("reject"), "{e}");
+        let e = serve(&["--listen", "localhost"], &[]).unwrap_err();
+        assert!(e.contains("--listen"), "{e}");
+        let c = serve(
+            &[
+                "--allowed-hosts",
+                "Studio.Example.com,ops.example.com",
+                "--trusted-proxies",
+                "127.0.0.1,10.0.0.0/8",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.allowed_hosts, ["studio.example.com", "ops.example.com"]);
+        assert_eq!(c.trusted_proxies.len(), 2);
+        for bad in ["*", "https://studio.example.com", "a b"] {
+            assert!(serve(&["--allowed-hosts", bad], &[]).is_err(), "{bad}");
+        }
+        assert!(serve(&["--trusted-proxies", "10.0.0.0/33"], &[]).is_err());
+        let e = serve(&["--bogus"], &[]).unwrap_err();
+        assert!(e.contains("--bogus"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_only() {
+        let c = serve(
+            &[],
+            &[
+                ("OMNI_UPSTREAM_API_KEY", "gw-key"),
+                (
+                    "OMNI_ACCESS_TOKENS",
+                    "a-token-of-16-chars, another-long-token",
+                ),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.credentials.api_key.as_deref(), Some("gw-key"));
+        assert_eq!(c.access_tokens.len(), 2);
+        let e = serve(&[], &[("OMNI_ACCESS_TOKENS", "short")]).unwrap_err();
+        assert!(e.contains("at least 16 characters"), "{e}");
+        // Debug never shows them.
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("gw-key") && !shown.contains("a-token-of"),
+            "{shown}"
+        );
     }
 
     #[test]

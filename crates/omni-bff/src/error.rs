@@ -36,6 +36,8 @@ pub enum ApiError {
     NotFound(String),
     /// The caller may not do this (e.g. a callback token used for another task).
     Forbidden(String),
+    /// A `Host` this server does not answer for without access tokens (421).
+    MisdirectedHost(String),
     /// Not signed in (or a wrong token).
     Unauthorized(String),
     /// Over the client's rate limit; try again after this many milliseconds.
@@ -81,6 +83,9 @@ impl ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, CODE_NOT_FOUND, m.clone()),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, CODE_FORBIDDEN, m.clone()),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, CODE_UNAUTHORIZED, m.clone()),
+            ApiError::MisdirectedHost(m) => {
+                (StatusCode::MISDIRECTED_REQUEST, CODE_FORBIDDEN, m.clone())
+            }
             ApiError::TooManyRequests(ms) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 CODE_RATE_LIMIT,

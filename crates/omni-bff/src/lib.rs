@@ -101,6 +101,10 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
             config.dist.join("index.html"),
             config.frame_ancestors.clone(),
         ),
+        hosts: security::host::Hosts::new(
+            config.allowed_hosts.clone(),
+            config.public_url.as_deref(),
+        ),
     };
     let public_url = OnceLock::new();
     if let Some(url) = &config.public_url {

@@ -3,8 +3,14 @@
 use omni_bff::config::{self, Command};
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // An option's variable set to nothing (`OMNI_RATE_LIMIT=` in a unit file) means its
+    // default, as if unset. Done before any thread starts, as `remove_var` requires.
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_string_lossy().starts_with("OMNI_") {
+            std::env::remove_var(name);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OMNI_LOG")
@@ -13,25 +19,22 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match config::parse(&args, &|k| std::env::var(k).ok()) {
-        Ok(c) => c,
+    // --help and --version end here too (clap prints them and exits 0); a bad option
+    // or value exits 2 with the reason.
+    let command = config::parse(&args, &|k| std::env::var(k).ok()).unwrap_or_else(|e| e.exit());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("omni-bff: {e}");
-            return ExitCode::from(2);
+            eprintln!("omni-bff: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
         }
     };
-    let result = match command {
-        Command::Help => {
-            print!("{}", config::HELP);
-            Ok(())
+    let result = runtime.block_on(async {
+        match command {
+            Command::Serve(cfg) => omni_bff::serve(cfg).await,
+            Command::Simulate(opts) => run_simulator(opts).await,
         }
-        Command::Version => {
-            println!("omni-bff {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        Command::Serve(cfg) => omni_bff::serve(cfg).await,
-        Command::Simulate(opts) => run_simulator(opts).await,
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -203,6 +203,64 @@ async fn cross_site_requests_may_read_but_not_change() {
     assert_eq!(read.status().as_u16(), 200);
 }
 
+/// DNS rebinding: a page on rebind.example re-points its name at 127.0.0.1, so its
+/// requests arrive with `Host: rebind.example:PORT` and a matching Origin.
+#[tokio::test]
+async fn without_tokens_a_foreign_host_is_refused() {
+    let rebound = |bff: &Bff| {
+        let port = bff.url.rsplit(':').next().unwrap().to_owned();
+        let origin = format!("http://rebind.example:{port}");
+        bff.http
+            .post(format!("{}{OMNI_IMAGE}", bff.url))
+            .header("host", format!("rebind.example:{port}"))
+            .header("origin", origin)
+            .header("sec-fetch-site", "same-origin")
+            .json(&json!({"prompt": "spend their credit"}))
+            .send()
+    };
+    let bff = Bff::new();
+    let resp = rebound(&bff).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 421);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], 1103, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allowed-hosts"),
+        "{body}"
+    );
+    // Reading prompts is refused too, and so is the app itself.
+    let port = bff.url.rsplit(':').next().unwrap().to_owned();
+    for path in ["/api/v1/tasks", "/image"] {
+        let resp = bff
+            .http
+            .get(format!("{}{path}", bff.url))
+            .header("host", format!("rebind.example:{port}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 421, "{path}");
+    }
+    // Loopback names are served.
+    for name in ["localhost", "127.0.0.1"] {
+        let resp = bff
+            .http
+            .get(format!("{}/api/v1/tasks", bff.url))
+            .header("host", format!("{name}:{port}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{name}");
+    }
+    // A name the operator lists (a proxy's) is served.
+    let listed = Bff::start(temp_dir("hosts"), &["--allowed-hosts", "rebind.example"]);
+    assert_eq!(rebound(&listed).await.unwrap().status().as_u16(), 200);
+    // With tokens the token is the defence: any name, but signed in.
+    let secure = Bff::start_with(temp_dir("hosts-tok"), &[], &[("OMNI_ACCESS_TOKENS", TOKEN)]);
+    assert_eq!(rebound(&secure).await.unwrap().status().as_u16(), 401);
+}
+
 #[tokio::test]
 async fn a_client_over_its_rate_limit_gets_429_in_the_envelope() {
     let bff = Bff::start(temp_dir("rate"), &["--rate-limit", "5"]);
@@ -255,6 +313,25 @@ async fn each_route_has_its_own_body_limit() {
         )
         .await;
     assert_ne!(status, 413, "{body}");
+}
+
+/// A chunked body announces no length: the limit must hold while reading, or 100 MB
+/// sent to a 4 KB route reachable without signing in is buffered first.
+#[test]
+fn a_chunked_body_stops_at_the_routes_limit() {
+    let bff = Bff::new();
+    // Let start-up settle, then measure the peak from here.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = bff.peak_rss_kb();
+    for path in [
+        "/api/v1/session",
+        "/api/v1/callbacks/0123456789abcdef0123456789abcdef",
+    ] {
+        let status = bff.post_chunked(path, 100 * 1024 * 1024);
+        assert!(matches!(status, Some(413) | None), "{path}: {status:?}");
+    }
+    let grown_mb = (bff.peak_rss_kb() - before) / 1024;
+    assert!(grown_mb < 30, "the peak grew by {grown_mb} MB");
 }
 
 #[tokio::test]

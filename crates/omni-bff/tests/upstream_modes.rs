@@ -201,7 +201,12 @@ fn help_documents_every_option() {
         "--sse-heartbeat",
         "--catalog",
         "--unknown-fields",
+        "--allowed-hosts",
+        "--trusted-proxies",
+        "--sim-strict-ids",
+        "OMNI_ALLOWED_HOSTS",
         "OMNI_UPSTREAM_API_KEY",
+        "OMNI_LOG",
         "KLING_ACCESS_KEY",
     ] {
         assert!(help.contains(option), "--help lacks {option}");
@@ -211,5 +216,6 @@ fn help_documents_every_option() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unexpected argument '--bogus'"), "{stderr}");
 }

@@ -2,7 +2,6 @@
 //! envelope instead of axum's plain-text rejections.
 
 use crate::error::ApiError;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 
@@ -16,7 +15,7 @@ pub struct JsonBody<const LIMIT: usize = BODY_LIMIT>(pub serde_json::Value);
 impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<LIMIT> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -38,19 +37,31 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<LIMIT> {
         if announced.is_some_and(|n| n > LIMIT as u64) {
             return Err(ApiError::PayloadTooLarge(LIMIT));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(LIMIT)
-            } else {
-                ApiError::Malformed(format!("cannot read the body: {}", rejection.body_text()))
-            }
-        })?;
-        // A chunked body announces nothing: count what came.
-        if bytes.len() > LIMIT {
-            return Err(ApiError::PayloadTooLarge(LIMIT));
-        }
+        // Counted while reading, so a chunked body (which announces nothing) stops at the
+        // route's limit instead of being buffered up to the global one first.
+        let bytes = axum::body::to_bytes(req.into_body(), LIMIT)
+            .await
+            .map_err(|e| {
+                if is_length_limit(&e) {
+                    ApiError::PayloadTooLarge(LIMIT)
+                } else {
+                    ApiError::Malformed(format!("cannot read the body: {e}"))
+                }
+            })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::Malformed(format!("body is not valid JSON: {e}")))
     }
+}
+
+/// Whether reading stopped at the limit (axum wraps http-body-util's `LengthLimitError`).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }

@@ -74,6 +74,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback_service(app)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            security::host,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             security::headers,
         ))
         .with_state(state)

@@ -4,7 +4,9 @@
 
 pub mod access;
 pub mod headers;
+pub mod host;
 pub mod origin;
+pub mod peer;
 pub mod rate;
 pub mod ssrf;
 
@@ -26,6 +28,8 @@ pub struct Security {
     pub allowed_origins: Vec<String>,
     /// The Content-Security-Policy, kept in step with the served index.html.
     pub csp: headers::Policy,
+    /// Names served without tokens (DNS rebinding).
+    pub hosts: host::Hosts,
 }
 
 /// Routes a signed-out browser must reach: the session itself, and the upstream's
@@ -61,6 +65,18 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
             "sign in first: POST /api/v1/session with an access token, or send Authorization: Bearer TOKEN".into(),
         )
         .into_response();
+    }
+    next.run(req).await
+}
+
+/// Middleware for everything: without access tokens, only this machine's names (and
+/// the operator's `--allowed-hosts`) are served, so DNS rebinding finds nothing.
+pub async fn host(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let sec = &state.security;
+    if !sec.access.required() {
+        if let Some(why) = sec.hosts.refuse(req.headers()) {
+            return ApiError::MisdirectedHost(why).into_response();
+        }
     }
     next.run(req).await
 }

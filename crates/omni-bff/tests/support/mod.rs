@@ -73,6 +73,57 @@ impl Bff {
         }
     }
 
+    /// The process's peak resident memory so far, in kilobytes (Linux `VmHWM`).
+    pub fn peak_rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status")
+    }
+
+    /// Sends `total` bytes as a chunked body (no Content-Length) to `path` over a raw
+    /// connection, stopping when the server stops reading; answers the status code, if
+    /// one came.
+    pub fn post_chunked(&self, path: &str, total: usize) -> Option<u16> {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\n\r\n"
+        );
+        conn.write_all(head.as_bytes()).unwrap();
+        let chunk = vec![b' '; 64 * 1024];
+        let mut sent = 0;
+        while sent < total {
+            let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+            if conn.write_all(&frame).is_err() {
+                break;
+            }
+            sent += chunk.len();
+        }
+        let _ = conn.write_all(b"0\r\n\r\n");
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = conn.read(&mut buf) {
+            if n == 0 || answer.len() > 64 * 1024 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&answer);
+        text.strip_prefix("HTTP/1.1 ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse().ok())
+    }
+
     pub fn new() -> Bff {
         Bff::start(temp_dir("bff"), &[])
     }
