@@ -347,7 +347,7 @@ impl Config {
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Command {
-    Serve(Config),
+    Serve(Box<Config>),
     Simulate(SimOptions),
 }
 
@@ -534,7 +534,7 @@ fn secrets_and_tokens(
             short.len()
         ));
     }
-    Ok(Command::Serve(Config {
+    Ok(Command::Serve(Box::new(Config {
         listen: a.listen,
         dist: a.dist,
         data_dir: a.data_dir,
@@ -561,7 +561,7 @@ fn secrets_and_tokens(
         upstream_timeout_ms: a.upstream_timeout.map(|ms| ms as u64),
         catalog,
         unknown_fields: a.unknown_fields,
-    }))
+    })))
 }
 
 #[cfg(test)]
@@ -579,7 +579,7 @@ mod tests {
         })
         .map_err(|e| e.to_string())?
         {
-            Command::Serve(c) => Ok(c),
+            Command::Serve(c) => Ok(*c),
             other => panic!("not a serve command: {other:?}"),
         }
     }

@@ -53,6 +53,9 @@ pub enum ApiError {
     },
     /// The upstream could not be reached or answered garbage.
     Unavailable(String),
+    /// A create is recorded but its outcome is not known yet (503, Retry-After): it
+    /// will be finished, and the same request again gets its task.
+    Pending(String),
     /// Our fault: logged, and the client gets a generic message.
     Internal(String),
 }
@@ -107,6 +110,7 @@ impl ApiError {
                 message.clone(),
             ),
             ApiError::Unavailable(m) => (StatusCode::BAD_GATEWAY, CODE_TIMEOUT, m.clone()),
+            ApiError::Pending(m) => (StatusCode::SERVICE_UNAVAILABLE, CODE_TIMEOUT, m.clone()),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 CODE_INTERNAL,
@@ -136,6 +140,7 @@ impl IntoResponse for ApiError {
         }
         let retry_after = match &self {
             ApiError::TooManyRequests(ms) => Some(ms.div_ceil(1000).max(1)),
+            ApiError::Pending(_) => Some(2),
             _ => None,
         };
         let errors = match self {

@@ -5,6 +5,7 @@
 pub mod catalog_file;
 pub mod clock;
 pub mod config;
+pub mod creates;
 pub mod error;
 pub mod events;
 pub mod media;
@@ -150,6 +151,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
         // The simulator runs beside us, so it reaches us where we listen.
         let _ = state.public_url.set(format!("http://{addr}"));
     }
+    creates::take_over_leases(&state)
+        .await
+        .map_err(|e| format!("cannot read the pending creates: {e}"))?;
     tokio::spawn(tasks::refresher(state.clone()));
     tokio::spawn(media::copier(state.clone()));
     tokio::spawn(events::listen(state.clone()));

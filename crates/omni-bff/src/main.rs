@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match command {
-            Command::Serve(cfg) => omni_bff::serve(cfg).await,
+            Command::Serve(cfg) => omni_bff::serve(*cfg).await,
             Command::Simulate(opts) => run_simulator(opts).await,
         }
     });

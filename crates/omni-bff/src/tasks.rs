@@ -1,12 +1,10 @@
-//! Task life on the BFF: create (validated, idempotent by external_task_id, stored before
-//! answering, with the BFF's own callback URL), read (from the store; an unfinished task
+//! Task life on the BFF after its create (`creates`): read (from the store; an unfinished task
 //! is refreshed from upstream at most once per interval however many clients or
 //! instances ask), and what follows a status change (events, media copies).
 
 use crate::clock;
 use crate::error::ApiError;
-use crate::routes::idempotency;
-use crate::store::{Applied, NewTask, Stored};
+use crate::store::{Applied, Stored};
 use crate::{events, media, AppState};
 use omni_api::{StudioTask, Task, TaskKind, TaskStatus, UpstreamRequest};
 use sha2::{Digest, Sha256};
@@ -52,128 +50,11 @@ impl Outgoing {
         }
     }
 
-    fn text(&self, key: &str) -> Option<&str> {
+    pub(crate) fn text(&self, key: &str) -> Option<&str> {
         self.body
             .get(key)
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
-    }
-}
-
-/// Creates a task upstream and stores it before answering. Every create goes upstream
-/// with an external_task_id (the user's, else one made from the client's
-/// `Idempotency-Key`, else a random one), so lost answers are retried without ever
-/// making a second task, and a client that sends its key again gets the first task.
-///
-/// The stored request is the body that went upstream, less the two fields the BFF adds
-/// itself (its external id, which `task_info` carries, and its callback URL, a secret).
-pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Result<Task, ApiError> {
-    let kind = req.kind;
-    let external = idempotency::external_id(req.text("external_task_id"), key)?;
-    let own_external = req.text("external_task_id").is_some();
-    let own_callback = req.text("callback_url").is_some();
-    let prompt = req.text("prompt").unwrap_or_default().to_owned();
-    let mut req = req;
-    // An empty or null id or callback counts as absent; ours go in their place rather
-    // than beside them (a duplicate key would leave the upstream to pick one).
-    if let serde_json::Value::Object(map) = &mut req.body {
-        for (key, ours) in [
-            ("external_task_id", !own_external),
-            ("callback_url", !own_callback),
-        ] {
-            if ours && map.contains_key(key) {
-                map.shift_remove(key);
-            }
-        }
-    }
-    // A request can carry ten 10 MB images as base64: it is written out once, and that
-    // one copy is hashed, sent (with our fields spliced in) and stored.
-    let body = serde_json::to_vec(&req.body).map_err(ApiError::internal)?;
-    drop(req);
-    let hash = request_hash(&body);
-    if let Some(existing) = state.store.get(&external).await? {
-        return replay(existing, &hash, &external).map(|t| t.task);
-    }
-    let mut extra = Vec::new();
-    if !own_external {
-        extra.push(("external_task_id", external.clone()));
-    }
-    // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
-    // the upstream calls us, and refreshes are push-driven instead of polled.
-    let token = match (state.public_url(), own_callback) {
-        (Some(base), false) => {
-            let token = new_token()?;
-            extra.push(("callback_url", format!("{base}/api/v1/callbacks/{token}")));
-            Some(token)
-        }
-        _ => None,
-    };
-    let sent = state
-        .upstream
-        .create(kind, with_fields(&body, &extra).into())
-        .await;
-    let mut task = sent?;
-    // The store finds the task by this id too, whether or not the upstream echoes it.
-    task.task_info.external_task_id = Some(external.clone());
-    let request = String::from_utf8(body).map_err(ApiError::internal)?;
-    let inserted = state
-        .store
-        .insert(NewTask {
-            kind,
-            task: &task,
-            request,
-            prompt: &prompt,
-            request_hash: &hash,
-            callback_token: token.as_deref(),
-            now: clock::now_ms(),
-        })
-        .await;
-    match inserted {
-        // A create sent again after a lost answer can find its task already finished.
-        Ok(()) => {
-            copy_results(state, &task, clock::now_ms()).await?;
-            Ok(task)
-        }
-        // Two creates with one external id raced; the first one stored wins.
-        Err(e) => match state.store.get(&external).await? {
-            Some(existing) => replay(existing, &hash, &external).map(|t| t.task),
-            None => Err(e),
-        },
-    }
-}
-
-/// A JSON object's bytes with more string fields at its start (the user's request plus
-/// what only the upstream gets: our external id, our callback URL).
-fn with_fields(object: &[u8], fields: &[(&str, String)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(object.len() + 256);
-    out.push(b'{');
-    for (name, value) in fields {
-        // Writing strings into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut out, name);
-        out.push(b':');
-        let _ = serde_json::to_writer(&mut out, value);
-        out.push(b',');
-    }
-    match object.strip_prefix(b"{") {
-        Some(b"}") => {
-            out.pop_if(|b| *b == b',');
-            out.push(b'}');
-        }
-        Some(rest) => out.extend_from_slice(rest),
-        // Requests always serialise as objects.
-        None => return object.to_vec(),
-    }
-    out
-}
-
-fn replay(existing: Stored, hash: &str, ext: &str) -> Result<StudioTask, ApiError> {
-    if existing.request_hash == hash {
-        Ok(existing.task)
-    } else {
-        Err(ApiError::Conflict(format!(
-            "external_task_id {ext:?} already belongs to task {} with a different request",
-            existing.task.task.task_id
-        )))
     }
 }
 
@@ -259,7 +140,7 @@ pub async fn record(state: &AppState, task: &Task) -> Result<Applied, ApiError> 
 }
 
 /// Queues a succeeded task's files for the copier.
-async fn copy_results(state: &AppState, task: &Task, now: i64) -> Result<(), ApiError> {
+pub(crate) async fn copy_results(state: &AppState, task: &Task, now: i64) -> Result<(), ApiError> {
     if task.task_status == TaskStatus::Succeed {
         state
             .store
@@ -304,6 +185,7 @@ pub async fn on_callback(
 pub async fn refresher(state: Arc<AppState>) {
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        crate::creates::recover_due(&state).await;
         let Ok(open) = state.store.unfinished().await else {
             continue;
         };
@@ -314,27 +196,5 @@ pub async fn refresher(state: Arc<AppState>) {
                 let _ = refresh(&state, t.task_id.as_str(), Refresh::WhenDue).await;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_spliced_into_the_object() {
-        let extra = [("external_task_id", "studio-k\"1".to_owned())];
-        let out = with_fields(br#"{"prompt":"a cat"}"#, &extra);
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"external_task_id": "studio-k\"1", "prompt": "a cat"})
-        );
-        let empty: serde_json::Value = serde_json::from_slice(&with_fields(b"{}", &extra)).unwrap();
-        assert_eq!(
-            empty,
-            serde_json::json!({"external_task_id": "studio-k\"1"})
-        );
-        assert_eq!(with_fields(br#"{"a":1}"#, &[]), br#"{"a":1}"#);
     }
 }

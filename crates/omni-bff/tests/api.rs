@@ -381,8 +381,13 @@ async fn upstream_errors_and_failures_reach_the_client() {
     let (status, body) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "cut [sim:drop]"}))
         .await;
-    assert_eq!(status, 502, "{body}");
+    // No answer is not a "no": the create is recorded, to be finished later.
+    assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], 5002);
+    assert!(
+        body["message"].as_str().unwrap().contains("recorded"),
+        "{body}"
+    );
 
     let (_, body) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "doomed [sim:fail]"}))

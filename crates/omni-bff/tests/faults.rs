@@ -86,7 +86,20 @@ async fn history(http: &reqwest::Client, url: &str) -> HashSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_tasks_survive_a_faulty_upstream_and_a_kill_9() {
-    let sim = Simulator::start_with(KEY, &["--sim-faults", "0.2", "--sim-speed", "10"]);
+    fault_run(&[]).await;
+}
+
+/// The same run against an upstream that refuses a repeated external_task_id (as the
+/// real one may): lost answers must be found by their id, never sent again blindly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_tasks_survive_a_strict_faulty_upstream_and_a_kill_9() {
+    fault_run(&["--sim-strict-ids"]).await;
+}
+
+async fn fault_run(sim_flags: &[&str]) {
+    let mut flags = vec!["--sim-faults", "0.2", "--sim-speed", "10"];
+    flags.extend_from_slice(sim_flags);
+    let sim = Simulator::start_with(KEY, &flags);
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let args = [
@@ -194,7 +207,7 @@ async fn two_hundred_tasks_survive_a_faulty_upstream_and_a_kill_9() {
         assert!(copied, "the results of {id} were never copied");
     }
     eprintln!(
-        "fault run: {TASKS} tasks, {} upstream faults, outcomes {outcomes:?}, {} create calls upstream",
+        "fault run {sim_flags:?}: {TASKS} tasks, {} upstream faults, outcomes {outcomes:?}, {} create calls upstream",
         stats["faults"], stats["creates"]
     );
 }

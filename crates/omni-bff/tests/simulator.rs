@@ -39,14 +39,15 @@ async fn every_create_is_retried_safely_and_a_repeated_key_gets_the_first_task()
         temp_dir("once"),
         &["--sim-listen", &format!("127.0.0.1:{port}")],
     );
-    // The BFF gives every create an external_task_id, so a lost answer is retried.
+    // The BFF gives every create an external_task_id, so a lost answer is retried (after
+    // asking the upstream whether the task exists).
     let (status, _) = bff
         .post(
             "/kling/v1/images/omni-image",
             &json!({"prompt": "cut [sim:drop]"}),
         )
         .await;
-    assert_eq!(status, 502);
+    assert_eq!(status, 503);
     let s = stats(&bff, port).await;
     assert_eq!(s["creates"], 3, "tried three times");
     assert_eq!(s["made"].as_array().unwrap().len(), 0);

@@ -31,7 +31,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
     let (outgoing, warnings) = accept(&state, kind, body)?;
-    let created = tasks::create(&state, outgoing, key.as_deref()).await?;
+    let created = crate::creates::create(&state, outgoing, key.as_deref()).await?;
     Ok(ok_with(&created, warnings))
 }
 

@@ -9,7 +9,7 @@ use crate::routes::body::JsonBody;
 use crate::routes::idempotency::IdempotencyKey;
 use crate::store::HistoryQuery;
 use crate::tasks::Outgoing;
-use crate::{media, tasks, AppState};
+use crate::{media, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -44,7 +44,7 @@ pub async fn create_aio(
         kind,
         upstream.model_name(),
     ));
-    let task = tasks::create(&state, Outgoing::typed(&upstream), key.as_deref()).await?;
+    let task = crate::creates::create(&state, Outgoing::typed(&upstream), key.as_deref()).await?;
     // The request is not echoed: it can be 130 MB of images the client already has.
     Ok(ok_with(
         &omni_api::StudioTask {

@@ -70,7 +70,7 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
             break;
         };
         if !tag.contains("src=") {
-            let digest = Sha256::digest(body_start[..close].as_bytes());
+            let digest = Sha256::digest(&body_start.as_bytes()[..close]);
             out.push(format!("'sha256-{}'", STANDARD.encode(digest)));
         }
         rest = &body_start[close..];

@@ -36,7 +36,7 @@ impl Hosts {
             return Some("the Host header is not text".into());
         };
         let name = name_of(host).to_ascii_lowercase();
-        if is_loopback_name(&name) || self.allowed.iter().any(|a| *a == name) {
+        if is_loopback_name(&name) || self.allowed.contains(&name) {
             return None;
         }
         Some(format!(

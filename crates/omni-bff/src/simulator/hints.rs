@@ -15,6 +15,9 @@ pub struct Hints {
     pub slow_ms: u64,
     /// The create drops the connection without an answer.
     pub drop: bool,
+    /// The first create with this prompt makes its task, then drops the connection:
+    /// the answer is lost, the task is not.
+    pub lose: bool,
     /// The first this-many reads of the task answer 503 / 5001 (maintenance).
     pub read_failures: u64,
     /// The first this-many downloads of the task's result files answer 503.
@@ -43,6 +46,7 @@ impl Hints {
                 "fail" => h.fail = true,
                 "failonce" => h.fail_once = true,
                 "drop" => h.drop = true,
+                "lose" => h.lose = true,
                 "code" => h.code = number.map(|n| n as i64),
                 "delay" => h.delay_ms = number.unwrap_or(0),
                 "slow" => h.slow_ms = number.unwrap_or(0),
@@ -74,7 +78,7 @@ mod tests {
     #[test]
     fn reads_every_tag() {
         let h = Hints::parse(
-            "a cat [sim:fail] [sim:delay=1500][sim:code=1303] [sim:slow=20] [sim:drop] [sim:readfail=2] [sim:filefail=3]",
+            "a cat [sim:fail] [sim:delay=1500][sim:code=1303] [sim:slow=20] [sim:drop] [sim:lose] [sim:readfail=2] [sim:filefail=3]",
         );
         assert_eq!(
             h,
@@ -85,6 +89,7 @@ mod tests {
                 delay_ms: 1500,
                 slow_ms: 20,
                 drop: true,
+                lose: true,
                 read_failures: 2,
                 file_failures: 3,
                 hostile_links: false,

@@ -106,6 +106,8 @@ struct Sim {
     elements: Mutex<std::collections::BTreeMap<u64, elements::Stored>>,
     /// Prompts that already failed once (`[sim:failonce]`).
     failed_once: Mutex<std::collections::HashSet<String>>,
+    /// Prompts whose create answer was already lost once (`[sim:lose]`).
+    lost_once: Mutex<std::collections::HashSet<String>>,
     http: reqwest::Client,
     /// `--sim-faults`, as f64 bits so `POST /sim/faults` can change it.
     fault_rate: AtomicU64,
@@ -159,6 +161,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         fault_rate: AtomicU64::new(faults.to_bits()),
         stats: Mutex::default(),
         failed_once: Mutex::default(),
+        lost_once: Mutex::default(),
         elements: Mutex::default(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -343,9 +346,6 @@ async fn create(
     let mut hints = Hints::parse(prompt);
     lock(&sim.stats).creates += 1;
     lock(&sim.stats).bodies.push(json.clone());
-    if hints.slow_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(hints.slow_ms)).await;
-    }
     if hints.drop {
         return dropped_connection();
     }
@@ -364,56 +364,73 @@ async fn create(
     let external = req.external_task_id().map(str::to_owned);
     // Held until the new task is registered: two creates with one external id, even at
     // the same instant, make one task.
-    let mut by_external = lock(&sim.external);
-    if let Some(ext) = &external {
-        if let Some(existing) = by_external.get(ext).cloned() {
-            let tasks = lock(&sim.tasks);
-            if let Some(t) = tasks.get(&existing) {
-                return envelope(200, 0, "SUCCEED", serde_json::to_value(sim.view(t)).ok());
+    // Scoped so no lock is held across the awaits below.
+    let made = 'made: {
+        let mut by_external = lock(&sim.external);
+        if let Some(ext) = &external {
+            if let Some(existing) = by_external.get(ext).cloned() {
+                if sim.opts.strict_ids {
+                    // The documented rule is only "unique per user": a strict upstream
+                    // refuses the id instead of answering with the first task.
+                    break 'made Err(envelope(400, 1201, "external_task_id already exists", None));
+                }
+                let tasks = lock(&sim.tasks);
+                if let Some(t) = tasks.get(&existing) {
+                    break 'made Err(envelope(
+                        200,
+                        0,
+                        "SUCCEED",
+                        serde_json::to_value(sim.view(t)).ok(),
+                    ));
+                }
             }
         }
-    }
-    let now = clock::now_ms();
-    let task_id = format!("sim{now:x}{n:04x}");
-    let (width, height, count, series) = shape(&req);
-    let clip = Clip::of(&req, &sim.opts.catalog);
-    let units = req
-        .estimate(&sim.opts.catalog)
-        .map(|e| format!("{}", e.amount));
-    let task = Task {
-        task_id: TaskId(task_id.clone()),
-        task_status: TaskStatus::Submitted,
-        task_status_msg: None,
-        task_info: TaskInfo {
-            external_task_id: external.clone(),
-            parent_video: None,
-        },
-        watermark_info: watermark_of(&req),
-        final_unit_deduction: None,
-        created_at: now,
-        updated_at: now,
-        task_result: TaskResult::default(),
+        let now = clock::now_ms();
+        let task_id = format!("sim{now:x}{n:04x}");
+        let (width, height, count, series) = shape(&req);
+        let clip = Clip::of(&req, &sim.opts.catalog);
+        let units = req
+            .estimate(&sim.opts.catalog)
+            .map(|e| format!("{}", e.amount));
+        let task = Task {
+            task_id: TaskId(task_id.clone()),
+            task_status: TaskStatus::Submitted,
+            task_status_msg: None,
+            task_info: TaskInfo {
+                external_task_id: external.clone(),
+                parent_video: None,
+            },
+            watermark_info: watermark_of(&req),
+            final_unit_deduction: None,
+            created_at: now,
+            updated_at: now,
+            task_result: TaskResult::default(),
+        };
+        let answer = serde_json::to_value(&task).ok();
+        lock(&sim.tasks).insert(
+            task_id.clone(),
+            SimTask {
+                kind,
+                task,
+                width,
+                height,
+                count,
+                series,
+                clip,
+                units,
+                hints,
+                seed: now as u64 ^ n.wrapping_mul(0x9E37_79B9),
+            },
+        );
+        if let Some(ext) = &external {
+            by_external.insert(ext.clone(), task_id.clone());
+        }
+        Ok((task_id, answer))
     };
-    let answer = serde_json::to_value(&task).ok();
-    lock(&sim.tasks).insert(
-        task_id.clone(),
-        SimTask {
-            kind,
-            task,
-            width,
-            height,
-            count,
-            series,
-            clip,
-            units,
-            hints,
-            seed: now as u64 ^ n.wrapping_mul(0x9E37_79B9),
-        },
-    );
-    if let Some(ext) = &external {
-        by_external.insert(ext.clone(), task_id.clone());
-    }
-    drop(by_external);
+    let (task_id, answer) = match made {
+        Ok(made) => made,
+        Err(answer) => return answer,
+    };
     lock(&sim.stats).made.push(Made {
         task_id: task_id.clone(),
         external_task_id: external,
@@ -424,6 +441,13 @@ async fn create(
         task_id,
         req.callback_url().map(str::to_owned),
     ));
+    // The task is made; its answer is what is slow (or lost).
+    if hints.slow_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(hints.slow_ms)).await;
+    }
+    if hints.lose && lock(&sim.lost_once).insert(prompt.to_owned()) {
+        return dropped_connection();
+    }
     envelope(200, 0, "SUCCEED", answer)
 }
 

@@ -5,12 +5,14 @@
 //! parameters, `ON CONFLICT`, `RETURNING`). SQLite (a file under the data dir) is the
 //! default; a `postgres://` URL lets several BFF instances share one database.
 
+mod attempts;
 mod media;
 mod sessions;
 mod tasks;
 
+pub use attempts::Attempt;
 pub use media::{MediaRow, MediaState};
-pub use tasks::{Applied, HistoryQuery, NewTask, Stored, StoredEvent};
+pub use tasks::{Applied, HistoryQuery, Stored, StoredEvent};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
@@ -21,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_tasks.sql")),
     (2, include_str!("../../migrations/0002_events_media.sql")),
     (3, include_str!("../../migrations/0003_sessions.sql")),
+    (4, include_str!("../../migrations/0004_create_attempts.sql")),
 ];
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when

@@ -48,48 +48,7 @@ pub struct HistoryQuery {
     pub offset: u32,
 }
 
-/// A task just created upstream, for `insert`.
-pub struct NewTask<'a> {
-    pub kind: TaskKind,
-    pub task: &'a Task,
-    /// The user's request as JSON text (possibly many base64 images: moved, not copied).
-    pub request: String,
-    pub prompt: &'a str,
-    pub request_hash: &'a str,
-    pub callback_token: Option<&'a str>,
-    pub now: i64,
-}
-
 impl Store {
-    /// Records a newly created task with its first event (seq 1), in one transaction.
-    pub async fn insert(&self, n: NewTask<'_>) -> Result<(), ApiError> {
-        let t = n.task;
-        let task = task_json(t);
-        let mut tx = self.pool.begin().await.map_err(ApiError::internal)?;
-        sqlx::query(
-            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)",
-        )
-        .bind(t.task_id.as_str())
-        .bind(n.kind.as_str())
-        .bind(t.task_status.as_str())
-        .bind(t.task_info.external_task_id.as_deref())
-        .bind(n.request)
-        .bind(n.request_hash)
-        .bind(task.clone())
-        .bind(n.prompt)
-        .bind(t.created_at)
-        .bind(t.updated_at)
-        .bind(n.now)
-        .bind(n.callback_token)
-        .execute(&mut *tx)
-        .await
-        .map_err(ApiError::internal)?;
-        insert_event(&mut tx, t.task_id.as_str(), 1, t.task_status, &task, n.now).await?;
-        tx.commit().await.map_err(ApiError::internal)?;
-        Ok(())
-    }
-
     /// Stores a fresh upstream view of a task. A status that moves forward becomes a new
     /// event; the same status only refreshes the view; an older status (a late callback
     /// or a stale read) changes nothing. Safe when instances race: the update is
@@ -315,7 +274,7 @@ fn rank(s: TaskStatus) -> u8 {
     }
 }
 
-async fn insert_event(
+pub(super) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     task_id: &str,
     seq: i64,
@@ -358,7 +317,7 @@ fn decode(row: &AnyRow) -> Result<Stored, ApiError> {
     })
 }
 
-fn task_json(task: &Task) -> String {
+pub(super) fn task_json(task: &Task) -> String {
     serde_json::to_string(task).unwrap_or_else(|_| "{}".into())
 }
 

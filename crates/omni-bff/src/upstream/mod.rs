@@ -67,6 +67,29 @@ impl UpstreamError {
     }
 }
 
+impl UpstreamError {
+    /// The upstream has no such task (code 1203, or a plain 404).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, UpstreamError::Api { status, code, .. } if *code == 1203 || *status == 404)
+    }
+
+    /// The upstream refused before doing anything: over its concurrency (1303) or rate
+    /// (429). Nothing was created; the same create may go again later.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, UpstreamError::Api { status, code, .. } if *code == 1303 || *status == 429)
+    }
+
+    /// No way to know whether the upstream acted: no answer, garbage, or a server
+    /// error (a real upstream may fail after creating the task).
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            UpstreamError::Transport(_) => true,
+            UpstreamError::Api { status, .. } => *status >= 500,
+            UpstreamError::Refused(_) => false,
+        }
+    }
+}
+
 impl From<UpstreamError> for ApiError {
     fn from(e: UpstreamError) -> Self {
         match e {
@@ -136,21 +159,40 @@ impl Upstream {
         }
     }
 
-    /// Creates a task from a JSON body that carries an external_task_id, so a lost
-    /// answer is retried without the risk of a second task. The body is shared, not
-    /// copied, between attempts (it can be 130 MB of base64 images).
-    pub async fn create(&self, kind: TaskKind, body: bytes::Bytes) -> Result<Task, UpstreamError> {
+    /// Sends one create, once. A lost answer is not sent again here: a strict upstream
+    /// refuses a repeated external_task_id, so the caller asks for the task by that id
+    /// before sending again (see `creates`).
+    pub async fn create_once(
+        &self,
+        kind: TaskKind,
+        body: bytes::Bytes,
+    ) -> Result<Task, UpstreamError> {
         let url = format!("{}/v1/{}", self.base, kind.path());
-        self.with_retries(READ_ATTEMPTS, || async {
-            let req = self
-                .http
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone())
-                .timeout(self.timeout(CREATE_TIMEOUT));
-            decode(self.authorize(req).send().await).await
-        })
-        .await
+        let req = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .timeout(self.create_timeout());
+        decode(self.authorize(req).send().await).await
+    }
+
+    /// How long one create may take, after `--upstream-timeout`.
+    pub fn create_timeout(&self) -> Duration {
+        self.timeout(CREATE_TIMEOUT)
+    }
+
+    /// Looks a task up by its external_task_id: `Ok(None)` when the upstream has none.
+    pub async fn find(
+        &self,
+        kind: TaskKind,
+        external: &str,
+    ) -> Result<Option<Task>, UpstreamError> {
+        match self.get(kind, external).await {
+            Ok(task) => Ok(Some(task)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads one task (by task id or external task id), retrying transient failures.

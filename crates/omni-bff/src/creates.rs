@@ -1,0 +1,359 @@
+//! Recoverable creates. A create is written to the store (an attempt) before it goes
+//! upstream, under a lease, and becomes a task row in the same transaction that deletes
+//! the attempt. After an answer that says nothing (no answer, garbage, a 5xx) the
+//! upstream is asked for the task by its external_task_id before anything is sent
+//! again, so even an upstream that refuses a repeated id (as the real one may) never
+//! gets a second task, and a task it made is never left unrecorded. Attempts left by a
+//! crash or an unreachable upstream are finished by the refresher (`recover_due`).
+
+use crate::clock;
+use crate::error::ApiError;
+use crate::routes::idempotency;
+use crate::store::Attempt;
+use crate::tasks::{copy_results, new_token, request_hash, Outgoing};
+use crate::upstream::UpstreamError;
+use crate::AppState;
+use omni_api::{StudioTask, Task};
+use std::time::Duration;
+
+/// Sends of one attempt before it is left to the refresher.
+const SENDS: u32 = 3;
+/// An attempt nobody could finish in this long is given up (logged with its external
+/// id, for the operator to look up): the upstream has not answered for a day.
+const GIVE_UP_MS: i64 = 24 * 3_600_000;
+/// How long a request that finds its twin in flight waits for it.
+const WAIT_FOR_TWIN: Duration = Duration::from_secs(10);
+
+/// How long the driver of an attempt holds it: one create's time-out and room to
+/// record the answer. Renewed before every send.
+fn lease_ms(state: &AppState) -> i64 {
+    state.upstream.create_timeout().as_millis() as i64 + 15_000
+}
+
+/// Creates a task upstream and stores it before answering. Every create goes upstream
+/// with an external_task_id (the user's, else one made from the client's
+/// `Idempotency-Key`, else a random one); a client that sends its key again gets the
+/// first task.
+///
+/// The stored request is the body that went upstream, less the two fields the BFF adds
+/// itself (its external id, which `task_info` carries, and its callback URL, a secret).
+pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Result<Task, ApiError> {
+    let kind = req.kind;
+    let own_external = req.text("external_task_id").is_some();
+    let external = idempotency::external_id(req.text("external_task_id"), key)?;
+    let own_callback = req.text("callback_url").is_some();
+    let prompt = req.text("prompt").unwrap_or_default().to_owned();
+    let mut req = req;
+    // An empty or null id or callback counts as absent; ours go in their place rather
+    // than beside them (a duplicate key would leave the upstream to pick one).
+    if let serde_json::Value::Object(map) = &mut req.body {
+        for (key, ours) in [
+            ("external_task_id", !own_external),
+            ("callback_url", !own_callback),
+        ] {
+            if ours && map.contains_key(key) {
+                map.shift_remove(key);
+            }
+        }
+    }
+    // A request can carry ten 10 MB images as base64: it is written out once, and that
+    // one copy is hashed, recorded and sent (with our fields spliced in).
+    let body = serde_json::to_vec(&req.body).map_err(ApiError::internal)?;
+    drop(req);
+    let hash = request_hash(&body);
+    if let Some(existing) = state.store.get(&external).await? {
+        return replay(existing.task, &existing.request_hash, &hash, &external);
+    }
+    // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
+    // the upstream calls us, and refreshes are push-driven instead of polled.
+    let token = match (state.public_url(), own_callback) {
+        (Some(_), false) => Some(new_token()?),
+        _ => None,
+    };
+    let now = clock::now_ms();
+    let mut attempt = Attempt {
+        external_task_id: external.clone(),
+        kind,
+        request_hash: hash.clone(),
+        callback_token: token,
+        add_external: !own_external,
+        sent: false,
+        created_at: now,
+        lease_until: now + lease_ms(state),
+    };
+    let request = String::from_utf8(body).map_err(ApiError::internal)?;
+    if state
+        .store
+        .begin_attempt(&attempt, &request, &prompt)
+        .await?
+    {
+        return drive(state, &mut attempt, request.into_bytes()).await;
+    }
+    drop(request);
+    join_twin(state, &external, &hash).await
+}
+
+/// Another create with this external id is recorded: the same request sent again (a
+/// retry after a lost answer, on this instance or another). It gets that create's task,
+/// finishing the attempt itself when nobody holds it.
+async fn join_twin(state: &AppState, external: &str, hash: &str) -> Result<Task, ApiError> {
+    let started = clock::now_ms();
+    loop {
+        if let Some(existing) = state.store.get(external).await? {
+            return replay(existing.task, &existing.request_hash, hash, external);
+        }
+        let now = clock::now_ms();
+        let Some(mut twin) = state.store.attempt(external).await? else {
+            // Refused upstream and dropped in the meantime: the outcome went to the
+            // request that drove it; this one may try afresh.
+            return Err(ApiError::Pending(format!(
+                "a create with external_task_id {external:?} just ended without a task; send it again"
+            )));
+        };
+        if twin.request_hash != hash {
+            return Err(conflict(external));
+        }
+        if twin.lease_until <= now
+            && state
+                .store
+                .claim_attempt(&mut twin, now, now + lease_ms(state))
+                .await?
+        {
+            let body = stored_body(state, &twin).await?;
+            return drive(state, &mut twin, body).await;
+        }
+        if now - started > WAIT_FOR_TWIN.as_millis() as i64 {
+            return Err(in_flight(external));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The attempt's request as it was recorded (after a restart, or by another instance).
+async fn stored_body(state: &AppState, a: &Attempt) -> Result<Vec<u8>, ApiError> {
+    state
+        .store
+        .attempt_request(&a.external_task_id)
+        .await?
+        .map(String::into_bytes)
+        .ok_or_else(|| in_flight(&a.external_task_id))
+}
+
+/// Sends a held attempt until the upstream's task is known (adopted), the upstream
+/// refuses it (dropped, the refusal answered), or it is left for later (released).
+async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task, ApiError> {
+    let mut extra = Vec::new();
+    if a.add_external {
+        extra.push(("external_task_id", a.external_task_id.clone()));
+    }
+    if let (Some(base), Some(token)) = (state.public_url(), &a.callback_token) {
+        extra.push(("callback_url", format!("{base}/api/v1/callbacks/{token}")));
+    }
+    let body = bytes::Bytes::from(with_fields(&body, &extra));
+    let mut last: Option<UpstreamError> = None;
+    // Whether a send (of this drive or an earlier one) may have made the task.
+    let mut maybe_made = a.sent;
+    for send in 0..SENDS {
+        if send > 0 {
+            // Exponential backoff from 1 s (the upstream's advice for 1303), plus jitter.
+            let base = 1000u64 << (send - 1);
+            tokio::time::sleep(Duration::from_millis(
+                base + clock::jitter_u64() % (base / 2 + 1),
+            ))
+            .await;
+        }
+        if maybe_made {
+            // A send may have reached the upstream: ask before sending again.
+            match state.upstream.find(a.kind, &a.external_task_id).await {
+                Ok(Some(task)) => return adopt(state, a, task).await,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(external = %a.external_task_id, "cannot ask the upstream about a create: {e:?}");
+                    last = Some(e);
+                    continue;
+                }
+            }
+        }
+        if !state
+            .store
+            .mark_sent(a, clock::now_ms() + lease_ms(state))
+            .await?
+        {
+            // Someone else holds it now (our lease ran out): theirs to finish.
+            return Err(in_flight(&a.external_task_id));
+        }
+        match state.upstream.create_once(a.kind, body.clone()).await {
+            Ok(task) => return adopt(state, a, task).await,
+            Err(e) if e.is_busy() => last = Some(e),
+            Err(e) if e.is_ambiguous() => {
+                tracing::debug!(external = %a.external_task_id, "create send {} unanswered: {e:?}", send + 1);
+                maybe_made = true;
+                last = Some(e);
+            }
+            Err(refused) => {
+                // A refusal is an answer: nothing was made, unless an earlier send got
+                // through and this refuses the repeated id. Then the next round asks.
+                if !maybe_made {
+                    state.store.drop_attempt(a).await?;
+                    return Err(refused.into());
+                }
+                last = Some(refused);
+            }
+        }
+    }
+    if let (false, Some(busy)) = (maybe_made, &last) {
+        if busy.is_busy() {
+            // Every send was refused before anything was made (over the upstream's
+            // concurrency): a definite answer, passed on for the client to decide.
+            state.store.drop_attempt(a).await?;
+            return Err(last.map_or_else(|| in_flight(&a.external_task_id), ApiError::from));
+        }
+    }
+    // The outcome is unknown: the attempt stays, for the refresher, which tries again
+    // after a while that grows with the attempt's age.
+    let now = clock::now_ms();
+    let wait = ((now - a.created_at) / 2).clamp(5_000, 600_000);
+    state.store.release_attempt(a, now + wait).await?;
+    tracing::warn!(external = %a.external_task_id, "create left for later: {last:?}");
+    Err(ApiError::Pending(format!(
+        "the upstream did not answer this create ({}); it is recorded and will be \
+         finished: it appears in the history, and the same request again (same \
+         Idempotency-Key or external_task_id) answers its task",
+        last.map_or_else(|| "no answer".to_owned(), |e| ApiError::from(e).to_string())
+    )))
+}
+
+/// Records the upstream's task for an attempt, then queues its media.
+async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, ApiError> {
+    // The store finds the task by this id too, whether or not the upstream echoes it.
+    task.task_info.external_task_id = Some(a.external_task_id.clone());
+    let now = clock::now_ms();
+    if !state.store.adopt(a, &task, now).await? {
+        // Another instance adopted it first: theirs is the stored task.
+        if let Some(existing) = state.store.get(&a.external_task_id).await? {
+            return Ok(existing.task.task);
+        }
+    }
+    // A create sent again after a lost answer can find its task already finished.
+    copy_results(state, &task, now).await?;
+    Ok(task)
+}
+
+/// Finishes the attempts nobody holds: left by a crash, by a create whose outcome was
+/// unknown, or by an instance that died. Called by the refresher.
+pub async fn recover_due(state: &AppState) {
+    let now = clock::now_ms();
+    let Ok(due) = state.store.attempts_due(now, 16).await else {
+        return;
+    };
+    for mut a in due {
+        match state
+            .store
+            .claim_attempt(&mut a, now, now + lease_ms(state))
+            .await
+        {
+            Ok(true) => {}
+            _ => continue,
+        }
+        if now - a.created_at > GIVE_UP_MS {
+            tracing::error!(
+                external = %a.external_task_id,
+                kind = omni_api::Choice::as_str(a.kind),
+                "giving up a create the upstream has not answered for a day; if the upstream \
+                 made it, it is found by this external_task_id"
+            );
+            let _ = state.store.drop_attempt(&a).await;
+            continue;
+        }
+        let outcome = match stored_body(state, &a).await {
+            Ok(body) => drive(state, &mut a, body).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(task) => tracing::info!(
+                external = %a.external_task_id,
+                task_id = %task.task_id.as_str(),
+                "recovered a create"
+            ),
+            Err(ApiError::Pending(_)) => {}
+            Err(e) => {
+                tracing::warn!(external = %a.external_task_id, "a recovered create was refused: {e}")
+            }
+        }
+    }
+}
+
+/// On start-up with SQLite no other instance can hold an attempt, so every one left is
+/// due at once instead of when its lease runs out.
+pub async fn take_over_leases(state: &AppState) -> Result<(), ApiError> {
+    if state.store.backend() == crate::store::Backend::Sqlite {
+        state.store.expire_attempt_leases().await?;
+    }
+    Ok(())
+}
+
+fn conflict(ext: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "external_task_id {ext:?} already belongs to a task with a different request"
+    ))
+}
+
+fn in_flight(ext: &str) -> ApiError {
+    ApiError::Pending(format!(
+        "a create with external_task_id {ext:?} is in progress; send the same request again shortly"
+    ))
+}
+
+fn replay(task: StudioTask, stored_hash: &str, hash: &str, ext: &str) -> Result<Task, ApiError> {
+    if stored_hash == hash {
+        Ok(task.task)
+    } else {
+        Err(conflict(ext))
+    }
+}
+
+/// A JSON object's bytes with more string fields at its start (the user's request plus
+/// what only the upstream gets: our external id, our callback URL).
+fn with_fields(object: &[u8], fields: &[(&str, String)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(object.len() + 256);
+    out.push(b'{');
+    for (name, value) in fields {
+        // Writing strings into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+        out.push(b',');
+    }
+    match object.strip_prefix(b"{") {
+        Some(b"}") => {
+            out.pop_if(|b| *b == b',');
+            out.push(b'}');
+        }
+        Some(rest) => out.extend_from_slice(rest),
+        // Requests always serialise as objects.
+        None => return object.to_vec(),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_spliced_into_the_object() {
+        let extra = [("external_task_id", "studio-k\"1".to_owned())];
+        let out = with_fields(br#"{"prompt":"a cat"}"#, &extra);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"external_task_id": "studio-k\"1", "prompt": "a cat"})
+        );
+        let empty: serde_json::Value = serde_json::from_slice(&with_fields(b"{}", &extra)).unwrap();
+        assert_eq!(
+            empty,
+            serde_json::json!({"external_task_id": "studio-k\"1"})
+        );
+        assert_eq!(with_fields(br#"{"a":1}"#, &[]), br#"{"a":1}"#);
+    }
+}

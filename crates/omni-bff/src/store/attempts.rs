@@ -1,0 +1,235 @@
+//! Create attempts: a create is recorded before it is sent, held under a lease by the
+//! instance driving it, and turned into a task row in the same transaction that
+//! deletes it. What is left after a crash or an unanswered send is found by its expired
+//! lease and finished by whichever instance claims it first.
+
+use super::tasks::{insert_event, task_json};
+use super::Store;
+use crate::error::ApiError;
+use omni_api::{Choice, Task, TaskKind};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// One create on its way upstream (the request itself stays in the database).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub external_task_id: String,
+    pub kind: TaskKind,
+    pub request_hash: String,
+    pub callback_token: Option<String>,
+    /// Our external id goes into the body sent (it is not the user's own).
+    pub add_external: bool,
+    /// A send may have reached the upstream: ask it before sending again.
+    pub sent: bool,
+    pub created_at: i64,
+    /// The lease this copy of the row was read (or claimed) with.
+    pub lease_until: i64,
+}
+
+const COLUMNS: &str =
+    "external_task_id, kind, request_hash, callback_token, add_external, sent, created_at, lease_until";
+
+impl Store {
+    /// Records a create before it is sent, held until `a.lease_until`. `false` when an
+    /// attempt with this external id exists already.
+    pub async fn begin_attempt(
+        &self,
+        a: &Attempt,
+        request: &str,
+        prompt: &str,
+    ) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
+             ON CONFLICT (external_task_id) DO NOTHING",
+        )
+        .bind(a.external_task_id.clone())
+        .bind(a.kind.as_str())
+        .bind(request)
+        .bind(a.request_hash.clone())
+        .bind(prompt)
+        .bind(a.callback_token.clone())
+        .bind(i64::from(a.add_external))
+        .bind(a.created_at)
+        .bind(a.lease_until)
+        .execute(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn attempt(&self, external: &str) -> Result<Option<Attempt>, ApiError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM create_attempts WHERE external_task_id = $1"
+        ))
+        .bind(external)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// The body of an attempt, for a send after a restart.
+    pub async fn attempt_request(&self, external: &str) -> Result<Option<String>, ApiError> {
+        let row = sqlx::query("SELECT request FROM create_attempts WHERE external_task_id = $1")
+            .bind(external)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        row.map(|r| r.try_get("request").map_err(ApiError::internal))
+            .transpose()
+    }
+
+    /// Attempts nobody holds (their lease ran out at `now`), oldest first.
+    pub async fn attempts_due(&self, now: i64, limit: i64) -> Result<Vec<Attempt>, ApiError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM create_attempts WHERE lease_until <= $1 ORDER BY created_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Takes an expired attempt until `until`, if nobody took it since `a` was read.
+    pub async fn claim_attempt(
+        &self,
+        a: &mut Attempt,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE create_attempts SET lease_until = $1
+             WHERE external_task_id = $2 AND lease_until = $3 AND lease_until <= $4",
+        )
+        .bind(until)
+        .bind(a.external_task_id.clone())
+        .bind(a.lease_until)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        let claimed = done.rows_affected() == 1;
+        if claimed {
+            a.lease_until = until;
+        }
+        Ok(claimed)
+    }
+
+    /// Notes, as the lease holder, that a send is about to go out, renewing the lease
+    /// to `until`. `false`: the lease is lost, and the send must not happen.
+    pub async fn mark_sent(&self, a: &mut Attempt, until: i64) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE create_attempts SET sent = 1, lease_until = $1 WHERE external_task_id = $2 AND lease_until = $3",
+        )
+        .bind(until)
+        .bind(a.external_task_id.clone())
+        .bind(a.lease_until)
+        .execute(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        let held = done.rows_affected() == 1;
+        if held {
+            a.sent = true;
+            a.lease_until = until;
+        }
+        Ok(held)
+    }
+
+    /// Lets go of an attempt (the upstream cannot be asked now): anyone may take it
+    /// from `at` on.
+    pub async fn release_attempt(&self, a: &Attempt, at: i64) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE create_attempts SET lease_until = $1 WHERE external_task_id = $2 AND lease_until = $3",
+        )
+        .bind(at)
+        .bind(a.external_task_id.clone())
+        .bind(a.lease_until)
+        .execute(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        Ok(())
+    }
+
+    /// Makes every attempt due now (start-up, when no other instance can hold one).
+    pub async fn expire_attempt_leases(&self) -> Result<(), ApiError> {
+        sqlx::query("UPDATE create_attempts SET lease_until = 0")
+            .execute(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(())
+    }
+
+    /// Forgets an attempt the upstream refused (nothing was created).
+    pub async fn drop_attempt(&self, a: &Attempt) -> Result<(), ApiError> {
+        sqlx::query("DELETE FROM create_attempts WHERE external_task_id = $1 AND lease_until = $2")
+            .bind(a.external_task_id.clone())
+            .bind(a.lease_until)
+            .execute(&self.pool)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(())
+    }
+
+    /// Turns an attempt into the task the upstream made, with its first event, and
+    /// deletes the attempt, in one transaction (the request moves inside the database,
+    /// never through this process again). `false` when there was no attempt to adopt
+    /// (another instance adopted it first).
+    pub async fn adopt(&self, a: &Attempt, task: &Task, now: i64) -> Result<bool, ApiError> {
+        let json = task_json(task);
+        let mut tx = self.pool.begin().await.map_err(ApiError::internal)?;
+        let done = sqlx::query(
+            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token)
+             SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token
+             FROM create_attempts WHERE external_task_id = $7
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(task.task_id.as_str())
+        .bind(task.task_status.as_str())
+        .bind(json.clone())
+        .bind(task.created_at)
+        .bind(task.updated_at)
+        .bind(now)
+        .bind(a.external_task_id.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(ApiError::internal)?;
+        if done.rows_affected() == 1 {
+            insert_event(
+                &mut tx,
+                task.task_id.as_str(),
+                1,
+                task.task_status,
+                &json,
+                now,
+            )
+            .await?;
+        }
+        sqlx::query("DELETE FROM create_attempts WHERE external_task_id = $1")
+            .bind(a.external_task_id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(ApiError::internal)?;
+        tx.commit().await.map_err(ApiError::internal)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+fn decode(r: &AnyRow) -> Result<Attempt, ApiError> {
+    let e = ApiError::internal;
+    let kind: String = r.try_get("kind").map_err(e)?;
+    Ok(Attempt {
+        external_task_id: r.try_get("external_task_id").map_err(e)?,
+        kind: TaskKind::parse(&kind).ok_or_else(|| {
+            ApiError::internal(format!("unknown kind {kind:?} in create_attempts"))
+        })?,
+        request_hash: r.try_get("request_hash").map_err(e)?,
+        callback_token: r.try_get("callback_token").map_err(e)?,
+        add_external: r.try_get::<i64, _>("add_external").map_err(e)? != 0,
+        sent: r.try_get::<i64, _>("sent").map_err(e)? != 0,
+        created_at: r.try_get("created_at").map_err(e)?,
+        lease_until: r.try_get("lease_until").map_err(e)?,
+    })
+}
