@@ -102,6 +102,7 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
             config.dist.join("index.html"),
             config.frame_ancestors.clone(),
         ),
+        trusted_proxies: config.trusted_proxies.clone(),
         hosts: security::host::Hosts::new(
             config.allowed_hosts.clone(),
             config.public_url.as_deref(),

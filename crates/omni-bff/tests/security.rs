@@ -290,6 +290,135 @@ async fn a_client_over_its_rate_limit_gets_429_in_the_envelope() {
     assert_eq!(body["code"], 1302);
 }
 
+/// Requests to `/api/v1/tasks` until one is refused with 429; answers how many passed.
+async fn until_limited(bff: &Bff, headers: &[(&str, String)], tries: usize) -> usize {
+    for n in 0..tries {
+        let mut req = bff.http.get(format!("{}/api/v1/tasks", bff.url));
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        if req.send().await.unwrap().status().as_u16() == 429 {
+            return n;
+        }
+    }
+    tries
+}
+
+#[tokio::test]
+async fn made_up_session_cookies_buy_no_fresh_buckets() {
+    let bff = Bff::start_with(
+        temp_dir("rate-cookies"),
+        &["--rate-limit", "5"],
+        &[("OMNI_ACCESS_TOKENS", TOKEN)],
+    );
+    // Each request a new random cookie: all count against the one address.
+    let mut refused = false;
+    for n in 0..60 {
+        let resp = bff
+            .http
+            .get(format!("{}/api/v1/tasks", bff.url))
+            .header("cookie", format!("omni_session=made-up-{n}"))
+            .send()
+            .await
+            .unwrap();
+        match resp.status().as_u16() {
+            401 => {}
+            429 => {
+                refused = true;
+                break;
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert!(refused, "60 made-up cookies within a burst of 20");
+    // A valid token is its own client, not the address's.
+    let bearer = [("authorization", format!("Bearer {TOKEN}"))];
+    assert!(
+        until_limited(&bff, &bearer, 10).await == 10,
+        "the token has its own bucket"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket() {
+    let xff = |ip: &str| [("x-forwarded-for", ip.to_owned())];
+    let trusting = Bff::start(
+        temp_dir("rate-proxy"),
+        &["--rate-limit", "5", "--trusted-proxies", "127.0.0.1"],
+    );
+    let first = until_limited(&trusting, &xff("203.0.113.7"), 60).await;
+    assert!(first < 60, "one forwarded client is limited");
+    assert_eq!(
+        until_limited(&trusting, &xff("203.0.113.8"), 10).await,
+        10,
+        "another forwarded client is not"
+    );
+    // Without --trusted-proxies the header is a claim anyone can make: ignored.
+    let plain = Bff::start(temp_dir("rate-noproxy"), &["--rate-limit", "5"]);
+    let first = until_limited(&plain, &xff("203.0.113.7"), 60).await;
+    assert!(first < 60);
+    assert!(
+        until_limited(&plain, &xff("203.0.113.8"), 3).await < 3,
+        "the same address"
+    );
+}
+
+#[tokio::test]
+async fn a_token_taken_off_the_list_ends_its_sessions() {
+    const OTHER: &str = "another-access-token-9876543210";
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let both = format!("{TOKEN},{OTHER}");
+    let bff = Bff::start_with(
+        temp_dir("token-off"),
+        &["--listen", &listen],
+        &[("OMNI_ACCESS_TOKENS", &both)],
+    );
+    let sign_in = |token: &'static str| {
+        let http = bff.http.clone();
+        let url = bff.url.clone();
+        async move {
+            let resp = http
+                .post(format!("{url}/api/v1/session"))
+                .json(&json!({ "token": token }))
+                .send()
+                .await
+                .unwrap();
+            let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+            cookie.split(';').next().unwrap().to_owned()
+        }
+    };
+    let (gone, kept) = (sign_in(TOKEN).await, sign_in(OTHER).await);
+    let status = |bff_url: String, cookie: String| async move {
+        reqwest::Client::new()
+            .get(format!("{bff_url}/api/v1/tasks"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(status(bff.url.clone(), gone.clone()).await, 200);
+    // The operator takes TOKEN off the list and restarts.
+    let dir = bff.kill();
+    let bff = Bff::start_with(
+        dir,
+        &["--listen", &listen],
+        &[("OMNI_ACCESS_TOKENS", OTHER)],
+    );
+    assert_eq!(
+        status(bff.url.clone(), gone).await,
+        401,
+        "made with the removed token"
+    );
+    assert_eq!(
+        status(bff.url.clone(), kept).await,
+        200,
+        "made with a listed token"
+    );
+}
+
 #[tokio::test]
 async fn each_route_has_its_own_body_limit() {
     let bff = Bff::new();

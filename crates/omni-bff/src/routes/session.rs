@@ -20,7 +20,11 @@ pub const SESSION_BODY_LIMIT: usize = 4 * 1024;
 /// `GET`: whether sign-in is required and whether this browser is signed in.
 pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let access = &state.security.access;
-    let signed_in = access.required() && access.allows(&state.store, &headers).await;
+    let signed_in = access.required()
+        && !matches!(
+            access.who(&state.store, &headers).await,
+            access::Who::Nobody
+        );
     ok(&serde_json::json!({ "required": access.required(), "signed_in": signed_in }))
 }
 
@@ -52,7 +56,12 @@ pub async fn sign_in(
     let now = clock::now_ms();
     state
         .store
-        .insert_session(&session_hash(&id), now, now + access::SESSION_MS)
+        .insert_session(
+            &session_hash(&id),
+            &access::Access::token_digest(&token),
+            now,
+            now + access::SESSION_MS,
+        )
         .await?;
     let mut resp = ok(&serde_json::json!({ "required": true, "signed_in": true }));
     if let Ok(cookie) = set_cookie(Some(&id)).parse() {

@@ -29,13 +29,30 @@ pub struct Access {
     checked: Mutex<HashMap<String, i64>>,
 }
 
+/// Who a request comes from, as far as the access policy can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// No policy is in force: anyone who reaches the BFF.
+    Anyone,
+    /// A valid bearer token (its place in the list).
+    Token(usize),
+    /// A live session (the hash of its cookie).
+    Session(String),
+    /// A policy is in force and the request has nothing valid.
+    Nobody,
+}
+
 fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A session id as stored: its hash, so a database leak holds no usable cookie.
 pub fn session_hash(id: &str) -> String {
-    digest(id).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&digest(id))
 }
 
 impl Access {
@@ -51,43 +68,75 @@ impl Access {
         !self.tokens.is_empty()
     }
 
-    /// Whether `token` is one of the configured tokens (compared as digests, every one
-    /// of them, so the time taken says nothing about which came close).
-    pub fn token_ok(&self, token: &str) -> bool {
+    /// Which configured token `token` is, if any (compared as digests, every one of
+    /// them, so the time taken says nothing about which came close).
+    pub fn token_index(&self, token: &str) -> Option<usize> {
         let d = digest(token);
-        self.tokens.iter().fold(false, |ok, t| {
-            ok | (t
+        self.tokens.iter().enumerate().fold(None, |found, (i, t)| {
+            let same = t
                 .iter()
                 .zip(d.iter())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0)
+                == 0;
+            if same {
+                Some(i)
+            } else {
+                found
+            }
         })
     }
 
-    /// Whether a request may go on: no policy, a valid bearer token, or a live session.
-    pub async fn allows(&self, store: &Store, headers: &HeaderMap) -> bool {
+    pub fn token_ok(&self, token: &str) -> bool {
+        self.token_index(token).is_some()
+    }
+
+    /// What a session remembers of the token that made it: the token's digest, in hex.
+    pub fn token_digest(token: &str) -> String {
+        hex(&digest(token))
+    }
+
+    /// Whether a session made with the token of this digest may still be used: only
+    /// while that token is on the list (a token taken off ends its sessions).
+    fn token_still_listed(&self, token_digest: Option<&str>) -> bool {
+        token_digest.is_some_and(|d| self.tokens.iter().any(|t| hex(t) == d))
+    }
+
+    /// Decides without the database when it can: no policy, a bearer token, a session
+    /// this instance checked recently, or no credentials at all. `None`: a session
+    /// cookie to look up (`who`).
+    pub fn quick(&self, headers: &HeaderMap) -> Option<Who> {
         if !self.required() {
-            return true;
+            return Some(Who::Anyone);
         }
         if let Some(token) = bearer(headers) {
-            return self.token_ok(token);
+            return Some(self.token_index(token).map_or(Who::Nobody, Who::Token));
         }
         let Some(id) = session_cookie(headers) else {
-            return false;
+            return Some(Who::Nobody);
         };
         let hash = session_hash(id);
         let now = clock::now_ms();
-        let cached = {
-            let map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&hash).is_some_and(|until| *until > now)
-        };
-        if cached {
-            return true;
+        let map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&hash)
+            .is_some_and(|until| *until > now)
+            .then_some(Who::Session(hash))
+    }
+
+    /// Who a request comes from, looking its session up when needed.
+    pub async fn who(&self, store: &Store, headers: &HeaderMap) -> Who {
+        if let Some(who) = self.quick(headers) {
+            return who;
         }
-        let live = store.session_live(&hash, now).await.unwrap_or(false);
+        let Some(id) = session_cookie(headers) else {
+            return Who::Nobody;
+        };
+        let hash = session_hash(id);
+        let now = clock::now_ms();
+        let token = store.session_token(&hash, now).await.ok().flatten();
+        let live = self.token_still_listed(token.as_deref());
         let mut map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
         if live {
-            map.insert(hash, now + CACHE_MS);
+            map.insert(hash.clone(), now + CACHE_MS);
         } else {
             map.remove(&hash);
         }
@@ -95,7 +144,11 @@ impl Access {
         if map.len() > 10_000 {
             map.retain(|_, until| *until > now);
         }
-        live
+        if live {
+            Who::Session(hash)
+        } else {
+            Who::Nobody
+        }
     }
 
     /// Forgets a session this instance may have cached (sign-out).

@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// What the defences need, built once at start-up.
@@ -28,6 +28,8 @@ pub struct Security {
     pub allowed_origins: Vec<String>,
     /// The Content-Security-Policy, kept in step with the served index.html.
     pub csp: headers::Policy,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<peer::Cidr>,
     /// Names served without tokens (DNS rebinding).
     pub hosts: host::Hosts,
 }
@@ -38,16 +40,6 @@ fn open_route(path: &str) -> bool {
     path == "/v1/session" || path.starts_with("/v1/callbacks/")
 }
 
-/// The client a rate limit counts against: its session, else its address.
-fn client_key(req: &Request) -> String {
-    if let Some(id) = access::session_cookie(req.headers()) {
-        return format!("s:{}", access::session_hash(id));
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| format!("a:{}", c.0.ip()))
-}
-
 /// Middleware for `/api` and `/kling` (paths here are below the prefix).
 pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let sec = &state.security;
@@ -55,12 +47,40 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     {
         return ApiError::Forbidden(why).into_response();
     }
-    if let Some(limit) = &sec.rate {
-        if let Err(wait_ms) = limit.take(&client_key(&req), clock::now_ms()) {
-            return ApiError::TooManyRequests(wait_ms).into_response();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    let address = rate::Client::address(peer::client_ip(peer, req.headers(), &sec.trusted_proxies));
+    let limit = |client: &rate::Client| match &sec.rate {
+        Some(limit) => limit
+            .take(client, clock::now_ms())
+            .map_err(ApiError::TooManyRequests),
+        None => Ok(()),
+    };
+    // Clients count as who they proved to be, else by address. A session cookie not
+    // yet checked pays from its address's bucket before the lookup, so made-up cookies
+    // buy neither buckets nor free database queries.
+    let who = match sec.access.quick(req.headers()) {
+        Some(who) => {
+            let client = match &who {
+                access::Who::Session(hash) => rate::Client::Session(hash.clone()),
+                access::Who::Token(i) => rate::Client::Token(*i),
+                access::Who::Anyone | access::Who::Nobody => address,
+            };
+            if let Err(refused) = limit(&client) {
+                return refused.into_response();
+            }
+            who
         }
-    }
-    if !open_route(req.uri().path()) && !sec.access.allows(&state.store, req.headers()).await {
+        None => {
+            if let Err(refused) = limit(&address) {
+                return refused.into_response();
+            }
+            sec.access.who(&state.store, req.headers()).await
+        }
+    };
+    if who == access::Who::Nobody && !open_route(req.uri().path()) {
         return ApiError::Unauthorized(
             "sign in first: POST /api/v1/session with an access token, or send Authorization: Bearer TOKEN".into(),
         )

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/0002_events_media.sql")),
     (3, include_str!("../../migrations/0003_sessions.sql")),
     (4, include_str!("../../migrations/0004_create_attempts.sql")),
+    (5, include_str!("../../migrations/0005_session_tokens.sql")),
 ];
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when

@@ -2,33 +2,42 @@
 
 use super::Store;
 use crate::error::ApiError;
+use sqlx::Row;
 
 impl Store {
+    /// A new session, remembering (the digest of) the token it was made with.
     pub async fn insert_session(
         &self,
         hash: &str,
+        token_digest: &str,
         now: i64,
         expires_at: i64,
     ) -> Result<(), ApiError> {
-        sqlx::query("INSERT INTO sessions (id_hash, created_at, expires_at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO sessions (id_hash, created_at, expires_at, token_digest) VALUES ($1, $2, $3, $4)")
             .bind(hash.to_owned())
             .bind(now)
             .bind(expires_at)
+            .bind(token_digest.to_owned())
             .execute(&self.pool)
             .await
             .map_err(ApiError::internal)?;
         Ok(())
     }
 
-    pub async fn session_live(&self, hash: &str, now: i64) -> Result<bool, ApiError> {
+    /// The token digest of a live session (`None`: no such session, or expired;
+    /// `Some(None)`: made before sessions remembered their token).
+    pub async fn session_token(&self, hash: &str, now: i64) -> Result<Option<String>, ApiError> {
         let row =
-            sqlx::query("SELECT id_hash FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+            sqlx::query("SELECT token_digest FROM sessions WHERE id_hash = $1 AND expires_at > $2")
                 .bind(hash.to_owned())
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(ApiError::internal)?;
-        Ok(row.is_some())
+        row.map(|r| r.try_get::<Option<String>, _>("token_digest"))
+            .transpose()
+            .map(Option::flatten)
+            .map_err(ApiError::internal)
     }
 
     /// Ends a session, and clears out expired ones while at it.
