@@ -188,7 +188,8 @@ pub struct StudioTask {
     pub request: Option<serde_json::Value>,
 }
 
-/// One page of `GET /api/v1/tasks`.
+/// One page of `GET /api/v1/tasks`. Each task's `request` is a summary (its prompt):
+/// requests can hold megabytes of images, and the whole one is at `/api/v1/tasks/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskPage {
     pub tasks: Vec<StudioTask>,

@@ -209,7 +209,7 @@ struct ServeArgs {
     )]
     unknown_fields: UnknownFields,
     /// Give up on one upstream call after D at most, e.g. 5s [default: 120s for
-    /// creates, 15s for reads, 60s for result files].
+    /// creates, 15s for reads; result files stop after 60s without data].
     #[arg(long, env = "OMNI_UPSTREAM_TIMEOUT", value_name = "D", value_parser = duration)]
     upstream_timeout: Option<i64>,
 }

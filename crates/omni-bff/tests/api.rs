@@ -686,12 +686,29 @@ async fn result_files_are_served_same_origin_and_zipped() {
         .await
         .unwrap();
     assert_eq!(zip.headers()["content-type"], "application/zip");
+    // Streamed as it is read, not built whole first.
+    assert_eq!(zip.headers()["transfer-encoding"], "chunked");
     let bytes = zip.bytes().await.unwrap();
     assert_eq!(&bytes[..4], b"PK\x03\x04");
-    let names = String::from_utf8_lossy(&bytes);
+    // A real reader checks every entry's CRC.
+    let path = bff.data_dir.with_extension("zip");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(' '.join(z.namelist()))",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(
-        names.contains(&format!("omni-image-{id}-1.png"))
-            && names.contains(&format!("omni-image-{id}-2.png"))
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("omni-image-{id}-1.png omni-image-{id}-2.png")
     );
 }
 
@@ -728,8 +745,34 @@ async fn large_creates_reach_the_upstream_whole() {
     assert!(body.to_string().len() > 10_000_000);
     let (status, answer) = bff.post(OMNI_IMAGE, &body).await;
     assert_eq!(status, 200, "{answer}");
-    let done = bff
-        .wait_done(answer["data"]["task_id"].as_str().unwrap())
-        .await;
+    let id = answer["data"]["task_id"].as_str().unwrap().to_owned();
+    let done = bff.wait_done(&id).await;
     assert_eq!(done["task_status"], "succeed");
+    // Lists read no requests: a page of history is kilobytes, not the 12 MB of images.
+    for list in ["/api/v1/tasks", "/kling/v1/images/omni-image?pageSize=10"] {
+        let page = bff
+            .http
+            .get(format!("{}{list}", bff.url))
+            .send()
+            .await
+            .unwrap();
+        let bytes = page.bytes().await.unwrap();
+        assert!(bytes.len() < 20_000, "{list}: {} bytes", bytes.len());
+        assert!(String::from_utf8_lossy(&bytes).contains(&id), "{list}");
+    }
+    let (_, history) = bff.get("/api/v1/tasks").await;
+    assert_eq!(
+        history["data"]["tasks"][0]["request"],
+        json!({"prompt": "<<<image_1>>> <<<image_2>>> <<<image_3>>>"}),
+        "the history summarises each request by its prompt"
+    );
+    // The task itself still has it all.
+    let (_, task) = bff.get(&format!("/api/v1/tasks/{id}")).await;
+    assert_eq!(
+        task["data"]["request"]["image_list"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 }

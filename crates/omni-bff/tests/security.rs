@@ -420,6 +420,57 @@ async fn a_token_taken_off_the_list_ends_its_sessions() {
 }
 
 #[tokio::test]
+async fn media_behind_sign_in_is_never_kept_by_shared_caches() {
+    let bff = Bff::start_with(temp_dir("private"), &[], &[("OMNI_ACCESS_TOKENS", TOKEN)]);
+    let get = |path: String| {
+        bff.http
+            .get(format!("{}{path}", bff.url))
+            .bearer_auth(TOKEN)
+            .send()
+    };
+    let created: serde_json::Value = bff
+        .http
+        .post(format!("{}{OMNI_IMAGE}", bff.url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"prompt": "private"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["data"]["task_id"].as_str().unwrap().to_owned();
+    let mut copy = None;
+    for _ in 0..100 {
+        let task: serde_json::Value = get(format!("/api/v1/tasks/{id}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = task["data"]["task_result"]["images"][0]["url"]
+            .as_str()
+            .unwrap_or("");
+        if url.starts_with("/api/v1/media/") {
+            copy = Some(url.to_owned());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let resp = get(copy.expect("the result was copied")).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let cache = resp.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(cache.starts_with("private"), "{cache}");
+    let pass = get(format!("/api/v1/tasks/{id}/files/images/0"))
+        .await
+        .unwrap();
+    assert!(pass.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .starts_with("private"));
+}
+
+#[tokio::test]
 async fn each_route_has_its_own_body_limit() {
     let bff = Bff::new();
     let big = "x".repeat(10_000);

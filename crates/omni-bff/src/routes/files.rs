@@ -4,15 +4,19 @@
 
 use super::media::{done_copy, serve_copy};
 use crate::error::ApiError;
+use crate::media::storage::Fetched;
 use crate::{media, tasks, zip, AppState};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
 use omni_api::{Choice, StudioTask, TaskResult};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 type Shared = State<Arc<AppState>>;
 
@@ -96,27 +100,66 @@ pub async fn one(
         let d = format!("{disposition}; filename=\"{}\"", file.name);
         return serve_copy(&state, task_id, name, &headers, Some(d)).await;
     }
-    // Not copied yet: pass the upstream's bytes through.
-    let (content_type, bytes) = state.upstream.fetch_file(&file.url).await?;
-    Ok((
+    // Not copied yet: pass the upstream's bytes through, chunk by chunk.
+    let resp = state.upstream.open_file(&file.url).await?;
+    let content_type = crate::upstream::content_type(&resp);
+    let length = resp.content_length();
+    let mut out = (
         [
             (header::CONTENT_TYPE, content_type),
             (
                 header::CONTENT_DISPOSITION,
                 format!("{disposition}; filename=\"{}\"", file.name),
             ),
-            // A finished result never changes.
+            // A finished result never changes; only this browser keeps it.
             (
                 header::CACHE_CONTROL,
                 "private, max-age=31536000, immutable".to_owned(),
             ),
         ],
-        Body::from(bytes),
+        Body::from_stream(Chunks::Upstream(resp).into_stream()),
     )
-        .into_response())
+        .into_response();
+    if let Some(n) = length {
+        out.headers_mut().insert(header::CONTENT_LENGTH, n.into());
+    }
+    Ok(out)
 }
 
-/// `GET /api/v1/tasks/{id}/files.zip`: every image and video of the task in one file.
+/// Where one file's bytes come from.
+enum Chunks {
+    Copy(futures_util::stream::BoxStream<'static, object_store::Result<Bytes>>),
+    Upstream(reqwest::Response),
+}
+
+/// No byte from the upstream for this long ends a pass-through.
+const IDLE: Duration = Duration::from_secs(60);
+
+impl Chunks {
+    async fn next(&mut self) -> Result<Option<Bytes>, String> {
+        match self {
+            Chunks::Copy(s) => s.next().await.transpose().map_err(|e| e.to_string()),
+            Chunks::Upstream(resp) => tokio::time::timeout(IDLE, resp.chunk())
+                .await
+                .map_err(|_| format!("no data for {} s", IDLE.as_secs()))?
+                .map_err(|e| format!("download: {e}")),
+        }
+    }
+
+    fn into_stream(self) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+        futures_util::stream::unfold(Some(self), |state| async move {
+            let mut chunks = state?;
+            match chunks.next().await {
+                Ok(Some(b)) => Some((Ok(b), Some(chunks))),
+                Ok(None) => None,
+                Err(e) => Some((Err(std::io::Error::other(e)), None)),
+            }
+        })
+    }
+}
+
+/// `GET /api/v1/tasks/{id}/files.zip`: every image and video of the task in one file,
+/// streamed as it is read (a task's videos can be large).
 pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = read_with_copies(&state, &id).await?;
     let files: Vec<ResultFile> = ["images", "series_images", "videos"]
@@ -126,24 +169,38 @@ pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Respons
     if files.is_empty() {
         return Err(ApiError::NotFound(format!("task {id} has no results yet")));
     }
-    let mut archive = zip::Writer::default();
-    for f in &files {
-        let bytes = match copy_of(&f.url) {
+    // Every source is opened before the answer starts, so a missing file is a clear
+    // error rather than a cut-off download.
+    let mut sources = Vec::with_capacity(files.len());
+    for f in files {
+        let chunks = match copy_of(&f.url) {
             Some((task_id, name)) => {
                 done_copy(&state, task_id, name).await?;
                 let key = media::storage_key(task_id, name);
-                state
-                    .media
-                    .storage
-                    .read_all(&key)
-                    .await
-                    .map_err(ApiError::internal)?
-                    .to_vec()
+                match state.media.storage.get(&key, None, None).await {
+                    Ok(Fetched::Found(found)) => Chunks::Copy(found.into_stream()),
+                    Ok(_) => {
+                        return Err(ApiError::NotFound(format!(
+                            "the copy {name:?} is missing from media storage"
+                        )))
+                    }
+                    Err(e) => return Err(ApiError::internal(e)),
+                }
             }
-            None => state.upstream.fetch_file(&f.url).await?.1,
+            None => Chunks::Upstream(state.upstream.open_file(&f.url).await?),
         };
-        archive.add(&f.name, &bytes);
+        sources.push((f.name, chunks));
     }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        if let Err(e) = write_zip(sources, &tx).await {
+            tracing::warn!("zip of task cut off: {e}");
+            let _ = tx.send(Err(std::io::Error::other(e))).await;
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     let name = format!("{}-{}.zip", task.kind.as_str(), task.task.task_id);
     Ok((
         [
@@ -153,9 +210,39 @@ pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Respons
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        Body::from(archive.finish()),
+        Body::from_stream(body),
     )
         .into_response())
+}
+
+/// Writes the archive into `tx` entry by entry; the CRC of each chunk is computed on a
+/// blocking thread, never on the async ones that serve requests.
+async fn write_zip(
+    sources: Vec<(String, Chunks)>,
+    tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), String> {
+    let send = |b: Bytes| async move {
+        tx.send(Ok(b))
+            .await
+            .map_err(|_| "the client went away".to_owned())
+    };
+    let mut w = zip::Writer::default();
+    for (name, mut chunks) in sources {
+        let (mut entry, header) = w.begin(&name);
+        send(header).await?;
+        while let Some(chunk) = chunks.next().await? {
+            let (e, chunk) = tokio::task::spawn_blocking(move || {
+                entry.update(&chunk);
+                (entry, chunk)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            entry = e;
+            send(chunk).await?;
+        }
+        send(w.end(entry)).await?;
+    }
+    send(w.finish()).await
 }
 
 /// A task as the studio shows it: result URLs point at copies where they exist.

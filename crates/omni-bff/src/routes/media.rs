@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 /// A copy never changes: its name is the task and the file's place in the result.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The same, for media behind access control.
+pub const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
 pub async fn serve(
     State(state): State<Arc<AppState>>,
@@ -82,14 +84,20 @@ pub async fn serve_copy(
             h.insert(name, v);
         }
     };
+    // Rows copied before types were checked are checked here too.
     set(
         header::CONTENT_TYPE,
-        row.content_type
-            .unwrap_or_else(|| "application/octet-stream".into()),
+        crate::upstream::safe_media_type(row.content_type.as_deref().unwrap_or("")),
     );
     set(header::CONTENT_LENGTH, (part.end - part.start).to_string());
     set(header::ACCEPT_RANGES, "bytes".into());
-    set(header::CACHE_CONTROL, IMMUTABLE.into());
+    // Behind sign-in only the browser may keep a copy, never a shared cache.
+    let cache = if state.security.access.required() {
+        PRIVATE_IMMUTABLE
+    } else {
+        IMMUTABLE
+    };
+    set(header::CACHE_CONTROL, cache.into());
     set(
         header::LAST_MODIFIED,
         last_modified

@@ -200,9 +200,11 @@ impl Store {
         row.map(|r| decode(&r)).transpose()
     }
 
-    /// A page of history, newest first.
+    /// A page of history, newest first. Requests are not read (one can hold ten 10 MB
+    /// images): each task's `request` is a summary holding its prompt; the whole request
+    /// is one read of the task away.
     pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Stored>, ApiError> {
-        let mut sql = format!("{SELECT} WHERE 1 = 1");
+        let mut sql = format!("{SELECT_LIST} WHERE 1 = 1");
         let mut n = 0;
         let mut next = || {
             n += 1;
@@ -245,7 +247,14 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(ApiError::internal)?;
-        rows.iter().map(decode).collect()
+        rows.iter()
+            .map(|row| {
+                let mut stored = decode(row)?;
+                let prompt: String = row.try_get("prompt").map_err(ApiError::internal)?;
+                stored.task.request = Some(serde_json::json!({ "prompt": prompt }));
+                Ok(stored)
+            })
+            .collect()
     }
 
     /// Tasks not yet finished, oldest first, without their requests (the refresher's list).
@@ -264,6 +273,9 @@ const SELECT: &str = "SELECT kind, request, request_hash, task, refreshed_at, ve
 /// Without the request, which can hold megabytes of base64 images.
 const SELECT_LIGHT: &str =
     "SELECT kind, 'null' AS request, request_hash, task, refreshed_at, version FROM tasks";
+/// For lists: the prompt instead of the request.
+const SELECT_LIST: &str =
+    "SELECT kind, 'null' AS request, prompt, request_hash, task, refreshed_at, version FROM tasks";
 
 /// Forward order of statuses; both terminal ones are last.
 fn rank(s: TaskStatus) -> u8 {

@@ -21,8 +21,6 @@ pub enum Auth {
 const CREATE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Time allowed for a read.
 const READ_TIMEOUT: Duration = Duration::from_secs(15);
-/// Time allowed for downloading one result file.
-const FILE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Attempts for a read before giving up.
 const READ_ATTEMPTS: u32 = 3;
 
@@ -230,19 +228,11 @@ impl Upstream {
         .await
     }
 
-    /// Downloads a result file the upstream returned (never a URL a user supplied),
-    /// with its content type, whole (for the pass-through and the zip).
-    pub async fn fetch_file(&self, url: &str) -> Result<(String, Vec<u8>), UpstreamError> {
-        self.with_retries(READ_ATTEMPTS, || async {
-            let resp = self.download(url, Some(self.timeout(FILE_TIMEOUT))).await?;
-            let content_type = content_type(&resp);
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| UpstreamError::Transport(describe(e)))?;
-            Ok((content_type, bytes.to_vec()))
-        })
-        .await
+    /// Opens a result file the upstream returned (never a URL a user supplied) for
+    /// reading chunk by chunk, retrying failures to open it.
+    pub async fn open_file(&self, url: &str) -> Result<reqwest::Response, UpstreamError> {
+        self.with_retries(READ_ATTEMPTS, || self.download(url, None))
+            .await
     }
 
     /// Starts downloading a result file the upstream returned; the caller reads the
@@ -306,13 +296,42 @@ impl Upstream {
     }
 }
 
-/// What a file response says it holds.
+/// What a result file holds, as this origin may serve it: an image or video type the
+/// upstream named, else `application/octet-stream`. Its files are served from our own
+/// origin, so HTML or SVG (script) from it would run as ours.
 pub fn content_type(resp: &reqwest::Response) -> String {
-    resp.headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_owned()
+    safe_media_type(
+        resp.headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+/// `image/png` from `image/PNG; charset=x`; anything that is not a plain image or video
+/// type (SVG included) becomes `application/octet-stream`.
+pub fn safe_media_type(raw: &str) -> String {
+    let mime = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'+'))
+    };
+    let ok = match mime.split_once('/') {
+        Some(("image", sub)) => plain(sub) && !sub.starts_with("svg"),
+        Some(("video", sub)) => plain(sub),
+        _ => false,
+    };
+    if ok {
+        mime
+    } else {
+        "application/octet-stream".into()
+    }
 }
 
 async fn decode<T: DeserializeOwned>(
@@ -334,6 +353,26 @@ async fn decode<T: DeserializeOwned>(
             code: if env.code == 0 { 5000 } else { env.code },
             message: env.message,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_image_and_video_types_pass() {
+        use super::safe_media_type as t;
+        assert_eq!(t("image/png"), "image/png");
+        assert_eq!(t("Video/MP4; codecs=avc1"), "video/mp4");
+        for bad in [
+            "text/html",
+            "image/svg+xml",
+            "",
+            "image/",
+            "application/javascript",
+            "image/png\r\nx: y",
+        ] {
+            assert_eq!(t(bad), "application/octet-stream", "{bad:?}");
+        }
     }
 }
 
