@@ -165,22 +165,27 @@ pub async fn copier(state: Arc<AppState>) {
             continue;
         };
         for row in due {
-            if !matches!(
-                state.store.claim_media(&row, now + LEASE_MS).await,
-                Ok(true)
-            ) {
+            // Each row's lease starts when it is claimed (a batch of long videos must
+            // not start with leases that ran out while the first ones copied).
+            let Ok(Some(lease)) = state.store.claim_media(&row, LEASE_MS).await else {
                 continue;
-            }
+            };
             let attempt = row.attempts + 1;
-            match copy_holding_lease(&state, &row, now + LEASE_MS).await {
-                Ok((file, content_type, size)) => {
-                    let _ = state
+            match copy_holding_lease(&state, &row, lease).await {
+                Held::Done((file, content_type, size), lease) => {
+                    let recorded = state
                         .store
-                        .media_done(&row, &file, &content_type, size, clock::now_ms())
+                        .media_done(&row, lease, &file, &content_type, size, clock::now_ms())
                         .await;
-                    tracing::debug!(task_id = row.task_id, key = row.key, size, "media copied");
+                    tracing::debug!(
+                        task_id = row.task_id,
+                        key = row.key,
+                        size,
+                        ?recorded,
+                        "media copied"
+                    );
                 }
-                Err(e) => {
+                Held::Failed(e, lease) => {
                     let (state_after, wait) = if attempt >= MAX_ATTEMPTS {
                         (MediaState::Failed, 0)
                     } else {
@@ -197,32 +202,51 @@ pub async fn copier(state: Arc<AppState>) {
                     );
                     let _ = state
                         .store
-                        .media_retry(&row, state_after, clock::now_ms() + wait, &e)
+                        .media_retry(&row, lease, state_after, clock::now_ms() + wait, &e)
                         .await;
                 }
+                Held::Lost => tracing::info!(
+                    task_id = row.task_id,
+                    key = row.key,
+                    "media copy stopped: another copier holds it now"
+                ),
             }
         }
     }
 }
 
-/// Copies one file, renewing the lease (held until `lease`) while the copy runs.
+/// How a copy under a lease ended.
+enum Held<T> {
+    /// Finished while holding the lease (the lease it holds now).
+    Done(T, i64),
+    /// Failed while holding the lease.
+    Failed(String, i64),
+    /// The lease was lost: another copier owns the row; record nothing.
+    Lost,
+}
+
+/// Copies one file, renewing the lease (held as `lease`) while the copy runs, and
+/// stopping the copy as soon as a renewal finds the lease lost.
 async fn copy_holding_lease(
     state: &AppState,
     row: &MediaRow,
     mut lease: i64,
-) -> Result<(String, String, i64), String> {
+) -> Held<(String, String, i64)> {
     let copying = copy(state, row);
     tokio::pin!(copying);
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW, RENEW);
     loop {
         tokio::select! {
-            done = &mut copying => return done,
-            _ = renew.tick() => {
-                let until = clock::now_ms() + LEASE_MS;
-                if let Ok(true) = state.store.renew_media(row, lease, until).await {
-                    lease = until;
-                }
-            }
+            done = &mut copying => return match done {
+                Ok(v) => Held::Done(v, lease),
+                Err(e) => Held::Failed(e, lease),
+            },
+            _ = renew.tick() => match state.store.renew_media(row, lease, LEASE_MS).await {
+                Ok(Some(until)) => lease = until,
+                Ok(None) => return Held::Lost,
+                // The database is unreachable: keep copying; the next renewal tells.
+                Err(_) => {}
+            },
         }
     }
 }

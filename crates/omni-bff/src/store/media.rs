@@ -94,34 +94,77 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
-    /// Takes a copy for `lease_until` if nobody took it since it was read.
-    pub async fn claim_media(&self, row: &MediaRow, lease_until: i64) -> Result<bool, ApiError> {
-        let done = sqlx::query(
-            "UPDATE media SET next_at = $1, attempts = attempts + 1
-             WHERE task_id = $2 AND media_key = $3 AND state = 'pending' AND next_at = $4",
-        )
-        .bind(lease_until)
+    /// Takes a due copy for `lease_ms` from now by the database's clock (instances'
+    /// clocks may differ; the database's is the one they share), if nobody took it since
+    /// it was read. Answers the lease to hold it by.
+    pub async fn claim_media(
+        &self,
+        row: &MediaRow,
+        lease_ms: i64,
+    ) -> Result<Option<i64>, ApiError> {
+        let now = self.now_sql();
+        let held = sqlx::query(&format!(
+            "UPDATE media SET next_at = {now} + $1, attempts = attempts + 1
+             WHERE task_id = $2 AND media_key = $3 AND state = 'pending' AND next_at = $4 AND next_at <= {now}
+             RETURNING next_at"
+        ))
+        .bind(lease_ms)
         .bind(row.task_id.clone())
         .bind(row.key.clone())
         .bind(row.next_at)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(ApiError::internal)?;
-        Ok(done.rows_affected() == 1)
+        held.map(|r| r.try_get::<i64, _>(0).map_err(ApiError::internal))
+            .transpose()
     }
 
-    /// Extends a lease this copier holds (until `held`) to `until`.
+    /// Extends a lease this copier holds (`held`) by `lease_ms` from now (database
+    /// clock). `None`: the lease is lost (it ran out and another copier took the row, or
+    /// the row is finished), and the copy must stop.
     pub async fn renew_media(
         &self,
         row: &MediaRow,
         held: i64,
-        until: i64,
+        lease_ms: i64,
+    ) -> Result<Option<i64>, ApiError> {
+        let now = self.now_sql();
+        let renewed = sqlx::query(&format!(
+            "UPDATE media SET next_at = {now} + $1
+             WHERE task_id = $2 AND media_key = $3 AND state = 'pending' AND next_at = $4
+             RETURNING next_at"
+        ))
+        .bind(lease_ms)
+        .bind(row.task_id.clone())
+        .bind(row.key.clone())
+        .bind(held)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        renewed
+            .map(|r| r.try_get::<i64, _>(0).map_err(ApiError::internal))
+            .transpose()
+    }
+
+    /// Records a finished copy, only as the holder of lease `held`: `false` when the
+    /// lease was lost (a late copier never overwrites what another recorded).
+    pub async fn media_done(
+        &self,
+        row: &MediaRow,
+        held: i64,
+        file: &str,
+        content_type: &str,
+        size: i64,
+        now: i64,
     ) -> Result<bool, ApiError> {
         let done = sqlx::query(
-            "UPDATE media SET next_at = $1
-             WHERE task_id = $2 AND media_key = $3 AND state = 'pending' AND next_at = $4",
+            "UPDATE media SET state = 'done', file = $1, content_type = $2, size = $3, copied_at = $4, last_error = NULL
+             WHERE task_id = $5 AND media_key = $6 AND state = 'pending' AND next_at = $7",
         )
-        .bind(until)
+        .bind(file.to_owned())
+        .bind(content_type.to_owned())
+        .bind(size)
+        .bind(now)
         .bind(row.task_id.clone())
         .bind(row.key.clone())
         .bind(held)
@@ -131,51 +174,30 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records a finished copy.
-    pub async fn media_done(
-        &self,
-        row: &MediaRow,
-        file: &str,
-        content_type: &str,
-        size: i64,
-        now: i64,
-    ) -> Result<(), ApiError> {
-        sqlx::query(
-            "UPDATE media SET state = 'done', file = $1, content_type = $2, size = $3, copied_at = $4, last_error = NULL
-             WHERE task_id = $5 AND media_key = $6",
-        )
-        .bind(file.to_owned())
-        .bind(content_type.to_owned())
-        .bind(size)
-        .bind(now)
-        .bind(row.task_id.clone())
-        .bind(row.key.clone())
-        .execute(&self.pool)
-        .await
-        .map_err(ApiError::internal)?;
-        Ok(())
-    }
-
-    /// Records a failed attempt: try again at `next_at`, or give up (`state` failed).
+    /// Records a failed attempt as the holder of lease `held`: try again at `next_at`,
+    /// or give up (`state` failed). `false` when the lease was lost.
     pub async fn media_retry(
         &self,
         row: &MediaRow,
+        held: i64,
         state: MediaState,
         next_at: i64,
         error: &str,
-    ) -> Result<(), ApiError> {
-        sqlx::query(
-            "UPDATE media SET state = $1, next_at = $2, last_error = $3 WHERE task_id = $4 AND media_key = $5",
+    ) -> Result<bool, ApiError> {
+        let done = sqlx::query(
+            "UPDATE media SET state = $1, next_at = $2, last_error = $3
+             WHERE task_id = $4 AND media_key = $5 AND state = 'pending' AND next_at = $6",
         )
         .bind(state.as_str())
         .bind(next_at)
         .bind(error.to_owned())
         .bind(row.task_id.clone())
         .bind(row.key.clone())
+        .bind(held)
         .execute(&self.pool)
         .await
         .map_err(ApiError::internal)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Every media row of a task.
@@ -204,13 +226,16 @@ impl Store {
 
     /// Marks a copy removed by retention.
     pub async fn media_expire(&self, row: &MediaRow) -> Result<(), ApiError> {
-        self.media_retry(
-            row,
-            MediaState::Expired,
-            row.next_at,
-            "removed by retention",
+        sqlx::query(
+            "UPDATE media SET state = 'expired', last_error = 'removed by retention'
+             WHERE task_id = $1 AND media_key = $2 AND state = 'done'",
         )
+        .bind(row.task_id.clone())
+        .bind(row.key.clone())
+        .execute(&self.pool)
         .await
+        .map_err(ApiError::internal)?;
+        Ok(())
     }
 }
 

@@ -96,6 +96,15 @@ impl Store {
         self.backend
     }
 
+    /// The database's clock in milliseconds since the epoch, as SQL: the one clock all
+    /// instances share, for leases.
+    pub(crate) fn now_sql(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000 AS BIGINT)",
+            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        }
+    }
+
     /// The URL the store was opened with (the event listener opens its own connection).
     pub fn url(&self) -> &str {
         &self.url

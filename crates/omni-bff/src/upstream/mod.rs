@@ -356,26 +356,6 @@ async fn decode<T: DeserializeOwned>(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_plain_image_and_video_types_pass() {
-        use super::safe_media_type as t;
-        assert_eq!(t("image/png"), "image/png");
-        assert_eq!(t("Video/MP4; codecs=avc1"), "video/mp4");
-        for bad in [
-            "text/html",
-            "image/svg+xml",
-            "",
-            "image/",
-            "application/javascript",
-            "image/png\r\nx: y",
-        ] {
-            assert_eq!(t(bad), "application/octet-stream", "{bad:?}");
-        }
-    }
-}
-
 /// A transport error in words, without the URL (it may carry a key in a query string).
 fn describe(e: reqwest::Error) -> String {
     let what = if e.is_timeout() {
@@ -395,4 +375,24 @@ fn describe(e: reqwest::Error) -> String {
         source = s.source();
     }
     format!("{what}: {}{causes}", e.without_url())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_image_and_video_types_pass() {
+        use super::safe_media_type as t;
+        assert_eq!(t("image/png"), "image/png");
+        assert_eq!(t("Video/MP4; codecs=avc1"), "video/mp4");
+        for bad in [
+            "text/html",
+            "image/svg+xml",
+            "",
+            "image/",
+            "application/javascript",
+            "image/png\r\nx: y",
+        ] {
+            assert_eq!(t(bad), "application/octet-stream", "{bad:?}");
+        }
+    }
 }
