@@ -19,6 +19,7 @@ pub mod zip;
 
 use config::{Config, UpstreamMode};
 use omni_api::config::UpstreamKind;
+use std::future::IntoFuture;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -41,6 +42,9 @@ pub struct AppState {
     /// The model catalog the validators read (and `/api/v1/config` serves).
     pub catalog: Arc<omni_api::Catalog>,
     pub unknown_fields: config::UnknownFields,
+    /// Turns true when the server starts shutting down: event streams end then, so
+    /// graceful shutdown is not held open by browsers that would wait forever.
+    pub closing: tokio::sync::watch::Sender<bool>,
     /// The base URL the upstream calls back; set at start-up (from the config, or from
     /// the bound address when the built-in simulator is the upstream).
     public_url: OnceLock<String>,
@@ -130,6 +134,7 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
         security,
         catalog: config.catalog.clone(),
         unknown_fields: config.unknown_fields,
+        closing: tokio::sync::watch::Sender::new(false),
         public_url,
     }))
 }
@@ -162,26 +167,61 @@ pub async fn serve(config: Config) -> Result<(), String> {
     println!("omni-bff listening on http://{addr}");
     println!("Omni Studio is ready: open http://{addr}/image (Ctrl-C stops it)");
     // The peer address feeds the per-client rate limit.
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
+    let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(signals(state.clone()));
+    let mut closing = state.closing.subscribe();
+    let server = axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            let _ = closing.wait_for(|c| *c).await;
+        })
+        .into_future();
+    let mut closing = state.closing.subscribe();
+    let grace = async move {
+        let _ = closing.wait_for(|c| *c).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served.map_err(|e| e.to_string()),
+        _ = grace => {
+            tracing::warn!(
+                "requests still open {} s after the signal: stopping anyway",
+                SHUTDOWN_GRACE.as_secs()
+            );
+            Ok(())
+        }
+    }
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// How long requests in flight may finish after a shutdown signal (a create cut off is
+/// recovered from its recorded attempt on the next start).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// The first Ctrl-C or SIGTERM starts a graceful shutdown; a second one exits at once.
+async fn signals(state: Arc<AppState>) {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    for n in 0.. {
+        #[cfg(unix)]
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = terminated => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
+        if n == 0 {
+            tracing::info!("shutting down (a second signal stops at once)");
+            state.closing.send_replace(true);
+        } else {
+            tracing::warn!("second signal: stopping now");
+            std::process::exit(130);
+        }
+    }
 }

@@ -33,6 +33,9 @@ struct Cursor {
     rx: broadcast::Receiver<Arc<str>>,
     pending: VecDeque<Event>,
     done: bool,
+    /// The server is shutting down: the stream ends (the browser reconnects elsewhere
+    /// or later and resumes from its last event).
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 pub async fn stream(
@@ -71,6 +74,7 @@ pub async fn stream(
         rx,
         pending: VecDeque::new(),
         done: false,
+        closing: state.closing.subscribe(),
     };
     let events = futures_util::stream::unfold(cursor, next);
     Ok(Sse::new(events)
@@ -87,7 +91,7 @@ async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
         if let Some(event) = c.pending.pop_front() {
             return Some((Ok(event), c));
         }
-        if c.done {
+        if c.done || *c.closing.borrow() {
             return None;
         }
         if let Ok(events) = c.state.store.events_after(&c.task_id, c.last).await {
@@ -107,6 +111,7 @@ async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
         tokio::select! {
             _ = woken(&mut c.rx, &c.task_id) => {}
             _ = tokio::time::sleep(recheck(c.state.sse_heartbeat)) => {}
+            _ = c.closing.wait_for(|closing| *closing) => return None,
         }
     }
 }

@@ -73,6 +73,30 @@ impl Bff {
         }
     }
 
+    /// Sends the process a signal by name, e.g. `TERM`.
+    pub fn signal(&self, name: &str) {
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+
+    /// Waits up to `limit` for the process to exit; answers its exit code, or `None`
+    /// if it is still running.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<Option<i32>> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.code());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+
     /// The process's peak resident memory so far, in kilobytes (Linux `VmHWM`).
     pub fn peak_rss_kb(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
