@@ -32,6 +32,19 @@ test('every page runs under the CSP without a single violation', async () => {
   }
 });
 
+test('a path that starts with two slashes cannot move the app to another host', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const hosts = new Set();
+  page.on('request', (r) => hosts.add(new URL(r.url()).host));
+  await page.goto(`${BASE}//evil.example/image`, { waitUntil: 'load' });
+  // Read as the path prefix /evil.example/ on this host, never as the host evil.example.
+  assert.equal(await page.evaluate(() => window.__omniBase), '/evil.example/');
+  assert.equal(await page.evaluate(() => new URL(document.baseURI).host), new URL(BASE).host);
+  assert.deepEqual([...hosts], [new URL(BASE).host], 'every request stayed on this host');
+  await context.close();
+});
+
 test('a BFF with access tokens asks for a sign-in, keeps the session out of reach of scripts, and remembers it', { skip: !SECURE && 'OMNI_SECURE_URL is not set' }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

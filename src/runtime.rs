@@ -54,7 +54,30 @@ pub async fn load() {
     if !runtime.api_base.ends_with('/') {
         runtime.api_base.push('/');
     }
+    // Task messages go to exactly these origins: `*` (any page that frames the studio)
+    // or anything that is not an origin would hand them to whoever embeds it.
+    runtime.embed_origins.retain(|o| {
+        let ok = is_origin(o);
+        if !ok {
+            web_sys::console::warn_1(
+                &format!("config.json: embed_origins {o:?} ignored: not an origin like https://ops.example.com").into(),
+            );
+        }
+        ok
+    });
     let _ = RUNTIME.set(runtime);
+}
+
+/// `https://host[:port]`: a scheme, a host, nothing after, never `*`.
+pub fn is_origin(o: &str) -> bool {
+    let Some((scheme, host)) = o.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
 /// The settings in force.
@@ -67,7 +90,7 @@ pub fn base_path() -> String {
     web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w, &"__omniBase".into()).ok())
         .and_then(|v| v.as_string())
-        .filter(|b| b.starts_with('/') && b.ends_with('/'))
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && b.ends_with('/'))
         .unwrap_or_else(|| "/".into())
 }
 

@@ -81,6 +81,12 @@ fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("no task with id {id:?}"))
 }
 
+/// "No such task" answers for an unfinished task before it is recorded as failed.
+const FORGOTTEN_AFTER: i64 = 3;
+/// Why such a task failed.
+pub const FORGOTTEN: &str =
+    "the upstream has no record of this task any more (it keeps tasks for 30 days)";
+
 /// Whether a refresh waits for the task's interval or happens now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refresh {
@@ -117,6 +123,23 @@ pub async fn refresh(
     match state.upstream.get(current.task.kind, task_id).await {
         Ok(task) => {
             record(state, &task).await?;
+            state.store.get_light(task_id).await
+        }
+        Err(e) if e.is_not_found() => {
+            // The upstream forgot it (it keeps tasks 30 days) or never had it (other
+            // credentials): after a few such answers, stop asking.
+            if state.store.note_missing(task_id).await? < FORGOTTEN_AFTER {
+                return Ok(None);
+            }
+            let mut gone = current.task.task.clone();
+            gone.task_status = TaskStatus::Failed;
+            gone.task_status_msg = Some(FORGOTTEN.into());
+            gone.updated_at = now;
+            tracing::warn!(
+                task_id,
+                "the upstream has no such task any more: recorded as failed"
+            );
+            record(state, &gone).await?;
             state.store.get_light(task_id).await
         }
         Err(e) => {

@@ -776,3 +776,41 @@ async fn large_creates_reach_the_upstream_whole() {
         3
     );
 }
+
+#[tokio::test]
+async fn a_task_the_upstream_forgot_is_failed_not_polled_forever() {
+    let port = support::free_port();
+    let sim = format!("http://127.0.0.1:{port}");
+    let bff = Bff::start(
+        temp_dir("forgot"),
+        &["--sim-listen", &format!("127.0.0.1:{port}")],
+    );
+    let (_, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "for ever [sim:delay=600000]"}),
+        )
+        .await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    let expired = bff
+        .http
+        .post(format!("{sim}/sim/expire?task_id={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(expired.status().is_success());
+    let done = bff.wait_done(&id).await;
+    assert_eq!(done["task_status"], "failed");
+    assert!(
+        done["task_status_msg"]
+            .as_str()
+            .unwrap()
+            .contains("no record"),
+        "{done}"
+    );
+    // And nobody asks the upstream about it again.
+    let reads = |s: Value| s["reads"][&id].as_u64().unwrap_or(0);
+    let before = reads(support::sim_stats(&bff.http, &sim).await);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(reads(support::sim_stats(&bff.http, &sim).await), before);
+}

@@ -623,3 +623,39 @@ async fn result_links_to_private_addresses_are_never_fetched() {
     let log = std::fs::read_to_string(Bff::log_path(&bff.data_dir)).unwrap();
     assert!(log.contains("private or local"), "the refusal is logged");
 }
+
+/// A proxy resolves names itself: the fetch guard's resolver would never see the
+/// hostile `localhost` link, so server-side fetches never use one.
+#[tokio::test]
+async fn server_side_fetches_ignore_proxy_settings() {
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    proxy.set_nonblocking(true).unwrap();
+    let bff = Bff::start_with(
+        temp_dir("proxy"),
+        &[],
+        &[
+            ("HTTP_PROXY", proxy_url.as_str()),
+            ("http_proxy", proxy_url.as_str()),
+            ("HTTPS_PROXY", proxy_url.as_str()),
+            // The upstream API itself (the simulator) is reached directly.
+            ("NO_PROXY", "127.0.0.1"),
+        ],
+    );
+    let (_, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "hostile [sim:hostile]", "n": 3}),
+        )
+        .await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+    for index in [0, 1, 2] {
+        let (status, _) = bff
+            .get(&format!("/api/v1/tasks/{id}/files/images/{index}"))
+            .await;
+        assert_eq!(status, 502);
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(proxy.accept().is_err(), "nothing went through the proxy");
+}

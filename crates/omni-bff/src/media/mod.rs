@@ -253,11 +253,15 @@ async fn copy_holding_lease(
 
 /// Streams one file to `TASK/KEY.EXT` in the storage (never whole in memory).
 async fn copy(state: &AppState, row: &MediaRow) -> Result<(String, String, i64), String> {
-    let resp = state
-        .upstream
-        .download(&row.url, None)
-        .await
-        .map_err(|e| format!("{e:?}"))?;
+    // The answer's head must come within a minute; the body then streams with an idle
+    // limit, however long the video.
+    let resp = tokio::time::timeout(
+        Duration::from_secs(60),
+        state.upstream.download(&row.url, None),
+    )
+    .await
+    .map_err(|_| "no answer in 60 s".to_owned())?
+    .map_err(|e| format!("{e:?}"))?;
     let content_type = crate::upstream::content_type(&resp);
     let file = format!("{}.{}", row.key, extension(&content_type, &row.url));
     let size = state

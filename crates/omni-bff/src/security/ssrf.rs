@@ -17,7 +17,18 @@ pub fn forbidden(ip: IpAddr) -> bool {
                 return forbidden_v4(v4);
             }
             let seg = v6.segments();
+            let embedded = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+            // Addresses that carry an IPv4 one reach it: judge that.
+            if seg[0] == 0x2002 {
+                // 6to4 2002:V4::/48
+                return forbidden_v4(embedded(seg[1], seg[2]));
+            }
+            if seg[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                // IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks)
+                return forbidden_v4(embedded(seg[6], seg[7]));
+            }
             v6.is_loopback()
+                || (seg[0] == 0x2001 && seg[1] == 0) // Teredo 2001::/32 tunnels to any v4
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
@@ -43,19 +54,29 @@ fn forbidden_v4(ip: Ipv4Addr) -> bool {
         || a >= 240 // reserved
 }
 
-/// The hosts (`host` or `host:port`) a fetch may reach without these checks.
+/// The hosts and ports (the upstream's own) a fetch may reach without these checks.
 #[derive(Clone, Default)]
-pub struct Trusted(Arc<Vec<String>>);
+pub struct Trusted(Arc<Vec<(String, u16)>>);
 
 impl Trusted {
-    pub fn new(hosts: Vec<String>) -> Trusted {
+    pub fn new(hosts: Vec<(String, u16)>) -> Trusted {
         Trusted(Arc::new(hosts))
     }
 
-    fn host(&self, host: &str) -> bool {
-        self.0
-            .iter()
-            .any(|t| t.split(':').next() == Some(host) || t == host)
+    /// The upstream's base URL, trusted at its own host and port only.
+    pub fn of_base(base: &str) -> Trusted {
+        let trusted = reqwest::Url::parse(base)
+            .ok()
+            .and_then(|u| Some((u.host_str()?.to_owned(), u.port_or_known_default()?)));
+        Trusted::new(trusted.into_iter().collect())
+    }
+
+    fn name(&self, host: &str) -> bool {
+        self.0.iter().any(|(h, _)| h == host)
+    }
+
+    fn host_and_port(&self, host: &str, port: Option<u16>) -> bool {
+        self.0.iter().any(|(h, p)| h == host && Some(*p) == port)
     }
 }
 
@@ -66,8 +87,17 @@ pub fn refuse_url(url: &reqwest::Url, trusted: &Trusted) -> Option<String> {
         return Some(format!("{} URLs are never fetched", url.scheme()));
     }
     let host = url.host_str()?;
-    if trusted.host(host) {
+    let port = url.port_or_known_default();
+    if trusted.host_and_port(host, port) {
         return None;
+    }
+    if trusted.name(host) {
+        // The resolver lets the upstream's name reach where it resolves (loopback, for
+        // the simulator): another port there is another service, never fetched.
+        return Some(format!(
+            "{host} is trusted on the upstream's own port only, not on {}",
+            port.map_or("another".to_owned(), |p| p.to_string())
+        ));
     }
     let literal = host.trim_start_matches('[').trim_end_matches(']');
     match literal.parse::<IpAddr>() {
@@ -84,7 +114,7 @@ pub struct GuardedResolver {
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let trusted = self.trusted.host(name.as_str());
+        let trusted = self.trusted.name(name.as_str());
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
@@ -115,6 +145,8 @@ pub fn guarded_client(trusted: Trusted, timeout: std::time::Duration) -> reqwest
         }
     });
     reqwest::Client::builder()
+        // A proxy would resolve names itself, past the guarded resolver.
+        .no_proxy()
         .dns_resolver(Arc::new(GuardedResolver { trusted }))
         .redirect(policy)
         .connect_timeout(timeout)
@@ -148,6 +180,11 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::1",   // 6to4 of 127.0.0.1
+            "2002:a9fe:a9fe::", // 6to4 of 169.254.169.254
+            "::127.0.0.1",      // IPv4-compatible
+            "::10.0.0.1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
         ] {
             assert!(forbidden(bad.parse().unwrap()), "{bad}");
         }
@@ -157,6 +194,7 @@ mod tests {
             "172.32.0.1",
             "100.128.0.1",
             "2606:4700::1111",
+            "2002:808:808::1", // 6to4 of 8.8.8.8
         ] {
             assert!(!forbidden(good.parse().unwrap()), "{good}");
         }
@@ -164,7 +202,7 @@ mod tests {
 
     #[test]
     fn urls_are_judged_by_scheme_and_literal_address() {
-        let trusted = Trusted::new(vec!["127.0.0.1:4000".into()]);
+        let trusted = Trusted::of_base("http://127.0.0.1:4000");
         let judge = |u: &str| refuse_url(&reqwest::Url::parse(u).unwrap(), &trusted);
         assert!(judge("http://169.254.169.254/latest/meta-data/").is_some());
         assert!(judge("http://[::1]:8080/").is_some());
@@ -173,5 +211,11 @@ mod tests {
         assert_eq!(judge("https://cdn.example.com/a.png"), None);
         // The configured upstream (here the simulator on loopback) is trusted.
         assert_eq!(judge("http://127.0.0.1:4000/sim/files/a/0.png"), None);
+        // Only on its own port: another port on that host is another service.
+        assert!(judge("http://127.0.0.1:4001/admin").is_some());
+        let named = Trusted::of_base("http://localhost:4000");
+        let judge = |u: &str| refuse_url(&reqwest::Url::parse(u).unwrap(), &named);
+        assert_eq!(judge("http://localhost:4000/x.png"), None);
+        assert!(judge("http://localhost:5432/").is_some());
     }
 }

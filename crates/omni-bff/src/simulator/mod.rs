@@ -529,7 +529,10 @@ async fn advance(sim: &Arc<Sim>, task_id: &str, status: TaskStatus, callback: &O
     if let Some(url) = callback {
         // Best effort, like the real service: no retry policy is documented.
         if let Err(e) = sim.http.post(url).json(&view).send().await {
-            tracing::debug!("simulator callback to {url} failed: {e}");
+            tracing::debug!(
+                "simulator callback to {} failed: {e}",
+                crate::upstream::redact_url(&url)
+            );
         }
     }
 }
@@ -678,8 +681,9 @@ async fn redirect(Query(q): Query<HashMap<String, String>>) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
 }
 
-/// `POST /sim/expire[?task_id=ID]`: forgets every finished task (or just that one) and
-/// its files, as the upstream does 30 days on (reads and file links answer 404).
+/// `POST /sim/expire[?task_id=ID]`: forgets every finished task (or just that one,
+/// finished or not) and its files, as the upstream does 30 days on (reads and file
+/// links answer 404).
 async fn expire(
     State(sim): Shared,
     Query(q): Query<HashMap<String, String>>,
@@ -689,7 +693,10 @@ async fn expire(
         let mut tasks = lock(&sim.tasks);
         let gone: Vec<String> = tasks
             .iter()
-            .filter(|(id, t)| t.task.task_status.is_terminal() && only.is_none_or(|o| o == *id))
+            .filter(|(id, t)| match only {
+                Some(o) => o == *id,
+                None => t.task.task_status.is_terminal(),
+            })
             .map(|(id, _)| id.clone())
             .collect();
         for id in &gone {

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/0003_sessions.sql")),
     (4, include_str!("../../migrations/0004_create_attempts.sql")),
     (5, include_str!("../../migrations/0005_session_tokens.sql")),
+    (6, include_str!("../../migrations/0006_missing_reads.sql")),
 ];
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when
@@ -65,11 +66,14 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_owned())
         } else {
+            // Only the scheme: the rest may hold a password.
+            let scheme = url.split_once("://").map_or("(none)", |(s, _)| s);
             return Err(format!(
-                "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+                "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
             ));
         };
-        let opts = AnyConnectOptions::from_str(&url).map_err(|e| format!("database URL: {e}"))?;
+        let opts = AnyConnectOptions::from_str(&url)
+            .map_err(|e| format!("database URL: {}", without_password(&e.to_string(), &url)))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .after_connect(move |conn, _| {
@@ -86,7 +90,12 @@ impl Store {
             })
             .connect_with(opts)
             .await
-            .map_err(|e| format!("cannot open the database: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot open the database: {}",
+                    without_password(&e.to_string(), &url)
+                )
+            })?;
         let store = Store { pool, backend, url };
         store.migrate().await?;
         Ok(store)
@@ -158,6 +167,20 @@ impl Store {
     }
 }
 
+/// `text` with the password of `url` (if it has one) blanked out.
+fn without_password(text: &str, url: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, pw)| pw)
+        .filter(|pw| !pw.is_empty());
+    match password {
+        Some(pw) => text.replace(pw, "***"),
+        None => text.to_owned(),
+    }
+}
+
 /// The statements of a migration file: comment lines dropped first (so a `;` in a
 /// comment cannot split a statement), then split at `;`.
 fn statements(sql: &str) -> Vec<String> {
@@ -175,6 +198,21 @@ fn statements(sql: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn database_errors_never_show_the_password() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for url in [
+            "mysql://omni:hunter2-secret@db.example/omni",
+            "postgres://omni:hunter2-secret@127.0.0.1:notaport/omni",
+        ] {
+            let e = rt.block_on(super::Store::open(url)).err().unwrap();
+            assert!(!e.contains("hunter2-secret"), "{e}");
+        }
+    }
+
     #[test]
     fn comments_never_split_statements() {
         let sql = "-- a; b\nCREATE TABLE t (x INT);\n-- c;\nINSERT INTO t VALUES (1);\n";

@@ -200,6 +200,20 @@ impl Store {
         row.map(|r| decode(&r)).transpose()
     }
 
+    /// Counts one "no such task" answer for a task; answers the count so far.
+    pub async fn note_missing(&self, task_id: &str) -> Result<i64, ApiError> {
+        let row = sqlx::query(
+            "UPDATE tasks SET missing_reads = missing_reads + 1 WHERE task_id = $1 RETURNING missing_reads",
+        )
+        .bind(task_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(ApiError::internal)?;
+        row.map_or(Ok(0), |r| {
+            r.try_get::<i64, _>(0).map_err(ApiError::internal)
+        })
+    }
+
     /// A page of history, newest first. Requests are not read (one can hold ten 10 MB
     /// images): each task's `request` is a summary holding its prompt; the whole request
     /// is one read of the task away.

@@ -120,10 +120,7 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a TLS backend is compiled in");
-        let host = reqwest::Url::parse(&base)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned));
-        let trusted = ssrf::Trusted::new(host.into_iter().collect());
+        let trusted = ssrf::Trusted::of_base(&base);
         let files = ssrf::guarded_client(trusted.clone(), Duration::from_secs(5));
         Upstream {
             http,
@@ -231,8 +228,16 @@ impl Upstream {
     /// Opens a result file the upstream returned (never a URL a user supplied) for
     /// reading chunk by chunk, retrying failures to open it.
     pub async fn open_file(&self, url: &str) -> Result<reqwest::Response, UpstreamError> {
-        self.with_retries(READ_ATTEMPTS, || self.download(url, None))
-            .await
+        let limit = self.timeout(READ_TIMEOUT);
+        self.with_retries(READ_ATTEMPTS, || async move {
+            // The answer's head must come in time; its body is read with an idle limit.
+            tokio::time::timeout(limit, self.download(url, None))
+                .await
+                .map_err(|_| {
+                    UpstreamError::Transport(format!("no answer in {} s", limit.as_secs()))
+                })?
+        })
+        .await
     }
 
     /// Starts downloading a result file the upstream returned; the caller reads the
@@ -243,8 +248,9 @@ impl Upstream {
         url: &str,
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|e| UpstreamError::Refused(format!("{url:?} is not a URL: {e}")))?;
+        let parsed = reqwest::Url::parse(url).map_err(|e| {
+            UpstreamError::Refused(format!("{} is not a URL: {e}", redact_url(url)))
+        })?;
         if let Some(why) = ssrf::refuse_url(&parsed, &self.trusted) {
             return Err(UpstreamError::Refused(why));
         }
@@ -306,6 +312,18 @@ pub fn content_type(resp: &reqwest::Response) -> String {
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
     )
+}
+
+/// A URL as logs and errors may show it: scheme, host and port only. Result links carry
+/// signatures in their query, callback URLs a per-task secret in their path.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{}{port}/…", u.scheme(), u.host_str().unwrap_or(""))
+        }
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 /// `image/png` from `image/PNG; charset=x`; anything that is not a plain image or video
@@ -379,6 +397,20 @@ fn describe(e: reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn urls_in_logs_keep_no_secrets() {
+        use super::redact_url as r;
+        assert_eq!(
+            r("https://cdn.example.com:8443/a/b.png?X-Amz-Signature=abc&Expires=1"),
+            "https://cdn.example.com:8443/…"
+        );
+        assert_eq!(
+            r("https://user:pw@studio.example/api/v1/callbacks/0123456789abcdef"),
+            "https://studio.example/…"
+        );
+        assert_eq!(r("not a url, secret"), "(not a URL)");
+    }
+
     #[test]
     fn only_plain_image_and_video_types_pass() {
         use super::safe_media_type as t;
