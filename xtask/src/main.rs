@@ -78,6 +78,7 @@ fn e2e_only(files: &[String]) -> Result<(), String> {
 fn test() -> Result<(), String> {
     tools::ensure_build_tools()?;
     tools::ensure_browser()?;
+    tools::ensure_operator_tools()?;
     let mut failed = Vec::new();
     let mut step = |name: &str, result: Result<(), String>| {
         if let Err(e) = result {

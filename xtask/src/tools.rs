@@ -122,6 +122,22 @@ pub fn ensure_browser() -> Result<(), String> {
     )
 }
 
+/// What the operability tests check with: `promtool` (Debian's prometheus package,
+/// without the server's recommended extras) and `systemd-analyze`.
+pub fn ensure_operator_tools() -> Result<(), String> {
+    let exists = |p: &'static str| move || std::path::Path::new(p).exists();
+    apt_install(
+        "promtool",
+        &["--no-install-recommends", "prometheus"],
+        &exists("/usr/bin/promtool"),
+    )?;
+    apt_install(
+        "systemd-analyze",
+        &["--no-install-recommends", "systemd"],
+        &exists("/usr/bin/systemd-analyze"),
+    )
+}
+
 /// Whether this process runs as root (apt works, PostgreSQL needs another user).
 pub fn is_root() -> bool {
     Command::new("id")

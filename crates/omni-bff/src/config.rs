@@ -208,6 +208,20 @@ struct ServeArgs {
         value_name = "POLICY"
     )]
     unknown_fields: UnknownFields,
+    /// Also serve `/metrics` (Prometheus) here, without the access policy: bind it to
+    /// an address only the monitoring can reach [default: only on the main listener,
+    /// behind the access policy].
+    #[arg(long, env = "OMNI_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+    /// Log lines as `text` or `json` (one object per line, for log collectors); what is
+    /// logged is set by OMNI_LOG.
+    #[arg(
+        long,
+        env = "OMNI_LOG_FORMAT",
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    log_format: LogFormat,
     /// Give up on one upstream call after D at most, e.g. 5s [default: 120s for
     /// creates, 15s for reads; result files stop after 60s without data].
     #[arg(long, env = "OMNI_UPSTREAM_TIMEOUT", value_name = "D", value_parser = duration)]
@@ -256,6 +270,13 @@ impl<T> std::fmt::Debug for Redacted<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
     }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// What to do with request fields the catalog does not model.
@@ -327,6 +348,9 @@ pub struct Config {
     /// The model catalog in force (built-in, changed by `--catalog`).
     pub catalog: Arc<Catalog>,
     pub unknown_fields: UnknownFields,
+    /// A second listener for `/metrics` only.
+    pub metrics_listen: Option<SocketAddr>,
+    pub log_format: LogFormat,
 }
 
 impl Config {
@@ -561,6 +585,8 @@ fn secrets_and_tokens(
         upstream_timeout_ms: a.upstream_timeout.map(|ms| ms as u64),
         catalog,
         unknown_fields: a.unknown_fields,
+        metrics_listen: a.metrics_listen,
+        log_format: a.log_format,
     })))
 }
 

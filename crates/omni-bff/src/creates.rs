@@ -228,11 +228,11 @@ async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, Ap
     // The store finds the task by this id too, whether or not the upstream echoes it.
     task.task_info.external_task_id = Some(a.external_task_id.clone());
     let now = clock::now_ms();
-    if !state.store.adopt(a, &task, now).await? {
+    if state.store.adopt(a, &task, now).await? {
+        crate::metrics::task_created(omni_api::Choice::as_str(a.kind));
+    } else if let Some(existing) = state.store.get(&a.external_task_id).await? {
         // Another instance adopted it first: theirs is the stored task.
-        if let Some(existing) = state.store.get(&a.external_task_id).await? {
-            return Ok(existing.task.task);
-        }
+        return Ok(existing.task.task);
     }
     // A create sent again after a lost answer can find its task already finished.
     copy_results(state, &task, now).await?;

@@ -130,7 +130,7 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        let request_id = new_request_id();
+        let request_id = crate::request_log::current();
         match &self {
             ApiError::Internal(detail) => tracing::error!(%request_id, "internal error: {detail}"),
             ApiError::Unavailable(detail) => {

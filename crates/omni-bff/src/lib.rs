@@ -9,6 +9,8 @@ pub mod creates;
 pub mod error;
 pub mod events;
 pub mod media;
+pub mod metrics;
+pub mod request_log;
 pub mod routes;
 pub mod security;
 pub mod simulator;
@@ -160,6 +162,24 @@ pub async fn serve(config: Config) -> Result<(), String> {
     creates::take_over_leases(&state)
         .await
         .map_err(|e| format!("cannot read the pending creates: {e}"))?;
+    metrics::install();
+    if let Some(addr) = config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
+        println!(
+            "omni-bff metrics on http://{}/metrics",
+            metrics_listener.local_addr().map_err(|e| e.to_string())?
+        );
+        let only_metrics = axum::Router::new()
+            .route("/metrics", axum::routing::get(metrics::serve))
+            .with_state(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, only_metrics).await {
+                tracing::error!("metrics listener stopped: {e}");
+            }
+        });
+    }
     tokio::spawn(tasks::refresher(state.clone()));
     tokio::spawn(media::copier(state.clone()));
     tokio::spawn(events::listen(state.clone()));

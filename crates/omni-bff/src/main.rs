@@ -11,17 +11,23 @@ fn main() -> ExitCode {
             std::env::remove_var(name);
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OMNI_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     // --help and --version end here too (clap prints them and exits 0); a bad option
     // or value exits 2 with the reason.
     let command = config::parse(&args, &|k| std::env::var(k).ok()).unwrap_or_else(|e| e.exit());
+    let format = match &command {
+        Command::Serve(cfg) => cfg.log_format,
+        Command::Simulate(_) => config::LogFormat::Text,
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("OMNI_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => logs.init(),
+        config::LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

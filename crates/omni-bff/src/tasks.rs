@@ -122,7 +122,7 @@ pub async fn refresh(
     }
     match state.upstream.get(current.task.kind, task_id).await {
         Ok(task) => {
-            record(state, &task).await?;
+            record(state, current.task.kind, &task).await?;
             state.store.get_light(task_id).await
         }
         Err(e) if e.is_not_found() => {
@@ -139,7 +139,7 @@ pub async fn refresh(
                 task_id,
                 "the upstream has no such task any more: recorded as failed"
             );
-            record(state, &gone).await?;
+            record(state, current.task.kind, &gone).await?;
             state.store.get_light(task_id).await
         }
         Err(e) => {
@@ -152,10 +152,14 @@ pub async fn refresh(
 
 /// Stores an upstream view and, when its status moved, tells listeners and queues the
 /// copies of its results.
-pub async fn record(state: &AppState, task: &Task) -> Result<Applied, ApiError> {
+pub async fn record(state: &AppState, kind: TaskKind, task: &Task) -> Result<Applied, ApiError> {
     let now = clock::now_ms();
     let applied = state.store.apply(task, now).await?;
     if let Applied::Changed { .. } = applied {
+        crate::metrics::status_changed(
+            omni_api::Choice::as_str(kind),
+            omni_api::Choice::as_str(task.task_status),
+        );
         copy_results(state, task, now).await?;
         events::publish(state, task.task_id.as_str()).await;
     }

@@ -203,3 +203,28 @@ async fn killing_one_instance_loses_nothing() {
     let stats = sim_stats(&b.http, &sim.url).await;
     assert_eq!(stats["creates"], 10, "none created twice");
 }
+
+#[tokio::test]
+async fn readyz_fails_when_the_database_is_gone_while_healthz_stays_alive() {
+    let Some(db) = database("ready").await else {
+        return;
+    };
+    let bff = Bff::start(temp_dir("pg-ready"), &["--database-url", &db]);
+    let (status, body) = bff.get("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    // The database goes away under the running instance.
+    let admin = std::env::var("OMNI_TEST_POSTGRES_URL").unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    let name = db.rsplit_once('/').unwrap().1;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (status, body) = bff.get("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["data"]["status"], "not ready");
+    let (status, _) = bff.get("/healthz").await;
+    assert_eq!(status, 200, "alive, just not ready");
+}

@@ -36,6 +36,8 @@ struct Cursor {
     /// The server is shutting down: the stream ends (the browser reconnects elsewhere
     /// or later and resumes from its last event).
     closing: tokio::sync::watch::Receiver<bool>,
+    /// Counted in `omni_event_streams_open` while the stream lives.
+    _open: crate::metrics::StreamOpen,
 }
 
 pub async fn stream(
@@ -75,6 +77,7 @@ pub async fn stream(
         pending: VecDeque::new(),
         done: false,
         closing: state.closing.subscribe(),
+        _open: crate::metrics::StreamOpen::default(),
     };
     let events = futures_util::stream::unfold(cursor, next);
     Ok(Sse::new(events)

@@ -6,13 +6,14 @@ pub mod callbacks;
 pub mod elements;
 pub mod events;
 pub mod files;
+pub mod health;
 pub mod idempotency;
 pub mod kling;
 pub mod media;
 pub mod session;
 pub mod studio;
 
-use crate::error::{new_request_id, ApiError};
+use crate::error::ApiError;
 use crate::security;
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -66,9 +67,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/kling", kling)
         .nest("/api", api)
         .route("/config.json", get(app_config::serve))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
         .route(
-            "/healthz",
-            get(|| async { ok(&serde_json::json!({"status": "ok"})) }),
+            "/metrics",
+            get(crate::metrics::serve).route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                security::guard,
+            )),
         )
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
         .fallback_service(app)
@@ -76,6 +82,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             security::host,
         ))
+        .layer(axum::middleware::from_fn(crate::request_log::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,
@@ -110,7 +117,7 @@ pub fn ok_with<T: Serialize>(data: &T, warnings: Vec<omni_api::Warning>) -> Resp
     Json(Envelope {
         code: 0,
         message: "SUCCEED".into(),
-        request_id: new_request_id(),
+        request_id: crate::request_log::current(),
         data: Some(data),
         warnings,
     })

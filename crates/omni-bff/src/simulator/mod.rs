@@ -531,7 +531,7 @@ async fn advance(sim: &Arc<Sim>, task_id: &str, status: TaskStatus, callback: &O
         if let Err(e) = sim.http.post(url).json(&view).send().await {
             tracing::debug!(
                 "simulator callback to {} failed: {e}",
-                crate::upstream::redact_url(&url)
+                crate::upstream::redact_url(url)
             );
         }
     }

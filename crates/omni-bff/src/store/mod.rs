@@ -181,6 +181,51 @@ fn without_password(text: &str, url: &str) -> String {
     }
 }
 
+/// What waits in the store, for `/metrics`.
+pub struct Backlogs {
+    pub unfinished: i64,
+    pub media_pending: i64,
+    pub creates_pending: i64,
+}
+
+impl Store {
+    pub async fn backlogs(&self) -> Result<Backlogs, crate::error::ApiError> {
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(crate::error::ApiError::internal)
+        };
+        Ok(Backlogs {
+            unfinished: count(
+                "SELECT COUNT(*) FROM tasks WHERE status IN ('submitted', 'processing')",
+            )
+            .await?,
+            media_pending: count("SELECT COUNT(*) FROM media WHERE state = 'pending'").await?,
+            creates_pending: count("SELECT COUNT(*) FROM create_attempts").await?,
+        })
+    }
+
+    /// Whether the store answers and its schema is the one this build expects (for
+    /// `/readyz`): the newest migration applied, or why not.
+    pub async fn ready(&self) -> Result<i64, String> {
+        let newest =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM schema_migrations")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| format!("the database does not answer: {e}"))?
+                .unwrap_or(0);
+        let expected = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+        if newest == expected {
+            Ok(newest)
+        } else {
+            Err(format!(
+                "schema version {newest}, this build needs {expected}"
+            ))
+        }
+    }
+}
+
 /// The statements of a migration file: comment lines dropped first (so a `;` in a
 /// comment cannot split a statement), then split at `;`.
 fn statements(sql: &str) -> Vec<String> {

@@ -169,7 +169,7 @@ impl Upstream {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .timeout(self.create_timeout());
-        decode(self.authorize(req).send().await).await
+        measured("create", decode(self.authorize(req).send().await)).await
     }
 
     /// How long one create may take, after `--upstream-timeout`.
@@ -204,7 +204,7 @@ impl Upstream {
     ) -> Result<T, UpstreamError> {
         let url = format!("{}/v1/{path}", self.base);
         let attempts = if idempotent { READ_ATTEMPTS } else { 1 };
-        self.with_retries(attempts, || async {
+        self.with_retries(attempts, "post", || async {
             let req = self
                 .http
                 .post(&url)
@@ -218,7 +218,7 @@ impl Upstream {
     /// GETs `/v1/{path}` (the path may carry a query), retrying transient failures.
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
         let url = format!("{}/v1/{path}", self.base);
-        self.with_retries(READ_ATTEMPTS, || async {
+        self.with_retries(READ_ATTEMPTS, "read", || async {
             let req = self.http.get(&url).timeout(self.timeout(READ_TIMEOUT));
             decode(self.authorize(req).send().await).await
         })
@@ -229,7 +229,7 @@ impl Upstream {
     /// reading chunk by chunk, retrying failures to open it.
     pub async fn open_file(&self, url: &str) -> Result<reqwest::Response, UpstreamError> {
         let limit = self.timeout(READ_TIMEOUT);
-        self.with_retries(READ_ATTEMPTS, || async move {
+        self.with_retries(READ_ATTEMPTS, "file", || async move {
             // The answer's head must come in time; its body is read with an idle limit.
             tokio::time::timeout(limit, self.download(url, None))
                 .await
@@ -278,7 +278,12 @@ impl Upstream {
         Ok(resp)
     }
 
-    async fn with_retries<T, F, Fut>(&self, attempts: u32, mut call: F) -> Result<T, UpstreamError>
+    async fn with_retries<T, F, Fut>(
+        &self,
+        attempts: u32,
+        op: &'static str,
+        mut call: F,
+    ) -> Result<T, UpstreamError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, UpstreamError>>,
@@ -286,7 +291,7 @@ impl Upstream {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match call().await {
+            match measured(op, call()).await {
                 Err(e) if attempt < attempts && e.is_retryable() => {
                     // Exponential backoff from 1 s (the upstream's advice for 1303), plus jitter.
                     let base = 1000u64 << (attempt - 1);
@@ -300,6 +305,22 @@ impl Upstream {
             }
         }
     }
+}
+
+/// Runs one upstream call, counting it in the metrics by its result code.
+async fn measured<T>(
+    op: &'static str,
+    call: impl std::future::Future<Output = Result<T, UpstreamError>>,
+) -> Result<T, UpstreamError> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    let code = match &result {
+        Ok(_) => 0,
+        Err(UpstreamError::Api { code, .. }) => *code,
+        Err(_) => -1,
+    };
+    crate::metrics::upstream_call(op, code, started.elapsed());
+    result
 }
 
 /// What a result file holds, as this origin may serve it: an image or video type the

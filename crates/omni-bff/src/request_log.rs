@@ -1,0 +1,83 @@
+//! One log line per request (method, route template, status, latency, request id), and
+//! the request id itself: taken from the client's `X-Request-Id` when it is a plain
+//! token, made otherwise, returned on every answer and put in every envelope, so the
+//! `request_id` a user reports leads to its log line.
+//!
+//! Only the route template is logged (`/api/v1/callbacks/{token}`), never the path or
+//! query: paths can hold a callback secret, queries a search text.
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being answered (made fresh outside one).
+pub fn current() -> String {
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| crate::error::new_request_id())
+}
+
+/// A client's id is kept when it is short and plain (it is echoed into headers and logs).
+fn accepted(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?;
+    let plain = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    plain.then(|| s.to_owned())
+}
+
+/// The middleware, outermost but for the security headers.
+pub async fn layer(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get(&HEADER)
+        .and_then(accepted)
+        .unwrap_or_else(crate::error::new_request_id);
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "(app)".to_owned(), |m| m.as_str().to_owned());
+    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let status = resp.status().as_u16();
+    let elapsed = started.elapsed();
+    crate::metrics::request_done(&method, &route, status, elapsed);
+    tracing::info!(
+        target: "omni_bff::http",
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        request_id = %id,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(HEADER, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_client_ids_are_kept() {
+        let ok = HeaderValue::from_static("3f2c9a1e-7b4d.trace:1");
+        assert_eq!(accepted(&ok).as_deref(), Some("3f2c9a1e-7b4d.trace:1"));
+        for bad in ["", "has space", "quote\"", &"x".repeat(65)] {
+            let v = HeaderValue::from_str(bad).unwrap();
+            assert_eq!(accepted(&v), None, "{bad:?}");
+        }
+    }
+}
