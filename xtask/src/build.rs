@@ -50,10 +50,12 @@ pub fn bff(profile: &str) -> Result<PathBuf, String> {
 /// Unit, property and BFF API tests (the BFF tests start real omni-bff processes; the
 /// PostgreSQL ones use the server at `postgres_url`, the S3 ones `s3_endpoint`).
 pub fn native_tests(postgres_url: &str, s3_endpoint: &str) -> Result<(), String> {
+    let openapi_tools = crate::tools::ensure_openapi_tools()?;
     println!("xtask: native tests");
     run_checked(
         cmd("cargo")
             .env("OMNI_TEST_POSTGRES_URL", postgres_url)
+            .env("OMNI_TEST_OPENAPI_TOOLS", &openapi_tools)
             .env("OMNI_TEST_S3_ENDPOINT", s3_endpoint)
             // The app is built first: the secrets test searches dist/ too.
             .env("OMNI_TEST_REQUIRE_DIST", "1")

@@ -138,6 +138,33 @@ pub fn ensure_operator_tools() -> Result<(), String> {
     )
 }
 
+/// PyPI's OpenAPI validator and client generator, pinned, in their own virtualenv
+/// under target/ (installed the first time); answers the virtualenv.
+pub fn ensure_openapi_tools() -> Result<std::path::PathBuf, String> {
+    const TOOLS: [&str; 2] = [
+        "openapi-spec-validator==0.7.1",
+        "openapi-python-client==0.29.1",
+    ];
+    let venv = crate::build::root().join("target").join("openapi-tools");
+    let stamp = venv.join("installed.txt");
+    let wanted = TOOLS.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        println!(
+            "xtask: installing {} into {}",
+            TOOLS.join(", "),
+            venv.display()
+        );
+        run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run_checked(
+            Command::new(venv.join("bin").join("pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(TOOLS),
+        )?;
+        std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    }
+    Ok(venv)
+}
+
 /// Whether this process runs as root (apt works, PostgreSQL needs another user).
 pub fn is_root() -> bool {
     Command::new("id")

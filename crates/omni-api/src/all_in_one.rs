@@ -27,6 +27,7 @@ pub const DEFAULT_NUM_IMAGES: u32 = 1;
 
 /// The all-in-one body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AioRequest {
     /// `None`: the catalog's `upstream_default` for the all-in-one route.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -28,6 +28,7 @@ choice!(
 
 /// Every kind's models.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub omni_image: KindCatalog,
@@ -38,6 +39,7 @@ pub struct Catalog {
 
 /// One kind's models, in the order forms list them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KindCatalog {
     /// What the form starts with.
@@ -49,6 +51,7 @@ pub struct KindCatalog {
 
 /// What one model accepts. Absent lists and switches mean "not offered".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     pub name: ModelName,
@@ -99,6 +102,7 @@ fn is_false(b: &bool) -> bool {
 
 /// An inclusive range of whole numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Span {
     pub min: i64,
@@ -106,6 +110,7 @@ pub struct Span {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Deprecation {
     /// `YYYY-MM-DD`: when the vendor retires it.
@@ -114,6 +119,7 @@ pub struct Deprecation {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SeriesSpec {
     pub min: i64,
@@ -128,6 +134,7 @@ pub struct SeriesSpec {
 /// Video seconds: a range, narrower with a reference video, and on some models only a
 /// few values in some scenarios (O1: 5 or 10 for text-to-video and frames).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DurationSpec {
     pub min: u32,
@@ -160,6 +167,7 @@ impl DurationSpec {
 
 /// How many references a request may carry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefLimits {
     /// Images plus elements (without a reference video).
@@ -189,6 +197,7 @@ pub struct RefLimits {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MultiShotSpec {
     pub max_shots: usize,
@@ -200,6 +209,7 @@ pub struct MultiShotSpec {
 /// List prices for estimates (kling-3.md section 11): per second of video by mode (sound
 /// off, sound on, with a reference video), or per image by resolution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Price {
     pub currency: String,
@@ -215,6 +225,7 @@ pub struct Price {
 
 /// What a task is expected to cost, before it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub amount: f64,
     pub currency: String,

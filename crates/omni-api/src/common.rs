@@ -70,6 +70,7 @@ impl Resolution {
 
 /// Whether the upstream should also produce watermarked copies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WatermarkInfo {
     pub enabled: bool,
 }

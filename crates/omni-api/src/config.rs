@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the BFF reaches the generation service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UpstreamKind {
     Simulate,
@@ -16,6 +17,7 @@ pub enum UpstreamKind {
 
 /// Limits shared by every endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Limits {
     pub max_prompt_chars: usize,
     pub max_image_bytes: usize,
@@ -27,6 +29,7 @@ pub struct Limits {
 
 /// The whole answer of `GET /api/v1/config`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudioConfig {
     pub upstream: UpstreamKind,
     pub limits: Limits,

@@ -48,18 +48,21 @@ impl ElementTag {
 
 /// A tag as the upstream sends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagItem {
     pub tag_id: ElementTag,
 }
 
 /// A further reference image of an element.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferImage {
     pub image_url: String,
 }
 
 /// `POST /v1/general/custom-elements`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateElementRequest {
     pub element_name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -172,6 +175,7 @@ impl CreateElementRequest {
 
 /// An element as the upstream describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Element {
     pub element_id: ElementId,
     pub element_name: String,
@@ -190,6 +194,7 @@ pub struct Element {
 
 /// `POST /v1/general/delete-elements`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeleteElementRequest {
     pub element_id: ElementId,
 }

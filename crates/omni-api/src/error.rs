@@ -6,6 +6,7 @@ use std::fmt;
 
 /// Why a create that was accepted carries a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningRule {
     /// Forwarded as sent, but the catalog does not model it, so nothing checked it.
@@ -18,6 +19,7 @@ pub enum WarningRule {
 
 /// Something a successful create wants the client to know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Warning {
     pub field: String,
     pub rule: WarningRule,
@@ -37,6 +39,7 @@ impl Warning {
 
 /// A stable, snake_case name for every rule the crate checks; the app localises by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// A value of the wrong JSON type (a number where a string belongs, ...).
@@ -125,6 +128,7 @@ impl fmt::Display for Rule {
 
 /// One violated rule at one place in a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Path into the request, e.g. `image_list[1].image`.
     pub field: String,
@@ -134,6 +138,10 @@ pub struct FieldError {
     /// The specifics (limits, counts, names) the message was made from; the app words
     /// them in the reader's language.
     #[serde(default, deserialize_with = "crate::problem::lenient")]
+    // Described as any value: serde's externally tagged enum (`"required"` or
+    // `{"max_chars": {...}}`) defeats common client generators; `rule` is the enum to
+    // switch on.
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub problem: Problem,
 }
 
@@ -156,6 +164,7 @@ impl fmt::Display for FieldError {
 
 /// Every violation found in one request, in the order they were found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Violations(pub Vec<FieldError>);
 

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// A task id as the upstream (or the simulator) issued it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct TaskId(pub String);
 
@@ -46,6 +47,23 @@ impl std::str::FromStr for ElementId {
     }
 }
 
+/// A JSON integer of 64 bits (clients that cannot hold it may send a decimal string).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ElementId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Int64,
+            )))
+            .minimum(Some(1))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ElementId {}
+
 impl Serialize for ElementId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(self.0)
@@ -80,6 +98,7 @@ impl<'de> Deserialize<'de> for ElementId {
 /// A model name (`kling-v3-omni`). Open, not an enum: which models exist is data, in the
 /// [catalog](crate::catalog), so a deployment changes them with a file, not a build.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ModelName(pub String);
 

@@ -25,6 +25,7 @@ pub const DEFAULT_ASPECT_RATIO: AspectRatio = AspectRatio::R16x9;
 
 /// The body of an Image Generation create request, as forwarded upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageGenerationRequest {
     /// `None`: the upstream's default model.
     #[serde(default, skip_serializing_if = "Option::is_none")]

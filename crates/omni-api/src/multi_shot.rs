@@ -13,6 +13,7 @@ pub const VIEWS: u32 = 3;
 
 /// The body of a Multi-shot create request, as forwarded upstream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MultiShotRequest {
     pub element_frontal_image: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,7 @@ choice!(
 
 /// How many images a series has: a number, or `auto` (kling-v3-omni only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum SeriesAmount {
     Count(u32),
@@ -41,18 +42,21 @@ pub const DEFAULT_ASPECT_RATIO: AspectRatio = AspectRatio::Auto;
 
 /// A reference image: a URL or base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageItem {
     pub image: String,
 }
 
 /// A reference to an element (a saved subject).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ElementItem {
     pub element_id: ElementId,
 }
 
 /// The body of an Omni Image create request, as forwarded upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OmniImageRequest {
     /// `None`: the upstream's default model.
     #[serde(default, skip_serializing_if = "Option::is_none")]

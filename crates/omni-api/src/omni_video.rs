@@ -67,6 +67,7 @@ pub const DEFAULT_MODE: Mode = Mode::Pro;
 
 /// A reference image, optionally a first or end frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoImageItem {
     pub image_url: String,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +76,7 @@ pub struct VideoImageItem {
 
 /// The one reference video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoItem {
     pub video_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +87,7 @@ pub struct VideoItem {
 
 /// The body of an Omni Video create request, as forwarded upstream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OmniVideoRequest {
     /// `None`: the upstream's default model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,6 +132,7 @@ pub struct OmniVideoRequest {
 
 /// One storyboard shot; `duration` is seconds, a string on the wire like `duration`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,

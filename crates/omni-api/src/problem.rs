@@ -15,6 +15,7 @@ use std::fmt;
 /// `{"max_chars": {"max": 2500, "got": 2613}}` or `"required"`: an internally tagged form
 /// would cost the app some 75 KB of wasm to read back.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// A JSON value of the wrong type.
@@ -209,6 +210,7 @@ choice!(
 
 /// The JSON types a field can expect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Expected {
     JsonObject,

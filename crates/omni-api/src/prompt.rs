@@ -53,6 +53,7 @@ impl Placeholder {
 
 /// Why a `<<<...` token is not a placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Malformed {
     /// `<<<image_1>>` or `<<<image_1` with no `>>>` nearby.

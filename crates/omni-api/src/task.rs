@@ -58,6 +58,7 @@ impl TaskStatus {
 
 /// The response envelope of every upstream and BFF route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope<T> {
     pub code: i64,
     pub message: String,
@@ -76,6 +77,7 @@ fn none<T>() -> Option<T> {
 
 /// An error answer: the envelope without data, plus every field error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: i64,
     pub message: String,
@@ -102,6 +104,7 @@ impl ErrorBody {
 
 /// `task_info` of a task.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_task_id: Option<String>,
@@ -111,6 +114,7 @@ pub struct TaskInfo {
 
 /// One result image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultImage {
     #[serde(default)]
     pub index: u32,
@@ -121,6 +125,7 @@ pub struct ResultImage {
 
 /// One result video; `duration` is a string of seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultVideo {
     #[serde(default)]
     pub id: String,
@@ -136,6 +141,7 @@ pub struct ResultVideo {
 
 /// What a finished task produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ResultImage>,
@@ -153,6 +159,7 @@ impl TaskResult {
 
 /// The upstream task object (create and read answers, list items).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     pub task_id: TaskId,
     pub task_status: TaskStatus,
@@ -179,6 +186,7 @@ pub type CallbackBody = Task;
 
 /// A task as the studio's own routes answer: the task, its kind, and the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudioTask {
     pub kind: TaskKind,
     #[serde(flatten)]
@@ -191,6 +199,7 @@ pub struct StudioTask {
 /// One page of `GET /api/v1/tasks`. Each task's `request` is a summary (its prompt):
 /// requests can hold megabytes of images, and the whole one is at `/api/v1/tasks/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskPage {
     pub tasks: Vec<StudioTask>,
     /// Pass as `cursor` to get the next (older) page; absent on the last page.

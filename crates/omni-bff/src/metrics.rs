@@ -102,8 +102,9 @@ pub fn status_changed(kind: &'static str, status: &'static str) {
 /// Counts an open event stream while the guard lives.
 pub struct StreamOpen;
 
-impl Default for StreamOpen {
-    fn default() -> StreamOpen {
+impl StreamOpen {
+    /// Counts one more open stream, until the answer is dropped.
+    pub fn counted() -> StreamOpen {
         gauge!("omni_event_streams_open").increment(1.0);
         StreamOpen
     }
@@ -129,6 +130,9 @@ pub async fn render(state: &AppState) -> String {
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, operation_id = "metrics", path = "/metrics", tag = "operations", summary = "Prometheus metrics (behind the access policy)",
+    responses((status = 200, content_type = "text/plain", body = String)))
+]
 pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
     (
         [(

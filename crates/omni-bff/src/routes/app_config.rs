@@ -9,6 +9,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+#[utoipa::path(get, operation_id = "app_config", path = "/config.json", tag = "studio", summary = "The app's deployment settings (api_base, embed_origins)",
+    responses((status = 200, body = serde_json::Value)))
+]
 pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
     let body = match tokio::fs::read(state.dist.join("config.json")).await {
         Ok(file) => file,

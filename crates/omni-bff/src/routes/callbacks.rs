@@ -9,9 +9,19 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use std::sync::Arc;
 
+/// The answer to a callback.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Received {
+    pub received: bool,
+}
+
 /// A callback carries one task's view: a megabyte is plenty.
 pub const CALLBACK_BODY_LIMIT: usize = 1024 * 1024;
 
+#[utoipa::path(post, operation_id = "receive_callback", path = "/v1/callbacks/{token}", tag = "studio", summary = "Where the upstream reports a task's changes (per-task secret in the path)",
+    params(("token" = String, Path)), request_body = serde_json::Value,
+    responses((status = 200, body = omni_api::Envelope<Received>), crate::routes::openapi::Errors))
+]
 pub async fn receive(
     State(state): State<Arc<AppState>>,
     Path(token): Path<String>,
@@ -26,5 +36,5 @@ pub async fn receive(
         .and_then(|t| t.as_str())
         .map(str::to_owned);
     tasks::on_callback(&state, &token, claimed.as_deref()).await?;
-    Ok(ok(&serde_json::json!({"received": true})))
+    Ok(ok(&Received { received: true }))
 }

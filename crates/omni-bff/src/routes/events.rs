@@ -40,6 +40,10 @@ struct Cursor {
     _open: crate::metrics::StreamOpen,
 }
 
+#[utoipa::path(get, operation_id = "task_events", path = "/v1/tasks/{id}/events", tag = "studio", summary = "Server-sent events: `status` per change, `final` at the end",
+    params(("id" = String, Path), ("Last-Event-ID" = Option<String>, Header), ("last_event_id" = Option<i64>, Query)),
+    responses((status = 200, description = "text/event-stream of StudioTask JSON", content_type = "text/event-stream", body = String), (status = 204, description = "Everything was delivered"), crate::routes::openapi::Errors))
+]
 pub async fn stream(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -77,7 +81,7 @@ pub async fn stream(
         pending: VecDeque::new(),
         done: false,
         closing: state.closing.subscribe(),
-        _open: crate::metrics::StreamOpen::default(),
+        _open: crate::metrics::StreamOpen::counted(),
     };
     let events = futures_util::stream::unfold(cursor, next);
     Ok(Sse::new(events)

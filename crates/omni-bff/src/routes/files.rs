@@ -79,6 +79,11 @@ pub fn files_of(task: &StudioTask, set: &str, watermark: bool) -> Vec<ResultFile
 }
 
 /// `GET /api/v1/tasks/{id}/files/{set}/{index}?variant=watermark&download=1`
+#[utoipa::path(get, operation_id = "result_file", path = "/v1/tasks/{id}/files/{set}/{index}", tag = "studio", summary = "One result file from this origin",
+    params(("id" = String, Path), ("set" = String, Path, description = "images, series_images, videos or covers"), ("index" = u32, Path),
+           ("variant" = Option<String>, Query, description = "`watermark`"), ("download" = Option<String>, Query, description = "present: as an attachment")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), crate::routes::openapi::Errors))
+]
 pub async fn one(
     State(state): Shared,
     Path((id, set, index)): Path<(String, String, usize)>,
@@ -160,6 +165,10 @@ impl Chunks {
 
 /// `GET /api/v1/tasks/{id}/files.zip`: every image and video of the task in one file,
 /// streamed as it is read (a task's videos can be large).
+#[utoipa::path(get, operation_id = "result_zip", path = "/v1/tasks/{id}/files.zip", tag = "studio", summary = "Every image and video of a task in one ZIP (streamed)",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), crate::routes::openapi::Errors))
+]
 pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = read_with_copies(&state, &id).await?;
     let files: Vec<ResultFile> = ["images", "series_images", "videos"]

@@ -23,6 +23,14 @@ type Shared = State<Arc<AppState>>;
 /// `POST /kling/v1/{group}/{name}`: validate with omni-api and the catalog in force,
 /// forward the client's own object (see `omni_api::forward`), store, answer; fields the
 /// catalog does not model go through and are named under `warnings`.
+#[utoipa::path(post, operation_id = "create_task", path = "/v1/{group}/{name}", tag = "kling",
+    summary = "Create a task (Omni Image, Omni Video, Image Generation, multi-shot)",
+    description = "Validated with the catalog's rules, stored, then forwarded as sent (documented mappings only). Fields the catalog does not model are listed under `warnings` (or refused with --unknown-fields reject).",
+    params(("group" = String, Path, description = "`images` or `videos`"), ("name" = String, Path, description = "`omni-image`, `generations`, `omni-video` or `multi-image2video`"),
+           ("Idempotency-Key" = Option<String>, Header, description = "The same key and request again answer the first task")),
+    request_body(content = inline(crate::routes::openapi::KindRequest), description = "The kind's request, as the upstream documents it"),
+    responses((status = 200, description = "The task, as the upstream made it", body = omni_api::Envelope<omni_api::Task>), (status = 409, description = "The external_task_id belongs to another request", body = omni_api::ErrorBody), crate::routes::openapi::Errors))
+]
 pub async fn create(
     State(state): Shared,
     Path((group, name)): Path<(String, String)>,
@@ -75,6 +83,10 @@ pub fn deprecation(
 }
 
 /// `GET /kling/v1/{group}/{name}/{id}`: one task, by task id or external task id.
+#[utoipa::path(get, operation_id = "read_task", path = "/v1/{group}/{name}/{id}", tag = "kling", summary = "Read a task by task id or external_task_id",
+    params(("group" = String, Path), ("name" = String, Path), ("id" = String, Path, description = "task_id or external_task_id")),
+    responses((status = 200, body = omni_api::Envelope<omni_api::Task>), (status = 304, description = "Unchanged since If-None-Match"), crate::routes::openapi::Errors))
+]
 pub async fn read(
     State(state): Shared,
     Path((group, name, id)): Path<(String, String, String)>,
@@ -92,6 +104,10 @@ pub async fn read(
 }
 
 /// `GET /kling/v1/{group}/{name}?pageNum=&pageSize=`: this kind's tasks, newest first.
+#[utoipa::path(get, operation_id = "list_tasks", path = "/v1/{group}/{name}", tag = "kling", summary = "A page of this kind's tasks, newest first",
+    params(("group" = String, Path), ("name" = String, Path), ("pageNum" = Option<u32>, Query, minimum = 1, maximum = 1000), ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500)),
+    responses((status = 200, body = omni_api::Envelope<Vec<omni_api::Task>>), crate::routes::openapi::Errors))
+]
 pub async fn list(
     State(state): Shared,
     Path((group, name)): Path<(String, String)>,

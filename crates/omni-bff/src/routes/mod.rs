@@ -10,6 +10,7 @@ pub mod health;
 pub mod idempotency;
 pub mod kling;
 pub mod media;
+pub mod openapi;
 pub mod session;
 pub mod studio;
 
@@ -19,63 +20,90 @@ use crate::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use omni_api::{Envelope, TaskKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Every route of the BFF.
+/// Every route of the BFF. Each API route is registered with its OpenAPI description
+/// (`routes!`), so `/api/openapi.json` describes exactly what is served.
 pub fn router(state: Arc<AppState>) -> Router {
-    let kling = envelope_only(
-        Router::new()
-            .route(
-                "/v1/general/custom-elements",
-                get(elements::list_own).post(elements::create),
-            )
-            .route("/v1/general/presets-elements", get(elements::list_presets))
-            .route("/v1/general/delete-elements", post(elements::delete))
-            .route("/v1/{group}/{name}", get(kling::list).post(kling::create))
-            .route("/v1/{group}/{name}/{id}", get(kling::read)),
-        &state,
+    let (kling, kling_doc) = OpenApiRouter::new()
+        .routes(routes!(elements::list_own, elements::create))
+        .routes(routes!(elements::list_presets))
+        .routes(routes!(elements::delete))
+        .routes(routes!(kling::list, kling::create))
+        .routes(routes!(kling::read))
+        .split_for_parts();
+    let (api, api_doc) = OpenApiRouter::new()
+        .routes(routes!(studio::create_aio))
+        .routes(routes!(studio::history))
+        .routes(routes!(studio::read))
+        .routes(routes!(events::stream))
+        .routes(routes!(callbacks::receive))
+        .routes(routes!(media::serve))
+        .routes(routes!(files::all))
+        .routes(routes!(files::one))
+        .routes(routes!(studio::config))
+        .routes(routes!(
+            session::status,
+            session::sign_in,
+            session::sign_out
+        ))
+        .split_for_parts();
+    let (root, root_doc) = OpenApiRouter::new()
+        .routes(routes!(app_config::serve))
+        .routes(routes!(health::alive))
+        .routes(routes!(health::ready))
+        .split_for_parts();
+    let (metrics, metrics_doc) = OpenApiRouter::new()
+        .routes(routes!(crate::metrics::serve))
+        .split_for_parts();
+    let mut doc = <openapi::Frame as utoipa::OpenApi>::openapi();
+    doc.merge(root_doc);
+    doc.merge(metrics_doc);
+    doc = doc.nest("/kling", kling_doc).nest("/api", api_doc);
+    doc.paths.paths.insert(
+        "/api/openapi.json".into(),
+        utoipa::openapi::path::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .tag("operations")
+                .operation_id(Some("openapi"))
+                .summary(Some("This document"))
+                .response("200", utoipa::openapi::Response::new("OpenAPI 3.1 JSON")),
+        ),
     );
-    let api = envelope_only(
-        Router::new()
-            .route("/v1/images/generations", post(studio::create_aio))
-            .route("/v1/tasks", get(studio::history))
-            .route("/v1/tasks/{id}", get(studio::read))
-            .route("/v1/tasks/{id}/events", get(events::stream))
-            .route("/v1/callbacks/{token}", post(callbacks::receive))
-            .route("/v1/media/{task_id}/{file}", get(media::serve))
-            .route("/v1/tasks/{id}/files.zip", get(files::all))
-            .route("/v1/tasks/{id}/files/{set}/{index}", get(files::one))
-            .route("/v1/config", get(studio::config))
-            .route(
-                "/v1/session",
-                get(session::status)
-                    .post(session::sign_in)
-                    .delete(session::sign_out),
-            ),
-        &state,
+    let doc =
+        Arc::new(serde_json::to_vec(&openapi::finish(doc, &state.catalog)).unwrap_or_default());
+    let api = api.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    axum::body::Bytes::from((*doc).clone()),
+                )
+            }
+        }),
     );
     let index = state.dist.join("index.html");
     // Deep links such as /tasks/abc get index.html; the app's router takes it from there.
     let app = ServeDir::new(&state.dist).fallback(ServeFile::new(index));
     Router::new()
-        .nest("/kling", kling)
-        .nest("/api", api)
-        .route("/config.json", get(app_config::serve))
-        .route("/healthz", get(health::alive))
-        .route("/readyz", get(health::ready))
-        .route(
-            "/metrics",
-            get(crate::metrics::serve).route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                security::guard,
-            )),
-        )
+        .nest("/kling", envelope_only(kling, &state))
+        .nest("/api", envelope_only(api, &state))
+        .merge(root)
+        .merge(metrics.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        )))
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
         .fallback_service(app)
         .layer(axum::middleware::from_fn_with_state(

@@ -14,10 +14,28 @@ use omni_api::json::Reader;
 use omni_api::{Problem, Violations};
 use std::sync::Arc;
 
+/// Whether sign-in is required, and whether this browser is signed in.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SessionState {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    pub signed_in: bool,
+}
+
+/// A sign-in: one of the configured access tokens.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // the body is read by omni-api's reader; this describes it
+pub struct SignIn {
+    pub token: String,
+}
+
 /// A sign-in body is a token and nothing else.
 pub const SESSION_BODY_LIMIT: usize = 4 * 1024;
 
 /// `GET`: whether sign-in is required and whether this browser is signed in.
+#[utoipa::path(get, operation_id = "session_status", path = "/v1/session", tag = "studio", summary = "Whether sign-in is required and this browser is signed in",
+    responses((status = 200, body = omni_api::Envelope<SessionState>), crate::routes::openapi::Errors))
+]
 pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let access = &state.security.access;
     let signed_in = access.required()
@@ -25,10 +43,17 @@ pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
             access.who(&state.store, &headers).await,
             access::Who::Nobody
         );
-    ok(&serde_json::json!({ "required": access.required(), "signed_in": signed_in }))
+    ok(&SessionState {
+        required: Some(access.required()),
+        signed_in,
+    })
 }
 
 /// `POST {"token": "..."}`: a new session for a valid token.
+#[utoipa::path(post, operation_id = "sign_in", path = "/v1/session", tag = "studio", summary = "Sign in with an access token: answers an HttpOnly session cookie",
+    request_body = SignIn,
+    responses((status = 200, body = omni_api::Envelope<SessionState>), crate::routes::openapi::Errors))
+]
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
     JsonBody(body): JsonBody<SESSION_BODY_LIMIT>,
@@ -43,9 +68,10 @@ pub async fn sign_in(
     v.into_result().map_err(ApiError::Invalid)?;
     let access = &state.security.access;
     if !access.required() {
-        return Ok(ok(
-            &serde_json::json!({ "required": false, "signed_in": false }),
-        ));
+        return Ok(ok(&SessionState {
+            required: Some(false),
+            signed_in: false,
+        }));
     }
     if !access.token_ok(&token) {
         return Err(ApiError::Unauthorized(
@@ -63,7 +89,10 @@ pub async fn sign_in(
             now + access::SESSION_MS,
         )
         .await?;
-    let mut resp = ok(&serde_json::json!({ "required": true, "signed_in": true }));
+    let mut resp = ok(&SessionState {
+        required: Some(true),
+        signed_in: true,
+    });
     if let Ok(cookie) = set_cookie(Some(&id)).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, cookie);
     }
@@ -71,6 +100,9 @@ pub async fn sign_in(
 }
 
 /// `DELETE`: ends this browser's session.
+#[utoipa::path(delete, operation_id = "sign_out", path = "/v1/session", tag = "studio", summary = "Sign out",
+    responses((status = 200, body = omni_api::Envelope<SessionState>), crate::routes::openapi::Errors))
+]
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -82,7 +114,11 @@ pub async fn sign_out(
             .await?;
         state.security.access.forget(id);
     }
-    let mut resp = ok(&serde_json::json!({ "signed_in": false })).into_response();
+    let mut resp = ok(&SessionState {
+        required: None,
+        signed_in: false,
+    })
+    .into_response();
     if let Ok(cookie) = set_cookie(None).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, cookie);
     }

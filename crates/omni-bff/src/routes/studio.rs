@@ -30,6 +30,11 @@ type Shared = State<Arc<AppState>>;
 pub const MAX_PAGE: i64 = 100;
 
 /// `POST /api/v1/images/generations`: the all-in-one body, mapped onto its upstream kind.
+#[utoipa::path(post, operation_id = "create_all_in_one", path = "/v1/images/generations", tag = "studio", summary = "All-in-one create: one body for every kind",
+    params(("Idempotency-Key" = Option<String>, Header)),
+    request_body = omni_api::all_in_one::AioRequest,
+    responses((status = 200, body = omni_api::Envelope<omni_api::Task>), (status = 409, body = omni_api::ErrorBody), crate::routes::openapi::Errors))
+]
 pub async fn create_aio(
     State(state): Shared,
     IdempotencyKey(key): IdempotencyKey,
@@ -90,6 +95,10 @@ fn check_aio(
 }
 
 /// `GET /api/v1/tasks/{id}`: any kind, with its request; ETag so an unchanged poll is a 304.
+#[utoipa::path(get, operation_id = "read_studio_task", path = "/v1/tasks/{id}", tag = "studio", summary = "Any task, with its request; result URLs point at copies",
+    params(("id" = String, Path, description = "task_id or external_task_id")),
+    responses((status = 200, body = omni_api::Envelope<omni_api::StudioTask>), (status = 304, description = "Unchanged since If-None-Match"), crate::routes::openapi::Errors))
+]
 pub async fn read(
     State(state): Shared,
     Path(id): Path<String>,
@@ -100,6 +109,11 @@ pub async fn read(
 }
 
 /// `GET /api/v1/tasks?kind=&status=&q=&limit=&cursor=`: history, newest first.
+#[utoipa::path(get, operation_id = "history", path = "/v1/tasks", tag = "studio", summary = "History, newest first; requests summarised to their prompt",
+    params(("kind" = Option<omni_api::TaskKind>, Query), ("status" = Option<omni_api::TaskStatus>, Query), ("q" = Option<String>, Query, description = "prompt contains"),
+           ("limit" = Option<u32>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = omni_api::Envelope<omni_api::TaskPage>), crate::routes::openapi::Errors))
+]
 pub async fn history(
     State(state): Shared,
     Query(q): Query<HashMap<String, String>>,
@@ -150,6 +164,9 @@ pub async fn history(
 }
 
 /// `GET /api/v1/config`: what the app needs to render its forms.
+#[utoipa::path(get, operation_id = "studio_config", path = "/v1/config", tag = "studio", summary = "Upstream mode, limits and the catalog in force",
+    responses((status = 200, body = omni_api::Envelope<omni_api::config::StudioConfig>), crate::routes::openapi::Errors))
+]
 pub async fn config(State(state): Shared) -> Response {
     ok(&omni_api::config::StudioConfig::new(
         state.upstream_kind,
