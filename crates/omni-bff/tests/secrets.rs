@@ -137,7 +137,11 @@ async fn no_answer_log_line_or_app_file_holds_an_upstream_secret() {
     let bff = Bff::start_with(
         temp_dir("secrets-gw"),
         &gateway,
-        &[("OMNI_UPSTREAM_API_KEY", GATEWAY_KEY)],
+        &[
+            ("OMNI_UPSTREAM_API_KEY", GATEWAY_KEY),
+            ("OMNI_LOG", "trace"),
+            ("OMNI_LOG_FORMAT", "json"),
+        ],
     );
     let mut answers = visit_everything(&bff).await;
     let log = std::fs::read_to_string(Bff::log_path(&bff.data_dir)).unwrap();
@@ -149,6 +153,7 @@ async fn no_answer_log_line_or_app_file_holds_an_upstream_secret() {
         &[
             ("KLING_ACCESS_KEY", ACCESS_KEY),
             ("KLING_SECRET_KEY", SECRET_KEY),
+            ("OMNI_LOG", "trace"),
         ],
     );
     let refused = bff
@@ -169,7 +174,10 @@ async fn no_answer_log_line_or_app_file_holds_an_upstream_secret() {
     let bff = Bff::start_with(
         temp_dir("secrets-gone"),
         &unreachable,
-        &[("OMNI_UPSTREAM_API_KEY", GATEWAY_KEY)],
+        &[
+            ("OMNI_UPSTREAM_API_KEY", GATEWAY_KEY),
+            ("OMNI_LOG", "trace"),
+        ],
     );
     let failed = bff
         .post(
