@@ -87,6 +87,12 @@ pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Resul
         .begin_attempt(&attempt, &request, &prompt)
         .await?
     {
+        // A twin may have become its task between the look-up above and this record
+        // (adopting deletes its attempt): then this is a replay, not a new create.
+        if let Some(existing) = state.store.get(&external).await? {
+            state.store.drop_attempt(&attempt).await?;
+            return replay(existing.task, &existing.request_hash, &hash, &external);
+        }
         return drive(state, &mut attempt, request.into_bytes()).await;
     }
     drop(request);

@@ -167,3 +167,38 @@ async fn a_foreign_task_with_the_same_id_is_refused_not_adopted() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn the_same_create_sent_many_times_at_once_makes_one_task() {
+    let sim = strict();
+    let bff = bff_for(&sim, temp_dir("twins"), "127.0.0.1:0");
+    let sends = (0..8).map(|_| {
+        let http = bff.http.clone();
+        let url = bff.url.clone();
+        tokio::spawn(async move {
+            let resp = http
+                .post(format!("{url}{OMNI_IMAGE}"))
+                .header("Idempotency-Key", "twins-1")
+                .json(&json!({"prompt": "eight clicks, one task"}))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap();
+            (
+                status,
+                body["data"]["task_id"].as_str().map(str::to_owned),
+                body,
+            )
+        })
+    });
+    let mut ids = Vec::new();
+    for send in sends {
+        let (status, id, body) = send.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        ids.push(id.unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(made(&sim_stats(&bff.http, &sim.url).await), ids);
+}
