@@ -164,7 +164,7 @@ pub async fn get_task(id: &str) -> Result<StudioTask, ApiError> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Polled {
     /// The task, with the ETag to send next time.
-    Changed(StudioTask, Option<String>),
+    Changed(Box<StudioTask>, Option<String>),
     /// 304: the task is as it was.
     NotModified,
 }
@@ -183,7 +183,9 @@ pub async fn poll_task(id: &str, etag: Option<&str>) -> Result<Polled, ApiError>
         return Ok(Polled::NotModified);
     }
     let tag = resp.headers().get("etag");
-    decode(Ok(resp)).await.map(|t| Polled::Changed(t, tag))
+    decode(Ok(resp))
+        .await
+        .map(|t| Polled::Changed(Box::new(t), tag))
 }
 
 /// Filters and position for the history.

@@ -277,10 +277,23 @@ fn config_json_is_optional_field_by_field_and_api_routes_follow_its_base() {
 #[wasm_bindgen_test]
 fn embed_origins_are_origins_never_a_wildcard() {
     use omni_studio::runtime::is_origin;
-    for ok in ["https://ops.example.com", "http://127.0.0.1:8080", "http://[::1]:3000"] {
+    for ok in [
+        "https://ops.example.com",
+        "http://127.0.0.1:8080",
+        "http://[::1]:3000",
+    ] {
         assert!(is_origin(ok), "{ok}");
     }
-    for bad in ["*", "", "ops.example.com", "https://", "https://ops.example.com/", "https://a.example/path", "javascript://x", "https://*"] {
+    for bad in [
+        "*",
+        "",
+        "ops.example.com",
+        "https://",
+        "https://ops.example.com/",
+        "https://a.example/path",
+        "javascript://x",
+        "https://*",
+    ] {
         assert!(!is_origin(bad), "{bad}");
     }
 }

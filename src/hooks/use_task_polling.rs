@@ -164,7 +164,7 @@ pub fn use_task_polling_with(
                         Ok(Polled::Changed(task, tag)) => {
                             etag = tag;
                             let status = task.task.task_status;
-                            value.try_set(Some(task));
+                            value.try_set(Some(*task));
                             Outcome::Status(status)
                         }
                         Ok(Polled::NotModified) => match value

@@ -89,7 +89,6 @@ pub fn GeneratePage() -> impl IntoView {
             callback_url: delivery.callback_url(),
             external_task_id: delivery.external_task_id(),
             other: other.get_value(),
-            ..ImageGenerationRequest::default()
         };
         (req, typed)
     });

@@ -180,7 +180,7 @@ fn wasm_by_crate(rows: &mut Vec<Row>) -> Result<(), String> {
         *by_crate.entry(crate_of(name)).or_default() += size;
     }
     let mut list: Vec<_> = by_crate.into_iter().collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1));
+    list.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     for (name, size) in list.into_iter().take(12) {
         rows.push(Row {
             area: "wasm code by crate (before wasm-opt)",

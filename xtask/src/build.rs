@@ -69,6 +69,46 @@ pub fn native_tests(postgres_url: &str, s3_endpoint: &str) -> Result<(), String>
     )
 }
 
+/// Formatting and lints, as errors: rustfmt over the workspace, clippy over the native
+/// crates and over the app for the browser.
+pub fn lint() -> Result<(), String> {
+    println!("xtask: rustfmt and clippy");
+    let components = Command::new("rustup")
+        .args(["component", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for c in ["rustfmt", "clippy"] {
+        if !components.lines().any(|l| l.starts_with(c)) {
+            run_checked(cmd("rustup").args(["component", "add", c]))?;
+        }
+    }
+    run_checked(cmd("cargo").args(["fmt", "--all", "--check"]))?;
+    run_checked(cmd("cargo").args([
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--exclude",
+        "omni-studio",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run_checked(cmd("cargo").args([
+        "clippy",
+        "--locked",
+        "-p",
+        "omni-studio",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
 /// The app's wasm-bindgen tests in headless Chromium through ChromeDriver.
 pub fn wasm_tests() -> Result<(), String> {
     println!("xtask: wasm browser tests");

@@ -20,8 +20,9 @@ usage: cargo xtask <command>
 commands:
     run [-- ARGS]   install missing tools, build the app (release), start omni-bff on
                     http://127.0.0.1:8080 with the built-in simulator; ARGS go to omni-bff
-    test            unit, property and BFF API tests, wasm browser tests, and end-to-end
-                    tests in headless Chromium against a real omni-bff
+    test            rustfmt and clippy (as errors), unit, property and BFF API tests, wasm
+                    browser tests, and end-to-end tests in headless Chromium against a
+                    real omni-bff
     test e2e [FILE...]
                     only the end-to-end tests (all of e2e/, or the files named)
     bench [SECTION...]
@@ -86,6 +87,7 @@ fn test() -> Result<(), String> {
             failed.push(name.to_owned());
         }
     };
+    step("rustfmt and clippy", build::lint());
     // The app first: the native tests search its files for secrets.
     let app = build::app();
     let native = app

@@ -119,7 +119,7 @@ async fn two_instances_share_tasks_with_one_upstream_read_per_interval() {
     for h in handles {
         polls += h.await.unwrap();
     }
-    let elapsed_s = started.elapsed().as_secs() as u64;
+    let elapsed_s = started.elapsed().as_secs();
     let stats = sim_stats(&a.http, &sim.url).await;
     let reads = stats["reads"][&id].as_u64().unwrap_or(0);
     // Young tasks are refreshed once a second; both instances' refreshers and 40

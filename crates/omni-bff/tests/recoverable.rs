@@ -65,7 +65,7 @@ async fn a_lost_answer_is_adopted_not_refused_as_a_duplicate() {
         "one task upstream, the one answered"
     );
     assert_eq!(stats["creates"], 1, "asked by external id, not sent again");
-    assert_eq!(history_ids(&bff).await, [id.clone()]);
+    assert_eq!(history_ids(&bff).await, std::slice::from_ref(&id));
     assert_eq!(bff.wait_done(&id).await["task_status"], "succeed");
 }
 

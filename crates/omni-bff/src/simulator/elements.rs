@@ -48,8 +48,8 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return super::error(code);
     }
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(1200);
@@ -96,8 +96,8 @@ pub(super) async fn create(
 }
 
 pub(super) async fn list_own(axum::extract::State(sim): Shared, headers: HeaderMap) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return super::error(code);
     }
     let own: Vec<Element> = lock(&sim.elements)
         .values()
@@ -111,8 +111,8 @@ pub(super) async fn list_presets(
     axum::extract::State(sim): Shared,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return super::error(code);
     }
     envelope(
         200,
@@ -127,8 +127,8 @@ pub(super) async fn delete(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return super::error(code);
     }
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(1200);

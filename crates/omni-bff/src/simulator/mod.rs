@@ -234,24 +234,26 @@ fn error(code: i64) -> Response {
 }
 
 impl Sim {
-    fn check_auth(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// `Err` holds the upstream's error code for the refusal.
+    fn check_auth(&self, headers: &HeaderMap) -> Result<(), i64> {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         match (&self.auth, bearer) {
             (SimAuth::None, _) => Ok(()),
-            (_, None) => Err(error(1001)),
+            (_, None) => Err(1001),
             (SimAuth::Bearer(key), Some(got)) if got == key => Ok(()),
-            (SimAuth::Bearer(_), Some(_)) => Err(error(1002)),
+            (SimAuth::Bearer(_), Some(_)) => Err(1002),
             (
                 SimAuth::Jwt {
                     access_key,
                     secret_key,
                 },
                 Some(token),
-            ) => jwt::verify(token, access_key, secret_key, clock::now_secs())
-                .map_err(|r| error(r as i64)),
+            ) => {
+                jwt::verify(token, access_key, secret_key, clock::now_secs()).map_err(|r| r as i64)
+            }
         }
     }
 
@@ -329,8 +331,8 @@ async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return error(code);
     }
     let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
         return error(1202);
@@ -542,8 +544,8 @@ async fn read(
     Path((group, name, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return error(code);
     }
     let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
         return error(1202);
@@ -581,8 +583,8 @@ async fn list(
     Query(page): Query<Page>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(denied) = sim.check_auth(&headers) {
-        return denied;
+    if let Err(code) = sim.check_auth(&headers) {
+        return error(code);
     }
     let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
         return error(1202);
