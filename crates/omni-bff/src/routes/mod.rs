@@ -79,18 +79,14 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .response("200", utoipa::openapi::Response::new("OpenAPI 3.1 JSON")),
         ),
     );
-    let doc =
-        Arc::new(serde_json::to_vec(&openapi::finish(doc, &state.catalog)).unwrap_or_default());
+    let doc = axum::body::Bytes::from(
+        serde_json::to_vec(&openapi::finish(doc, &state.catalog)).unwrap_or_default(),
+    );
     let api = api.route(
         "/openapi.json",
         get(move || {
             let doc = doc.clone();
-            async move {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    axum::body::Bytes::from((*doc).clone()),
-                )
-            }
+            async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
         }),
     );
     let index = state.dist.join("index.html");

@@ -124,9 +124,14 @@ impl Access {
 
     /// Who a request comes from, looking its session up when needed.
     pub async fn who(&self, store: &Store, headers: &HeaderMap) -> Who {
-        if let Some(who) = self.quick(headers) {
-            return who;
+        match self.quick(headers) {
+            Some(who) => who,
+            None => self.look_up(store, headers).await,
         }
+    }
+
+    /// The database's word on a session cookie `quick` could not decide.
+    pub async fn look_up(&self, store: &Store, headers: &HeaderMap) -> Who {
         let Some(id) = session_cookie(headers) else {
             return Who::Nobody;
         };

@@ -77,7 +77,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
             if let Err(refused) = limit(&address) {
                 return refused.into_response();
             }
-            sec.access.who(&state.store, req.headers()).await
+            sec.access.look_up(&state.store, req.headers()).await
         }
     };
     if who == access::Who::Nobody && !open_route(req.uri().path()) {
