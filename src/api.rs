@@ -59,6 +59,15 @@ impl ApiError {
     }
 }
 
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+/// So a failed read can be rendered inside an `ErrorBoundary`.
+impl std::error::Error for ApiError {}
+
 /// A fresh key for one submission: sent again with the same request (after a network
 /// error or a server failure) it gets the task of the first send, never a second one.
 pub fn new_idempotency_key() -> String {
@@ -189,7 +198,7 @@ pub async fn poll_task(id: &str, etag: Option<&str>) -> Result<Polled, ApiError>
 }
 
 /// Filters and position for the history.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct HistoryQuery {
     pub kind: Option<TaskKind>,
     pub status: Option<TaskStatus>,

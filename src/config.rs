@@ -5,7 +5,6 @@
 
 use crate::api;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use omni_api::catalog::{KindCatalog, ModelSpec};
 use omni_api::config::{StudioConfig, UpstreamKind};
 use omni_api::{Catalog, ModelName};
@@ -21,13 +20,13 @@ pub fn provide_config() {
         Catalog::builtin().clone(),
     ));
     provide_context(ConfigContext(config));
-    spawn_local(async move {
-        match api::get_config().await {
-            Ok(c) => config.set(c),
-            Err(e) => web_sys::console::warn_1(
-                &format!("using built-in configuration: {}", e.message()).into(),
-            ),
-        }
+    let remote = LocalResource::new(api::get_config);
+    Effect::new(move |_| match remote.get() {
+        Some(Ok(c)) => config.set(c),
+        Some(Err(e)) => web_sys::console::warn_1(
+            &format!("using built-in configuration: {}", e.message()).into(),
+        ),
+        None => {}
     });
 }
 

@@ -5,6 +5,7 @@ pub mod estimate;
 pub mod field;
 pub mod field_errors;
 pub mod form_bits;
+pub mod load_error;
 pub mod prompt_editor;
 pub mod reference_manager;
 pub mod request_summary;

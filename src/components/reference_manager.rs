@@ -7,7 +7,6 @@ use crate::components::field_errors::FieldErrors;
 use crate::components::prompt_editor::RefChip;
 use crate::i18n::{field_message, t, tf};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use omni_api::media::{
     check_image_bytes, check_image_dimensions, check_media_url, encode_base64, safe_link,
     IMAGE_EXTENSIONS,
@@ -200,7 +199,6 @@ pub fn ReferenceManager(
 ) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let url_errors = RwSignal::new(Vec::<FieldError>::new());
-    let add_error = RwSignal::new(None::<String>);
     let element_text = RwSignal::new(String::new());
     let element_error = RwSignal::new(None::<String>);
     let undo = RwSignal::new(None::<Snapshot>);
@@ -261,22 +259,29 @@ pub fn ReferenceManager(
             measure(key, src);
         }
     };
+    // Reading a file is an action: one dispatch a file, the last failure shown.
+    let add_file = Action::new_local(move |file: &web_sys::File| {
+        let file = file.clone();
+        async move {
+            if images.read_untracked().len() >= max_images {
+                return Err(tf(
+                    "{}: at most {} reference images",
+                    &[&file.name(), &max_images],
+                ));
+            }
+            let r = read_file(file).await?;
+            images.update(|l| l.push(r));
+            Ok(())
+        }
+    });
+    let add_error = move || match add_file.value().get() {
+        Some(Err(e)) => Some(e),
+        _ => None,
+    };
     let add_files = move |files: Vec<web_sys::File>| {
-        add_error.set(None);
+        add_file.clear();
         for file in files {
-            spawn_local(async move {
-                if images.read_untracked().len() >= max_images {
-                    add_error.set(Some(tf(
-                        "{}: at most {} reference images",
-                        &[&file.name(), &max_images],
-                    )));
-                    return;
-                }
-                match read_file(file).await {
-                    Ok(r) => images.update(|l| l.push(r)),
-                    Err(e) => add_error.set(Some(e)),
-                }
-            });
+            add_file.dispatch_local(file);
         }
     };
     let remove_image = move |index: usize| {
@@ -387,8 +392,8 @@ pub fn ReferenceManager(
                 </div>
                 <p class="muted">{t("…or drop or paste JPEG/PNG files here (at most 10 MB, shorter side 300 px or more, aspect 1:2.5 to 2.5:1).")}</p>
                 <FieldErrors id=format!("{id}-url-errors") errors=Signal::derive(move || url_errors.get())/>
-                <Show when=move || add_error.read().is_some()>
-                    <p class="submit-error" role="alert" data-testid="add-image-error">{move || add_error.get()}</p>
+                <Show when=move || add_error().is_some()>
+                    <p class="submit-error" role="alert" data-testid="add-image-error">{add_error}</p>
                 </Show>
             </div>
             <ol class="ref-list" data-testid="image-list">
@@ -520,46 +525,54 @@ fn ElementPicker(
     /// Called with the element the user picked.
     on_pick: Callback<omni_api::elements::Element>,
 ) -> impl IntoView {
-    let library = RwSignal::new(None::<Result<Vec<omni_api::elements::Element>, String>>);
-    let load = move |_| {
-        if library.read_untracked().is_some() {
-            return;
+    // Read on first opening only: most visits to a form never open the picker.
+    let opened = RwSignal::new(false);
+    let library = LocalResource::new(move || {
+        let wanted = opened.get();
+        async move {
+            if !wanted {
+                return Ok(Vec::new());
+            }
+            let (own, presets) = (
+                crate::api::list_elements(false),
+                crate::api::list_elements(true),
+            );
+            let mut own = own.await?;
+            own.extend(presets.await?);
+            Ok::<_, crate::api::ApiError>(own)
         }
-        spawn_local(async move {
-            let own = crate::api::list_elements(false).await;
-            let presets = crate::api::list_elements(true).await;
-            library.set(Some(match (own, presets) {
-                (Ok(mut own), Ok(presets)) => {
-                    own.extend(presets);
-                    Ok(own)
-                }
-                (Err(e), _) | (_, Err(e)) => Err(e.message()),
-            }));
-        });
+    });
+    let load = move |_| {
+        if !opened.get_untracked() {
+            opened.set(true);
+        }
     };
     view! {
         <details class="picker" on:toggle=load>
             <summary data-testid="pick-element">{t("Pick from the element library")}</summary>
-            {move || match library.get() {
-                None => view! { <p class="muted">{t("Loading…")}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="submit-error" role="alert">{e}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t("No elements yet.")}" " <a href=crate::runtime::page("/elements")>{t("Create one")}</a></p> }.into_any(),
-                Some(Ok(list)) => view! {
-                    <ul class="picker-list">
-                        {list.into_iter().map(|e| {
-                            let label = tf("Add {}", &[&e.element_name]);
-                            let (thumb, name) = (safe_link(&e.element_frontal_image).map(str::to_owned), e.element_name.clone());
-                            view! {
-                                <li>
-                                    <button type="button" class="chip" aria-label=label data-testid="picker-item" on:click=move |_| on_pick.run(e.clone())>
-                                        {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}<span translate="no">{name}</span>
-                                    </button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-            }}
+            <Suspense fallback=|| view! { <p class="muted">{t("Loading…")}</p> }>
+                <ErrorBoundary fallback=crate::components::load_error::load_error>
+                    {move || library.get().map(|r| r.map(|list| if list.is_empty() {
+                        view! { <p class="muted">{t("No elements yet.")}" " <a href=crate::runtime::page("/elements")>{t("Create one")}</a></p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="picker-list">
+                                {list.into_iter().map(|e| {
+                                    let label = tf("Add {}", &[&e.element_name]);
+                                    let (thumb, name) = (safe_link(&e.element_frontal_image).map(str::to_owned), e.element_name.clone());
+                                    view! {
+                                        <li>
+                                            <button type="button" class="chip" aria-label=label data-testid="picker-item" on:click=move |_| on_pick.run(e.clone())>
+                                                {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}<span translate="no">{name}</span>
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }))}
+                </ErrorBoundary>
+            </Suspense>
         </details>
     }
 }

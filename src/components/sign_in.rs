@@ -5,18 +5,23 @@
 use crate::api;
 use crate::i18n::t;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Renders `children` once signed in (or when no sign-in is required).
 #[component]
 pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
-    let session = RwSignal::new(None::<Result<api::Session, api::ApiError>>);
-    spawn_local(async move {
-        session.set(Some(api::get_session().await));
+    let checked = LocalResource::new(api::get_session);
+    let sign_in = Action::new_local(|token: &String| {
+        let token = token.trim().to_owned();
+        async move { api::sign_in(&token).await }
     });
-    let open = move || matches!(session.get(), Some(Ok(s)) if !s.required || s.signed_in);
-    let needs_sign_in = move || matches!(session.get(), Some(Ok(s)) if s.required && !s.signed_in);
-    let failed = move || match session.get() {
+    // The session in force: a successful sign-in's, else the check's.
+    let session = move || match sign_in.value().get() {
+        Some(Ok(s)) => Some(s),
+        _ => checked.get().and_then(Result::ok),
+    };
+    let open = move || session().is_some_and(|s| !s.required || s.signed_in);
+    let needs_sign_in = move || session().is_some_and(|s| s.required && !s.signed_in);
+    let failed = move || match checked.get() {
         Some(Err(e)) => Some(e.message()),
         _ => None,
     };
@@ -28,7 +33,7 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
                         {move || failed().unwrap_or_else(|| t("Connecting…").into())}
                     </p>
                 }>
-                    <SignInForm on_done=move |s| session.set(Some(Ok(s)))/>
+                    <SignInForm sign_in=sign_in/>
                 </Show>
             </main>
         }>
@@ -38,30 +43,27 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
 }
 
 #[component]
-fn SignInForm(on_done: impl Fn(api::Session) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn SignInForm(sign_in: Action<String, Result<api::Session, api::ApiError>>) -> impl IntoView {
     let token = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    // A missing token is said at once; the BFF's refusal comes from the action.
+    let empty = RwSignal::new(false);
+    let error = move || {
+        if empty.get() {
+            return Some(t("Enter the access token your operator gave you.").into());
+        }
+        match sign_in.value().get() {
+            Some(Err(e)) if !sign_in.pending().get() => Some(e.message()),
+            _ => None,
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = token.get_untracked();
-        if value.trim().is_empty() {
-            error.set(Some(
-                t("Enter the access token your operator gave you.").into(),
-            ));
-            return;
+        empty.set(value.trim().is_empty());
+        if !empty.get_untracked() {
+            sign_in.dispatch_local(value);
+            token.set(String::new());
         }
-        busy.set(true);
-        spawn_local(async move {
-            match api::sign_in(value.trim()).await {
-                Ok(s) => {
-                    token.set(String::new());
-                    on_done(s);
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-            busy.set(false);
-        });
     };
     view! {
         <section class="sign-in" aria-labelledby="sign-in-title">
@@ -70,14 +72,14 @@ fn SignInForm(on_done: impl Fn(api::Session) + Copy + Send + Sync + 'static) -> 
                 <label for="access-token">{t("Access token")}</label>
                 <input id="access-token" type="password" autocomplete="current-password"
                     data-testid="access-token"
-                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-invalid=move || error().is_some().to_string()
                     aria-describedby="access-token-error"
                     prop:value=move || token.get()
-                    on:input=move |ev| { token.set(event_target_value(&ev)); error.set(None); }/>
+                    on:input=move |ev| { token.set(event_target_value(&ev)); empty.set(false); sign_in.clear(); }/>
                 <p id="access-token-error" class="field-error" role="alert" data-testid="sign-in-error">
-                    {move || error.get()}
+                    {error}
                 </p>
-                <button type="submit" disabled=move || busy.get() data-testid="sign-in">{t("Sign in")}</button>
+                <button type="submit" disabled=move || sign_in.pending().get() data-testid="sign-in">{t("Sign in")}</button>
             </form>
         </section>
     }

@@ -1,18 +1,15 @@
-//! `use_form`: what every generation form does around its own fields. Errors show once
-//! the user has edited or tried to submit; the BFF's field errors join them until the
-//! next edit; a submit goes to the task page or keeps everything and says why.
+//! `use_form`: what every form does around its own fields. Errors show once the user
+//! has edited or tried to submit; the BFF's field errors join them until the next edit;
+//! a submit is an `Action`, so "sending" and the last answer are the action's own state.
 //!
 //! ```ignore
-//! let form = use_form(violations, false);
-//! let on_submit = form.on_submit(move |key| api::create(kind, &request.get(), &key));
-//! view! { <form on:submit=on_submit>..<FieldErrors errors=form.errors_on("prompt")/></form> }
+//! let form = use_form(violations, false, move |key| api::create(kind, &request.get_untracked(), &key), on_created);
+//! view! { <form on:submit=form.on_submit()>..<FieldErrors errors=form.errors_on("prompt")/></form> }
 //! ```
 
 use crate::api::ApiError;
 use crate::components::field_errors::errors_under;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use omni_api::FieldError;
 use std::future::Future;
 
@@ -21,49 +18,82 @@ use std::future::Future;
 pub struct UseFormReturn {
     /// Errors are shown (after the first edit or submit).
     pub show_errors: RwSignal<bool>,
-    /// A submit is on its way.
-    pub submitting: RwSignal<bool>,
-    /// The last submit's error, in words.
-    pub submit_error: RwSignal<Option<String>>,
+    /// The submit, with its key: pending while on its way, its value the last answer.
+    pub submit: Action<String, Result<(), ApiError>>,
     /// The errors to show now: the rules broken, plus the BFF's until the next edit.
     pub visible: Memo<Vec<FieldError>>,
     /// Call on every edit.
     pub edited: Callback<()>,
     violations: Memo<Vec<FieldError>>,
-    server_errors: RwSignal<Vec<FieldError>>,
+    /// The BFF's field errors are for an older request once the user edits.
+    answer_stale: RwSignal<bool>,
     /// The key of a submit whose outcome is unknown (no answer, or the server's own
     /// failure): sending the unchanged form again reuses it, so at most one task is made.
     pending_key: StoredValue<Option<String>>,
 }
 
-/// State for a form whose request currently breaks `violations`.
-pub fn use_form(violations: Memo<Vec<FieldError>>, show_at_start: bool) -> UseFormReturn {
+/// State for a form whose request currently breaks `violations`; a submit calls `send`
+/// with the submission's Idempotency-Key and, when it succeeds, `on_done` with the answer.
+pub fn use_form<T, F, Fut>(
+    violations: Memo<Vec<FieldError>>,
+    show_at_start: bool,
+    send: F,
+    on_done: impl Fn(T) + Clone + 'static,
+) -> UseFormReturn
+where
+    T: 'static,
+    F: Fn(String) -> Fut + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
     let show_errors = RwSignal::new(show_at_start);
-    let server_errors = RwSignal::new(Vec::<FieldError>::new());
+    let answer_stale = RwSignal::new(false);
+    let pending_key = StoredValue::new(None::<String>);
+    let submit = Action::new_local(move |key: &String| {
+        let (sent, on_done) = (send(key.clone()), on_done.clone());
+        async move {
+            match sent.await {
+                Ok(answer) => {
+                    pending_key.try_set_value(None);
+                    // Done: what the form holds next is a new request, not yet edited.
+                    show_errors.try_set(show_at_start);
+                    on_done(answer);
+                    Ok(())
+                }
+                Err(e) => {
+                    if !e.outcome_unknown() {
+                        pending_key.try_set_value(None);
+                    }
+                    Err(e)
+                }
+            }
+        }
+    });
     let visible = Memo::new(move |_| {
         let mut all = if show_errors.get() {
             violations.get()
         } else {
             Vec::new()
         };
-        all.extend(server_errors.get());
+        if !answer_stale.get() {
+            if let Some(Err(e)) = &*submit.value().read() {
+                all.extend(e.field_errors());
+            }
+        }
         all
     });
-    let pending_key = StoredValue::new(None::<String>);
     let edited = Callback::new(move |()| {
         show_errors.set(true);
-        server_errors.set(Vec::new());
+        answer_stale.set(true);
         // Another request now: a new submission.
         pending_key.set_value(None);
     });
     UseFormReturn {
         show_errors,
-        submitting: RwSignal::new(false),
-        submit_error: RwSignal::new(None),
+        submit,
         visible,
         edited,
         violations,
-        server_errors,
+        answer_stale,
         pending_key,
     }
 }
@@ -91,19 +121,27 @@ impl UseFormReturn {
         self.violations.into()
     }
 
-    /// A submit handler: checks, sends with `send` (given the submission's
-    /// Idempotency-Key, answering the new task's id), then opens the task page, or keeps
-    /// the form and shows why it failed.
-    pub fn on_submit<F, Fut>(self, send: F) -> impl Fn(leptos::ev::SubmitEvent) + Clone + 'static
-    where
-        F: Fn(String) -> Fut + Clone + 'static,
-        Fut: Future<Output = Result<String, ApiError>> + 'static,
-    {
-        let navigate = use_navigate();
+    /// A submit is on its way.
+    pub fn submitting(self) -> Signal<bool> {
+        self.submit.pending().into()
+    }
+
+    /// The last submit's error, in words.
+    pub fn submit_error(self) -> Signal<Option<String>> {
+        let submit = self.submit;
+        Signal::derive(move || match &*submit.value().read() {
+            Some(Err(e)) => Some(e.message()),
+            _ => None,
+        })
+    }
+
+    /// The form's submit handler: shows the errors, and sends unless a rule is broken
+    /// or a submit is already on its way.
+    pub fn on_submit(self) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             self.show_errors.set(true);
-            if !self.violations.read().is_empty() || self.submitting.get() {
+            if !self.violations.read().is_empty() || self.submit.pending().get_untracked() {
                 return;
             }
             let key = self
@@ -111,25 +149,8 @@ impl UseFormReturn {
                 .get_value()
                 .unwrap_or_else(crate::api::new_idempotency_key);
             self.pending_key.set_value(Some(key.clone()));
-            let (sent, navigate) = (send(key), navigate.clone());
-            self.submitting.set(true);
-            self.submit_error.set(None);
-            spawn_local(async move {
-                match sent.await {
-                    Ok(task_id) => {
-                        self.pending_key.try_set_value(None);
-                        navigate(&format!("/tasks/{task_id}"), Default::default())
-                    }
-                    Err(e) => {
-                        if !e.outcome_unknown() {
-                            self.pending_key.try_set_value(None);
-                        }
-                        self.server_errors.set(e.field_errors());
-                        self.submit_error.set(Some(e.message()));
-                    }
-                }
-                self.submitting.try_set(false);
-            });
+            self.answer_stale.set(false);
+            self.submit.dispatch_local(key);
         }
     }
 }

@@ -146,7 +146,13 @@ pub fn use_generation_form<R: FormRequest>(
         all.extend(extra.get());
         all
     });
-    let ui = use_form(violations, show_at_start);
+    let navigate = leptos_router::hooks::use_navigate();
+    let ui = use_form(
+        violations,
+        show_at_start,
+        move |key| built.get_untracked().0.send(key),
+        move |task_id: String| navigate(&format!("/tasks/{task_id}"), Default::default()),
+    );
     // Keep the form across reloads; what is pending is written when the page goes.
     Effect::new(move |_| {
         built.track();
@@ -155,7 +161,7 @@ pub fn use_generation_form<R: FormRequest>(
     on_cleanup(flush_saves);
     // A memo: the line reads it twice (words and data-amount) per change.
     let estimate = Memo::new(move |_| built.read().0.estimate(&config.read().catalog)).into();
-    let on_submit = ui.on_submit(move |key| built.get_untracked().0.send(key));
+    let on_submit = ui.on_submit();
     GenerationForm {
         ui,
         estimate,

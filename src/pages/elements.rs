@@ -6,11 +6,11 @@
 use crate::api;
 use crate::components::field_errors::FieldErrors;
 use crate::components::form_bits::SubmitBar;
+use crate::components::load_error::load_error;
 use crate::components::reference_manager::{ImageRef, ReferenceManager};
 use crate::hooks::use_form::use_form;
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use omni_api::elements::{CreateElementRequest, Element, ElementTag, ReferImage, TagItem};
 use omni_api::media::safe_link;
 use omni_api::{Choice, FieldError};
@@ -28,34 +28,22 @@ fn matches(e: &Element, search: &str, tag: Option<ElementTag>) -> bool {
 /// The element library page.
 #[component]
 pub fn ElementsPage() -> impl IntoView {
-    let own = RwSignal::new(Vec::<Element>::new());
-    let presets = RwSignal::new(Vec::<Element>::new());
-    let load_error = RwSignal::new(None::<String>);
+    // Two reads in parallel; a create or delete reads the account's list again.
+    let own = LocalResource::new(|| api::list_elements(false));
+    let presets = LocalResource::new(|| api::list_elements(true));
     let search = RwSignal::new(String::new());
     let tag = RwSignal::new(None::<ElementTag>);
-    spawn_local(async move {
-        match (
-            api::list_elements(false).await,
-            api::list_elements(true).await,
-        ) {
-            (Ok(o), Ok(p)) => {
-                own.set(o);
-                presets.set(p);
-            }
-            (Err(e), _) | (_, Err(e)) => load_error.set(Some(e.message())),
-        }
-    });
-    let shown = move |list: RwSignal<Vec<Element>>| {
+    let shown = move |list: LocalResource<Result<Vec<Element>, api::ApiError>>| {
         let (s, t) = (search.get(), tag.get());
-        list.get()
-            .into_iter()
-            .filter(|e| matches(e, &s, t))
-            .collect::<Vec<_>>()
+        list.get().map(|r| {
+            r.map(|l| {
+                l.into_iter()
+                    .filter(|e| matches(e, &s, t))
+                    .collect::<Vec<_>>()
+            })
+        })
     };
-    let on_created = Callback::new(move |e: Element| own.update(|l| l.insert(0, e)));
-    let on_deleted = Callback::new(move |id: omni_api::ElementId| {
-        own.update(|l| l.retain(|e| e.element_id != id))
-    });
+    let changed = Callback::new(move |()| own.refetch());
 
     view! {
         <section class="card">
@@ -70,26 +58,29 @@ pub fn ElementsPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <Show when=move || load_error.read().is_some()>
-                <p class="submit-error" role="alert">{move || load_error.get()}</p>
-            </Show>
             <h2>{t("Your elements")}</h2>
-            <Show when=move || shown(own).is_empty()>
-                <p class="muted" data-testid="no-own-elements">{t("None here yet: create one below.")}</p>
-            </Show>
-            <ul class="element-grid" data-testid="own-elements">
-                <For each=move || shown(own) key=|e| e.element_id let:e>
-                    <ElementCard element=e on_deleted=Some(on_deleted)/>
-                </For>
-            </ul>
+            <Transition fallback=|| view! { <p class="muted">{t("Loading…")}</p> }>
+                <ErrorBoundary fallback=load_error>
+                    {move || shown(own).map(|list| list.map(|list| view! {
+                        {list.is_empty().then(|| view! { <p class="muted" data-testid="no-own-elements">{t("None here yet: create one below.")}</p> })}
+                        <ul class="element-grid" data-testid="own-elements">
+                            {list.into_iter().map(|e| view! { <ElementCard element=e on_deleted=Some(changed)/> }).collect_view()}
+                        </ul>
+                    }))}
+                </ErrorBoundary>
+            </Transition>
             <h2>{t("Presets")}</h2>
-            <ul class="element-grid" data-testid="preset-elements">
-                <For each=move || shown(presets) key=|e| e.element_id let:e>
-                    <ElementCard element=e on_deleted=None/>
-                </For>
-            </ul>
+            <Transition fallback=|| view! { <p class="muted">{t("Loading…")}</p> }>
+                <ErrorBoundary fallback=load_error>
+                    {move || shown(presets).map(|list| list.map(|list| view! {
+                        <ul class="element-grid" data-testid="preset-elements">
+                            {list.into_iter().map(|e| view! { <ElementCard element=e on_deleted=None/> }).collect_view()}
+                        </ul>
+                    }))}
+                </ErrorBoundary>
+            </Transition>
         </section>
-        <CreateElement on_created=on_created/>
+        <CreateElement on_created=changed/>
     }
 }
 
@@ -99,24 +90,20 @@ fn ElementCard(
     /// The element shown.
     element: Element,
     /// Set for the account's own elements: called after a delete.
-    on_deleted: Option<Callback<omni_api::ElementId>>,
+    on_deleted: Option<Callback<()>>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let id = element.element_id;
-    let delete = move |_| {
-        spawn_local(async move {
-            match api::delete_element(id).await {
-                Ok(_) => {
-                    if let Some(cb) = on_deleted {
-                        cb.run(id);
-                    }
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message()));
-                }
-            }
-        });
+    let delete = Action::new_local(move |_: &()| async move {
+        let done = api::delete_element(id).await;
+        if let (Ok(_), Some(cb)) = (&done, on_deleted) {
+            cb.run(());
+        }
+        done
+    });
+    let error = move || match delete.value().get() {
+        Some(Err(e)) => Some(e.message()),
+        _ => None,
     };
     let tags = element
         .tag_list
@@ -137,14 +124,14 @@ fn ElementCard(
                 }>
                     <span role="group" aria-label=t("Confirm delete")>
                         {t("Delete for good?")}" "
-                        <button type="button" class="link" data-testid="confirm-delete" on:click=delete>{t("Yes, delete")}</button>
+                        <button type="button" class="link" data-testid="confirm-delete" disabled=move || delete.pending().get() on:click=move |_| { delete.dispatch_local(()); }>{t("Yes, delete")}</button>
                         " · "
                         <button type="button" class="link" on:click=move |_| confirming.set(false)>{t("Keep it")}</button>
                     </span>
                 </Show>
             })}
-            <Show when=move || error.read().is_some()>
-                <p class="submit-error" role="alert">{move || error.get()}</p>
+            <Show when=move || error().is_some()>
+                <p class="submit-error" role="alert">{error}</p>
             </Show>
         </li>
     }
@@ -154,7 +141,7 @@ fn ElementCard(
 #[component]
 fn CreateElement(
     /// Called with the element the upstream created.
-    on_created: Callback<Element>,
+    on_created: Callback<()>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -183,37 +170,27 @@ fn CreateElement(
             .collect(),
     });
     let violations = Memo::new(move |_| request.read().validate().0);
-    let ui = use_form(violations, false);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        ui.show_errors.set(true);
-        if !violations.read().is_empty() || ui.submitting.get() {
-            return;
-        }
-        let req = request.get();
-        ui.submitting.set(true);
-        ui.submit_error.set(None);
-        spawn_local(async move {
-            match api::create_element(&req).await {
-                Ok(e) => {
-                    on_created.run(e);
-                    name.set(String::new());
-                    description.set(String::new());
-                    frontal.set(Vec::new());
-                    refers.set(Vec::new());
-                    tags.set(Vec::new());
-                    ui.show_errors.set(false);
-                }
-                Err(e) => ui.submit_error.set(Some(e.message())),
-            }
-            ui.submitting.set(false);
-        });
-    };
+    let ui = use_form(
+        violations,
+        false,
+        move |_key| {
+            let req = request.get_untracked();
+            async move { api::create_element(&req).await }
+        },
+        move |_: Element| {
+            on_created.run(());
+            name.set(String::new());
+            description.set(String::new());
+            frontal.set(Vec::new());
+            refers.set(Vec::new());
+            tags.set(Vec::new());
+        },
+    );
     let errors: Signal<Vec<FieldError>> = ui.visible.into();
     view! {
         <section class="card">
             <h2>{t("Create an element")}</h2>
-            <form class="form" on:submit=on_submit novalidate>
+            <form class="form" on:submit=ui.on_submit() novalidate>
                 <div class="field">
                     <label for="element_name">{t("Name (up to 20 characters)")}</label>
                     <input id="element_name" data-testid="element_name" prop:value=move || name.get() on:input=move |ev| { name.set(event_target_value(&ev)); ui.edited.run(()); }/>
@@ -244,7 +221,7 @@ fn CreateElement(
                         }).collect_view()}
                     </div>
                 </fieldset>
-                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error label=t("Create element")/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error() label=t("Create element")/>
             </form>
         </section>
     }

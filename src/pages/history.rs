@@ -2,10 +2,10 @@
 //! cursor; rows of unfinished tasks update live.
 
 use crate::api::{self, HistoryQuery};
+use crate::components::load_error::load_error;
 use crate::hooks::use_task_polling::{use_task_polling_with, Follow, UseTaskPollingReturn};
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
 
 const PAGE: u32 = 20;
@@ -16,95 +16,91 @@ pub fn HistoryPage() -> impl IntoView {
     let kind = RwSignal::new(None::<TaskKind>);
     let status = RwSignal::new(None::<TaskStatus>);
     let search = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<StudioTask>::new());
-    let next = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let loaded = RwSignal::new(false);
-
-    // Each load has a number; an answer to an older one (a filter changed while it was
-    // in flight) is dropped instead of overwriting the newer list.
-    let latest = StoredValue::new(0u64);
-    let load = move |cursor: Option<String>| {
-        latest.update_value(|n| *n += 1);
-        let mine = latest.get_value();
-        let q = HistoryQuery {
-            kind: kind.get_untracked(),
-            status: status.get_untracked(),
-            search: search.get_untracked(),
-            cursor: cursor.clone(),
-            limit: PAGE,
-        };
-        loading.set(true);
-        spawn_local(async move {
-            let answer = api::list_tasks(&q).await;
-            if latest.try_get_value() != Some(mine) {
-                return;
-            }
-            match answer {
-                Ok(page) => {
-                    if cursor.is_some() {
-                        rows.update(|r| r.extend(page.tasks));
-                    } else {
-                        rows.set(page.tasks);
-                    }
-                    next.set(page.next_cursor);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-            loading.set(false);
-            loaded.set(true);
-        });
+    // The cursors of the pages after the first that "Load more" asked for; a filter
+    // change starts again from the first page.
+    let cursors = RwSignal::new(Vec::<String>::new());
+    let filter = move |set: &dyn Fn()| {
+        set();
+        cursors.set(Vec::new());
     };
-    // Filters reload the first page.
-    Effect::new(move |_| {
-        kind.track();
-        status.track();
-        search.track();
-        load(None);
-    });
+    // One query a page; each page is read by its own resource, keyed by its query, so
+    // an answer for filters no longer shown has nowhere to land.
+    let pages = move || {
+        let (kind, status, search) = (kind.get(), status.get(), search.get());
+        std::iter::once(None)
+            .chain(cursors.get().into_iter().map(Some))
+            .map(|cursor| HistoryQuery {
+                kind,
+                status,
+                search: search.clone(),
+                cursor,
+                limit: PAGE,
+            })
+            .collect::<Vec<_>>()
+    };
 
     view! {
         <section class="card">
             <h1>{t("History")}</h1>
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <label>{t("Kind")}" "
-                    <select data-testid="filter-kind" on:change=move |ev| kind.set(TaskKind::parse(&event_target_value(&ev)))>
+                    <select data-testid="filter-kind" on:change=move |ev| filter(&|| kind.set(TaskKind::parse(&event_target_value(&ev))))>
                         <option value="">{t("All kinds")}</option>
                         {TaskKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{choice_label(k.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>{t("Status")}" "
-                    <select data-testid="filter-status" on:change=move |ev| status.set(TaskStatus::parse(&event_target_value(&ev)))>
+                    <select data-testid="filter-status" on:change=move |ev| filter(&|| status.set(TaskStatus::parse(&event_target_value(&ev))))>
                         <option value="">{t("Any status")}</option>
                         {TaskStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{choice_label(s.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>{t("Search prompts")}" "
-                    <input type="search" data-testid="filter-search" on:change=move |ev| search.set(event_target_value(&ev))/>
+                    <input type="search" data-testid="filter-search" on:change=move |ev| filter(&|| search.set(event_target_value(&ev)))/>
                 </label>
             </form>
-            <Show when=move || error.read().is_some()>
-                <p class="submit-error" role="alert">{move || error.get()}</p>
-            </Show>
-            <Show when=move || loaded.get() && rows.read().is_empty() && error.read().is_none()>
-                <div class="empty" data-testid="history-empty">
-                    <p>{t("No tasks here yet.")}</p>
-                    <p><a href=crate::runtime::page("/image")>{t("Create an image with Omni Image")}</a></p>
-                </div>
-            </Show>
-            <ul class="history" aria-busy=move || loading.get().to_string()>
-                <For each=move || rows.get() key=|t| t.task.task_id.0.clone() let:task>
-                    <HistoryRow task=task/>
-                </For>
-            </ul>
-            <Show when=move || next.read().is_some()>
-                <button type="button" class="secondary" data-testid="load-more" disabled=move || loading.get() on:click=move |_| load(next.get_untracked())>
-                    {t("Load more")}
-                </button>
-            </Show>
+            <For each=pages key=|q| q.clone() let:query>
+                <HistoryPageOf query=query cursors=cursors/>
+            </For>
         </section>
+    }
+}
+
+/// One page of the history: its rows, the empty state on the first page, and "Load
+/// more" on the last page shown when there is another.
+#[component]
+fn HistoryPageOf(query: HistoryQuery, cursors: RwSignal<Vec<String>>) -> impl IntoView {
+    let first = query.cursor.is_none();
+    let cursor = query.cursor.clone();
+    let page = LocalResource::new(move || {
+        let q = query.clone();
+        async move { api::list_tasks(&q).await }
+    });
+    // Only the last page shown offers the next one.
+    let is_last = Signal::derive(move || cursors.read().last().cloned() == cursor);
+    view! {
+        <Transition fallback=|| view! { <p class="muted" aria-busy="true">{t("Loading…")}</p> }>
+            <ErrorBoundary fallback=load_error>
+                {move || page.get().map(|r| r.map(|page| view! {
+                    {(first && page.tasks.is_empty()).then(|| view! {
+                        <div class="empty" data-testid="history-empty">
+                            <p>{t("No tasks here yet.")}</p>
+                            <p><a href=crate::runtime::page("/image")>{t("Create an image with Omni Image")}</a></p>
+                        </div>
+                    })}
+                    <ul class="history">
+                        {page.tasks.into_iter().map(|task| view! { <HistoryRow task=task/> }).collect_view()}
+                    </ul>
+                    {page.next_cursor.map(|next| view! {
+                        <Show when=move || is_last.get()>
+                            <button type="button" class="secondary" data-testid="load-more" on:click={let next = next.clone(); move |_| cursors.update(|c| c.push(next.clone()))}>
+                                {t("Load more")}
+                            </button>
+                        </Show>
+                    })}
+                }))}
+            </ErrorBoundary>
+        </Transition>
     }
 }
 

@@ -218,7 +218,7 @@ pub fn ImagePage() -> impl IntoView {
                 <DeliveryFields delivery=form.delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
                 <OtherFields other=form.other.get_value()/>
                 <EstimateLine estimate=engine.estimate/>
-                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
             </form>
         </section>
     }

@@ -130,7 +130,7 @@ pub fn QuickPage() -> impl IntoView {
                     </div>
                 </div>
                 <EstimateLine estimate=engine.estimate/>
-                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
             </form>
         </section>
     }

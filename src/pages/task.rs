@@ -10,7 +10,6 @@ use crate::draft;
 use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
 
@@ -87,29 +86,19 @@ pub fn TaskPage() -> impl IntoView {
         })
     });
 
-    let rerun_error = RwSignal::new(None::<String>);
-    let rerunning = RwSignal::new(false);
     let navigate = use_navigate();
-    let rerun = move || {
-        let Some(task) = value.get_untracked() else {
-            return;
-        };
-        let Some(body) = rerun_body(&task) else {
-            return;
-        };
-        let navigate = navigate.clone();
-        rerunning.set(true);
-        rerun_error.set(None);
-        spawn_local(async move {
-            // A run again is a new task each time it is asked for.
-            match api::create(task.kind, &body, &api::new_idempotency_key()).await {
-                Ok(created) => navigate(&format!("/tasks/{}", created.task_id), Default::default()),
-                Err(e) => {
-                    rerun_error.try_set(Some(e.message()));
-                }
-            }
-            rerunning.try_set(false);
-        });
+    // A run again is a new task each time it is asked for: a fresh key per dispatch.
+    let rerun = Action::new_local(move |(kind, body): &(TaskKind, serde_json::Value)| {
+        let (kind, body, navigate) = (*kind, body.clone(), navigate.clone());
+        async move {
+            let created = api::create(kind, &body, &api::new_idempotency_key()).await?;
+            navigate(&format!("/tasks/{}", created.task_id), Default::default());
+            Ok::<_, api::ApiError>(())
+        }
+    });
+    let rerun_error = move || match rerun.value().get() {
+        Some(Err(e)) => Some(e.message()),
+        _ => None,
     };
     let navigate = use_navigate();
     let edit = move || {
@@ -171,7 +160,7 @@ pub fn TaskPage() -> impl IntoView {
             </Show>
             <div class="actions row">
                 <Show when=move || status.get().is_some_and(TaskStatus::is_terminal)>
-                    <button type="button" data-testid="run-again" disabled=move || rerunning.get() on:click={let rerun = rerun.clone(); move |_| rerun()}>
+                    <button type="button" data-testid="run-again" disabled=move || rerun.pending().get() on:click=move |_| if let Some(task) = value.get_untracked() { if let Some(body) = rerun_body(&task) { rerun.dispatch_local((task.kind, body)); } }>
                         {move || if status.get() == Some(TaskStatus::Failed) { t("Retry") } else { t("Run again") }}
                     </button>
                 </Show>
@@ -179,8 +168,8 @@ pub fn TaskPage() -> impl IntoView {
                     <button type="button" class="secondary" data-testid="edit-again" on:click={let edit = edit.clone(); move |_| edit()}>{t("Edit and run again")}</button>
                 </Show>
             </div>
-            <Show when=move || rerun_error.read().is_some()>
-                <p class="submit-error" role="alert">{move || rerun_error.get()}</p>
+            <Show when=move || rerun_error().is_some()>
+                <p class="submit-error" role="alert">{rerun_error}</p>
             </Show>
             <Show when=move || value.read().as_ref().and_then(|t| t.task.final_unit_deduction.clone()).is_some()>
                 <p class="muted" data-testid="units">

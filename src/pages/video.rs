@@ -349,7 +349,7 @@ pub fn VideoPage() -> impl IntoView {
                 <DeliveryFields delivery=delivery external_errors=errors_on("external_task_id") callback_errors=errors_on("callback_url")/>
                 <OtherFields other=other.get_value()/>
                 <EstimateLine estimate=engine.estimate/>
-                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting error=ui.submit_error/>
+                <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
             </form>
         </section>
     }
