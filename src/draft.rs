@@ -1,6 +1,7 @@
 //! Hand-over between pages: "edit and run again" and "use as reference" leave a draft in
 //! session storage that the right form picks up when it opens.
 
+use crate::storage::{self, Area};
 use omni_api::TaskKind;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -42,36 +43,22 @@ impl Form {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
-
 /// Leaves a request for `form` to open with.
 pub fn put<T: Serialize>(form: Form, request: &T) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(request)) {
-        let _ = s.set_item(&form.key(), &json);
-    }
+    storage::save(Area::Session, &form.key(), request);
 }
 
 /// Takes the request left for `form`, if any.
 pub fn take<T: DeserializeOwned>(form: Form) -> Option<T> {
-    let s = storage()?;
-    let json = s.get_item(&form.key()).ok()??;
-    let _ = s.remove_item(&form.key());
-    serde_json::from_str(&json).ok()
+    serde_json::from_str(&storage::take(Area::Session, &form.key())?).ok()
 }
 
 /// Leaves an image URL to be added as a new reference by the next form that opens.
 pub fn add_reference(url: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(REFERENCE, url);
-    }
+    storage::set(Area::Session, REFERENCE, url);
 }
 
 /// Takes the image URL left as a new reference, if any.
 pub fn take_reference() -> Option<String> {
-    let s = storage()?;
-    let url = s.get_item(REFERENCE).ok()??;
-    let _ = s.remove_item(REFERENCE);
-    Some(url)
+    storage::take(Area::Session, REFERENCE)
 }

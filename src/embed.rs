@@ -7,6 +7,7 @@
 //! From the parent: `{type: "omni-studio:open", form: "image" | "video" | "generate" |
 //! "quick", prompt?, references?: [http(s) image URL]}`.
 
+use crate::storage::{self, Area};
 use crate::{api, draft, runtime};
 use leptos::prelude::*;
 use omni_api::{StudioTask, TaskStatus};
@@ -20,18 +21,15 @@ pub fn is_embedded() -> bool {
     let Some(w) = web_sys::window() else {
         return false;
     };
-    let storage = w.session_storage().ok().flatten();
     let asked = w
         .location()
         .search()
         .is_ok_and(|s| s.trim_start_matches('?').split('&').any(|p| p == "embed=1"));
     if asked {
-        if let Some(s) = &storage {
-            let _ = s.set_item(FLAG, "1");
-        }
+        storage::set(Area::Session, FLAG, "1");
         return true;
     }
-    runtime::get().embed || storage.is_some_and(|s| s.get_item(FLAG).ok().flatten().is_some())
+    runtime::get().embed || storage::get(Area::Session, FLAG).is_some()
 }
 
 /// What the parent window is told about a task.

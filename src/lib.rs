@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod i18n;
 pub mod pages;
 pub mod runtime;
+pub mod storage;
 pub mod task_events;
 pub mod time;
 

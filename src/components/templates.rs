@@ -1,19 +1,19 @@
 //! Prompt templates: a few built in per form, and the user's own (kept in local storage),
 //! each showing which references it needs.
 
-use crate::components::form_bits::{load_saved, save};
 use crate::i18n::{t, tf};
+use crate::storage::{self, Area};
 use leptos::prelude::*;
 use omni_api::prompt::placeholders;
 
 const KEY: &str = "omni.templates";
 
 fn saved() -> Vec<String> {
-    load_saved(KEY).unwrap_or_default()
+    storage::load(Area::Local, KEY).unwrap_or_default()
 }
 
 fn save_all(list: &[String]) {
-    save(KEY, &list);
+    storage::save(Area::Local, KEY, &list);
 }
 
 /// `needs image_1, image_2`, from the placeholders of a template.

@@ -2,8 +2,8 @@
 //! set as `data-theme` on `<html>` (index.html applies it before the first paint, and
 //! takes `?theme=light|dark` from an embedding page).
 
-use crate::components::form_bits::local_storage;
 use crate::i18n::t;
+use crate::storage::{self, Area};
 use leptos::prelude::*;
 
 const KEY: &str = "omni.theme";
@@ -24,14 +24,10 @@ fn apply(theme: &str) {
 /// The theme picker in the header.
 #[component]
 pub fn ThemeSwitch() -> impl IntoView {
-    let saved = local_storage()
-        .and_then(|s| s.get_item(KEY).ok().flatten())
-        .unwrap_or_else(|| "system".into());
+    let saved = storage::get(Area::Local, KEY).unwrap_or_else(|| "system".into());
     let theme = RwSignal::new(saved);
     let choose = move |value: String| {
-        if let Some(s) = local_storage() {
-            let _ = s.set_item(KEY, &value);
-        }
+        storage::set(Area::Local, KEY, &value);
         apply(&value);
         theme.set(value);
     };

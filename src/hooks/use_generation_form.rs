@@ -12,10 +12,10 @@
 //! ```
 
 use crate::api::{self, ApiError};
-use crate::components::form_bits::{flush_saves, load_saved, save_soon};
 use crate::config::use_config;
 use crate::draft;
 use crate::hooks::use_form::{use_form, UseFormReturn};
+use crate::storage::{self, flush_saves, save_soon, Area};
 use leptos::prelude::*;
 use omni_api::all_in_one::AioRequest;
 use omni_api::catalog::{Catalog, Estimate};
@@ -110,7 +110,7 @@ impl FormRequest for AioRequest {
 /// command), else what it held before the last reload, else the defaults.
 pub fn start_request<R: FormRequest>() -> R {
     draft::take(R::FORM)
-        .or_else(|| load_saved(R::SAVED))
+        .or_else(|| storage::load(Area::Local, R::SAVED))
         .unwrap_or_default()
 }
 

@@ -12,7 +12,7 @@ pub mod zh;
 
 pub use problems::{code_words, field_message};
 
-use crate::components::form_bits::{flush_saves, local_storage};
+use crate::storage::{self, flush_saves, Area};
 use leptos::prelude::*;
 use std::cell::Cell;
 
@@ -73,11 +73,7 @@ pub fn init() {
                 .find_map(|p| p.strip_prefix("lang="))
                 .and_then(Lang::from_tag)
         });
-    let saved = || {
-        local_storage()
-            .and_then(|s| s.get_item(KEY).ok().flatten())
-            .and_then(|t| Lang::from_tag(&t))
-    };
+    let saved = || storage::get(Area::Local, KEY).and_then(|t| Lang::from_tag(&t));
     let browser = || {
         let nav = web_sys::window()?.navigator();
         nav.languages()
@@ -170,9 +166,7 @@ pub fn switch(to: Lang, changed: Option<LangChanged>) {
     if to == lang() {
         return;
     }
-    if let Some(s) = local_storage() {
-        let _ = s.set_item(KEY, to.tag());
-    }
+    storage::set(Area::Local, KEY, to.tag());
     flush_saves();
     apply(to);
     if let Some(LangChanged(changed)) = changed {

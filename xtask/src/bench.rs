@@ -4,8 +4,9 @@
 //! apt when missing.
 
 use crate::bff;
-use crate::build::{self, cmd, root, run_checked};
+use crate::build;
 use crate::nginx::Nginx;
+use crate::process::{cmd, root, run_checked};
 use crate::tools::apt_install;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -140,7 +141,7 @@ fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
 /// The wasm's code by crate (twiggy, on the module cargo built before wasm-bindgen and
 /// wasm-opt: the shares, not the shipped bytes), so a size regression has a name.
 fn wasm_by_crate(rows: &mut Vec<Row>) -> Result<(), String> {
-    if !crate::tools::cargo_bin().join("twiggy").exists() {
+    if !crate::process::cargo_bin().join("twiggy").exists() {
         println!("xtask: installing twiggy (a few minutes, once)");
         run_checked(cmd("cargo").args(["install", "--locked", "twiggy"]))?;
     }

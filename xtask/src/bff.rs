@@ -1,7 +1,7 @@
 //! Starting omni-bff: in the foreground for `run`, and on a free port behind the
 //! end-to-end tests.
 
-use crate::build::{cmd, root, run_checked};
+use crate::process::{cmd, root, run_checked};
 use crate::tools::CHROMIUM;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,36 +1,9 @@
 //! Builds and test runs, each a child process from the workspace root.
 
-use crate::tools::{tool_path, CHROMEDRIVER};
+use crate::process::{cmd, root, run_checked};
+use crate::tools::CHROMEDRIVER;
 use std::path::PathBuf;
 use std::process::Command;
-
-/// The workspace root (xtask lives one level below it).
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default()
-}
-
-/// A command run from the workspace root with the tools on PATH.
-pub fn cmd(program: &str) -> Command {
-    let mut c = Command::new(program);
-    c.current_dir(root()).env("PATH", tool_path());
-    c
-}
-
-/// Runs a command, failing with its command line when it does not succeed.
-pub fn run_checked(c: &mut Command) -> Result<(), String> {
-    let line = format!("{:?}", c);
-    let status = c
-        .status()
-        .map_err(|e| format!("cannot start {line}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{line} exited with {status}"))
-    }
-}
 
 /// The app in release mode into `dist/`.
 pub fn app() -> Result<(), String> {

@@ -3,8 +3,8 @@
 //! come from fuzz/seeds; the corpus grows in fuzz/corpus between runs. A crash stops
 //! the run with the input's path: fix it and keep the input as a regression test.
 
-use crate::build::{cmd, root, run_checked};
-use crate::tools::cargo_bin;
+use crate::process::cargo_bin;
+use crate::process::{cmd, root, run_checked};
 
 const TARGETS: [&str; 3] = ["prompt", "image_header", "request"];
 

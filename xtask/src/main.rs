@@ -4,11 +4,13 @@
 mod bench;
 mod bff;
 mod build;
+mod cycles;
 mod fuzz;
 #[cfg(test)]
 mod i18n_check;
 mod nginx;
 mod postgres;
+mod process;
 mod s3;
 mod tools;
 
@@ -30,6 +32,7 @@ commands:
                     history at 100,000 tasks: one table, written to bench/results.md
                     (only printed when SECTIONs are named: first-load, reads,
                     coalescing, load, big-create, history, browser)
+    cycles          fail on an import cycle between modules of a crate (also part of test)
     fuzz [SECONDS]  libFuzzer on the prompt parser, image headers and request validation,
                     SECONDS each (default 600; needs the nightly toolchain)
 ";
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench::bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("cycles") => cycles::check(&process::root()),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -88,6 +92,7 @@ fn test() -> Result<(), String> {
         }
     };
     step("rustfmt and clippy", build::lint());
+    step("import cycles", cycles::check(&process::root()));
     // The app first: the native tests search its files for secrets.
     let app = build::app();
     let native = app

@@ -2,7 +2,7 @@
 //! package, a cluster in a temporary directory, listening on loopback only, trust auth,
 //! fsync off (the data is thrown away). Stopped and removed when dropped.
 
-use crate::build::run_checked;
+use crate::process::run_checked;
 use crate::tools::{apt_install, is_root};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! free loopback port. MinIO would be closer to production but is a binary download,
 //! which this machine cannot make.
 
-use crate::build::{root, run_checked};
+use crate::process::{root, run_checked};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,29 +1,11 @@
 //! Tool set-up: what a machine with only the base image lacks is installed here, and
 //! what is already at the right version is left alone so a warm run takes seconds.
 
-use crate::build::{cmd, root, run_checked};
-use std::path::PathBuf;
+use crate::process::{cmd, root, run_checked, tool_path};
 use std::process::Command;
 
 /// The Trunk release that works with this toolchain (0.22 needs a newer rustc).
 pub const TRUNK_VERSION: &str = "0.21.14";
-
-/// Where cargo installs binaries.
-pub fn cargo_bin() -> PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from(".cargo"))
-        .join("bin")
-}
-
-/// PATH with npm's wasm-opt and cargo's binaries first: Debian's older wasm-opt
-/// produces a module the browser rejects.
-pub fn tool_path() -> String {
-    let npm_bin = root().join("e2e/node_modules/.bin");
-    let old = std::env::var("PATH").unwrap_or_default();
-    format!("{}:{}:{old}", npm_bin.display(), cargo_bin().display())
-}
 
 fn version_of(program: &str) -> Option<String> {
     let out = Command::new(program)
@@ -145,7 +127,7 @@ pub fn ensure_openapi_tools() -> Result<std::path::PathBuf, String> {
         "openapi-spec-validator==0.7.1",
         "openapi-python-client==0.29.1",
     ];
-    let venv = crate::build::root().join("target").join("openapi-tools");
+    let venv = crate::process::root().join("target").join("openapi-tools");
     let stamp = venv.join("installed.txt");
     let wanted = TOOLS.join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {

@@ -11,10 +11,9 @@ use crate::choice::choice;
 use crate::common::{AspectRatio, Resolution};
 use crate::error::Violations;
 use crate::ids::ModelName;
-use crate::omni_video::{Mode, Scenario, ShotType};
-use crate::problem::Problem;
+use crate::problem::{Feature, Problem};
 use crate::rules::{check_range, check_subset};
-use crate::task::TaskKind;
+use crate::vocab::{Mode, Scenario, ShotType, TaskKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -365,6 +364,14 @@ impl Catalog {
 }
 
 impl ModelSpec {
+    /// The problem for a field this model does not take.
+    pub fn refuses(&self, feature: Feature) -> Problem {
+        Problem::NotForModel {
+            feature,
+            model: self.name.0.clone(),
+        }
+    }
+
     /// The output an image request asks for: its resolution, count (`n`, or
     /// `num_images` on the all-in-one route) and aspect ratio, against this model's.
     pub fn check_output(

@@ -4,6 +4,8 @@ use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use crate::vocab::Rule;
+
 /// Why a create that was accepted carries a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -34,95 +36,6 @@ impl Warning {
             rule: WarningRule::NotValidated,
             message: "forwarded as sent; this studio does not check it".into(),
         }
-    }
-}
-
-/// A stable, snake_case name for every rule the crate checks; the app localises by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// A value of the wrong JSON type (a number where a string belongs, ...).
-    Type,
-    Required,
-    Blank,
-    MaxChars,
-    OneOf,
-    Range,
-    NotAllowed,
-    TooMany,
-    TooFew,
-    Duplicate,
-    UrlScheme,
-    UrlInvalid,
-    FileExtension,
-    Base64,
-    ImageFormat,
-    ImageTooLarge,
-    ImageTooSmall,
-    ImageAspectRatio,
-    PlaceholderMalformed,
-    PlaceholderDangling,
-    PlaceholderKind,
-    EndFrameWithoutFirstFrame,
-    EndFrameWithManyImages,
-    FrameWithVideoEdit,
-    VideoDuration,
-    VideoResolution,
-    VideoFrameRate,
-    VideoTooLarge,
-    ModelFeature,
-    ShotSum,
-    UnknownField,
-    /// A rule name this build does not know (sent by a newer BFF).
-    #[serde(other)]
-    Unknown,
-}
-
-impl Rule {
-    /// The wire name, as serialised.
-    pub fn as_str(self) -> &'static str {
-        use Rule::*;
-        match self {
-            Type => "type",
-            Required => "required",
-            Blank => "blank",
-            MaxChars => "max_chars",
-            OneOf => "one_of",
-            Range => "range",
-            NotAllowed => "not_allowed",
-            TooMany => "too_many",
-            TooFew => "too_few",
-            Duplicate => "duplicate",
-            UrlScheme => "url_scheme",
-            UrlInvalid => "url_invalid",
-            FileExtension => "file_extension",
-            Base64 => "base64",
-            ImageFormat => "image_format",
-            ImageTooLarge => "image_too_large",
-            ImageTooSmall => "image_too_small",
-            ImageAspectRatio => "image_aspect_ratio",
-            PlaceholderMalformed => "placeholder_malformed",
-            PlaceholderDangling => "placeholder_dangling",
-            PlaceholderKind => "placeholder_kind",
-            EndFrameWithoutFirstFrame => "end_frame_without_first_frame",
-            EndFrameWithManyImages => "end_frame_with_many_images",
-            FrameWithVideoEdit => "frame_with_video_edit",
-            VideoDuration => "video_duration",
-            VideoResolution => "video_resolution",
-            VideoFrameRate => "video_frame_rate",
-            VideoTooLarge => "video_too_large",
-            ModelFeature => "model_feature",
-            ShotSum => "shot_sum",
-            UnknownField => "unknown_field",
-            Unknown => "unknown",
-        }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -8,7 +8,6 @@ use crate::ids::ModelName;
 use crate::json::Reader;
 use crate::media::{check_image, normalize_image};
 use crate::omni_image::ElementItem;
-use crate::omni_video::not_for;
 use crate::problem::{Feature, Problem};
 use crate::prompt::{check_length, check_placeholders, check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_unit};
@@ -156,15 +155,15 @@ impl ImageGenerationRequest {
                 v.push("image_reference", Problem::ImageReferenceNeeded)
             }
             (_, Some(_)) if !spec.image_reference => {
-                v.push("image_reference", not_for(spec, Feature::ImageReference))
+                v.push("image_reference", spec.refuses(Feature::ImageReference))
             }
             _ => {}
         }
         if self.image.is_some() && spec.references.max == 0 {
-            v.push("image", not_for(spec, Feature::ReferenceImage));
+            v.push("image", spec.refuses(Feature::ReferenceImage));
         }
         if !self.element_list.is_empty() && !spec.references.elements {
-            v.push("element_list", not_for(spec, Feature::Elements));
+            v.push("element_list", spec.refuses(Feature::Elements));
         }
         let refs = usize::from(self.image.is_some()) + self.element_list.len();
         if refs > spec.references.max.max(1) {

@@ -7,7 +7,6 @@ use crate::error::{index, Violations};
 use crate::ids::{ElementId, ModelName};
 use crate::json::Reader;
 use crate::media::check_image;
-use crate::omni_video::not_for;
 use crate::problem::{Feature, Problem};
 use crate::prompt::{check_prompt, RefCounts, RefKind};
 use crate::rules::{check_callback, check_external_id, check_range, forbid};
@@ -199,7 +198,7 @@ impl OmniImageRequest {
             );
         }
         if !self.element_list.is_empty() && !spec.references.elements {
-            v.push("element_list", not_for(spec, Feature::Elements));
+            v.push("element_list", spec.refuses(Feature::Elements));
         }
         spec.check_output(self.resolution, ("n", self.n), self.aspect_ratio, &mut v);
         self.check_series(spec, &mut v);
@@ -217,7 +216,7 @@ impl OmniImageRequest {
             return;
         }
         let Some(series) = spec.series else {
-            v.push("result_type", not_for(spec, Feature::Series));
+            v.push("result_type", spec.refuses(Feature::Series));
             return;
         };
         match self.series_amount {
@@ -225,7 +224,7 @@ impl OmniImageRequest {
                 check_range("series_amount", Some(n.into()), series.min, series.max, v)
             }
             Some(SeriesAmount::Auto(_)) if !series.auto => {
-                v.push("series_amount", not_for(spec, Feature::SeriesAuto))
+                v.push("series_amount", spec.refuses(Feature::SeriesAuto))
             }
             _ => {}
         }

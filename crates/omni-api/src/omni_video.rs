@@ -2,7 +2,6 @@
 //! a request's inputs make, which decides the fields it may carry.
 
 use crate::catalog::{Catalog, Estimate, ModelSpec, VideoCost};
-use crate::choice::choice;
 use crate::common::{AspectRatio, WatermarkInfo};
 use crate::error::{index, Violations};
 use crate::ids::ModelName;
@@ -17,47 +16,7 @@ use crate::prompt::{
 use crate::rules::{check_callback, check_external_id, check_subset};
 use serde::{Deserialize, Serialize};
 
-choice!(
-    /// Generation mode: standard (720p), professional (1080p) or 4k (kling-v3-omni).
-    Mode { Std = "std", Pro = "pro", K4 = "4k" }
-);
-
-choice!(
-    /// Native sound (kling-v3-omni).
-    OnOff { On = "on", Off = "off" }
-);
-
-choice!(
-    /// How a storyboard is made: shot by shot, or split by the model from the prompt.
-    ShotType { Customize = "customize", Intelligence = "intelligence" }
-);
-
-choice!(
-    /// The role of a reference image.
-    FrameType { FirstFrame = "first_frame", EndFrame = "end_frame" }
-);
-
-choice!(
-    /// How a reference video is used: as a style/feature reference, or as the base to edit.
-    ReferType { Feature = "feature", Base = "base" }
-);
-
-choice!(
-    /// Whether an edited video keeps its sound.
-    YesNo { Yes = "yes", No = "no" }
-);
-
-choice!(
-    /// What a request's inputs make of it; each scenario allows different fields.
-    Scenario {
-        TextToVideo = "text_to_video",
-        FirstFrame = "first_frame",
-        FirstEndFrame = "first_end_frame",
-        Reference = "reference",
-        VideoReference = "video_reference",
-        VideoEdit = "video_edit",
-    }
-);
+pub use crate::vocab::{FrameType, Mode, OnOff, ReferType, Scenario, ShotType, YesNo};
 
 /// Placeholder kinds an Omni Video prompt may use: all three.
 pub const PLACEHOLDER_KINDS: &[RefKind] = &[RefKind::Image, RefKind::Element, RefKind::Video];
@@ -411,7 +370,7 @@ impl OmniVideoRequest {
             return;
         }
         if !spec.sound {
-            v.push("sound", not_for(spec, Feature::Sound));
+            v.push("sound", spec.refuses(Feature::Sound));
         } else if scenario.has_video() {
             v.push("sound", Problem::SoundWithVideo);
         }
@@ -422,7 +381,7 @@ impl OmniVideoRequest {
             return;
         }
         let Some(ms) = &spec.multi_shot else {
-            v.push("multi_shot", not_for(spec, Feature::MultiShot));
+            v.push("multi_shot", spec.refuses(Feature::MultiShot));
             return;
         };
         match self.shot_type {
@@ -565,7 +524,7 @@ impl OmniVideoRequest {
         }
         let elements = self.element_list.len();
         if elements > 0 && !limits.elements {
-            v.push("element_list", not_for(spec, Feature::Elements));
+            v.push("element_list", spec.refuses(Feature::Elements));
         }
         let refs = self.image_list.len() + elements;
         let max = if with_video {
@@ -619,13 +578,5 @@ impl OmniVideoRequest {
             sound: self.sound == Some(OnOff::On),
             with_video: !self.video_list.is_empty(),
         })
-    }
-}
-
-/// The problem for a field the request's model does not take.
-pub(crate) fn not_for(spec: &ModelSpec, feature: Feature) -> Problem {
-    Problem::NotForModel {
-        feature,
-        model: spec.name.0.clone(),
     }
 }

@@ -4,9 +4,7 @@
 //! renders its own sentence for the same problem in the reader's language.
 
 use crate::choice::choice;
-use crate::error::Rule;
-use crate::omni_video::{FrameType, Scenario};
-use crate::prompt::{Malformed, RefKind};
+use crate::vocab::{FrameType, Malformed, RefKind, Rule, Scenario};
 use crate::Choice;
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -3,10 +3,12 @@
 //! The parser returns segments with byte ranges so the editor can mark them in place,
 //! and `remap` rewrites placeholders when references are removed or reordered.
 
-use crate::choice::{choice, Choice};
+use crate::choice::Choice;
 use crate::error::Violations;
 use crate::problem::Problem;
 use std::ops::Range;
+
+pub use crate::vocab::{Malformed, RefKind};
 
 /// Upper bound on prompt and negative-prompt length, in Unicode scalar values.
 pub const MAX_PROMPT_CHARS: usize = 2500;
@@ -15,22 +17,6 @@ const OPEN: &str = "<<<";
 const CLOSE: &str = ">>>";
 /// How far past `<<<` we look for a closing `>>>` before calling the token unclosed.
 const MAX_TOKEN_BODY: usize = 40;
-
-choice!(
-    /// What a placeholder points at: an item of `image_list`, `element_list` or `video_list`.
-    RefKind { Image = "image", Element = "element", Video = "video" }
-);
-
-impl RefKind {
-    /// The request list that holds items of this kind.
-    pub fn list_field(self) -> &'static str {
-        match self {
-            RefKind::Image => "image_list",
-            RefKind::Element => "element_list",
-            RefKind::Video => "video_list",
-        }
-    }
-}
 
 /// A well-formed placeholder, `<<<kind_index>>>`, with `index` counted from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,19 +35,6 @@ impl Placeholder {
     pub fn label(self) -> String {
         format!("{}_{}", self.kind.as_str(), self.index)
     }
-}
-
-/// Why a `<<<...` token is not a placeholder.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Malformed {
-    /// `<<<image_1>>` or `<<<image_1` with no `>>>` nearby.
-    Unclosed,
-    /// `<<<img_1>>>`: the kind is not image, element or video.
-    UnknownKind(String),
-    /// `<<<image_0>>>`, `<<<image_x>>>`: the index is not a number from 1.
-    BadIndex(String),
 }
 
 /// A piece of a prompt, with its byte range in the prompt.

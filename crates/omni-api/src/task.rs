@@ -2,7 +2,6 @@
 //! own task shape (a task plus its kind and the request that made it).
 
 use crate::catalog::{Catalog, Estimate};
-use crate::choice::{choice, Choice};
 use crate::error::{FieldError, Violations, Warning};
 use crate::ids::{ModelName, TaskId};
 use crate::image_generation::ImageGenerationRequest;
@@ -12,49 +11,7 @@ use crate::omni_image::OmniImageRequest;
 use crate::omni_video::OmniVideoRequest;
 use serde::{Deserialize, Serialize};
 
-choice!(
-    /// The four upstream task kinds.
-    TaskKind {
-        OmniImage = "omni-image",
-        OmniVideo = "omni-video",
-        ImageGeneration = "image-generation",
-        MultiShot = "multi-shot",
-    }
-);
-
-impl TaskKind {
-    /// The upstream path under `/v1/` for create, read and list.
-    pub fn path(self) -> &'static str {
-        match self {
-            TaskKind::OmniImage => "images/omni-image",
-            TaskKind::OmniVideo => "videos/omni-video",
-            TaskKind::ImageGeneration => "images/generations",
-            TaskKind::MultiShot => "general/ai-multi-shot",
-        }
-    }
-
-    /// The kind served at an upstream path (`images/omni-image`).
-    pub fn from_path(path: &str) -> Option<TaskKind> {
-        TaskKind::ALL.iter().copied().find(|k| k.path() == path)
-    }
-}
-
-choice!(
-    /// Where a task is in its life.
-    TaskStatus {
-        Submitted = "submitted",
-        Processing = "processing",
-        Succeed = "succeed",
-        Failed = "failed",
-    }
-);
-
-impl TaskStatus {
-    /// Succeed or failed: nothing will change any more.
-    pub fn is_terminal(self) -> bool {
-        matches!(self, TaskStatus::Succeed | TaskStatus::Failed)
-    }
-}
+pub use crate::vocab::{TaskKind, TaskStatus};
 
 /// The response envelope of every upstream and BFF route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

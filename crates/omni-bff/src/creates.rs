@@ -8,9 +8,8 @@
 
 use crate::clock;
 use crate::error::ApiError;
-use crate::routes::idempotency;
 use crate::store::Attempt;
-use crate::tasks::{copy_results, new_token, request_hash, Outgoing};
+use crate::tasks::{copy_results, external_id, new_token, request_hash, Outgoing};
 use crate::upstream::UpstreamError;
 use crate::AppState;
 use omni_api::{StudioTask, Task};
@@ -40,7 +39,7 @@ fn lease_ms(state: &AppState) -> i64 {
 pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Result<Task, ApiError> {
     let kind = req.kind;
     let own_external = req.text("external_task_id").is_some();
-    let external = idempotency::external_id(req.text("external_task_id"), key)?;
+    let external = external_id(req.text("external_task_id"), key)?;
     let own_callback = req.text("callback_url").is_some();
     let prompt = req.text("prompt").unwrap_or_default().to_owned();
     let mut req = req;

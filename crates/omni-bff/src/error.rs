@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use omni_api::{ErrorBody, Violations};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The upstream's generic "invalid parameters" code, for malformed bodies.
 pub const CODE_BAD_REQUEST: i64 = 1200;
@@ -171,11 +170,4 @@ impl IntoResponse for ApiError {
         }
         resp
     }
-}
-
-/// A fresh id for one answer: time plus a process-wide counter, unique per process.
-pub fn new_request_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("req_{:x}{:04x}", crate::clock::now_ms(), n & 0xffff)
 }

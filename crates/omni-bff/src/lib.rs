@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod media;
 pub mod metrics;
+pub mod refresher;
 pub mod request_log;
 pub mod routes;
 pub mod security;
@@ -180,7 +181,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             }
         });
     }
-    tokio::spawn(tasks::refresher(state.clone()));
+    tokio::spawn(refresher::refresher(state.clone()));
     tokio::spawn(media::copier(state.clone()));
     tokio::spawn(events::listen(state.clone()));
     // Tests and xtask read this line to learn the port.

@@ -10,6 +10,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -22,7 +23,7 @@ tokio::task_local! {
 pub fn current() -> String {
     REQUEST_ID
         .try_with(Clone::clone)
-        .unwrap_or_else(|_| crate::error::new_request_id())
+        .unwrap_or_else(|_| new_request_id())
 }
 
 /// A client's id is kept when it is short and plain (it is echoed into headers and logs).
@@ -42,7 +43,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
         .headers()
         .get(&HEADER)
         .and_then(accepted)
-        .unwrap_or_else(crate::error::new_request_id);
+        .unwrap_or_else(new_request_id);
     let method = req.method().clone();
     let route = req
         .extensions()
@@ -65,6 +66,13 @@ pub async fn layer(req: Request, next: Next) -> Response {
         resp.headers_mut().insert(HEADER, v);
     }
     resp
+}
+
+/// A fresh id for one answer: time plus a process-wide counter, unique per process.
+pub fn new_request_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("req_{:x}{:04x}", crate::clock::now_ms(), n & 0xffff)
 }
 
 #[cfg(test)]

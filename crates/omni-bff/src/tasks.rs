@@ -6,9 +6,8 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::store::{Applied, Stored};
 use crate::{events, media, AppState};
-use omni_api::{StudioTask, Task, TaskKind, TaskStatus, UpstreamRequest};
+use omni_api::{Problem, StudioTask, Task, TaskKind, TaskStatus, UpstreamRequest, Violations};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 
 /// How long a task's upstream view stays fresh, growing with its age: young tasks
 /// change fast, old ones slowly.
@@ -207,21 +206,72 @@ pub async fn on_callback(
     Ok(())
 }
 
-/// Keeps unfinished tasks moving even when nobody watches them (and after a restart,
-/// or when another instance died).
-pub async fn refresher(state: Arc<AppState>) {
-    loop {
-        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-        crate::creates::recover_due(&state).await;
-        let Ok(open) = state.store.unfinished().await else {
-            continue;
-        };
-        let now = clock::now_ms();
-        for stored in open {
-            let t = &stored.task.task;
-            if now >= stored.refreshed_at + refresh_interval_ms(now - t.created_at) {
-                let _ = refresh(&state, t.task_id.as_str(), Refresh::WhenDue).await;
-            }
-        }
+/// Long enough for a UUID or 32 hex digits with room to spare; with the `studio-`
+/// prefix it stays within the 64 characters of an external_task_id.
+pub const MAX_KEY_CHARS: usize = 48;
+
+/// An Idempotency-Key is 1 to 48 letters, digits, `-` and `_`.
+pub fn check_key(key: &str) -> Result<(), Violations> {
+    let mut v = Violations::default();
+    if key.is_empty() || key.len() > MAX_KEY_CHARS {
+        v.push(
+            "Idempotency-Key",
+            Problem::CharsBetween {
+                min: 1,
+                max: MAX_KEY_CHARS,
+                got: key.chars().count(),
+            },
+        );
+    } else if !key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        v.push("Idempotency-Key", Problem::KeyCharacters);
+    }
+    v.into_result()
+}
+
+/// The external_task_id a create goes upstream with: the user's own, else one made
+/// from the client's key, else a random one, so every create can be retried safely.
+pub fn external_id(own: Option<&str>, key: Option<&str>) -> Result<String, ApiError> {
+    Ok(match (own, key) {
+        (Some(own), _) => own.to_owned(),
+        (None, Some(key)) => format!("studio-{key}"),
+        (None, None) => format!("studio-{}", new_token()?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_short_and_plain() {
+        assert!(check_key("3f2c9a1e-7b4d-4c1a-9e8f-0a1b2c3d4e5f").is_ok());
+        assert!(check_key(&"a".repeat(MAX_KEY_CHARS)).is_ok());
+        let long = check_key(&"a".repeat(MAX_KEY_CHARS + 1)).unwrap_err();
+        use omni_api::Rule;
+        assert!(long.has("Idempotency-Key", Rule::MaxChars));
+        assert!(check_key("").is_err());
+        assert!(check_key("a/b")
+            .unwrap_err()
+            .has("Idempotency-Key", Rule::Type));
+        assert!(check_key("a b").is_err());
+    }
+
+    #[test]
+    fn the_users_own_external_id_wins_then_the_key() {
+        assert_eq!(external_id(Some("mine"), Some("k")).unwrap(), "mine");
+        assert_eq!(external_id(None, Some("k1")).unwrap(), "studio-k1");
+        let random = external_id(None, None).unwrap();
+        assert!(random.starts_with("studio-") && random.len() == 7 + 32);
+        assert_ne!(random, external_id(None, None).unwrap());
+        // Always a valid external_task_id.
+        let mut v = Violations::default();
+        omni_api::rules::check_external_id(
+            Some(&external_id(None, Some(&"x".repeat(MAX_KEY_CHARS))).unwrap()),
+            &mut v,
+        );
+        assert!(v.is_empty());
     }
 }
