@@ -26,13 +26,5 @@ pub fn FieldErrors(
 
 /// The errors, among `all`, on `field` or anything under it.
 pub fn errors_under(all: &[FieldError], field: &str) -> Vec<FieldError> {
-    all.iter()
-        .filter(|e| {
-            e.field == field
-                || e.field
-                    .strip_prefix(field)
-                    .is_some_and(|rest| rest.starts_with(['.', '[']))
-        })
-        .cloned()
-        .collect()
+    all.iter().filter(|e| e.is_under(field)).cloned().collect()
 }

@@ -59,6 +59,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Whether this error is on `field` or anything under it (`image_list` covers
+    /// `image_list[0].image`).
+    pub fn is_under(&self, field: &str) -> bool {
+        self.field == field
+            || self
+                .field
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.starts_with(['.', '[']))
+    }
+
     pub fn new(field: impl Into<String>, problem: Problem) -> FieldError {
         FieldError {
             field: field.into(),
@@ -102,16 +112,6 @@ impl Violations {
     /// The errors on exactly this field.
     pub fn on<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a FieldError> + 'a {
         self.0.iter().filter(move |e| e.field == field)
-    }
-
-    /// The errors on this field or anything under it (`image_list` covers `image_list[0].image`).
-    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a FieldError> + 'a {
-        self.0.iter().filter(move |e| {
-            e.field == prefix
-                || e.field
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with(['.', '[']))
-        })
     }
 
     /// Whether a rule was broken anywhere (handy in tests).

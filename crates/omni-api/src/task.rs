@@ -44,21 +44,6 @@ pub struct ErrorBody {
     pub errors: Vec<FieldError>,
 }
 
-/// The upstream's code for invalid parameters, used for every validation failure.
-pub const CODE_INVALID_PARAMS: i64 = 1201;
-
-impl ErrorBody {
-    /// The 400 answer for a request that breaks rules.
-    pub fn invalid(request_id: impl Into<String>, v: &Violations) -> Self {
-        ErrorBody {
-            code: CODE_INVALID_PARAMS,
-            message: v.summary(),
-            request_id: request_id.into(),
-            errors: v.0.clone(),
-        }
-    }
-}
-
 /// `task_info` of a task.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -137,9 +122,6 @@ pub struct Task {
     #[serde(default, skip_serializing_if = "TaskResult::is_empty")]
     pub task_result: TaskResult,
 }
-
-/// What the upstream POSTs to a `callback_url` on every status change.
-pub type CallbackBody = Task;
 
 /// A task as the studio's own routes answer: the task, its kind, and the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -728,7 +728,8 @@ mod tests {
         let e = rt
             .block_on(crate::store::Store::open("mysql://x@y/z"))
             .err()
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(e.contains("sqlite://") && e.contains("postgres://"), "{e}");
     }
 }

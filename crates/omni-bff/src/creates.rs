@@ -290,7 +290,7 @@ pub async fn recover_due(state: &AppState) {
 
 /// On start-up with SQLite no other instance can hold an attempt, so every one left is
 /// due at once instead of when its lease runs out.
-pub async fn take_over_leases(state: &AppState) -> Result<(), ApiError> {
+pub async fn take_over_leases(state: &AppState) -> Result<(), crate::store::StoreError> {
     if state.store.backend() == crate::store::Backend::Sqlite {
         state.store.expire_attempt_leases().await?;
     }

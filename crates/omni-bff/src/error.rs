@@ -4,24 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use omni_api::{ErrorBody, Violations};
-
-/// The upstream's generic "invalid parameters" code, for malformed bodies.
-pub const CODE_BAD_REQUEST: i64 = 1200;
-/// Invalid method.
-pub const CODE_INVALID_METHOD: i64 = 1202;
-/// Authentication failed.
-pub const CODE_UNAUTHORIZED: i64 = 1000;
-/// Request rate over the limit.
-pub const CODE_RATE_LIMIT: i64 = 1302;
-/// No permission.
-pub const CODE_FORBIDDEN: i64 = 1103;
-/// Resource not found.
-pub const CODE_NOT_FOUND: i64 = 1203;
-/// Internal error.
-pub const CODE_INTERNAL: i64 = 5000;
-/// Timeout / backlog upstream.
-pub const CODE_TIMEOUT: i64 = 5002;
+use omni_api::{codes, ErrorBody, Violations};
 
 /// Every way a request can fail.
 #[derive(Debug)]
@@ -59,6 +42,19 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The store's failures, at the route edge: a missing task is the client's 404, the
+/// rest is ours (logged, a generic message out).
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::NoTask(id) => {
+                ApiError::NotFound(format!("no task with id {id:?}"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl ApiError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ApiError::Internal(e.to_string())
@@ -66,39 +62,37 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, i64, String) {
         match self {
-            ApiError::Invalid(v) => (
-                StatusCode::BAD_REQUEST,
-                omni_api::task::CODE_INVALID_PARAMS,
-                v.summary(),
-            ),
-            ApiError::Malformed(m) => (StatusCode::BAD_REQUEST, CODE_BAD_REQUEST, m.clone()),
+            ApiError::Invalid(v) => (StatusCode::BAD_REQUEST, codes::INVALID_PARAMS, v.summary()),
+            ApiError::Malformed(m) => (StatusCode::BAD_REQUEST, codes::BAD_REQUEST, m.clone()),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                CODE_BAD_REQUEST,
+                codes::BAD_REQUEST,
                 "Content-Type must be application/json".into(),
             ),
             ApiError::PayloadTooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                CODE_BAD_REQUEST,
+                codes::BAD_REQUEST,
                 format!("request body is larger than {limit} bytes"),
             ),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, CODE_NOT_FOUND, m.clone()),
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, CODE_FORBIDDEN, m.clone()),
-            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, CODE_UNAUTHORIZED, m.clone()),
-            ApiError::MisdirectedHost(m) => {
-                (StatusCode::MISDIRECTED_REQUEST, CODE_FORBIDDEN, m.clone())
-            }
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, codes::NOT_FOUND, m.clone()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, codes::NO_PERMISSION, m.clone()),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, codes::AUTH_FAILED, m.clone()),
+            ApiError::MisdirectedHost(m) => (
+                StatusCode::MISDIRECTED_REQUEST,
+                codes::NO_PERMISSION,
+                m.clone(),
+            ),
             ApiError::TooManyRequests(ms) => (
                 StatusCode::TOO_MANY_REQUESTS,
-                CODE_RATE_LIMIT,
+                codes::RATE_LIMIT,
                 format!("too many requests from this client; try again in {ms} ms"),
             ),
             ApiError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                CODE_INVALID_METHOD,
+                codes::INVALID_METHOD,
                 "method not allowed on this route".into(),
             ),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, CODE_BAD_REQUEST, m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, codes::BAD_REQUEST, m.clone()),
             ApiError::Upstream {
                 status,
                 code,
@@ -108,11 +102,11 @@ impl ApiError {
                 *code,
                 message.clone(),
             ),
-            ApiError::Unavailable(m) => (StatusCode::BAD_GATEWAY, CODE_TIMEOUT, m.clone()),
-            ApiError::Pending(m) => (StatusCode::SERVICE_UNAVAILABLE, CODE_TIMEOUT, m.clone()),
+            ApiError::Unavailable(m) => (StatusCode::BAD_GATEWAY, codes::TIMEOUT, m.clone()),
+            ApiError::Pending(m) => (StatusCode::SERVICE_UNAVAILABLE, codes::TIMEOUT, m.clone()),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                CODE_INTERNAL,
+                codes::INTERNAL,
                 "internal error".into(),
             ),
         }

@@ -20,6 +20,7 @@ pub mod tasks;
 pub mod upstream;
 pub mod zip;
 
+use anyhow::Context;
 use config::{Config, UpstreamMode};
 use omni_api::config::UpstreamKind;
 use std::future::IntoFuture;
@@ -66,9 +67,9 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
 }
 
 /// Builds the state: store opened, simulator started when asked for, client ready.
-pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
+pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
     std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+        .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let store = store::Store::open(&config.database_url()).await?;
     let (upstream, upstream_kind) = match &config.upstream {
         UpstreamMode::Simulate => {
@@ -94,8 +95,8 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
                     UpstreamKind::Official,
                 ),
                 (_, _, Some(key)) => (Upstream::new(base.clone(), Auth::Bearer(key.clone())), UpstreamKind::Gateway),
-                _ => return Err(
-                    "an upstream URL needs credentials: KLING_ACCESS_KEY and KLING_SECRET_KEY, or OMNI_UPSTREAM_API_KEY".into(),
+                _ => anyhow::bail!(
+                    "an upstream URL needs credentials: KLING_ACCESS_KEY and KLING_SECRET_KEY, or OMNI_UPSTREAM_API_KEY"
                 ),
             }
         }
@@ -127,8 +128,8 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
         hub: events::Hub::default(),
         media: media::MediaConfig {
             storage: match &config.media_store {
-                Some(url) => media::Storage::s3(url)?,
-                None => media::Storage::dir(&config.media_dir())?,
+                Some(url) => media::Storage::s3(url).map_err(anyhow::Error::msg)?,
+                None => media::Storage::dir(&config.media_dir()).map_err(anyhow::Error::msg)?,
             },
             retention_ms: config.media_retention_ms,
         },
@@ -143,13 +144,13 @@ pub async fn state(config: &Config) -> Result<Arc<AppState>, String> {
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then stops cleanly.
-pub async fn serve(config: Config) -> Result<(), String> {
-    config.check_access_policy()?;
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    config.check_access_policy().map_err(anyhow::Error::msg)?;
     let state = state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
     if !config.dist.join("index.html").exists() {
         tracing::warn!(
             "{} has no index.html: build the app with `cargo xtask run`",
@@ -162,15 +163,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     creates::take_over_leases(&state)
         .await
-        .map_err(|e| format!("cannot read the pending creates: {e}"))?;
+        .context("cannot read the pending creates")?;
     metrics::install();
     if let Some(addr) = config.metrics_listen {
         let metrics_listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
+            .with_context(|| format!("cannot listen for metrics on {addr}"))?;
         println!(
             "omni-bff metrics on http://{}/metrics",
-            metrics_listener.local_addr().map_err(|e| e.to_string())?
+            metrics_listener.local_addr()?
         );
         let only_metrics = axum::Router::new()
             .route("/metrics", axum::routing::get(metrics::serve))
@@ -202,7 +203,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     tokio::select! {
-        served = server => served.map_err(|e| e.to_string()),
+        served = server => served.context("serving stopped"),
         _ = grace => {
             tracing::warn!(
                 "requests still open {} s after the signal: stopping anyway",

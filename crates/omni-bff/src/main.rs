@@ -44,7 +44,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("omni-bff: {e}");
+            // `{:#}`: the error with its causes, on one line.
+            eprintln!("omni-bff: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
 
 /// The simulator alone, as a stand-in gateway: with `OMNI_SIM_API_KEY` set it demands
 /// that bearer key, like a real gateway would.
-async fn run_simulator(opts: config::SimOptions) -> Result<(), String> {
+async fn run_simulator(opts: config::SimOptions) -> anyhow::Result<()> {
     use omni_bff::simulator::{start, SimAuth};
     let auth = match std::env::var("OMNI_SIM_API_KEY") {
         Ok(key) if !key.is_empty() => SimAuth::Bearer(key),

@@ -122,7 +122,7 @@ pub async fn refresh(
     match state.upstream.get(current.task.kind, task_id).await {
         Ok(task) => {
             record(state, current.task.kind, &task).await?;
-            state.store.get_light(task_id).await
+            Ok(state.store.get_light(task_id).await?)
         }
         Err(e) if e.is_not_found() => {
             // The upstream forgot it (it keeps tasks 30 days) or never had it (other
@@ -139,7 +139,7 @@ pub async fn refresh(
                 "the upstream has no such task any more: recorded as failed"
             );
             record(state, current.task.kind, &gone).await?;
-            state.store.get_light(task_id).await
+            Ok(state.store.get_light(task_id).await?)
         }
         Err(e) => {
             // The claim already pushed refreshed_at: the next interval tries again.

@@ -6,6 +6,7 @@ use crate::clock;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use omni_api::codes;
 use omni_api::elements::{
     CreateElementRequest, DeleteElementRequest, Element, ElementTag, TagItem,
 };
@@ -52,16 +53,16 @@ pub(super) async fn create(
         return super::error(code);
     }
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return error(1200);
+        return error(codes::BAD_REQUEST);
     };
     let mut v = Violations::default();
     let Some(r) = Reader::root(&json, &mut v) else {
-        return error(1201);
+        return error(codes::INVALID_PARAMS);
     };
     let req = CreateElementRequest::read(&r, &mut v);
     v.extend_new_fields(req.validate());
     if !v.is_empty() {
-        return envelope(400, 1201, &v.summary(), None);
+        return envelope(400, codes::INVALID_PARAMS, &v.summary(), None);
     }
     let mut store = lock(&sim.elements);
     let id = FIRST_ID + store.len() as u64 * 1_000_003 + (clock::now_ms() as u64 % 1000);
@@ -131,13 +132,13 @@ pub(super) async fn delete(
         return super::error(code);
     }
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return error(1200);
+        return error(codes::BAD_REQUEST);
     };
     let mut v = Violations::default();
     let Some(req) =
         Reader::root(&json, &mut v).and_then(|r| DeleteElementRequest::read(&r, &mut v))
     else {
-        return error(1201);
+        return error(codes::INVALID_PARAMS);
     };
     match lock(&sim.elements).remove(&req.element_id.0) {
         Some(_) => envelope(
@@ -146,7 +147,7 @@ pub(super) async fn delete(
             "SUCCEED",
             Some(serde_json::json!({"element_id": req.element_id})),
         ),
-        None => error(1203),
+        None => error(codes::NOT_FOUND),
     }
 }
 

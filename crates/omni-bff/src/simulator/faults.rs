@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use omni_api::codes;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,9 +63,9 @@ pub async fn layer(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Res
     };
     super::lock(&sim.stats).faults += 1;
     match fault {
-        Fault::ServerError => error(5000),
-        Fault::Unavailable => error(5001),
-        Fault::TooMany => error(1303),
+        Fault::ServerError => error(codes::INTERNAL),
+        Fault::Unavailable => error(codes::MAINTENANCE),
+        Fault::TooMany => error(codes::CONCURRENCY),
         Fault::Hang => {
             let answer = next.run(req).await;
             tokio::time::sleep(HANG).await;

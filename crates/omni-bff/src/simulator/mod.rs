@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use hints::Hints;
+use omni_api::codes;
 use omni_api::omni_image::ResultType;
 use omni_api::task::{ResultImage, ResultVideo, TaskInfo};
 use omni_api::{
@@ -143,11 +144,11 @@ pub struct SimHandle {
 }
 
 /// Starts the simulator on `opts.listen` and returns once it accepts connections.
-pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String> {
+pub async fn start(opts: SimOptions, auth: SimAuth) -> anyhow::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
-        .map_err(|e| format!("simulator cannot listen on {}: {e}", opts.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|e| anyhow::anyhow!("simulator cannot listen on {}: {e}", opts.listen))?;
+    let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
     let faults = opts.faults;
     let sim = Arc::new(Sim {
@@ -165,8 +166,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> Result<SimHandle, String>
         elements: Mutex::default(),
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| e.to_string())?,
+            .build()?,
     });
     let app = Router::new()
         .route(
@@ -242,9 +242,9 @@ impl Sim {
             .and_then(|v| v.strip_prefix("Bearer "));
         match (&self.auth, bearer) {
             (SimAuth::None, _) => Ok(()),
-            (_, None) => Err(1001),
+            (_, None) => Err(codes::AUTH_EMPTY),
             (SimAuth::Bearer(key), Some(got)) if got == key => Ok(()),
-            (SimAuth::Bearer(_), Some(_)) => Err(1002),
+            (SimAuth::Bearer(_), Some(_)) => Err(codes::AUTH_INVALID),
             (
                 SimAuth::Jwt {
                     access_key,
@@ -335,14 +335,14 @@ async fn create(
         return error(code);
     }
     let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
-        return error(1202);
+        return error(codes::INVALID_METHOD);
     };
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return error(1200);
+        return error(codes::BAD_REQUEST);
     };
     let req = match UpstreamRequest::parse(kind, &json, &sim.opts.catalog) {
         Ok(r) => r,
-        Err(v) => return envelope(400, 1201, &v.summary(), None),
+        Err(v) => return envelope(400, codes::INVALID_PARAMS, &v.summary(), None),
     };
     let prompt = json.get("prompt").and_then(|p| p.as_str()).unwrap_or("");
     let mut hints = Hints::parse(prompt);
@@ -374,7 +374,12 @@ async fn create(
                 if sim.opts.strict_ids {
                     // The documented rule is only "unique per user": a strict upstream
                     // refuses the id instead of answering with the first task.
-                    break 'made Err(envelope(400, 1201, "external_task_id already exists", None));
+                    break 'made Err(envelope(
+                        400,
+                        codes::INVALID_PARAMS,
+                        "external_task_id already exists",
+                        None,
+                    ));
                 }
                 let tasks = lock(&sim.tasks);
                 if let Some(t) = tasks.get(&existing) {
@@ -548,7 +553,7 @@ async fn read(
         return error(code);
     }
     let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
-        return error(1202);
+        return error(codes::INVALID_METHOD);
     };
     let id = lock(&sim.external).get(&id).cloned().unwrap_or(id);
     *lock(&sim.stats).reads.entry(id.clone()).or_default() += 1;
@@ -557,10 +562,10 @@ async fn read(
         match tasks.get_mut(&id) {
             Some(t) if t.kind == kind && t.hints.read_failures > 0 => {
                 t.hints.read_failures -= 1;
-                return error(5001);
+                return error(codes::MAINTENANCE);
             }
             Some(t) if t.kind == kind => (sim.view(t), t.hints.slow_ms),
-            _ => return error(1203),
+            _ => return error(codes::NOT_FOUND),
         }
     };
     if slow > 0 {
@@ -587,7 +592,7 @@ async fn list(
         return error(code);
     }
     let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
-        return error(1202);
+        return error(codes::INVALID_METHOD);
     };
     let (num, size) = (
         page.page_num.unwrap_or(1).max(1),

@@ -5,7 +5,7 @@
 
 use super::tasks::{insert_event, task_json};
 use super::Store;
-use crate::error::ApiError;
+use super::StoreError;
 use omni_api::{Choice, Task, TaskKind};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -37,7 +37,7 @@ impl Store {
         a: &Attempt,
         request: &str,
         prompt: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
@@ -54,34 +54,34 @@ impl Store {
         .bind(a.lease_until)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn attempt(&self, external: &str) -> Result<Option<Attempt>, ApiError> {
+    pub async fn attempt(&self, external: &str) -> Result<Option<Attempt>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM create_attempts WHERE external_task_id = $1"
         ))
         .bind(external)
         .fetch_optional(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         row.as_ref().map(decode).transpose()
     }
 
     /// The body of an attempt, for a send after a restart.
-    pub async fn attempt_request(&self, external: &str) -> Result<Option<String>, ApiError> {
+    pub async fn attempt_request(&self, external: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT request FROM create_attempts WHERE external_task_id = $1")
             .bind(external)
             .fetch_optional(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
-        row.map(|r| r.try_get("request").map_err(ApiError::internal))
+            .map_err(StoreError::from)?;
+        row.map(|r| r.try_get("request").map_err(StoreError::from))
             .transpose()
     }
 
     /// Attempts nobody holds (their lease ran out at `now`), oldest first.
-    pub async fn attempts_due(&self, now: i64, limit: i64) -> Result<Vec<Attempt>, ApiError> {
+    pub async fn attempts_due(&self, now: i64, limit: i64) -> Result<Vec<Attempt>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM create_attempts WHERE lease_until <= $1 ORDER BY created_at LIMIT $2"
         ))
@@ -89,7 +89,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         rows.iter().map(decode).collect()
     }
 
@@ -99,7 +99,7 @@ impl Store {
         a: &mut Attempt,
         now: i64,
         until: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE create_attempts SET lease_until = $1
              WHERE external_task_id = $2 AND lease_until = $3 AND lease_until <= $4",
@@ -110,7 +110,7 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         let claimed = done.rows_affected() == 1;
         if claimed {
             a.lease_until = until;
@@ -120,7 +120,7 @@ impl Store {
 
     /// Notes, as the lease holder, that a send is about to go out, renewing the lease
     /// to `until`. `false`: the lease is lost, and the send must not happen.
-    pub async fn mark_sent(&self, a: &mut Attempt, until: i64) -> Result<bool, ApiError> {
+    pub async fn mark_sent(&self, a: &mut Attempt, until: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE create_attempts SET sent = 1, lease_until = $1 WHERE external_task_id = $2 AND lease_until = $3",
         )
@@ -129,7 +129,7 @@ impl Store {
         .bind(a.lease_until)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         let held = done.rows_affected() == 1;
         if held {
             a.sent = true;
@@ -140,7 +140,7 @@ impl Store {
 
     /// Lets go of an attempt (the upstream cannot be asked now): anyone may take it
     /// from `at` on.
-    pub async fn release_attempt(&self, a: &Attempt, at: i64) -> Result<(), ApiError> {
+    pub async fn release_attempt(&self, a: &Attempt, at: i64) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE create_attempts SET lease_until = $1 WHERE external_task_id = $2 AND lease_until = $3",
         )
@@ -149,27 +149,27 @@ impl Store {
         .bind(a.lease_until)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         Ok(())
     }
 
     /// Makes every attempt due now (start-up, when no other instance can hold one).
-    pub async fn expire_attempt_leases(&self) -> Result<(), ApiError> {
+    pub async fn expire_attempt_leases(&self) -> Result<(), StoreError> {
         sqlx::query("UPDATE create_attempts SET lease_until = 0")
             .execute(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         Ok(())
     }
 
     /// Forgets an attempt the upstream refused (nothing was created).
-    pub async fn drop_attempt(&self, a: &Attempt) -> Result<(), ApiError> {
+    pub async fn drop_attempt(&self, a: &Attempt) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM create_attempts WHERE external_task_id = $1 AND lease_until = $2")
             .bind(a.external_task_id.clone())
             .bind(a.lease_until)
             .execute(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         Ok(())
     }
 
@@ -177,9 +177,9 @@ impl Store {
     /// deletes the attempt, in one transaction (the request moves inside the database,
     /// never through this process again). `false` when there was no attempt to adopt
     /// (another instance adopted it first).
-    pub async fn adopt(&self, a: &Attempt, task: &Task, now: i64) -> Result<bool, ApiError> {
+    pub async fn adopt(&self, a: &Attempt, task: &Task, now: i64) -> Result<bool, StoreError> {
         let json = task_json(task);
-        let mut tx = self.pool.begin().await.map_err(ApiError::internal)?;
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let done = sqlx::query(
             "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token)
              SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token
@@ -195,7 +195,7 @@ impl Store {
         .bind(a.external_task_id.clone())
         .execute(&mut *tx)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         if done.rows_affected() == 1 {
             insert_event(
                 &mut tx,
@@ -211,20 +211,19 @@ impl Store {
             .bind(a.external_task_id.clone())
             .execute(&mut *tx)
             .await
-            .map_err(ApiError::internal)?;
-        tx.commit().await.map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(done.rows_affected() == 1)
     }
 }
 
-fn decode(r: &AnyRow) -> Result<Attempt, ApiError> {
-    let e = ApiError::internal;
+fn decode(r: &AnyRow) -> Result<Attempt, StoreError> {
+    let e = StoreError::from;
     let kind: String = r.try_get("kind").map_err(e)?;
     Ok(Attempt {
         external_task_id: r.try_get("external_task_id").map_err(e)?,
-        kind: TaskKind::parse(&kind).ok_or_else(|| {
-            ApiError::internal(format!("unknown kind {kind:?} in create_attempts"))
-        })?,
+        kind: TaskKind::parse(&kind)
+            .ok_or_else(|| StoreError::Data(format!("unknown kind {kind:?} in create_attempts")))?,
         request_hash: r.try_get("request_hash").map_err(e)?,
         callback_token: r.try_get("callback_token").map_err(e)?,
         add_external: r.try_get::<i64, _>("add_external").map_err(e)? != 0,

@@ -3,7 +3,7 @@
 //! sharing the database never copy one file twice and a crashed copier's work resumes.
 
 use super::Store;
-use crate::error::ApiError;
+use super::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -64,7 +64,7 @@ impl Store {
         task_id: &str,
         files: &[(String, String)],
         now: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         for (key, url) in files {
             sqlx::query(
                 "INSERT INTO media (task_id, media_key, url, state, attempts, next_at) VALUES ($1, $2, $3, 'pending', 0, $4)
@@ -76,13 +76,13 @@ impl Store {
             .bind(now)
             .execute(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         }
         Ok(())
     }
 
     /// Copies waiting for their turn, oldest first.
-    pub async fn media_due(&self, now: i64, limit: i64) -> Result<Vec<MediaRow>, ApiError> {
+    pub async fn media_due(&self, now: i64, limit: i64) -> Result<Vec<MediaRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM media WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at LIMIT $2"
         ))
@@ -90,7 +90,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         rows.iter().map(decode).collect()
     }
 
@@ -101,7 +101,7 @@ impl Store {
         &self,
         row: &MediaRow,
         lease_ms: i64,
-    ) -> Result<Option<i64>, ApiError> {
+    ) -> Result<Option<i64>, StoreError> {
         let now = self.now_sql();
         let held = sqlx::query(&format!(
             "UPDATE media SET next_at = {now} + $1, attempts = attempts + 1
@@ -114,8 +114,8 @@ impl Store {
         .bind(row.next_at)
         .fetch_optional(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
-        held.map(|r| r.try_get::<i64, _>(0).map_err(ApiError::internal))
+        .map_err(StoreError::from)?;
+        held.map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from))
             .transpose()
     }
 
@@ -127,7 +127,7 @@ impl Store {
         row: &MediaRow,
         held: i64,
         lease_ms: i64,
-    ) -> Result<Option<i64>, ApiError> {
+    ) -> Result<Option<i64>, StoreError> {
         let now = self.now_sql();
         let renewed = sqlx::query(&format!(
             "UPDATE media SET next_at = {now} + $1
@@ -140,9 +140,9 @@ impl Store {
         .bind(held)
         .fetch_optional(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         renewed
-            .map(|r| r.try_get::<i64, _>(0).map_err(ApiError::internal))
+            .map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from))
             .transpose()
     }
 
@@ -156,7 +156,7 @@ impl Store {
         content_type: &str,
         size: i64,
         now: i64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE media SET state = 'done', file = $1, content_type = $2, size = $3, copied_at = $4, last_error = NULL
              WHERE task_id = $5 AND media_key = $6 AND state = 'pending' AND next_at = $7",
@@ -170,7 +170,7 @@ impl Store {
         .bind(held)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -183,7 +183,7 @@ impl Store {
         state: MediaState,
         next_at: i64,
         error: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE media SET state = $1, next_at = $2, last_error = $3
              WHERE task_id = $4 AND media_key = $5 AND state = 'pending' AND next_at = $6",
@@ -196,36 +196,36 @@ impl Store {
         .bind(held)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Every media row of a task.
-    pub async fn media_of(&self, task_id: &str) -> Result<Vec<MediaRow>, ApiError> {
+    pub async fn media_of(&self, task_id: &str) -> Result<Vec<MediaRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM media WHERE task_id = $1 ORDER BY media_key"
         ))
         .bind(task_id)
         .fetch_all(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         rows.iter().map(decode).collect()
     }
 
     /// Copies made before `before` (for retention), a batch at a time.
-    pub async fn media_copied_before(&self, before: i64) -> Result<Vec<MediaRow>, ApiError> {
+    pub async fn media_copied_before(&self, before: i64) -> Result<Vec<MediaRow>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM media WHERE state = 'done' AND copied_at < $1 LIMIT 500"
         ))
         .bind(before)
         .fetch_all(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         rows.iter().map(decode).collect()
     }
 
     /// Marks a copy removed by retention.
-    pub async fn media_expire(&self, row: &MediaRow) -> Result<(), ApiError> {
+    pub async fn media_expire(&self, row: &MediaRow) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE media SET state = 'expired', last_error = 'removed by retention'
              WHERE task_id = $1 AND media_key = $2 AND state = 'done'",
@@ -234,13 +234,13 @@ impl Store {
         .bind(row.key.clone())
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         Ok(())
     }
 }
 
-fn decode(r: &AnyRow) -> Result<MediaRow, ApiError> {
-    let e = ApiError::internal;
+fn decode(r: &AnyRow) -> Result<MediaRow, StoreError> {
+    let e = StoreError::from;
     let state: String = r.try_get("state").map_err(e)?;
     Ok(MediaRow {
         task_id: r.try_get("task_id").map_err(e)?,

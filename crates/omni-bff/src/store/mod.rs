@@ -42,6 +42,24 @@ pub enum Backend {
     Postgres,
 }
 
+/// Why the store could not do what was asked. Routes turn it into their HTTP error once
+/// (`From<StoreError> for ApiError`), at the edge: the store knows nothing of HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or refused (connection, query, constraint).
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored JSON value that does not read back.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A stored value this build does not know (an unknown kind, a bad number).
+    #[error("stored data: {0}")]
+    Data(String),
+    /// No task has this id.
+    #[error("no task with id {0:?}")]
+    NoTask(String),
+}
+
 /// The database behind the BFF.
 #[derive(Clone)]
 pub struct Store {
@@ -52,7 +70,7 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
-    pub async fn open(url: &str) -> Result<Store, String> {
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             // `mode=rwc` creates the file on first start.
@@ -68,12 +86,13 @@ impl Store {
         } else {
             // Only the scheme: the rest may hold a password.
             let scheme = url.split_once("://").map_or("(none)", |(s, _)| s);
-            return Err(format!(
+            anyhow::bail!(
                 "unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
-            ));
+            );
         };
-        let opts = AnyConnectOptions::from_str(&url)
-            .map_err(|e| format!("database URL: {}", without_password(&e.to_string(), &url)))?;
+        let opts = AnyConnectOptions::from_str(&url).map_err(|e| {
+            anyhow::anyhow!("database URL: {}", without_password(&e.to_string(), &url))
+        })?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .after_connect(move |conn, _| {
@@ -91,7 +110,7 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|e| {
-                format!(
+                anyhow::anyhow!(
                     "cannot open the database: {}",
                     without_password(&e.to_string(), &url)
                 )
@@ -119,8 +138,8 @@ impl Store {
         &self.url
     }
 
-    async fn migrate(&self) -> Result<(), String> {
-        let err = |e: sqlx::Error| format!("migration failed: {e}");
+    async fn migrate(&self) -> anyhow::Result<()> {
+        let err = |e: sqlx::Error| anyhow::anyhow!("migration failed: {e}");
         // One connection for the whole run, so a PostgreSQL session lock covers it.
         let mut conn = self.pool.acquire().await.map_err(err)?;
         if self.backend == Backend::Postgres {
@@ -189,12 +208,12 @@ pub struct Backlogs {
 }
 
 impl Store {
-    pub async fn backlogs(&self) -> Result<Backlogs, crate::error::ApiError> {
+    pub async fn backlogs(&self) -> Result<Backlogs, StoreError> {
         let count = |sql: &'static str| async move {
             sqlx::query_scalar::<_, i64>(sql)
                 .fetch_one(&self.pool)
                 .await
-                .map_err(crate::error::ApiError::internal)
+                .map_err(StoreError::from)
         };
         Ok(Backlogs {
             unfinished: count(
@@ -253,7 +272,11 @@ mod tests {
             "mysql://omni:hunter2-secret@db.example/omni",
             "postgres://omni:hunter2-secret@127.0.0.1:notaport/omni",
         ] {
-            let e = rt.block_on(super::Store::open(url)).err().unwrap();
+            let e = rt
+                .block_on(super::Store::open(url))
+                .err()
+                .unwrap()
+                .to_string();
             assert!(!e.contains("hunter2-secret"), "{e}");
         }
     }

@@ -2,7 +2,7 @@
 //! refreshes, reads and history.
 
 use super::Store;
-use crate::error::ApiError;
+use super::StoreError;
 use omni_api::{Choice, StudioTask, Task, TaskKind, TaskStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -53,10 +53,10 @@ impl Store {
     /// event; the same status only refreshes the view; an older status (a late callback
     /// or a stale read) changes nothing. Safe when instances race: the update is
     /// conditional on the status it replaces, so exactly one of them records the change.
-    pub async fn apply(&self, task: &Task, now: i64) -> Result<Applied, ApiError> {
+    pub async fn apply(&self, task: &Task, now: i64) -> Result<Applied, StoreError> {
         let id = task.task_id.as_str();
         let Some(current) = self.get_light(id).await? else {
-            return Err(ApiError::NotFound(format!("no task with id {id:?}")));
+            return Err(StoreError::NoTask(id.to_string()));
         };
         let old = current.task.task.task_status;
         let new = task.task_status;
@@ -74,10 +74,10 @@ impl Store {
                 .bind(old.as_str())
                 .execute(&self.pool)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(StoreError::from)?;
             return Ok(Applied::Unchanged);
         }
-        let mut tx = self.pool.begin().await.map_err(ApiError::internal)?;
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let row = sqlx::query(
             "UPDATE tasks SET status = $1, task = $2, updated_at = $3, refreshed_at = $4, version = version + 1
              WHERE task_id = $5 AND status = $6 RETURNING version",
@@ -90,21 +90,26 @@ impl Store {
         .bind(old.as_str())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         let Some(row) = row else {
             // Another instance recorded a change first; it publishes the event.
             return Ok(Applied::Unchanged);
         };
-        let seq: i64 = row.try_get(0).map_err(ApiError::internal)?;
+        let seq: i64 = row.try_get(0).map_err(StoreError::from)?;
         insert_event(&mut tx, id, seq, new, &json, now).await?;
-        tx.commit().await.map_err(ApiError::internal)?;
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(Applied::Changed { seq })
     }
 
     /// Takes the right to ask upstream about an unfinished task now, if nobody (in this
     /// or another instance) has since `due_before`. One conditional update: the single
     /// flight holds across every instance sharing the database.
-    pub async fn claim(&self, task_id: &str, due_before: i64, now: i64) -> Result<bool, ApiError> {
+    pub async fn claim(
+        &self,
+        task_id: &str,
+        due_before: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE tasks SET refreshed_at = $1
              WHERE task_id = $2 AND refreshed_at <= $3 AND status IN ('submitted', 'processing')",
@@ -114,17 +119,17 @@ impl Store {
         .bind(due_before)
         .execute(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         Ok(done.rows_affected() == 1)
     }
 
     /// The task whose callback URL carries `token`.
-    pub async fn by_callback_token(&self, token: &str) -> Result<Option<Stored>, ApiError> {
+    pub async fn by_callback_token(&self, token: &str) -> Result<Option<Stored>, StoreError> {
         let row = sqlx::query(&format!("{SELECT_LIGHT} WHERE callback_token = $1"))
             .bind(token)
             .fetch_optional(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         row.map(|r| decode(&r)).transpose()
     }
 
@@ -133,7 +138,7 @@ impl Store {
         &self,
         task_id: &str,
         seq: i64,
-    ) -> Result<Vec<StoredEvent>, ApiError> {
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, task FROM task_events WHERE task_id = $1 AND seq > $2 ORDER BY seq",
         )
@@ -141,13 +146,13 @@ impl Store {
         .bind(seq)
         .fetch_all(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         rows.iter()
             .map(|r| {
-                let task: String = r.try_get("task").map_err(ApiError::internal)?;
+                let task: String = r.try_get("task").map_err(StoreError::from)?;
                 Ok(StoredEvent {
-                    seq: r.try_get("seq").map_err(ApiError::internal)?,
-                    task: serde_json::from_str(&task).map_err(ApiError::internal)?,
+                    seq: r.try_get("seq").map_err(StoreError::from)?,
+                    task: serde_json::from_str(&task).map_err(StoreError::from)?,
                 })
             })
             .collect()
@@ -155,69 +160,67 @@ impl Store {
 
     /// Tells every instance's event listeners that a task changed (PostgreSQL NOTIFY; a
     /// single SQLite instance needs no database round trip).
-    pub async fn notify(&self, task_id: &str) -> Result<(), ApiError> {
+    pub async fn notify(&self, task_id: &str) -> Result<(), StoreError> {
         if self.backend == super::Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(super::NOTIFY_CHANNEL)
                 .bind(task_id)
                 .execute(&self.pool)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(StoreError::from)?;
         }
         Ok(())
     }
 
     /// Records an upstream read that brought nothing new (so the next waits an interval).
-    pub async fn touch(&self, task_id: &str, refreshed_at: i64) -> Result<(), ApiError> {
+    pub async fn touch(&self, task_id: &str, refreshed_at: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE tasks SET refreshed_at = $1 WHERE task_id = $2")
             .bind(refreshed_at)
             .bind(task_id)
             .execute(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         Ok(())
     }
 
     /// One task by its id, or by the external id its creator chose.
-    pub async fn get(&self, id: &str) -> Result<Option<Stored>, ApiError> {
+    pub async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
         let row = sqlx::query(&format!(
             "{SELECT} WHERE task_id = $1 OR external_task_id = $1 LIMIT 1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         row.map(|r| decode(&r)).transpose()
     }
 
     /// One task without its request (for refresh bookkeeping).
-    pub async fn get_light(&self, id: &str) -> Result<Option<Stored>, ApiError> {
+    pub async fn get_light(&self, id: &str) -> Result<Option<Stored>, StoreError> {
         let row = sqlx::query(&format!("{SELECT_LIGHT} WHERE task_id = $1 LIMIT 1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         row.map(|r| decode(&r)).transpose()
     }
 
     /// Counts one "no such task" answer for a task; answers the count so far.
-    pub async fn note_missing(&self, task_id: &str) -> Result<i64, ApiError> {
+    pub async fn note_missing(&self, task_id: &str) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "UPDATE tasks SET missing_reads = missing_reads + 1 WHERE task_id = $1 RETURNING missing_reads",
         )
         .bind(task_id)
         .fetch_optional(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
-        row.map_or(Ok(0), |r| {
-            r.try_get::<i64, _>(0).map_err(ApiError::internal)
-        })
+        .map_err(StoreError::from)?;
+        row.map_or(Ok(0), |r| r.try_get::<i64, _>(0).map_err(StoreError::from))
     }
 
     /// A page of history, newest first. Requests are not read (one can hold ten 10 MB
     /// images): each task's `request` is a summary holding its prompt; the whole request
     /// is one read of the task away.
-    pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Stored>, ApiError> {
+    pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Stored>, StoreError> {
         let mut sql = format!("{SELECT_LIST} WHERE 1 = 1");
         let mut n = 0;
         let mut next = || {
@@ -260,11 +263,11 @@ impl Store {
             .bind(i64::from(q.offset))
             .fetch_all(&self.pool)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         rows.iter()
             .map(|row| {
                 let mut stored = decode(row)?;
-                let prompt: String = row.try_get("prompt").map_err(ApiError::internal)?;
+                let prompt: String = row.try_get("prompt").map_err(StoreError::from)?;
                 stored.task.request = Some(serde_json::json!({ "prompt": prompt }));
                 Ok(stored)
             })
@@ -272,13 +275,13 @@ impl Store {
     }
 
     /// Tasks not yet finished, oldest first, without their requests (the refresher's list).
-    pub async fn unfinished(&self) -> Result<Vec<Stored>, ApiError> {
+    pub async fn unfinished(&self) -> Result<Vec<Stored>, StoreError> {
         let rows = sqlx::query(&format!(
             "{SELECT_LIGHT} WHERE status IN ('submitted', 'processing') ORDER BY created_at"
         ))
         .fetch_all(&self.pool)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(StoreError::from)?;
         rows.iter().map(decode).collect()
     }
 }
@@ -307,7 +310,7 @@ pub(super) async fn insert_event(
     status: TaskStatus,
     task: &str,
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO task_events (task_id, seq, status, task, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (task_id, seq) DO NOTHING",
@@ -319,27 +322,27 @@ pub(super) async fn insert_event(
     .bind(now)
     .execute(&mut **tx)
     .await
-    .map_err(ApiError::internal)?;
+    .map_err(StoreError::from)?;
     Ok(())
 }
 
-fn decode(row: &AnyRow) -> Result<Stored, ApiError> {
-    let kind: String = row.try_get("kind").map_err(ApiError::internal)?;
-    let request: String = row.try_get("request").map_err(ApiError::internal)?;
-    let task: String = row.try_get("task").map_err(ApiError::internal)?;
-    let kind = TaskKind::parse(&kind)
-        .ok_or_else(|| ApiError::internal(format!("stored kind {kind:?}")))?;
-    let task: Task = serde_json::from_str(&task).map_err(ApiError::internal)?;
-    let request: serde_json::Value = serde_json::from_str(&request).map_err(ApiError::internal)?;
+fn decode(row: &AnyRow) -> Result<Stored, StoreError> {
+    let kind: String = row.try_get("kind").map_err(StoreError::from)?;
+    let request: String = row.try_get("request").map_err(StoreError::from)?;
+    let task: String = row.try_get("task").map_err(StoreError::from)?;
+    let kind =
+        TaskKind::parse(&kind).ok_or_else(|| StoreError::Data(format!("stored kind {kind:?}")))?;
+    let task: Task = serde_json::from_str(&task).map_err(StoreError::from)?;
+    let request: serde_json::Value = serde_json::from_str(&request).map_err(StoreError::from)?;
     Ok(Stored {
         task: StudioTask {
             kind,
             task,
             request: (!request.is_null()).then_some(request),
         },
-        request_hash: row.try_get("request_hash").map_err(ApiError::internal)?,
-        refreshed_at: row.try_get("refreshed_at").map_err(ApiError::internal)?,
-        version: row.try_get("version").map_err(ApiError::internal)?,
+        request_hash: row.try_get("request_hash").map_err(StoreError::from)?,
+        refreshed_at: row.try_get("refreshed_at").map_err(StoreError::from)?,
+        version: row.try_get("version").map_err(StoreError::from)?,
     })
 }
 

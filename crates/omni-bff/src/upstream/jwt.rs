@@ -42,13 +42,14 @@ fn mac(secret: &str, input: &str) -> Vec<u8> {
 
 /// Why a token was refused, with the upstream's 100x code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
 pub enum Rejection {
-    /// 1002: malformed or wrongly signed.
-    Invalid = 1002,
-    /// 1003: `nbf` in the future.
-    NotYetValid = 1003,
-    /// 1004: `exp` in the past.
-    Expired = 1004,
+    /// Malformed or wrongly signed.
+    Invalid = omni_api::codes::AUTH_INVALID,
+    /// `nbf` in the future.
+    NotYetValid = omni_api::codes::AUTH_NOT_YET_VALID,
+    /// `exp` in the past.
+    Expired = omni_api::codes::AUTH_EXPIRED,
 }
 
 /// Checks a token as the upstream would (the simulator uses this).

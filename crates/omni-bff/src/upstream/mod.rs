@@ -6,6 +6,7 @@ pub mod jwt;
 use crate::clock;
 use crate::error::ApiError;
 use crate::security::ssrf;
+use omni_api::codes;
 use omni_api::{Envelope, Task, TaskKind};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -58,9 +59,7 @@ impl UpstreamError {
         match self {
             UpstreamError::Transport(_) => true,
             UpstreamError::Refused(_) => false,
-            UpstreamError::Api { status, code, .. } => {
-                *status >= 500 || matches!(code, 1303 | 5000 | 5001 | 5002)
-            }
+            UpstreamError::Api { status, code, .. } => *status >= 500 || codes::is_transient(*code),
         }
     }
 }
@@ -68,13 +67,13 @@ impl UpstreamError {
 impl UpstreamError {
     /// The upstream has no such task (code 1203, or a plain 404).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, UpstreamError::Api { status, code, .. } if *code == 1203 || *status == 404)
+        matches!(self, UpstreamError::Api { status, code, .. } if *code == codes::NOT_FOUND || *status == 404)
     }
 
     /// The upstream refused before doing anything: over its concurrency (1303) or rate
     /// (429). Nothing was created; the same create may go again later.
     pub fn is_busy(&self) -> bool {
-        matches!(self, UpstreamError::Api { status, code, .. } if *code == 1303 || *status == 429)
+        matches!(self, UpstreamError::Api { status, code, .. } if *code == codes::CONCURRENCY || *status == 429)
     }
 
     /// No way to know whether the upstream acted: no answer, garbage, or a server
@@ -105,7 +104,7 @@ impl From<UpstreamError> for ApiError {
             }
             UpstreamError::Refused(m) => ApiError::Upstream {
                 status: 502,
-                code: 5000,
+                code: codes::INTERNAL,
                 message: format!("the upstream returned a link this server will not fetch: {m}"),
             },
         }
@@ -271,7 +270,11 @@ impl Upstream {
         if status >= 400 {
             return Err(UpstreamError::Api {
                 status: if status == 404 { 404 } else { 502 },
-                code: if status == 404 { 1203 } else { 5000 },
+                code: if status == 404 {
+                    codes::NOT_FOUND
+                } else {
+                    codes::INTERNAL
+                },
                 message: format!("result file answered HTTP {status}"),
             });
         }
@@ -389,7 +392,11 @@ async fn decode<T: DeserializeOwned>(
         Some(data) if env.code == 0 && status < 400 => Ok(data),
         _ => Err(UpstreamError::Api {
             status: if status < 400 { 502 } else { status },
-            code: if env.code == 0 { 5000 } else { env.code },
+            code: if env.code == 0 {
+                codes::INTERNAL
+            } else {
+                env.code
+            },
             message: env.message,
         }),
     }
