@@ -234,8 +234,9 @@ pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
 }
 
 /// The same-origin address of one result file (`set` is images, series_images, videos or covers).
-pub fn file_url(task_id: &str, set: &str, index: usize, watermark: bool) -> String {
+pub fn file_url(task_id: &str, set: omni_api::ResultSet, index: usize, watermark: bool) -> String {
     let variant = if watermark { "?variant=watermark" } else { "" };
+    let set = set.as_str();
     format!("{}/files/{set}/{index}{variant}", task_url(task_id))
 }
 

@@ -10,7 +10,7 @@
 use crate::storage::{self, Area};
 use crate::{api, draft, runtime};
 use leptos::prelude::*;
-use omni_api::{StudioTask, TaskStatus};
+use omni_api::{ResultSet, StudioTask, TaskStatus};
 use serde::{Deserialize, Serialize};
 
 const FLAG: &str = "omni.embed";
@@ -57,9 +57,9 @@ pub fn tell_parent(task: &StudioTask) {
     let r = &task.task.task_result;
     let mut results = Vec::new();
     for (set, n) in [
-        ("images", r.images.len()),
-        ("series_images", r.series_images.len()),
-        ("videos", r.videos.len()),
+        (ResultSet::Images, r.images.len()),
+        (ResultSet::SeriesImages, r.series_images.len()),
+        (ResultSet::Videos, r.videos.len()),
     ] {
         results.extend((0..n).map(|i| runtime::absolute(&api::file_url(id, set, i, false))));
     }

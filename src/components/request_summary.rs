@@ -56,13 +56,10 @@ pub fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
 #[component]
 pub fn RequestSummary(
     /// The request as the BFF stored it.
-    request: serde_json::Value,
+    request: omni_api::task::TaskRequest,
 ) -> impl IntoView {
-    let prompt = request
-        .get("prompt")
-        .and_then(|p| p.as_str())
-        .unwrap_or("")
-        .to_owned();
+    let prompt = request.prompt().unwrap_or("").to_owned();
+    let request = request.json().clone();
     let pieces: Vec<AnyView> = parse(&prompt)
         .into_iter()
         .map(|seg| match seg {

@@ -6,13 +6,13 @@ use crate::draft;
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use omni_api::StudioTask;
+use omni_api::{ResultSet, StudioTask};
 use wasm_bindgen::JsCast;
 
 /// One image of a result.
 #[derive(Debug, Clone, PartialEq)]
 struct Item {
-    set: &'static str,
+    set: ResultSet,
     index: usize,
     /// A URL the upstream can fetch when the image is reused as a reference: the BFF's
     /// copy (made absolute) once it exists, else the upstream's own link if it is an
@@ -23,7 +23,7 @@ struct Item {
 
 fn items(task: &StudioTask) -> Vec<Item> {
     let r = &task.task.task_result;
-    let from = |set: &'static str, list: &[omni_api::task::ResultImage]| {
+    let from = |set: ResultSet, list: &[omni_api::task::ResultImage]| {
         list.iter()
             .enumerate()
             .map(|(index, img)| Item {
@@ -40,8 +40,8 @@ fn items(task: &StudioTask) -> Vec<Item> {
             })
             .collect::<Vec<_>>()
     };
-    let mut all = from("images", &r.images);
-    all.extend(from("series_images", &r.series_images));
+    let mut all = from(ResultSet::Images, &r.images);
+    all.extend(from(ResultSet::SeriesImages, &r.series_images));
     all
 }
 
@@ -50,8 +50,7 @@ fn css_ratio(task: &StudioTask) -> String {
     let ratio = task
         .request
         .as_ref()
-        .and_then(|r| r.get("aspect_ratio"))
-        .and_then(|a| a.as_str())
+        .and_then(|r| r.text("aspect_ratio"))
         .unwrap_or("1:1");
     match ratio.split_once(':') {
         Some((w, h)) if w.parse::<u32>().is_ok() && h.parse::<u32>().is_ok() => {
@@ -175,12 +174,12 @@ pub fn Results(
                                 data-testid="result-video"
                                 controls
                                 preload="metadata"
-                                src=move || api::file_url(&id.get(), "videos", i, watermarked.get())
-                                poster=move || has_cover.then(|| api::file_url(&id.get(), "covers", i, false))
+                                src=move || api::file_url(&id.get(), ResultSet::Videos, i, watermarked.get())
+                                poster=move || has_cover.then(|| api::file_url(&id.get(), ResultSet::Covers, i, false))
                             ></video>
                             <figcaption>
                                 {duration.map(|d| format!("{} · ", tf("{} s", &[&d]))).unwrap_or_default()}
-                                <a href=move || with_download(&api::file_url(&id.get(), "videos", i, watermarked.get())) download="">{t("Download video")}</a>
+                                <a href=move || with_download(&api::file_url(&id.get(), ResultSet::Videos, i, watermarked.get())) download="">{t("Download video")}</a>
                             </figcaption>
                         </figure>
                     }

@@ -8,7 +8,40 @@ use leptos::prelude::*;
 
 const KEY: &str = "omni.theme";
 
-fn apply(theme: &str) {
+/// The themes on offer; `System` follows the browser's light or dark preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// The name stored, and set as `data-theme` (index.html reads the same names).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Theme::System => t("System"),
+            Theme::Light => t("Light"),
+            Theme::Dark => t("Dark"),
+        }
+    }
+}
+
+fn apply(theme: Theme) {
     let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
@@ -16,28 +49,28 @@ fn apply(theme: &str) {
         return;
     };
     let _ = match theme {
-        "light" | "dark" => root.set_attribute("data-theme", theme),
-        _ => root.remove_attribute("data-theme"),
+        Theme::Light | Theme::Dark => root.set_attribute("data-theme", theme.as_str()),
+        Theme::System => root.remove_attribute("data-theme"),
     };
 }
 
 /// The theme picker in the header.
 #[component]
 pub fn ThemeSwitch() -> impl IntoView {
-    let saved = storage::get(Area::Local, KEY).unwrap_or_else(|| "system".into());
+    let saved = storage::get(Area::Local, KEY)
+        .and_then(|s| Theme::parse(&s))
+        .unwrap_or(Theme::System);
     let theme = RwSignal::new(saved);
-    let choose = move |value: String| {
-        storage::set(Area::Local, KEY, &value);
-        apply(&value);
+    let choose = move |value: Theme| {
+        storage::set(Area::Local, KEY, value.as_str());
+        apply(value);
         theme.set(value);
     };
     view! {
         <label class="theme-switch">
             <span>{t("Theme")}</span>
-            <select data-testid="theme" prop:value=move || theme.get() on:change=move |ev| choose(event_target_value(&ev))>
-                <option value="system">{t("System")}</option>
-                <option value="light">{t("Light")}</option>
-                <option value="dark">{t("Dark")}</option>
+            <select data-testid="theme" prop:value=move || theme.get().as_str() on:change=move |ev| if let Some(v) = Theme::parse(&event_target_value(&ev)) { choose(v) }>
+                {Theme::ALL.into_iter().map(|th| view! { <option value=th.as_str()>{th.label()}</option> }).collect_view()}
             </select>
         </label>
     }

@@ -182,12 +182,21 @@ fn zh(p: &Problem) -> String {
         NotForModel { feature, model } => format!("{model} 不支持{}", feature_zh(*feature)),
         UnknownField => "不是本工作室认识的字段（此处拒绝未知字段）".into(),
         FrameWithVideoEdit => "编辑视频（refer_type 为 base）时不能设置首帧或尾帧".into(),
-        VideoDuration { seconds } => format!("时长 {seconds:.1} 秒；必须在 3 到 10 秒之间"),
-        VideoResolution { width, height } => {
-            format!("尺寸为 {width}×{height} 像素；短边须在 720 到 2160 像素之间")
+        VideoDuration { seconds, min, max } => {
+            format!("时长 {seconds:.1} 秒；必须在 {min} 到 {max} 秒之间")
         }
-        VideoFrameRate { fps } => format!("帧率为 {fps:.0} fps；必须在 24 到 60 之间"),
-        VideoTooLarge { bytes } => format!("大小为 {bytes} 字节；最大 200 MB"),
+        VideoResolution {
+            width,
+            height,
+            min,
+            max,
+        } => format!("尺寸为 {width}×{height} 像素；短边须在 {min} 到 {max} 像素之间"),
+        VideoFrameRate { fps, min, max } => {
+            format!("帧率为 {fps:.0} fps；必须在 {min} 到 {max} 之间")
+        }
+        VideoTooLarge { bytes, max } => {
+            format!("大小为 {bytes} 字节；最大 {} MB", max / 1024 / 1024)
+        }
         Other => String::new(),
     }
 }

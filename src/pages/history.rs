@@ -6,7 +6,7 @@ use crate::components::load_error::load_error;
 use crate::hooks::use_task_polling::{use_task_polling_with, Follow, UseTaskPollingReturn};
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
-use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
+use omni_api::{Choice, ResultSet, StudioTask, TaskKind, TaskStatus};
 
 const PAGE: u32 = 20;
 
@@ -122,8 +122,7 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
             .read()
             .request
             .as_ref()
-            .and_then(|r| r.get("prompt"))
-            .and_then(|p| p.as_str())
+            .and_then(|r| r.prompt())
             .map(str::to_owned)
             .unwrap_or_else(|| t("(no prompt)").into())
     };
@@ -131,11 +130,11 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
         let t = current.read();
         let r = &t.task.task_result;
         let set = if !r.images.is_empty() {
-            "images"
+            ResultSet::Images
         } else if !r.series_images.is_empty() {
-            "series_images"
+            ResultSet::SeriesImages
         } else if r.videos.iter().any(|v| v.cover_url.is_some()) {
-            "covers"
+            ResultSet::Covers
         } else {
             return None;
         };

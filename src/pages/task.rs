@@ -23,14 +23,9 @@ fn status_words(s: TaskStatus) -> &'static str {
     }
 }
 
-/// The request again, without the external id (that would return this same task).
+/// The request again, as a new task.
 fn rerun_body(task: &StudioTask) -> Option<serde_json::Value> {
-    let mut body = task.request.clone()?;
-    if let Some(o) = body.as_object_mut() {
-        // shift_remove keeps the order of the other fields, as the user sent them.
-        o.shift_remove("external_task_id");
-    }
-    Some(body)
+    Some(task.request.as_ref()?.for_new_task())
 }
 
 fn now_ms() -> i64 {
@@ -54,7 +49,7 @@ pub fn TaskPage() -> impl IntoView {
     let estimate = Memo::new(move |_| {
         let task = value.read();
         let task = task.as_ref()?;
-        let req = omni_api::UpstreamRequest::from_stored(task.kind, task.request.as_ref()?).ok()?;
+        let req = task.request.as_ref()?.typed(task.kind).ok()?;
         req.estimate(&config.read().catalog)
     });
     // An embedding dashboard hears of every status this page sees (once each).
@@ -109,11 +104,10 @@ pub fn TaskPage() -> impl IntoView {
         let form = draft::Form::for_kind(task.kind);
         if task.kind == TaskKind::MultiShot {
             // Multi-shot is made from the all-in-one form: its subject becomes the first image.
-            let image = request
-                .get("element_frontal_image")
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_owned();
+            let image = match request.typed(task.kind) {
+                Ok(omni_api::UpstreamRequest::MultiShot(r)) => r.element_frontal_image,
+                _ => String::new(),
+            };
             let aio = omni_api::all_in_one::AioRequest {
                 kind: Some(omni_api::all_in_one::AioType::AiMultiShot),
                 images: vec![image],
@@ -121,7 +115,7 @@ pub fn TaskPage() -> impl IntoView {
             };
             draft::put(form, &aio);
         } else {
-            draft::put(form, &request);
+            draft::put(form, request.json());
         }
         navigate(form.path(), Default::default());
     };

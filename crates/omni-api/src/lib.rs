@@ -33,6 +33,6 @@ pub use error::{FieldError, Rule, Violations, Warning, WarningRule};
 pub use ids::{ElementId, ModelName, TaskId};
 pub use problem::{Expected, Feature, Problem};
 pub use task::{
-    Envelope, ErrorBody, StudioTask, Task, TaskKind, TaskPage, TaskResult, TaskStatus,
+    Envelope, ErrorBody, ResultSet, StudioTask, Task, TaskKind, TaskPage, TaskResult, TaskStatus,
     UpstreamRequest,
 };

@@ -471,7 +471,14 @@ pub struct VideoMeta {
 pub fn check_video_meta(field: &str, m: &VideoMeta, v: &mut Violations) {
     let (lo, hi) = VIDEO_SECONDS;
     if !(lo..=hi).contains(&m.seconds) {
-        v.push(field, Problem::VideoDuration { seconds: m.seconds });
+        v.push(
+            field,
+            Problem::VideoDuration {
+                seconds: m.seconds,
+                min: lo,
+                max: hi,
+            },
+        );
     }
     let short = m.width.min(m.height);
     if !(VIDEO_SIDE.0..=VIDEO_SIDE.1).contains(&short) {
@@ -480,15 +487,30 @@ pub fn check_video_meta(field: &str, m: &VideoMeta, v: &mut Violations) {
             Problem::VideoResolution {
                 width: m.width,
                 height: m.height,
+                min: VIDEO_SIDE.0,
+                max: VIDEO_SIDE.1,
             },
         );
     }
     if let Some(fps) = m.fps {
         if !(VIDEO_FPS.0..=VIDEO_FPS.1).contains(&fps) {
-            v.push(field, Problem::VideoFrameRate { fps });
+            v.push(
+                field,
+                Problem::VideoFrameRate {
+                    fps,
+                    min: VIDEO_FPS.0,
+                    max: VIDEO_FPS.1,
+                },
+            );
         }
     }
     if m.bytes > MAX_VIDEO_BYTES {
-        v.push(field, Problem::VideoTooLarge { bytes: m.bytes });
+        v.push(
+            field,
+            Problem::VideoTooLarge {
+                bytes: m.bytes,
+                max: MAX_VIDEO_BYTES,
+            },
+        );
     }
 }

@@ -175,18 +175,27 @@ pub enum Problem {
     },
     /// A field this studio does not know, refused (`--unknown-fields reject`).
     UnknownField,
+    // The video problems carry their limits, so every language says the same numbers
+    // as the rule that was checked.
     VideoDuration {
         seconds: f64,
+        min: f64,
+        max: f64,
     },
     VideoResolution {
         width: u32,
         height: u32,
+        min: u32,
+        max: u32,
     },
     VideoFrameRate {
         fps: f64,
+        min: f64,
+        max: f64,
     },
     VideoTooLarge {
         bytes: u64,
+        max: u64,
     },
     /// A problem this build does not know (sent by a newer BFF): only its message is shown.
     #[default]
@@ -479,13 +488,24 @@ impl fmt::Display for Problem {
             FrameWithVideoEdit => f.write_str(
                 "first and end frames cannot be set when editing a video (refer_type base)",
             ),
-            VideoDuration { seconds } => write!(f, "lasts {seconds:.1} s; must be 3 to 10 s"),
-            VideoResolution { width, height } => write!(
+            VideoDuration { seconds, min, max } => {
+                write!(f, "lasts {seconds:.1} s; must be {min} to {max} s")
+            }
+            VideoResolution {
+                width,
+                height,
+                min,
+                max,
+            } => write!(
                 f,
-                "is {width}x{height} px; the shorter side must be 720 to 2160 px"
+                "is {width}x{height} px; the shorter side must be {min} to {max} px"
             ),
-            VideoFrameRate { fps } => write!(f, "runs at {fps:.0} fps; must be 24 to 60"),
-            VideoTooLarge { bytes } => write!(f, "is {bytes} bytes; at most 200 MB"),
+            VideoFrameRate { fps, min, max } => {
+                write!(f, "runs at {fps:.0} fps; must be {min} to {max}")
+            }
+            VideoTooLarge { bytes, max } => {
+                write!(f, "is {bytes} bytes; at most {} MB", max / 1024 / 1024)
+            }
             TooManyElementsWithFrames {
                 max,
                 got,

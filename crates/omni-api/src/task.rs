@@ -11,7 +11,7 @@ use crate::omni_image::OmniImageRequest;
 use crate::omni_video::OmniVideoRequest;
 use serde::{Deserialize, Serialize};
 
-pub use crate::vocab::{TaskKind, TaskStatus};
+pub use crate::vocab::{ResultSet, TaskKind, TaskStatus};
 
 /// The response envelope of every upstream and BFF route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,7 +132,55 @@ pub struct StudioTask {
     pub task: Task,
     /// The original request, so a result can be re-run or edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<serde_json::Value>,
+    pub request: Option<TaskRequest>,
+}
+
+/// The request that made a task, exactly as it went upstream: every field, the ones no
+/// request type models too, in their order, so running it again sends the same thing.
+/// [`typed`](Self::typed) reads it as its kind's request type; the fields the studio's
+/// views need have readers of their own, so no caller digs in the JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct TaskRequest(pub serde_json::Value);
+
+impl TaskRequest {
+    /// The stand-in a history page carries: the prompt only (requests can hold
+    /// megabytes of images; the whole one is read with the task).
+    pub fn summary(prompt: &str) -> Self {
+        TaskRequest(serde_json::json!({ "prompt": prompt }))
+    }
+
+    /// The request as its kind's type.
+    pub fn typed(&self, kind: TaskKind) -> Result<UpstreamRequest, serde_json::Error> {
+        UpstreamRequest::from_stored(kind, &self.0)
+    }
+
+    /// The prompt (multi-shot requests have none).
+    pub fn prompt(&self) -> Option<&str> {
+        self.text("prompt")
+    }
+
+    /// A top-level text field, such as `aspect_ratio`.
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.0.get(field)?.as_str()
+    }
+
+    /// The same request as a new task: without its `external_task_id`, which would
+    /// answer this task again.
+    pub fn for_new_task(&self) -> serde_json::Value {
+        let mut body = self.0.clone();
+        if let Some(o) = body.as_object_mut() {
+            // shift_remove keeps the order of the other fields, as the user sent them.
+            o.shift_remove("external_task_id");
+        }
+        body
+    }
+
+    /// The JSON, for a view that shows every field.
+    pub fn json(&self) -> &serde_json::Value {
+        &self.0
+    }
 }
 
 /// One page of `GET /api/v1/tasks`. Each task's `request` is a summary (its prompt):

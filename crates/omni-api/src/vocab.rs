@@ -94,6 +94,26 @@ choice!(
 );
 
 choice!(
+    /// A list of result files of a task, as named in the studio's file addresses
+    /// (`/api/v1/tasks/{id}/files/{set}/{index}`); `covers` are the videos' covers.
+    ResultSet {
+        Images = "images",
+        SeriesImages = "series_images",
+        Videos = "videos",
+        Covers = "covers",
+    }
+);
+
+impl ResultSet {
+    /// The sets that hold a task's own results (covers only illustrate videos).
+    pub const RESULTS: [ResultSet; 3] = [
+        ResultSet::Images,
+        ResultSet::SeriesImages,
+        ResultSet::Videos,
+    ];
+}
+
+choice!(
     /// What a placeholder points at: an item of `image_list`, `element_list` or `video_list`.
     RefKind { Image = "image", Element = "element", Video = "video" }
 );

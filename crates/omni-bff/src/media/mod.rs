@@ -9,7 +9,7 @@ pub mod storage;
 use crate::clock;
 use crate::store::{MediaRow, MediaState};
 use crate::AppState;
-use omni_api::{Task, TaskResult};
+use omni_api::{Choice, ResultSet, Task, TaskResult};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,9 +35,10 @@ pub struct MediaConfig {
 /// `images-0`, `images-0-watermark`, `series_images-1`, `videos-0`, `covers-0`...
 fn each_url(r: &mut TaskResult, mut f: impl FnMut(String, &mut String)) {
     for (set, list) in [
-        ("images", &mut r.images),
-        ("series_images", &mut r.series_images),
+        (ResultSet::Images, &mut r.images),
+        (ResultSet::SeriesImages, &mut r.series_images),
     ] {
+        let set = set.as_str();
         for (i, img) in list.iter_mut().enumerate() {
             f(format!("{set}-{i}"), &mut img.url);
             if let Some(w) = img.watermark_url.as_mut() {
@@ -46,12 +47,13 @@ fn each_url(r: &mut TaskResult, mut f: impl FnMut(String, &mut String)) {
         }
     }
     for (i, v) in r.videos.iter_mut().enumerate() {
-        f(format!("videos-{i}"), &mut v.url);
+        let (videos, covers) = (ResultSet::Videos.as_str(), ResultSet::Covers.as_str());
+        f(format!("{videos}-{i}"), &mut v.url);
         if let Some(w) = v.watermark_url.as_mut() {
-            f(format!("videos-{i}-watermark"), w);
+            f(format!("{videos}-{i}-watermark"), w);
         }
         if let Some(c) = v.cover_url.as_mut() {
-            f(format!("covers-{i}"), c);
+            f(format!("{covers}-{i}"), c);
         }
     }
 }

@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use omni_api::{Choice, StudioTask, TaskResult};
+use omni_api::{Choice, ResultSet, StudioTask, TaskResult};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub struct ResultFile {
 
 /// Every file of a result, in display order, with download names such as
 /// `omni-image-TASKID-2.png`.
-pub fn files_of(task: &StudioTask, set: &str, watermark: bool) -> Vec<ResultFile> {
+pub fn files_of(task: &StudioTask, set: ResultSet, watermark: bool) -> Vec<ResultFile> {
     let r: &TaskResult = &task.task.task_result;
     let stem = format!("{}-{}", task.kind.as_str(), task.task.task_id);
     let pick = |url: &String, wm: &Option<String>| {
@@ -40,8 +40,8 @@ pub fn files_of(task: &StudioTask, set: &str, watermark: bool) -> Vec<ResultFile
     };
     let suffix = if watermark { "-watermarked" } else { "" };
     match set {
-        "images" | "series_images" => {
-            let list = if set == "images" {
+        ResultSet::Images | ResultSet::SeriesImages => {
+            let list = if set == ResultSet::Images {
                 &r.images
             } else {
                 &r.series_images
@@ -54,7 +54,7 @@ pub fn files_of(task: &StudioTask, set: &str, watermark: bool) -> Vec<ResultFile
                 })
                 .collect()
         }
-        "videos" => r
+        ResultSet::Videos => r
             .videos
             .iter()
             .enumerate()
@@ -63,7 +63,7 @@ pub fn files_of(task: &StudioTask, set: &str, watermark: bool) -> Vec<ResultFile
                 name: format!("{stem}-{}{suffix}.mp4", i + 1),
             })
             .collect(),
-        "covers" => r
+        ResultSet::Covers => r
             .videos
             .iter()
             .enumerate()
@@ -74,7 +74,6 @@ pub fn files_of(task: &StudioTask, set: &str, watermark: bool) -> Vec<ResultFile
                 })
             })
             .collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -92,10 +91,14 @@ pub async fn one(
 ) -> Result<Response, ApiError> {
     let task = read_with_copies(&state, &id).await?;
     let watermark = q.get("variant").is_some_and(|v| v == "watermark");
-    let file = files_of(&task, &set, watermark)
+    // An unknown set is a file that does not exist, like an index past the end.
+    let missing = || ApiError::NotFound(format!("task {id} has no {set}[{index}]"));
+    let file = ResultSet::parse(&set)
+        .map(|s| files_of(&task, s, watermark))
+        .unwrap_or_default()
         .into_iter()
         .nth(index)
-        .ok_or_else(|| ApiError::NotFound(format!("task {id} has no {set}[{index}]")))?;
+        .ok_or_else(missing)?;
     let disposition = if q.contains_key("download") {
         "attachment"
     } else {
@@ -171,8 +174,8 @@ impl Chunks {
 ]
 pub async fn all(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
     let task = read_with_copies(&state, &id).await?;
-    let files: Vec<ResultFile> = ["images", "series_images", "videos"]
-        .iter()
+    let files: Vec<ResultFile> = ResultSet::RESULTS
+        .into_iter()
         .flat_map(|set| files_of(&task, set, false))
         .collect();
     if files.is_empty() {

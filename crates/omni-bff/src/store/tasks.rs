@@ -3,6 +3,7 @@
 
 use super::Store;
 use super::StoreError;
+use omni_api::task::TaskRequest;
 use omni_api::{Choice, StudioTask, Task, TaskKind, TaskStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -268,7 +269,7 @@ impl Store {
             .map(|row| {
                 let mut stored = decode(row)?;
                 let prompt: String = row.try_get("prompt").map_err(StoreError::from)?;
-                stored.task.request = Some(serde_json::json!({ "prompt": prompt }));
+                stored.task.request = Some(TaskRequest::summary(&prompt));
                 Ok(stored)
             })
             .collect()
@@ -338,7 +339,7 @@ fn decode(row: &AnyRow) -> Result<Stored, StoreError> {
         task: StudioTask {
             kind,
             task,
-            request: (!request.is_null()).then_some(request),
+            request: (!request.is_null()).then_some(TaskRequest(request)),
         },
         request_hash: row.try_get("request_hash").map_err(StoreError::from)?,
         refreshed_at: row.try_get("refreshed_at").map_err(StoreError::from)?,
