@@ -1,7 +1,8 @@
-//! The one place that talks HTTP: a typed client of the same-origin BFF.
+//! The typed client of the same-origin BFF's JSON routes. (The event stream of a task is
+//! read in `task_events`, and `config.json` in `deployment`.)
 
+use crate::deployment;
 use crate::i18n::{code_words, lang, tf, Lang};
-use crate::runtime;
 use gloo_net::http::{Request, Response};
 use omni_api::{
     Choice, Envelope, ErrorBody, FieldError, StudioTask, Task, TaskKind, TaskPage, TaskStatus,
@@ -83,7 +84,7 @@ pub fn new_idempotency_key() -> String {
 
 /// Creates a task of `kind` from a request body of that kind.
 pub async fn create<B: Serialize>(kind: TaskKind, body: &B, key: &str) -> Result<Task, ApiError> {
-    let call = Request::post(&runtime::api(&format!("/kling/v1/{}", kind.path())))
+    let call = Request::post(&deployment::api(&format!("/kling/v1/{}", kind.path())))
         .header("Idempotency-Key", key)
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
@@ -95,7 +96,7 @@ pub async fn create_aio(
     body: &omni_api::all_in_one::AioRequest,
     key: &str,
 ) -> Result<StudioTask, ApiError> {
-    let call = Request::post(&runtime::api("/api/v1/images/generations"))
+    let call = Request::post(&deployment::api("/api/v1/images/generations"))
         .header("Idempotency-Key", key)
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
@@ -111,13 +112,18 @@ pub struct Session {
 
 /// Asks whether a sign-in is needed.
 pub async fn get_session() -> Result<Session, ApiError> {
-    decode(Request::get(&runtime::api("/api/v1/session")).send().await).await
+    decode(
+        Request::get(&deployment::api("/api/v1/session"))
+            .send()
+            .await,
+    )
+    .await
 }
 
 /// Signs in with an access token; the BFF answers with an HttpOnly session cookie, so
 /// the token is never kept by the app.
 pub async fn sign_in(token: &str) -> Result<Session, ApiError> {
-    let call = Request::post(&runtime::api("/api/v1/session"))
+    let call = Request::post(&deployment::api("/api/v1/session"))
         .json(&serde_json::json!({ "token": token }))
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
@@ -125,7 +131,12 @@ pub async fn sign_in(token: &str) -> Result<Session, ApiError> {
 
 /// The studio configuration: models, allowed values and limits.
 pub async fn get_config() -> Result<omni_api::config::StudioConfig, ApiError> {
-    decode(Request::get(&runtime::api("/api/v1/config")).send().await).await
+    decode(
+        Request::get(&deployment::api("/api/v1/config"))
+            .send()
+            .await,
+    )
+    .await
 }
 
 /// The account's own elements (`presets` false) or the official presets.
@@ -136,7 +147,7 @@ pub async fn list_elements(presets: bool) -> Result<Vec<omni_api::elements::Elem
         "custom-elements"
     };
     decode(
-        Request::get(&runtime::api(&format!(
+        Request::get(&deployment::api(&format!(
             "/kling/v1/general/{which}?pageNum=1&pageSize=500"
         )))
         .send()
@@ -149,7 +160,7 @@ pub async fn list_elements(presets: bool) -> Result<Vec<omni_api::elements::Elem
 pub async fn create_element(
     body: &omni_api::elements::CreateElementRequest,
 ) -> Result<omni_api::elements::Element, ApiError> {
-    let call = Request::post(&runtime::api("/kling/v1/general/custom-elements"))
+    let call = Request::post(&deployment::api("/kling/v1/general/custom-elements"))
         .json(body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
@@ -158,7 +169,7 @@ pub async fn create_element(
 /// Deletes one of the account's elements.
 pub async fn delete_element(id: omni_api::ElementId) -> Result<serde_json::Value, ApiError> {
     let body = omni_api::elements::DeleteElementRequest { element_id: id };
-    let call = Request::post(&runtime::api("/kling/v1/general/delete-elements"))
+    let call = Request::post(&deployment::api("/kling/v1/general/delete-elements"))
         .json(&body)
         .map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(call.send().await).await
@@ -223,7 +234,7 @@ pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
         params.push(format!("cursor={}", encode(c)));
     }
     decode(
-        Request::get(&runtime::api(&format!(
+        Request::get(&deployment::api(&format!(
             "/api/v1/tasks?{}",
             params.join("&")
         )))
@@ -247,7 +258,7 @@ pub fn zip_url(task_id: &str) -> String {
 
 /// `/api/v1/tasks/{id}`, the id encoded.
 pub fn task_url(id: &str) -> String {
-    runtime::api(&format!("/api/v1/tasks/{}", encode(id)))
+    deployment::api(&format!("/api/v1/tasks/{}", encode(id)))
 }
 
 async fn decode<T: DeserializeOwned>(

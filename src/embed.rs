@@ -8,7 +8,7 @@
 //! "quick", prompt?, references?: [http(s) image URL]}`.
 
 use crate::storage::{self, Area};
-use crate::{api, draft, runtime};
+use crate::{api, deployment, draft};
 use leptos::prelude::*;
 use omni_api::{ResultSet, StudioTask, TaskStatus};
 use serde::{Deserialize, Serialize};
@@ -29,7 +29,7 @@ pub fn is_embedded() -> bool {
         storage::set(Area::Session, FLAG, "1");
         return true;
     }
-    runtime::get().embed || storage::get(Area::Session, FLAG).is_some()
+    deployment::get().embed || storage::get(Area::Session, FLAG).is_some()
 }
 
 /// What the parent window is told about a task.
@@ -50,7 +50,7 @@ pub fn tell_parent(task: &StudioTask) {
     let Ok(Some(parent)) = w.parent() else {
         return;
     };
-    if js_sys::Object::is(&parent, &w) || runtime::get().embed_origins.is_empty() {
+    if js_sys::Object::is(&parent, &w) || deployment::get().embed_origins.is_empty() {
         return;
     }
     let id = task.task.task_id.as_str();
@@ -61,7 +61,7 @@ pub fn tell_parent(task: &StudioTask) {
         (ResultSet::SeriesImages, r.series_images.len()),
         (ResultSet::Videos, r.videos.len()),
     ] {
-        results.extend((0..n).map(|i| runtime::absolute(&api::file_url(id, set, i, false))));
+        results.extend((0..n).map(|i| deployment::absolute(&api::file_url(id, set, i, false))));
     }
     let message = TaskMessage {
         r#type: "omni-studio:task",
@@ -75,7 +75,7 @@ pub fn tell_parent(task: &StudioTask) {
     let Ok(value) = js_sys::JSON::parse(&json) else {
         return;
     };
-    for origin in &runtime::get().embed_origins {
+    for origin in &deployment::get().embed_origins {
         // Delivered only when the parent's origin is this one.
         let _ = parent.post_message(&value, origin);
     }
@@ -169,7 +169,7 @@ fn prepare(command: Command) -> draft::Form {
 /// Takes commands from allowed origins; `open(form)` shows the form (its draft waits).
 pub fn listen(open: impl Fn(draft::Form) + 'static) {
     let handle = window_event_listener(leptos::ev::message, move |ev| {
-        let allowed = &runtime::get().embed_origins;
+        let allowed = &deployment::get().embed_origins;
         if !allowed.iter().any(|o| *o == ev.origin()) {
             return;
         }

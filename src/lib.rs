@@ -2,14 +2,14 @@
 
 pub mod api;
 pub mod components;
-pub mod config;
+pub mod deployment;
 pub mod draft;
 pub mod embed;
 pub mod hooks;
 pub mod i18n;
 pub mod pages;
-pub mod runtime;
 pub mod storage;
+pub mod studio_config;
 pub mod task_events;
 pub mod time;
 
@@ -32,7 +32,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Studio() -> impl IntoView {
     // Inside the gate: the configuration is only readable once signed in.
-    config::provide_config();
+    studio_config::provide_config();
     let embedded = embed::is_embedded();
     // Bumped when a dashboard opens a form: the page is built again and reads its draft.
     let opened = RwSignal::new(0u32);
@@ -40,8 +40,8 @@ fn Studio() -> impl IntoView {
     let lang_changed = i18n::provide();
     view! {
         // Route matching and navigate() take the base into account; links do not, so
-        // every href is made with runtime::page.
-        <Router base=runtime::router_base()>
+        // every href is made with deployment::page.
+        <Router base=deployment::router_base()>
             {move || {
                 lang_changed.track();
                 (!embedded).then(|| view! {

@@ -4,7 +4,7 @@ fn main() {
     console_error_panic_hook_lite();
     // config.json says where the BFF is: read it before anything asks the BFF.
     wasm_bindgen_futures::spawn_local(async {
-        omni_studio::runtime::load().await;
+        omni_studio::deployment::load().await;
         omni_studio::i18n::init();
         leptos::mount::mount_to_body(omni_studio::App);
     });

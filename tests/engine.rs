@@ -30,9 +30,9 @@ fn mount_with(catalog: Catalog, page: fn() -> AnyView) -> Element {
     let container = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&container).unwrap();
     let handle = leptos::mount::mount_to(container.clone().unchecked_into(), move || {
-        omni_studio::config::provide_config();
+        omni_studio::studio_config::provide_config();
         // As if the BFF had answered with this catalog.
-        omni_studio::config::use_config().update(|c| c.catalog = catalog.clone());
+        omni_studio::studio_config::use_config().update(|c| c.catalog = catalog.clone());
         view! { <Router>{page()}</Router> }.into_any()
     });
     handle.forget();

@@ -1,7 +1,7 @@
 //! The polling hook: its schedule on a fake clock, and its pause while the tab is hidden.
 
 use omni_api::TaskStatus;
-use omni_studio::hooks::use_task_polling::{Next, Outcome, Schedule, MAX_INTERVAL_MS};
+use omni_studio::hooks::use_task::{Next, Outcome, Schedule, MAX_INTERVAL_MS};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -66,7 +66,7 @@ fn network_errors_back_off_and_recover() {
 
 mod hidden_tab {
     use leptos::prelude::*;
-    use omni_studio::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
+    use omni_studio::hooks::use_task::{use_task, UseTaskReturn};
     use omni_studio::time::sleep;
     use wasm_bindgen::JsValue;
     use wasm_bindgen_test::*;
@@ -95,11 +95,11 @@ mod hidden_tab {
         let mounted =
             leptos::mount::mount_to(wasm_bindgen::JsCast::unchecked_into(container), move || {
                 // No BFF behind the test server: reads fail and the hook keeps retrying.
-                let UseTaskPollingReturn {
+                let UseTaskReturn {
                     is_active,
                     reconnecting,
                     ..
-                } = use_task_polling(Signal::stored("t-1".to_owned()));
+                } = use_task(Signal::stored("t-1".to_owned()));
                 *out.lock().unwrap() = Some((is_active, reconnecting));
             });
         let active: (Signal<bool>, Signal<bool>) = handles.lock().unwrap().take().unwrap();

@@ -68,7 +68,7 @@ fn image_page() -> Element {
         .unwrap();
     mount(|| {
         // What `App` provides: the configuration context the forms read.
-        omni_studio::config::provide_config();
+        omni_studio::studio_config::provide_config();
         view! { <Router><ImagePage/></Router> }.into_any()
     })
 }
@@ -264,19 +264,19 @@ fn insert_at_counts_carets_in_utf16() {
 
 #[wasm_bindgen_test]
 fn config_json_is_optional_field_by_field_and_api_routes_follow_its_base() {
-    use omni_studio::runtime::{self, Runtime};
-    let r: Runtime =
+    use omni_studio::deployment::{self, Deployment};
+    let r: Deployment =
         serde_json::from_str(r#"{"embed_origins":["https://ops.example.com"]}"#).unwrap();
     assert_eq!(r.api_base, "/");
     assert_eq!(r.embed_origins, ["https://ops.example.com"]);
     // No config.json loaded: this origin's root.
-    assert_eq!(runtime::api("/api/v1/tasks"), "/api/v1/tasks");
-    assert_eq!(runtime::base_path(), "/");
+    assert_eq!(deployment::api("/api/v1/tasks"), "/api/v1/tasks");
+    assert_eq!(deployment::base_path(), "/");
 }
 
 #[wasm_bindgen_test]
 fn embed_origins_are_origins_never_a_wildcard() {
-    use omni_studio::runtime::is_origin;
+    use omni_studio::deployment::is_origin;
     for ok in [
         "https://ops.example.com",
         "http://127.0.0.1:8080",

@@ -65,7 +65,7 @@ fn with_download(url: &str) -> String {
     format!("{url}{sep}download=1")
 }
 
-use crate::runtime::absolute;
+use crate::deployment::absolute;
 
 /// The results of a finished task.
 #[component]

@@ -3,8 +3,8 @@
 //! says whether the list is open, Escape closes it and gives the focus back, following a
 //! link closes it).
 
+use crate::deployment;
 use crate::i18n::{t, LangSwitch};
-use crate::runtime;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
@@ -29,7 +29,7 @@ pub fn ShellHeader() -> impl IntoView {
     };
     view! {
         <header class="shell-header" class:open=move || open.get() on:keydown=on_key>
-            <a class="brand" href=runtime::page("/image")>"Omni Studio"</a>
+            <a class="brand" href=deployment::page("/image")>"Omni Studio"</a>
             <button type="button" class="menu-button secondary" data-testid="menu" node_ref=button
                 aria-expanded=move || open.get().to_string() aria-controls="main-nav"
                 on:click=move |_| open.update(|o| *o = !*o)>
@@ -37,12 +37,12 @@ pub fn ShellHeader() -> impl IntoView {
             </button>
             // A link followed from the open menu closes it (the route change would too).
             <nav id="main-nav" aria-label=t("Main") on:click=move |_| open.set(false)>
-                <A href=runtime::page("/image")>{t("Omni Image")}</A>
-                <A href=runtime::page("/video")>{t("Omni Video")}</A>
-                <A href=runtime::page("/generate")>{t("Image Generation")}</A>
-                <A href=runtime::page("/quick")>{t("Quick create")}</A>
-                <A href=runtime::page("/elements")>{t("Elements")}</A>
-                <A href=runtime::page("/tasks")>{t("History")}</A>
+                <A href=deployment::page("/image")>{t("Omni Image")}</A>
+                <A href=deployment::page("/video")>{t("Omni Video")}</A>
+                <A href=deployment::page("/generate")>{t("Image Generation")}</A>
+                <A href=deployment::page("/quick")>{t("Quick create")}</A>
+                <A href=deployment::page("/elements")>{t("Elements")}</A>
+                <A href=deployment::page("/tasks")>{t("History")}</A>
             </nav>
             <div class="header-tools">
                 <LangSwitch/>

@@ -2,4 +2,4 @@
 
 pub mod use_form;
 pub mod use_generation_form;
-pub mod use_task_polling;
+pub mod use_task;

@@ -12,10 +12,10 @@
 //! ```
 
 use crate::api::{self, ApiError};
-use crate::config::use_config;
 use crate::draft;
 use crate::hooks::use_form::{use_form, UseFormReturn};
 use crate::storage::{self, flush_saves, save_soon, Area};
+use crate::studio_config::use_config;
 use leptos::prelude::*;
 use omni_api::all_in_one::AioRequest;
 use omni_api::catalog::{Catalog, Estimate};

@@ -3,7 +3,7 @@
 
 use crate::api::{self, HistoryQuery};
 use crate::components::load_error::load_error;
-use crate::hooks::use_task_polling::{use_task_polling_with, Follow, UseTaskPollingReturn};
+use crate::hooks::use_task::{use_task_with, Follow, UseTaskReturn};
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
 use omni_api::{Choice, ResultSet, StudioTask, TaskKind, TaskStatus};
@@ -85,7 +85,7 @@ fn HistoryPageOf(query: HistoryQuery, cursors: RwSignal<Vec<String>>) -> impl In
                     {(first && page.tasks.is_empty()).then(|| view! {
                         <div class="empty" data-testid="history-empty">
                             <p>{t("No tasks here yet.")}</p>
-                            <p><a href=crate::runtime::page("/image")>{t("Create an image with Omni Image")}</a></p>
+                            <p><a href=crate::deployment::page("/image")>{t("Create an image with Omni Image")}</a></p>
                         </div>
                     })}
                     <ul class="history">
@@ -111,8 +111,7 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
     let running = !task.task.task_status.is_terminal();
     let initial = task.clone();
     let current: Signal<StudioTask> = if running {
-        let UseTaskPollingReturn { value, .. } =
-            use_task_polling_with(Signal::stored(id.clone()), Follow::Poll);
+        let UseTaskReturn { value, .. } = use_task_with(Signal::stored(id.clone()), Follow::Poll);
         Signal::derive(move || value.get().unwrap_or_else(|| initial.clone()))
     } else {
         Signal::stored(task)
@@ -144,7 +143,7 @@ fn HistoryRow(task: StudioTask) -> impl IntoView {
     let created = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
         current.read_untracked().task.created_at as f64,
     ));
-    let href = crate::runtime::page(&format!("/tasks/{id}"));
+    let href = crate::deployment::page(&format!("/tasks/{id}"));
     view! {
         <li class="history-row" data-testid="history-row">
             <a href=href class="history-link">

@@ -13,10 +13,10 @@ use crate::components::reference_manager::{
 };
 use crate::components::request_summary::image_src;
 use crate::components::templates::Templates;
-use crate::config::{spec_of, start_model, use_config};
 use crate::draft;
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::t;
+use crate::studio_config::{spec_of, start_model, use_config};
 use leptos::prelude::*;
 use omni_api::omni_image::{self, ImageItem, OmniImageRequest, ResultType, SeriesAmount};
 use omni_api::{AspectRatio, FieldError, ModelName, Resolution};

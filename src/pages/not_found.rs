@@ -9,7 +9,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <section class="card">
             <h1>{t("Page not found")}</h1>
-            <p>{t("There is nothing at this address.")}" "<a href=crate::runtime::page("/image")>{t("Create an image")}</a></p>
+            <p>{t("There is nothing at this address.")}" "<a href=crate::deployment::page("/image")>{t("Create an image")}</a></p>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use crate::components::request_summary::RequestSummary;
 use crate::components::results::Results;
 use crate::components::status_timeline::StatusTimeline;
 use crate::draft;
-use crate::hooks::use_task_polling::{use_task_polling, UseTaskPollingReturn};
+use crate::hooks::use_task::{use_task, UseTaskReturn};
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -37,15 +37,15 @@ fn now_ms() -> i64 {
 pub fn TaskPage() -> impl IntoView {
     let params = use_params_map();
     let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
-    let UseTaskPollingReturn {
+    let UseTaskReturn {
         value,
         error,
         reconnecting,
         is_active,
         ..
-    } = use_task_polling(id);
+    } = use_task(id);
     let status = Signal::derive(move || value.read().as_ref().map(|t| t.task.task_status));
-    let config = crate::config::use_config();
+    let config = crate::studio_config::use_config();
     let estimate = Memo::new(move |_| {
         let task = value.read();
         let task = task.as_ref()?;

@@ -15,10 +15,10 @@ use crate::components::request_summary::image_src;
 use crate::components::storyboard::{drafts_of, shots_of, StoryboardEditor};
 use crate::components::templates::Templates;
 use crate::components::video_reference::{VideoRef, VideoReference};
-use crate::config::{spec_of, start_model, use_config};
 use crate::draft;
 use crate::hooks::use_generation_form::{start_request, use_generation_form};
 use crate::i18n::{scenario_words, t, tf};
+use crate::studio_config::{spec_of, start_model, use_config};
 use leptos::prelude::*;
 use omni_api::omni_video::{
     self, OmniVideoRequest, OnOff, ReferType, Scenario, ShotType, VideoImageItem, VideoItem, YesNo,

@@ -1,4 +1,4 @@
-//! `use_task_polling`: follows one task until it ends.
+//! `use_task`: follows one task until it ends.
 //!
 //! Reads `GET /api/v1/tasks/{id}` once, then follows the task's server-sent events
 //! (pushed within a second of the upstream change, no polling). Where the stream is
@@ -9,7 +9,7 @@
 //! errors backs off and shows "reconnecting" instead of giving up.
 //!
 //! ```ignore
-//! let UseTaskPollingReturn { value, reconnecting, .. } = use_task_polling(id);
+//! let UseTaskReturn { value, reconnecting, .. } = use_task(id);
 //! view! { <p>{move || value.get().map(|t| t.task.task_status.to_string())}</p> }
 //! ```
 
@@ -98,7 +98,7 @@ fn merge(value: RwSignal<Option<StudioTask>>, task: StudioTask) {
 }
 
 /// The hook's handles, in the leptos-use shape.
-pub struct UseTaskPollingReturn<P, R>
+pub struct UseTaskReturn<P, R>
 where
     P: Fn() + Clone + Send + Sync,
     R: Fn() + Clone + Send + Sync,
@@ -129,17 +129,17 @@ pub enum Follow {
 
 /// Follows the task `id` (re-starting when it changes) until it ends, pushed by its
 /// event stream.
-pub fn use_task_polling(
+pub fn use_task(
     id: Signal<String>,
-) -> UseTaskPollingReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
-    use_task_polling_with(id, Follow::Stream)
+) -> UseTaskReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
+    use_task_with(id, Follow::Stream)
 }
 
 /// Follows the task `id` the way `follow` says.
-pub fn use_task_polling_with(
+pub fn use_task_with(
     id: Signal<String>,
     follow: Follow,
-) -> UseTaskPollingReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
+) -> UseTaskReturn<impl Fn() + Clone + Send + Sync, impl Fn() + Clone + Send + Sync> {
     let value = RwSignal::new(None::<StudioTask>);
     let error = RwSignal::new(None::<ApiError>);
     let reconnecting = RwSignal::new(false);
@@ -281,7 +281,7 @@ pub fn use_task_polling_with(
         });
     }
 
-    UseTaskPollingReturn {
+    UseTaskReturn {
         value: value.into(),
         error: error.into(),
         reconnecting: reconnecting.into(),

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 /// `config.json`. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default)]
-pub struct Runtime {
+pub struct Deployment {
     /// Where the BFF's `/api` and `/kling` routes are, ending in `/`: `/` (this origin),
     /// a path such as `/bff/` that a proxy forwards to omni-bff.
     pub api_base: String,
@@ -20,9 +20,9 @@ pub struct Runtime {
     pub embed: bool,
 }
 
-impl Default for Runtime {
+impl Default for Deployment {
     fn default() -> Self {
-        Runtime {
+        Deployment {
             api_base: "/".into(),
             embed_origins: Vec::new(),
             embed: false,
@@ -30,7 +30,7 @@ impl Default for Runtime {
     }
 }
 
-static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+static DEPLOYMENT: OnceLock<Deployment> = OnceLock::new();
 
 /// Reads `config.json` (once, before the app mounts). A missing or unreadable file
 /// leaves the defaults: a static host answers 404, the BFF its index page.
@@ -42,7 +42,7 @@ pub async fn load() {
             return None;
         }
         let text = resp.text().await.ok()?;
-        match serde_json::from_str::<Runtime>(&text) {
+        match serde_json::from_str::<Deployment>(&text) {
             Ok(r) => Some(r),
             Err(e) => {
                 web_sys::console::warn_1(&format!("{url} ignored: {e}").into());
@@ -50,13 +50,13 @@ pub async fn load() {
             }
         }
     };
-    let mut runtime = read.await.unwrap_or_default();
-    if !runtime.api_base.ends_with('/') {
-        runtime.api_base.push('/');
+    let mut deployment = read.await.unwrap_or_default();
+    if !deployment.api_base.ends_with('/') {
+        deployment.api_base.push('/');
     }
     // Task messages go to exactly these origins: `*` (any page that frames the studio)
     // or anything that is not an origin would hand them to whoever embeds it.
-    runtime.embed_origins.retain(|o| {
+    deployment.embed_origins.retain(|o| {
         let ok = is_origin(o);
         if !ok {
             web_sys::console::warn_1(
@@ -65,7 +65,7 @@ pub async fn load() {
         }
         ok
     });
-    let _ = RUNTIME.set(runtime);
+    let _ = DEPLOYMENT.set(deployment);
 }
 
 /// `https://host[:port]`: a scheme, a host, nothing after, never `*`.
@@ -81,8 +81,8 @@ pub fn is_origin(o: &str) -> bool {
 }
 
 /// The settings in force.
-pub fn get() -> &'static Runtime {
-    RUNTIME.get_or_init(Runtime::default)
+pub fn get() -> &'static Deployment {
+    DEPLOYMENT.get_or_init(Deployment::default)
 }
 
 /// The path the app is served under, with its final `/`: `/`, or `/tools/studio/`.

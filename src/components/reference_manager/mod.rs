@@ -4,116 +4,21 @@
 //! or moving a reference renumbers the prompt's placeholders, with one undo.
 
 use crate::components::field_errors::FieldErrors;
-use crate::components::prompt_editor::RefChip;
-use crate::i18n::{field_message, t, tf};
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
-use omni_api::media::{
-    check_image_bytes, check_image_dimensions, check_media_url, encode_base64, safe_link,
-    IMAGE_EXTENSIONS,
-};
+use omni_api::media::{check_image_dimensions, check_media_url, IMAGE_EXTENSIONS};
 use omni_api::omni_video::FrameType;
-use omni_api::prompt::{after_move, after_remove, Placeholder, RefKind};
+use omni_api::prompt::{after_move, after_remove, RefKind};
 use omni_api::{ElementId, FieldError, Problem, Violations};
-use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsCast;
 
-static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+mod files;
+mod picker;
+mod refs;
 
-fn next_key() -> u64 {
-    NEXT_KEY.fetch_add(1, Ordering::Relaxed)
-}
-
-/// One reference image as the form holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageRef {
-    /// Stable identity across moves.
-    pub key: u64,
-    /// What goes into the request: the URL, or raw base64 of a local file.
-    pub value: String,
-    /// A file name or the URL's last segment.
-    pub name: String,
-    /// An `<img src>` for the thumbnail.
-    pub thumb: String,
-    pub bytes: Option<u64>,
-    /// Pixel size, once known.
-    pub size: Option<(u32, u32)>,
-    /// Problems found in the browser (pixel size of a URL image).
-    pub problems: Vec<FieldError>,
-    /// Its role in a video: reference (none), first frame or end frame.
-    pub frame: Option<FrameType>,
-}
-
-impl ImageRef {
-    /// A reference to an image URL (its pixel size is learnt when it loads).
-    pub fn from_url(url: &str) -> ImageRef {
-        let name = url
-            .rsplit('/')
-            .next()
-            .unwrap_or(url)
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        ImageRef {
-            key: next_key(),
-            value: url.to_owned(),
-            name,
-            // Only an http(s) address is shown; whatever else was typed gets its error.
-            thumb: safe_link(url).unwrap_or_default().to_owned(),
-            bytes: None,
-            size: None,
-            problems: Vec::new(),
-            frame: None,
-        }
-    }
-}
-
-/// One element (saved subject) by its 64-bit id, with its name and picture when picked
-/// from the library.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ElementRef {
-    pub key: u64,
-    pub id: ElementId,
-    pub name: Option<String>,
-    pub thumb: Option<String>,
-}
-
-impl ElementRef {
-    /// The form's elements for a request's `element_list`.
-    pub fn list_of(items: &[omni_api::omni_image::ElementItem]) -> Vec<ElementRef> {
-        items
-            .iter()
-            .map(|e| ElementRef::new(e.element_id))
-            .collect()
-    }
-
-    /// A request's `element_list` for the form's elements.
-    pub fn items(refs: Vec<ElementRef>) -> Vec<omni_api::omni_image::ElementItem> {
-        refs.into_iter()
-            .map(|e| omni_api::omni_image::ElementItem { element_id: e.id })
-            .collect()
-    }
-
-    /// An element typed in by id.
-    pub fn new(id: ElementId) -> ElementRef {
-        ElementRef {
-            key: next_key(),
-            id,
-            name: None,
-            thumb: None,
-        }
-    }
-
-    /// An element picked from the library.
-    pub fn from_element(e: &omni_api::elements::Element) -> ElementRef {
-        ElementRef {
-            key: next_key(),
-            id: e.element_id,
-            name: Some(e.element_name.clone()),
-            thumb: safe_link(&e.element_frontal_image).map(str::to_owned),
-        }
-    }
-}
+use files::{files_of, human_bytes, read_file};
+use picker::ElementPicker;
+pub use refs::{element_chips, image_chips, ElementRef, ImageRef};
 
 /// What one undo restores.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,45 +27,6 @@ struct Snapshot {
     images: Vec<ImageRef>,
     elements: Vec<ElementRef>,
     what: String,
-}
-
-/// Reads a local image file and checks it; `Ok` is a reference ready to add.
-async fn read_file(file: web_sys::File) -> Result<ImageRef, String> {
-    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| tf("{}: the file could not be read", &[&file.name()]))?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let mut v = Violations::default();
-    let info = check_image_bytes("file", &bytes, &mut v);
-    if let Some(e) = v.iter().next() {
-        return Err(format!("{}: {}", file.name(), field_message(e)));
-    }
-    let info = info.ok_or_else(|| tf("{}: not an image", &[&file.name()]))?;
-    let b64 = encode_base64(&bytes);
-    Ok(ImageRef {
-        key: next_key(),
-        thumb: crate::components::request_summary::blob_url(&bytes, info.format.mime())
-            .unwrap_or_default(),
-        value: b64,
-        name: file.name(),
-        bytes: Some(bytes.len() as u64),
-        size: Some((info.width, info.height)),
-        problems: Vec::new(),
-        frame: None,
-    })
-}
-
-fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
-    list.map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
-        .unwrap_or_default()
-}
-
-fn human_bytes(n: u64) -> String {
-    if n >= 1024 * 1024 {
-        tf("{} MB", &[&format!("{:.1}", n as f64 / 1_048_576.0)])
-    } else {
-        tf("{} KB", &[&n.div_ceil(1024)])
-    }
 }
 
 /// The manager for a form's reference images and elements.
@@ -484,95 +350,5 @@ pub fn ReferenceManager(
                 </p>
             </Show>
         </fieldset>
-    }
-}
-
-/// The prompt editor's chips for these images (`image_1` ...).
-pub fn image_chips(images: &[ImageRef]) -> Vec<RefChip> {
-    images
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RefChip {
-            placeholder: Placeholder {
-                kind: RefKind::Image,
-                index: i + 1,
-            },
-            caption: r.name.clone(),
-            thumb: Some(r.thumb.clone()),
-        })
-        .collect()
-}
-
-/// The prompt editor's chips for these elements (`element_1` ...).
-pub fn element_chips(elements: &[ElementRef]) -> Vec<RefChip> {
-    elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| RefChip {
-            placeholder: Placeholder {
-                kind: RefKind::Element,
-                index: i + 1,
-            },
-            caption: e.name.clone().unwrap_or_else(|| e.id.to_string()),
-            thumb: e.thumb.clone(),
-        })
-        .collect()
-}
-
-/// "Pick from the library": the account's elements and the presets, loaded when opened.
-#[component]
-fn ElementPicker(
-    /// Called with the element the user picked.
-    on_pick: Callback<omni_api::elements::Element>,
-) -> impl IntoView {
-    // Read on first opening only: most visits to a form never open the picker.
-    let opened = RwSignal::new(false);
-    let library = LocalResource::new(move || {
-        let wanted = opened.get();
-        async move {
-            if !wanted {
-                return Ok(Vec::new());
-            }
-            let (own, presets) = (
-                crate::api::list_elements(false),
-                crate::api::list_elements(true),
-            );
-            let mut own = own.await?;
-            own.extend(presets.await?);
-            Ok::<_, crate::api::ApiError>(own)
-        }
-    });
-    let load = move |_| {
-        if !opened.get_untracked() {
-            opened.set(true);
-        }
-    };
-    view! {
-        <details class="picker" on:toggle=load>
-            <summary data-testid="pick-element">{t("Pick from the element library")}</summary>
-            <Suspense fallback=|| view! { <p class="muted">{t("Loading…")}</p> }>
-                <ErrorBoundary fallback=crate::components::load_error::load_error>
-                    {move || library.get().map(|r| r.map(|list| if list.is_empty() {
-                        view! { <p class="muted">{t("No elements yet.")}" " <a href=crate::runtime::page("/elements")>{t("Create one")}</a></p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="picker-list">
-                                {list.into_iter().map(|e| {
-                                    let label = tf("Add {}", &[&e.element_name]);
-                                    let (thumb, name) = (safe_link(&e.element_frontal_image).map(str::to_owned), e.element_name.clone());
-                                    view! {
-                                        <li>
-                                            <button type="button" class="chip" aria-label=label data-testid="picker-item" on:click=move |_| on_pick.run(e.clone())>
-                                                {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}<span translate="no">{name}</span>
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }))}
-                </ErrorBoundary>
-            </Suspense>
-        </details>
     }
 }

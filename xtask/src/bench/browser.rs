@@ -1,0 +1,39 @@
+//! Headless Chromium against the release build: time to interactive and a keystroke.
+
+use super::{cmd_output, Row};
+use crate::bff;
+use crate::process::cmd;
+
+/// Headless Chromium against the release build: time to interactive (median of 20
+/// loads) and one keystroke's validation with a 2500-character prompt and ten images.
+pub(super) fn browser(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), String> {
+    crate::tools::ensure_browser()?;
+    let out = cmd_output(
+        cmd("node")
+            .arg("e2e/bench/browser.mjs")
+            .env("OMNI_URL", &server.url)
+            .env("CHROMIUM", crate::tools::CHROMIUM),
+    )?;
+    let figure = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    rows.push(Row {
+        area: "browser",
+        what: "time to interactive, /image, 20 loads: median / p90".into(),
+        value: format!("{} / {} ms", figure("tti_median_ms"), figure("tti_p90_ms")),
+    });
+    rows.push(Row {
+        area: "browser",
+        what: "one keystroke validated and shown, 2500-character prompt, 10 images: median / p90"
+            .into(),
+        value: format!(
+            "{} / {} ms",
+            figure("keystroke_median_ms"),
+            figure("keystroke_p90_ms")
+        ),
+    });
+    Ok(())
+}
