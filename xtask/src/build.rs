@@ -20,7 +20,8 @@ pub fn bff(profile: &str) -> Result<PathBuf, String> {
     Ok(root().join("target").join(dir).join("omni-bff"))
 }
 
-/// Unit, property and BFF API tests (the BFF tests start real omni-bff processes; the
+/// Unit, property and BFF API tests (the BFF runs inside the test process, or as a child
+/// process where a test needs one; the
 /// PostgreSQL ones use the server at `postgres_url`, the S3 ones `s3_endpoint`).
 pub fn native_tests(postgres_url: &str, s3_endpoint: &str) -> Result<(), String> {
     let openapi_tools = crate::tools::ensure_openapi_tools()?;

@@ -143,8 +143,33 @@ pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
     }))
 }
 
+/// The background work beside the routes: the refresher (unfinished tasks and
+/// creates), the media copier, and the store's change listener.
+pub fn start_workers(state: &Arc<AppState>) {
+    tokio::spawn(refresher::refresher(state.clone()));
+    tokio::spawn(media::copier(state.clone()));
+    tokio::spawn(events::listen(state.clone()));
+}
+
 /// Serves until Ctrl-C (or SIGTERM), then stops cleanly.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let ready = |addr: std::net::SocketAddr, _: &Arc<AppState>| {
+        // Tests and xtask read this line to learn the port.
+        println!("omni-bff listening on http://{addr}");
+        println!("Omni Studio is ready: open http://{addr}/image (Ctrl-C stops it)");
+    };
+    serve_with(config, ready, true).await
+}
+
+/// [`serve`] with its edges chosen: `ready` hears the address (and gets the state) once
+/// requests are taken; `signals` says whether SIGTERM and Ctrl-C stop it. A test that
+/// runs the BFF inside its own process passes `false` and stops it by setting
+/// `state.closing`.
+pub async fn serve_with(
+    config: Config,
+    ready: impl FnOnce(std::net::SocketAddr, &Arc<AppState>),
+    signals: bool,
+) -> anyhow::Result<()> {
     config.check_access_policy().map_err(anyhow::Error::msg)?;
     let state = state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -182,15 +207,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         });
     }
-    tokio::spawn(refresher::refresher(state.clone()));
-    tokio::spawn(media::copier(state.clone()));
-    tokio::spawn(events::listen(state.clone()));
-    // Tests and xtask read this line to learn the port.
-    println!("omni-bff listening on http://{addr}");
-    println!("Omni Studio is ready: open http://{addr}/image (Ctrl-C stops it)");
+    start_workers(&state);
+    ready(addr, &state);
     // The peer address feeds the per-client rate limit.
     let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(signals(state.clone()));
+    if signals {
+        tokio::spawn(on_signals(state.clone()));
+    }
     let mut closing = state.closing.subscribe();
     let server = axum::serve(listener, service)
         .with_graceful_shutdown(async move {
@@ -219,7 +242,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// The first Ctrl-C or SIGTERM starts a graceful shutdown; a second one exits at once.
-async fn signals(state: Arc<AppState>) {
+async fn on_signals(state: Arc<AppState>) {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     for n in 0.. {

@@ -2,7 +2,6 @@
 //! upstream is its simulator over loopback HTTP.
 
 mod support;
-use omni_api::AspectRatio;
 use serde_json::{json, Value};
 use support::{error_fields, temp_dir, Bff};
 
@@ -73,97 +72,6 @@ async fn series_images_for_result_type_series() {
 }
 
 #[tokio::test]
-async fn validation_reports_every_violation_with_its_path() {
-    let bff = Bff::new();
-    let (status, body) = bff
-        .post(
-            OMNI_IMAGE,
-            &json!({"prompt": "<<<image_2>>> <<<img_1>>>", "n": 0, "aspect_ratio": "5:4",
-                    "image_list": [{"image": "ftp://x/y.png"}], "element_list": [{"element_id": "x"}]}),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(body["code"], 1201);
-    let got: Vec<(String, String)> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().into(),
-                e["rule"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    for want in [
-        ("prompt", "placeholder_dangling"),
-        ("prompt", "placeholder_malformed"),
-        ("n", "range"),
-        ("aspect_ratio", "one_of"),
-        ("image_list[0].image", "url_scheme"),
-        ("element_list[0].element_id", "type"),
-    ] {
-        assert!(
-            got.contains(&(want.0.into(), want.1.into())),
-            "missing {want:?} in {got:?}"
-        );
-    }
-    assert!(
-        body["message"].as_str().unwrap().contains("more"),
-        "{}",
-        body["message"]
-    );
-}
-
-#[tokio::test]
-async fn bad_bodies_get_the_envelope_not_text() {
-    let bff = Bff::new();
-    let url = format!("{}{OMNI_IMAGE}", bff.url);
-    let resp = bff
-        .http
-        .post(&url)
-        .body("{\"prompt\": ")
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 400);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["code"], 1200);
-    assert!(body["message"].as_str().unwrap().contains("not valid JSON"));
-
-    let resp = bff
-        .http
-        .post(&url)
-        .body("prompt=x")
-        .header("content-type", "text/plain")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 415);
-    assert_eq!(resp.json::<Value>().await.unwrap()["code"], 1200);
-
-    let (status, body) = bff.post(OMNI_IMAGE, &json!(["not", "an", "object"])).await;
-    assert_eq!(
-        (status, body["errors"][0]["field"].as_str()),
-        (400, Some("body"))
-    );
-
-    let (status, body) = bff.get("/api/v1/tasks/does-not-exist").await;
-    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
-    let (status, body) = bff.get("/api/v2/nothing").await;
-    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
-    let resp = bff
-        .http
-        .delete(format!("{}/api/v1/tasks", bff.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 405);
-    assert_eq!(resp.json::<Value>().await.unwrap()["code"], 1202);
-}
-
-#[tokio::test]
 async fn oversized_bodies_are_413_in_the_envelope() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let bff = Bff::new();
@@ -184,28 +92,6 @@ async fn oversized_bodies_are_413_in_the_envelope() {
     let text = String::from_utf8_lossy(&answer);
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("\"code\":1200"), "{text}");
-}
-
-#[tokio::test]
-async fn the_app_is_served_with_a_fallback_for_deep_links() {
-    let bff = Bff::new();
-    for path in ["/", "/image", "/tasks/abc123"] {
-        let resp = bff
-            .http
-            .get(format!("{}{path}", bff.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "{path}");
-        assert!(
-            resp.text()
-                .await
-                .unwrap()
-                .contains("<title>Omni Studio</title>"),
-            "{path}"
-        );
-    }
-    assert_eq!(bff.get("/healthz").await.1["data"]["status"], "ok");
 }
 
 #[tokio::test]
@@ -289,234 +175,9 @@ async fn a_kling_client_gets_the_documented_examples_done() {
 }
 
 #[tokio::test]
-async fn all_in_one_maps_onto_the_right_kind() {
-    let bff = Bff::new();
-    let (status, body) = bff
-        .post("/api/v1/images/generations", &json!({"model": "kling-image-o1", "prompt": "a cyberpunk city", "aspect_ratio": "16:9", "num_images": 2}))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["kind"], "omni-image");
-    // The create does not echo the request (it can hold 130 MB of images); the task
-    // read shows how it was mapped.
-    assert!(body["data"].get("request").is_none(), "{body}");
-    let (_, read) = bff
-        .get(&format!(
-            "/api/v1/tasks/{}",
-            body["data"]["task_id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(read["data"]["request"]["n"], 2);
-    let done = bff
-        .wait_done(body["data"]["task_id"].as_str().unwrap())
-        .await;
-    assert_eq!(done["task_result"]["images"].as_array().unwrap().len(), 2);
-
-    let (_, body) = bff
-        .post("/api/v1/images/generations", &json!({"prompt": "turnaround", "type": "ai-multi-shot", "images": ["https://example.com/hero.png"]}))
-        .await;
-    assert_eq!(body["data"]["kind"], "multi-shot");
-    let (_, read) = bff
-        .get(&format!(
-            "/api/v1/tasks/{}",
-            body["data"]["task_id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(
-        read["data"]["request"]["element_frontal_image"],
-        "https://example.com/hero.png"
-    );
-
-    let (status, body) = bff
-        .post(
-            "/api/v1/images/generations",
-            &json!({"prompt": "x", "type": "ai-multi-shot", "num_images": 12}),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(error_fields(&body), ["images", "num_images"]);
-}
-
-#[tokio::test]
-async fn external_task_id_makes_creates_idempotent() {
-    let bff = Bff::new();
-    let body = json!({"prompt": "a fox", "external_task_id": "order-42"});
-    let (s1, first) = bff.post(OMNI_IMAGE, &body).await;
-    let (s2, second) = bff.post(OMNI_IMAGE, &body).await;
-    assert_eq!((s1, s2), (200, 200));
-    assert_eq!(first["data"]["task_id"], second["data"]["task_id"]);
-    // Readable by the external id too.
-    let (status, by_ext) = bff.get("/api/v1/tasks/order-42").await;
-    assert_eq!(
-        (status, &by_ext["data"]["task_id"]),
-        (200, &first["data"]["task_id"])
-    );
-    let (status, conflict) = bff
-        .post(
-            OMNI_IMAGE,
-            &json!({"prompt": "a wolf", "external_task_id": "order-42"}),
-        )
-        .await;
-    assert_eq!(status, 409);
-    assert!(conflict["message"].as_str().unwrap().contains("order-42"));
-    let (_, history) = bff.get("/api/v1/tasks").await;
-    assert_eq!(
-        history["data"]["tasks"].as_array().unwrap().len(),
-        1,
-        "created once"
-    );
-}
-
-#[tokio::test]
-async fn upstream_errors_and_failures_reach_the_client() {
-    let bff = Bff::new();
-    let (status, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "busy [sim:code=1303]"}))
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (429, Some(1303)));
-    assert!(body["message"].as_str().unwrap().contains("concurrency"));
-    let (status, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "unsafe [sim:code=1301]"}))
-        .await;
-    assert_eq!((status, body["code"].as_i64()), (400, Some(1301)));
-    let (status, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "cut [sim:drop]"}))
-        .await;
-    // No answer is not a "no": the create is recorded, to be finished later.
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(body["code"], 5002);
-    assert!(
-        body["message"].as_str().unwrap().contains("recorded"),
-        "{body}"
-    );
-
-    let (_, body) = bff
-        .post(OMNI_IMAGE, &json!({"prompt": "doomed [sim:fail]"}))
-        .await;
-    let done = bff
-        .wait_done(body["data"]["task_id"].as_str().unwrap())
-        .await;
-    assert_eq!(done["task_status"], "failed");
-    assert!(done["task_status_msg"]
-        .as_str()
-        .unwrap()
-        .contains("moderation"));
-    let (_, history) = bff.get("/api/v1/tasks").await;
-    assert_eq!(
-        history["data"]["tasks"].as_array().unwrap().len(),
-        1,
-        "only the created task is stored"
-    );
-}
-
-#[tokio::test]
-async fn history_filters_searches_and_pages_by_cursor() {
-    let bff = Bff::new();
-    for i in 0..5 {
-        bff.post(OMNI_IMAGE, &json!({"prompt": format!("cat number {i}")}))
-            .await;
-    }
-    bff.post("/kling/v1/images/generations", &json!({"prompt": "a dog"}))
-        .await;
-    let (_, page) = bff.get("/api/v1/tasks?limit=4").await;
-    let tasks = page["data"]["tasks"].as_array().unwrap();
-    assert_eq!(tasks.len(), 4);
-    assert_eq!(tasks[0]["request"]["prompt"], "a dog", "newest first");
-    let cursor = page["data"]["next_cursor"].as_str().unwrap();
-    let (_, next) = bff
-        .get(&format!("/api/v1/tasks?limit=4&cursor={cursor}"))
-        .await;
-    let rest = next["data"]["tasks"].as_array().unwrap();
-    assert_eq!(rest.len(), 2);
-    assert!(next["data"].get("next_cursor").is_none());
-    assert_eq!(rest[1]["request"]["prompt"], "cat number 0");
-
-    let (_, cats) = bff.get("/api/v1/tasks?kind=omni-image&q=NUMBER%203").await;
-    assert_eq!(cats["data"]["tasks"].as_array().unwrap().len(), 1);
-    let (_, gens) = bff.get("/api/v1/tasks?kind=image-generation").await;
-    assert_eq!(gens["data"]["tasks"].as_array().unwrap().len(), 1);
-    let (status, body) = bff
-        .get("/api/v1/tasks?kind=gif&status=done&limit=0&cursor=zz")
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(error_fields(&body), ["kind", "status", "limit", "cursor"]);
-}
-
-#[tokio::test]
-async fn config_describes_the_forms() {
-    let bff = Bff::new();
-    let (status, body) = bff.get("/api/v1/config").await;
-    assert_eq!(status, 200);
-    let cfg: omni_api::config::StudioConfig = serde_json::from_value(body["data"].clone()).unwrap();
-    assert_eq!(cfg.upstream, omni_api::config::UpstreamKind::Simulate);
-    let c = &cfg.catalog;
-    assert_eq!(c.omni_image.names(), ["kling-image-o1", "kling-v3-omni"]);
-    assert_eq!(c.omni_video.names(), ["kling-video-o1", "kling-v3-omni"]);
-    let v3 = c.omni_video.model("kling-v3-omni").unwrap();
-    assert_eq!(
-        v3.aspect_ratios,
-        [AspectRatio::R16x9, AspectRatio::R9x16, AspectRatio::R1x1]
-    );
-    assert_eq!(v3.duration.as_ref().map(|d| (d.min, d.max)), Some((3, 15)));
-    assert!(
-        c.image_generation
-            .model("kling-v3")
-            .unwrap()
-            .references
-            .elements
-    );
-    assert!(c
-        .image_generation
-        .models
-        .iter()
-        .all(|m| !m.aspect_ratios.contains(&AspectRatio::Auto)));
-    // The app validates with exactly what the BFF validates with.
-    assert_eq!(c, omni_api::Catalog::builtin());
-    assert_eq!(cfg.limits.max_prompt_chars, 2500);
-}
-
-#[tokio::test]
-async fn unchanged_polls_are_304() {
-    let bff = Bff::new();
-    let (_, body) = bff.post(OMNI_IMAGE, &json!({"prompt": "a kite"})).await;
-    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
-    bff.wait_done(&id).await;
-    let url = format!("{}/api/v1/tasks/{id}", bff.url);
-    // Once the results are copied the answer changes (its links point at the copies), and
-    // so does its ETag: wait for that, so the two reads below see one content.
-    for _ in 0..100 {
-        let (_, body) = bff.get(&format!("/api/v1/tasks/{id}")).await;
-        let link = body["data"]["task_result"]["images"][0]["url"]
-            .as_str()
-            .unwrap_or("");
-        if link.starts_with("/api/v1/media/") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let first = bff.http.get(&url).send().await.unwrap();
-    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    let again = bff
-        .http
-        .get(&url)
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
-    let other = bff
-        .http
-        .get(&url)
-        .header("If-None-Match", "\"stale\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other.status(), 200);
-}
-
-#[tokio::test]
 async fn tasks_survive_kill_9_and_unfinished_ones_continue() {
     let dir = temp_dir("restart");
-    let bff = Bff::start(dir.clone(), &[]);
+    let bff = Bff::process(dir.clone(), &[]);
     let (_, done) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "finished before the crash"}))
         .await;
@@ -532,7 +193,7 @@ async fn tasks_survive_kill_9_and_unfinished_ones_continue() {
     let dir = bff.kill();
 
     // A new process on the same data dir (its simulator is new and knows nothing).
-    let bff = Bff::start(dir, &[]);
+    let bff = Bff::process(dir, &[]);
     let (_, history) = bff.get("/api/v1/tasks").await;
     let ids: Vec<&str> = history["data"]["tasks"]
         .as_array()

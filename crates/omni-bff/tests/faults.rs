@@ -113,7 +113,7 @@ async fn fault_run(sim_flags: &[&str]) {
         "off",
     ];
     let env = [("OMNI_UPSTREAM_API_KEY", KEY)];
-    let bff = Bff::start_with(temp_dir("faults"), &args, &env);
+    let bff = Bff::process_with(temp_dir("faults"), &args, &env);
     let url = bff.url.clone();
     let http = reqwest::Client::new();
 
@@ -139,7 +139,7 @@ async fn fault_run(sim_flags: &[&str]) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let data_dir = bff.kill();
-    let bff = Bff::start_with(data_dir, &args, &env);
+    let bff = Bff::process_with(data_dir, &args, &env);
     assert_eq!(bff.url, url, "the BFF came back on the same address");
 
     let mut ids: HashMap<usize, String> = HashMap::new();

@@ -22,7 +22,7 @@ fn log_lines(bff: &Bff) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_request_id_leads_from_an_error_to_its_log_line() {
-    let bff = Bff::start(temp_dir("reqid"), &["--log-format", "json"]);
+    let bff = Bff::process(temp_dir("reqid"), &["--log-format", "json"]);
     // The BFF makes one: in the header and in the envelope.
     let resp = bff
         .http
@@ -96,7 +96,7 @@ fn promtool_accepts(text: &str) {
 #[tokio::test]
 async fn metrics_after_a_workload_pass_promtool() {
     let metrics_port = free_port();
-    let bff = Bff::start_with(
+    let bff = Bff::process_with(
         temp_dir("metrics"),
         &["--metrics-listen", &format!("127.0.0.1:{metrics_port}")],
         &[("OMNI_ACCESS_TOKENS", TOKEN)],

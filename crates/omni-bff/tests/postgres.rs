@@ -46,7 +46,7 @@ fn instance(tag: &str, db: &str, sim: &Simulator, media: &str, extra: &[&str]) -
         media,
     ];
     args.extend_from_slice(extra);
-    Bff::start_with(temp_dir(tag), &args, &[("OMNI_UPSTREAM_API_KEY", KEY)])
+    Bff::process_with(temp_dir(tag), &args, &[("OMNI_UPSTREAM_API_KEY", KEY)])
 }
 
 async fn create(bff: &Bff, prompt: &str) -> String {
@@ -60,7 +60,7 @@ async fn one_instance_on_postgresql_does_everything_sqlite_does() {
     let Some(db) = database("single").await else {
         return;
     };
-    let bff = Bff::start(temp_dir("pg-single"), &["--database-url", &db]);
+    let bff = Bff::process(temp_dir("pg-single"), &["--database-url", &db]);
     let id = create(&bff, "a lighthouse").await;
     let url = format!("{}/api/v1/tasks/{id}/events", bff.url);
     let run = read_sse(&bff.http, &url, None, Duration::from_secs(20)).await;
@@ -209,7 +209,7 @@ async fn readyz_fails_when_the_database_is_gone_while_healthz_stays_alive() {
     let Some(db) = database("ready").await else {
         return;
     };
-    let bff = Bff::start(temp_dir("pg-ready"), &["--database-url", &db]);
+    let bff = Bff::process(temp_dir("pg-ready"), &["--database-url", &db]);
     let (status, body) = bff.get("/readyz").await;
     assert_eq!(status, 200, "{body}");
     // The database goes away under the running instance.

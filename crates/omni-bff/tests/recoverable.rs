@@ -16,7 +16,7 @@ fn strict() -> Simulator {
 }
 
 fn bff_for(sim: &Simulator, dir: std::path::PathBuf, listen: &str) -> Bff {
-    Bff::start_with(
+    Bff::process_with(
         dir,
         &[
             "--listen",

@@ -30,7 +30,7 @@ async fn copies_go_to_the_bucket_and_outlive_the_upstream() {
     let sim = format!("http://127.0.0.1:{port}");
     let listen = format!("127.0.0.1:{port}");
     let store = format!("s3://{bucket}/studio");
-    let bff = Bff::start_with(
+    let bff = Bff::process_with(
         temp_dir("s3"),
         &["--sim-listen", &listen, "--media-store", &store],
         &[

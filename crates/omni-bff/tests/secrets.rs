@@ -134,7 +134,7 @@ async fn no_answer_log_line_or_app_file_holds_an_upstream_secret() {
     // A gateway key, then the official JWT keys (which this simulator refuses: the
     // error paths are searched too), then the upstream gone altogether.
     let gateway = [&["--upstream", sim.url.as_str()][..], &dist_args].concat();
-    let bff = Bff::start_with(
+    let bff = Bff::process_with(
         temp_dir("secrets-gw"),
         &gateway,
         &[
@@ -147,7 +147,7 @@ async fn no_answer_log_line_or_app_file_holds_an_upstream_secret() {
     let log = std::fs::read_to_string(Bff::log_path(&bff.data_dir)).unwrap();
     drop(bff);
     let official = [&["--upstream", sim.url.as_str()][..], &dist_args].concat();
-    let bff = Bff::start_with(
+    let bff = Bff::process_with(
         temp_dir("secrets-jwt"),
         &official,
         &[
@@ -171,7 +171,7 @@ async fn no_answer_log_line_or_app_file_holds_an_upstream_secret() {
     drop(bff);
     let gone = format!("http://127.0.0.1:{}", free_port());
     let unreachable = [&["--upstream", gone.as_str()][..], &dist_args].concat();
-    let bff = Bff::start_with(
+    let bff = Bff::process_with(
         temp_dir("secrets-gone"),
         &unreachable,
         &[

@@ -11,7 +11,7 @@ const OMNI_IMAGE: &str = "/kling/v1/images/omni-image";
 
 #[tokio::test]
 async fn a_signal_ends_event_streams_and_the_process() {
-    let mut bff = Bff::start(temp_dir("stop-sse"), &[]);
+    let mut bff = Bff::process(temp_dir("stop-sse"), &[]);
     let (_, created) = bff
         .post(
             OMNI_IMAGE,
@@ -42,7 +42,7 @@ async fn a_signal_ends_event_streams_and_the_process() {
 
 #[tokio::test]
 async fn a_second_signal_stops_at_once() {
-    let mut bff = Bff::start(temp_dir("stop-twice"), &[]);
+    let mut bff = Bff::process(temp_dir("stop-twice"), &[]);
     // A create whose upstream answer takes a minute holds a graceful shutdown open.
     let http = bff.http.clone();
     let url = bff.url.clone();

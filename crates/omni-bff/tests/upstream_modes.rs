@@ -12,7 +12,7 @@ async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
     let sim = Simulator::start(KEY);
     let dir = temp_dir("gateway");
     let log = Bff::log_path(&dir);
-    let bff = Bff::start_with(
+    let bff = Bff::process_with(
         dir,
         &["--upstream", &sim.url],
         &[("OMNI_UPSTREAM_API_KEY", KEY)],

@@ -1,6 +1,11 @@
-//! A real omni-bff process per test, on a free loopback port with its own data dir,
-//! talking to its built-in simulator over HTTP. Killed when dropped.
+//! A real omni-bff per test, on a free loopback port with its own data dir, talking to
+//! its built-in simulator over HTTP: served from a thread of the test's own process
+//! (`Bff::start`, the usual case: no process to start), or as a child process
+//! (`Bff::process`) where the test needs one: kill -9, signals, its log, its memory,
+//! its environment. Stopped when dropped.
 #![allow(dead_code)]
+
+pub mod app;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -8,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub struct Bff {
-    child: Child,
+    runner: Runner,
     pub url: String,
     pub data_dir: PathBuf,
     pub http: reqwest::Client,
@@ -25,19 +30,71 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// How a `Bff` runs.
+enum Runner {
+    Process(Child),
+    /// Served by a thread of this process; its state, to stop it.
+    Thread(std::sync::Arc<omni_bff::AppState>),
+}
+
 impl Bff {
     /// Starts omni-bff with `args` (after the listen / data-dir / dist defaults).
     pub fn start(data_dir: PathBuf, args: &[&str]) -> Bff {
         Bff::start_with(data_dir, args, &[])
     }
 
-    /// The log file of this process (its stderr).
-    pub fn log_path(data_dir: &std::path::Path) -> PathBuf {
-        data_dir.with_extension("log")
+    /// Serves omni-bff from a thread of this process, configured from `args` and `env`
+    /// exactly as the binary is (the same parser), with its own runtime.
+    pub fn start_with(data_dir: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Bff {
+        let dist = Bff::default_dist(&data_dir);
+        let mut all: Vec<String> = vec![
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--data-dir".into(),
+            data_dir.display().to_string(),
+            "--dist".into(),
+            dist.display().to_string(),
+        ];
+        all.extend(args.iter().map(|a| a.to_string()));
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let omni_bff::config::Command::Serve(cfg) =
+            omni_bff::config::parse(&all, &lookup).expect("the options parse")
+        else {
+            panic!("not a serve command");
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let failed = tx.clone();
+            let ready = move |addr, state: &std::sync::Arc<omni_bff::AppState>| {
+                let _ = tx.send(Ok((addr, state.clone())));
+            };
+            if let Err(e) = runtime.block_on(omni_bff::serve_with(*cfg, ready, false)) {
+                let _ = failed.send(Err(format!("{e:#}")));
+            }
+        });
+        let (addr, state) = rx
+            .recv()
+            .expect("omni-bff starts")
+            .unwrap_or_else(|e| panic!("omni-bff failed to start: {e}"));
+        Bff {
+            runner: Runner::Thread(state),
+            url: format!("http://{addr}"),
+            data_dir,
+            http: reqwest::Client::new(),
+        }
     }
 
-    /// Starts omni-bff with `args` and extra environment variables; stderr goes to a log file.
-    pub fn start_with(data_dir: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Bff {
+    /// A page for the app's routes to serve, unless the test brings its own `--dist`.
+    fn default_dist(data_dir: &std::path::Path) -> PathBuf {
         let dist = data_dir.join("dist");
         std::fs::create_dir_all(&dist).unwrap();
         std::fs::write(
@@ -45,6 +102,30 @@ impl Bff {
             "<!DOCTYPE html><title>Omni Studio</title>",
         )
         .unwrap();
+        dist
+    }
+
+    /// Starts omni-bff as a child process with `args`.
+    pub fn process(data_dir: PathBuf, args: &[&str]) -> Bff {
+        Bff::process_with(data_dir, args, &[])
+    }
+
+    fn child(&self) -> &Child {
+        match &self.runner {
+            Runner::Process(c) => c,
+            Runner::Thread(_) => panic!("this test needs Bff::process"),
+        }
+    }
+
+    /// The log file of this process (its stderr).
+    pub fn log_path(data_dir: &std::path::Path) -> PathBuf {
+        data_dir.with_extension("log")
+    }
+
+    /// Starts omni-bff as a child process with `args` and extra environment variables;
+    /// stderr goes to a log file.
+    pub fn process_with(data_dir: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Bff {
+        let dist = Bff::default_dist(&data_dir);
         let mut child = Command::new(env!("CARGO_BIN_EXE_omni-bff"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
@@ -66,7 +147,7 @@ impl Bff {
         };
         std::thread::spawn(move || for _ in lines {});
         Bff {
-            child,
+            runner: Runner::Process(child),
             url,
             data_dir,
             http: reqwest::Client::new(),
@@ -77,7 +158,7 @@ impl Bff {
     pub fn signal(&self, name: &str) {
         let ok = std::process::Command::new("kill")
             .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
+            .arg(self.child().id().to_string())
             .status()
             .unwrap()
             .success();
@@ -89,7 +170,10 @@ impl Bff {
     pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<Option<i32>> {
         let start = std::time::Instant::now();
         while start.elapsed() < limit {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            let Runner::Process(child) = &mut self.runner else {
+                panic!("this test needs Bff::process");
+            };
+            if let Some(status) = child.try_wait().unwrap() {
                 return Some(status.code());
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -99,7 +183,8 @@ impl Bff {
 
     /// The process's peak resident memory so far, in kilobytes (Linux `VmHWM`).
     pub fn peak_rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.child().id())).unwrap();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -154,8 +239,11 @@ impl Bff {
 
     /// Kills the process the hard way (SIGKILL), as a crash would.
     pub fn kill(mut self) -> PathBuf {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let Runner::Process(child) = &mut self.runner else {
+            panic!("this test needs Bff::process");
+        };
+        let _ = child.kill();
+        let _ = child.wait();
         std::mem::take(&mut self.data_dir)
     }
 
@@ -264,8 +352,16 @@ impl Drop for Simulator {
 
 impl Drop for Bff {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.runner {
+            Runner::Process(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            // Stops taking requests; its runtime, and every task in it, ends with it.
+            Runner::Thread(state) => {
+                state.closing.send_replace(true);
+            }
+        }
         if !self.data_dir.as_os_str().is_empty() {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }

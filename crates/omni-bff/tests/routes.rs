@@ -1,0 +1,577 @@
+//! The BFF's routes in this process, called with `oneshot` (no socket, no child
+//! process): routing, validation, the envelope of every answer, the security checks and
+//! headers. The upstream is the real simulator on a loopback port, reached through the
+//! real upstream client. What needs a process (restart, kill -9, signals, memory) is in
+//! the other test files.
+
+mod support;
+use omni_api::AspectRatio;
+use serde_json::{json, Value};
+use support::app::App;
+use support::error_fields;
+
+const OMNI_IMAGE: &str = "/kling/v1/images/omni-image";
+const TOKEN: &str = "studio-access-token-0123456789";
+
+/// Requests to `/api/v1/tasks` until one is refused with 429; answers how many passed.
+async fn until_limited(bff: &App, headers: &[(&str, String)], tries: usize) -> usize {
+    for n in 0..tries {
+        let mut req = bff.get_req("/api/v1/tasks");
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        if req.send().await.status.as_u16() == 429 {
+            return n;
+        }
+    }
+    tries
+}
+
+#[tokio::test]
+async fn validation_reports_every_violation_with_its_path() {
+    let bff = App::new().await;
+    let (status, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "<<<image_2>>> <<<img_1>>>", "n": 0, "aspect_ratio": "5:4",
+                    "image_list": [{"image": "ftp://x/y.png"}], "element_list": [{"element_id": "x"}]}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], 1201);
+    let got: Vec<(String, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().into(),
+                e["rule"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for want in [
+        ("prompt", "placeholder_dangling"),
+        ("prompt", "placeholder_malformed"),
+        ("n", "range"),
+        ("aspect_ratio", "one_of"),
+        ("image_list[0].image", "url_scheme"),
+        ("element_list[0].element_id", "type"),
+    ] {
+        assert!(
+            got.contains(&(want.0.into(), want.1.into())),
+            "missing {want:?} in {got:?}"
+        );
+    }
+    assert!(
+        body["message"].as_str().unwrap().contains("more"),
+        "{}",
+        body["message"]
+    );
+}
+
+#[tokio::test]
+async fn bad_bodies_get_the_envelope_not_text() {
+    let bff = App::new().await;
+    let resp = bff
+        .post_req(OMNI_IMAGE)
+        .body("{\"prompt\": ")
+        .header("content-type", "application/json")
+        .send()
+        .await;
+    assert_eq!(resp.status, 400);
+    let body: Value = resp.json();
+    assert_eq!(body["code"], 1200);
+    assert!(body["message"].as_str().unwrap().contains("not valid JSON"));
+
+    let resp = bff
+        .post_req(OMNI_IMAGE)
+        .body("prompt=x")
+        .header("content-type", "text/plain")
+        .send()
+        .await;
+    assert_eq!(resp.status, 415);
+    assert_eq!(resp.json()["code"], 1200);
+
+    let (status, body) = bff.post(OMNI_IMAGE, &json!(["not", "an", "object"])).await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (400, Some("body"))
+    );
+
+    let (status, body) = bff.get("/api/v1/tasks/does-not-exist").await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
+    let (status, body) = bff.get("/api/v2/nothing").await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(1203)));
+    let resp = bff
+        .request(axum::http::Method::DELETE, "/api/v1/tasks")
+        .send()
+        .await;
+    assert_eq!(resp.status, 405);
+    assert_eq!(resp.json()["code"], 1202);
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_a_fallback_for_deep_links() {
+    let bff = App::new().await;
+    for path in ["/", "/image", "/tasks/abc123"] {
+        let resp = bff.get_req(path).send().await;
+        assert_eq!(resp.status, 200, "{path}");
+        assert!(resp.text().contains("<title>Omni Studio</title>"), "{path}");
+    }
+    assert_eq!(bff.get("/healthz").await.1["data"]["status"], "ok");
+}
+
+#[tokio::test]
+async fn all_in_one_maps_onto_the_right_kind() {
+    let bff = App::new().await;
+    let (status, body) = bff
+        .post("/api/v1/images/generations", &json!({"model": "kling-image-o1", "prompt": "a cyberpunk city", "aspect_ratio": "16:9", "num_images": 2}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["kind"], "omni-image");
+    // The create does not echo the request (it can hold 130 MB of images); the task
+    // read shows how it was mapped.
+    assert!(body["data"].get("request").is_none(), "{body}");
+    let (_, read) = bff
+        .get(&format!(
+            "/api/v1/tasks/{}",
+            body["data"]["task_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(read["data"]["request"]["n"], 2);
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    assert_eq!(done["task_result"]["images"].as_array().unwrap().len(), 2);
+
+    let (_, body) = bff
+        .post("/api/v1/images/generations", &json!({"prompt": "turnaround", "type": "ai-multi-shot", "images": ["https://example.com/hero.png"]}))
+        .await;
+    assert_eq!(body["data"]["kind"], "multi-shot");
+    let (_, read) = bff
+        .get(&format!(
+            "/api/v1/tasks/{}",
+            body["data"]["task_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        read["data"]["request"]["element_frontal_image"],
+        "https://example.com/hero.png"
+    );
+
+    let (status, body) = bff
+        .post(
+            "/api/v1/images/generations",
+            &json!({"prompt": "x", "type": "ai-multi-shot", "num_images": 12}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_fields(&body), ["images", "num_images"]);
+}
+
+#[tokio::test]
+async fn external_task_id_makes_creates_idempotent() {
+    let bff = App::new().await;
+    let body = json!({"prompt": "a fox", "external_task_id": "order-42"});
+    let (s1, first) = bff.post(OMNI_IMAGE, &body).await;
+    let (s2, second) = bff.post(OMNI_IMAGE, &body).await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(first["data"]["task_id"], second["data"]["task_id"]);
+    // Readable by the external id too.
+    let (status, by_ext) = bff.get("/api/v1/tasks/order-42").await;
+    assert_eq!(
+        (status, &by_ext["data"]["task_id"]),
+        (200, &first["data"]["task_id"])
+    );
+    let (status, conflict) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "a wolf", "external_task_id": "order-42"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(conflict["message"].as_str().unwrap().contains("order-42"));
+    let (_, history) = bff.get("/api/v1/tasks").await;
+    assert_eq!(
+        history["data"]["tasks"].as_array().unwrap().len(),
+        1,
+        "created once"
+    );
+}
+
+#[tokio::test]
+async fn upstream_errors_and_failures_reach_the_client() {
+    let bff = App::new().await;
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "busy [sim:code=1303]"}))
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (429, Some(1303)));
+    assert!(body["message"].as_str().unwrap().contains("concurrency"));
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "unsafe [sim:code=1301]"}))
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(1301)));
+    let (status, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "cut [sim:drop]"}))
+        .await;
+    // No answer is not a "no": the create is recorded, to be finished later.
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], 5002);
+    assert!(
+        body["message"].as_str().unwrap().contains("recorded"),
+        "{body}"
+    );
+
+    let (_, body) = bff
+        .post(OMNI_IMAGE, &json!({"prompt": "doomed [sim:fail]"}))
+        .await;
+    let done = bff
+        .wait_done(body["data"]["task_id"].as_str().unwrap())
+        .await;
+    assert_eq!(done["task_status"], "failed");
+    assert!(done["task_status_msg"]
+        .as_str()
+        .unwrap()
+        .contains("moderation"));
+    let (_, history) = bff.get("/api/v1/tasks").await;
+    assert_eq!(
+        history["data"]["tasks"].as_array().unwrap().len(),
+        1,
+        "only the created task is stored"
+    );
+}
+
+#[tokio::test]
+async fn history_filters_searches_and_pages_by_cursor() {
+    let bff = App::new().await;
+    for i in 0..5 {
+        bff.post(OMNI_IMAGE, &json!({"prompt": format!("cat number {i}")}))
+            .await;
+    }
+    bff.post("/kling/v1/images/generations", &json!({"prompt": "a dog"}))
+        .await;
+    let (_, page) = bff.get("/api/v1/tasks?limit=4").await;
+    let tasks = page["data"]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 4);
+    assert_eq!(tasks[0]["request"]["prompt"], "a dog", "newest first");
+    let cursor = page["data"]["next_cursor"].as_str().unwrap();
+    let (_, next) = bff
+        .get(&format!("/api/v1/tasks?limit=4&cursor={cursor}"))
+        .await;
+    let rest = next["data"]["tasks"].as_array().unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(next["data"].get("next_cursor").is_none());
+    assert_eq!(rest[1]["request"]["prompt"], "cat number 0");
+
+    let (_, cats) = bff.get("/api/v1/tasks?kind=omni-image&q=NUMBER%203").await;
+    assert_eq!(cats["data"]["tasks"].as_array().unwrap().len(), 1);
+    let (_, gens) = bff.get("/api/v1/tasks?kind=image-generation").await;
+    assert_eq!(gens["data"]["tasks"].as_array().unwrap().len(), 1);
+    let (status, body) = bff
+        .get("/api/v1/tasks?kind=gif&status=done&limit=0&cursor=zz")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_fields(&body), ["kind", "status", "limit", "cursor"]);
+}
+
+#[tokio::test]
+async fn config_describes_the_forms() {
+    let bff = App::new().await;
+    let (status, body) = bff.get("/api/v1/config").await;
+    assert_eq!(status, 200);
+    let cfg: omni_api::config::StudioConfig = serde_json::from_value(body["data"].clone()).unwrap();
+    assert_eq!(cfg.upstream, omni_api::config::UpstreamKind::Simulate);
+    let c = &cfg.catalog;
+    assert_eq!(c.omni_image.names(), ["kling-image-o1", "kling-v3-omni"]);
+    assert_eq!(c.omni_video.names(), ["kling-video-o1", "kling-v3-omni"]);
+    let v3 = c.omni_video.model("kling-v3-omni").unwrap();
+    assert_eq!(
+        v3.aspect_ratios,
+        [AspectRatio::R16x9, AspectRatio::R9x16, AspectRatio::R1x1]
+    );
+    assert_eq!(v3.duration.as_ref().map(|d| (d.min, d.max)), Some((3, 15)));
+    assert!(
+        c.image_generation
+            .model("kling-v3")
+            .unwrap()
+            .references
+            .elements
+    );
+    assert!(c
+        .image_generation
+        .models
+        .iter()
+        .all(|m| !m.aspect_ratios.contains(&AspectRatio::Auto)));
+    // The app validates with exactly what the BFF validates with.
+    assert_eq!(c, omni_api::Catalog::builtin());
+    assert_eq!(cfg.limits.max_prompt_chars, 2500);
+}
+
+#[tokio::test]
+async fn unchanged_polls_are_304() {
+    let bff = App::new().await;
+    let (_, body) = bff.post(OMNI_IMAGE, &json!({"prompt": "a kite"})).await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+    let url = format!("/api/v1/tasks/{id}");
+    // Once the results are copied the answer changes (its links point at the copies), and
+    // so does its ETag: wait for that, so the two reads below see one content.
+    for _ in 0..100 {
+        let (_, body) = bff.get(&format!("/api/v1/tasks/{id}")).await;
+        let link = body["data"]["task_result"]["images"][0]["url"]
+            .as_str()
+            .unwrap_or("");
+        if link.starts_with("/api/v1/media/") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let first = bff.get_req(&url).send().await;
+    let etag = first.header("etag").unwrap().to_owned();
+    let again = bff
+        .get_req(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.status, 304);
+    let other = bff
+        .get_req(&url)
+        .header("If-None-Match", "\"stale\"")
+        .send()
+        .await;
+    assert_eq!(other.status, 200);
+}
+
+#[tokio::test]
+async fn cross_site_requests_may_read_but_not_change() {
+    let bff = App::new().await;
+    let host = "127.0.0.1:8080";
+    let post = |site: &'static str, origin: String| {
+        bff.post_req(OMNI_IMAGE)
+            .header("host", host)
+            .header("sec-fetch-site", site)
+            .header("origin", &origin)
+            .json(&json!({"prompt": "from a page"}))
+            .send()
+    };
+    let evil = post("cross-site", "https://evil.example".into()).await;
+    assert_eq!(evil.status.as_u16(), 403);
+    let body = evil.json();
+    assert!(
+        body["message"].as_str().unwrap().contains("cross-site"),
+        "{body}"
+    );
+    let same = post("same-origin", format!("http://{host}")).await;
+    assert_eq!(same.status.as_u16(), 200, "{}", same.text());
+    let read = bff
+        .get_req("/api/v1/config")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await;
+    assert_eq!(read.status.as_u16(), 200);
+}
+
+/// DNS rebinding: a page on rebind.example re-points its name at 127.0.0.1, so its
+/// requests arrive with `Host: rebind.example:PORT` and a matching Origin.
+#[tokio::test]
+async fn without_tokens_a_foreign_host_is_refused() {
+    let port = 8080;
+    fn rebound(bff: &App, port: u16) -> support::app::Call<'_> {
+        let origin = format!("http://rebind.example:{port}");
+        bff.post_req(OMNI_IMAGE)
+            .header("host", &format!("rebind.example:{port}"))
+            .header("origin", &origin)
+            .header("sec-fetch-site", "same-origin")
+            .json(&json!({"prompt": "spend their credit"}))
+    }
+    let bff = App::new().await;
+    let resp = rebound(&bff, port).send().await;
+    assert_eq!(resp.status.as_u16(), 421);
+    let body = resp.json();
+    assert_eq!(body["code"], 1103, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allowed-hosts"),
+        "{body}"
+    );
+    // Reading prompts is refused too, and so is the app itself.
+    for path in ["/api/v1/tasks", "/image"] {
+        let resp = bff
+            .get_req(path)
+            .header("host", &format!("rebind.example:{port}"))
+            .send()
+            .await;
+        assert_eq!(resp.status.as_u16(), 421, "{path}");
+    }
+    // Loopback names are served.
+    for name in ["localhost", "127.0.0.1"] {
+        let resp = bff
+            .get_req("/api/v1/tasks")
+            .header("host", &format!("{name}:{port}"))
+            .send()
+            .await;
+        assert_eq!(resp.status.as_u16(), 200, "{name}");
+    }
+    // A name the operator lists (a proxy's) is served.
+    let listed = App::start(&["--allowed-hosts", "rebind.example"]).await;
+    assert_eq!(rebound(&listed, port).send().await.status.as_u16(), 200);
+    // With tokens the token is the defence: any name, but signed in.
+    let secure = App::start_with(&[], &[("OMNI_ACCESS_TOKENS", TOKEN)]).await;
+    assert_eq!(rebound(&secure, port).send().await.status.as_u16(), 401);
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_limit_gets_429_in_the_envelope() {
+    let bff = App::start(&["--rate-limit", "5"]).await;
+    let mut limited = None;
+    for _ in 0..40 {
+        let resp = bff.get_req("/api/v1/config").send().await;
+        if resp.status.as_u16() == 429 {
+            limited = Some(resp);
+            break;
+        }
+    }
+    let resp = limited.expect("a burst of 20 is allowed, not 40");
+    assert!(resp.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(resp.json()["code"], 1302);
+}
+
+#[tokio::test]
+async fn made_up_session_cookies_buy_no_fresh_buckets() {
+    let bff = App::start_with(&["--rate-limit", "5"], &[("OMNI_ACCESS_TOKENS", TOKEN)]).await;
+    // Each request a new random cookie: all count against the one address.
+    let mut refused = false;
+    for n in 0..60 {
+        let resp = bff
+            .get_req("/api/v1/tasks")
+            .header("cookie", &format!("omni_session=made-up-{n}"))
+            .send()
+            .await;
+        match resp.status.as_u16() {
+            401 => {}
+            429 => {
+                refused = true;
+                break;
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert!(refused, "60 made-up cookies within a burst of 20");
+    // A valid token is its own client, not the address's.
+    let bearer = [("authorization", format!("Bearer {TOKEN}"))];
+    assert!(
+        until_limited(&bff, &bearer, 10).await == 10,
+        "the token has its own bucket"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket() {
+    let xff = |ip: &str| [("x-forwarded-for", ip.to_owned())];
+    let trusting = App::start(&["--rate-limit", "5", "--trusted-proxies", "127.0.0.1"]).await;
+    let first = until_limited(&trusting, &xff("203.0.113.7"), 60).await;
+    assert!(first < 60, "one forwarded client is limited");
+    assert_eq!(
+        until_limited(&trusting, &xff("203.0.113.8"), 10).await,
+        10,
+        "another forwarded client is not"
+    );
+    // Without --trusted-proxies the header is a claim anyone can make: ignored.
+    let plain = App::start(&["--rate-limit", "5"]).await;
+    let first = until_limited(&plain, &xff("203.0.113.7"), 60).await;
+    assert!(first < 60);
+    assert!(
+        until_limited(&plain, &xff("203.0.113.8"), 3).await < 3,
+        "the same address"
+    );
+}
+
+#[tokio::test]
+async fn each_route_has_its_own_body_limit() {
+    let bff = App::new().await;
+    let big = "x".repeat(10_000);
+    let (status, body) = bff.post("/api/v1/session", &json!({"token": big})).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("4096"), "{body}");
+    let ids: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
+    let (status, _) = bff
+        .post(
+            "/kling/v1/general/delete-elements",
+            &json!({"element_ids": ids}),
+        )
+        .await;
+    assert_eq!(status, 413);
+    // A create may carry images: the same size is fine there.
+    let (status, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "fine", "external_task_id": big}),
+        )
+        .await;
+    assert_ne!(status, 413, "{body}");
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let dir = support::temp_dir("headers");
+    // Not the harness's own dist, which has a page of its own.
+    let dist = dir.join("app");
+    std::fs::create_dir_all(&dist).unwrap();
+    let script = "import init from '/app.js'; await init();";
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!doctype html><script type=module>{script}</script><body></body>"),
+    )
+    .unwrap();
+    let bff = App::start(&[
+        "--dist",
+        dist.to_str().unwrap(),
+        "--frame-ancestors",
+        "https://ops.example.com",
+    ])
+    .await;
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    for path in [
+        "/",
+        "/tasks/abc",
+        "/api/v1/config",
+        "/api/v1/nope",
+        "/healthz",
+    ] {
+        let resp = bff.get_req(path).send().await;
+        let h = &resp.headers;
+        let csp = h["content-security-policy"].to_str().unwrap();
+        let scripts = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            scripts.contains(&format!("'sha256-{hash}'")),
+            "{path}: {csp}"
+        );
+        assert!(scripts.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'self' https://ops.example.com"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+    }
+    // A new build deployed under the running BFF: its loader's hash is used at once.
+    let newer = "import init from '/app2.js'; await init();";
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!doctype html><script type=module>{newer}</script><body></body>"),
+    )
+    .unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(newer));
+    let resp = bff.get_req("/").send().await;
+    let csp = resp.header("content-security-policy").unwrap().to_owned();
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+}
