@@ -17,8 +17,23 @@ pub enum StreamEnd {
     Final,
     /// No stream here (not supported, refused, or never opened): poll instead.
     Unavailable,
-    /// The caller stopped wanting it (another task, a hidden tab).
-    Cancelled,
+}
+
+/// The open stream and its handlers: closed and detached when dropped, so a follower
+/// that is cancelled mid-wait (its future dropped) leaves nothing running.
+struct Open {
+    source: EventSource,
+    _on_change: Closure<dyn Fn(MessageEvent)>,
+    _on_open: Closure<dyn Fn()>,
+    _on_error: Closure<dyn Fn()>,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.source.close();
+        self.source.set_onopen(None);
+        self.source.set_onerror(None);
+    }
 }
 
 /// The stream's address for a task.
@@ -26,14 +41,13 @@ pub fn events_url(task_id: &str) -> String {
     format!("{}/events", crate::api::task_url(task_id))
 }
 
-/// Calls `on_task` with every change until the task ends, the stream is unavailable, or
-/// `current()` turns false (checked at least once a second). `on_reconnecting` tells
-/// when the connection dropped and EventSource is re-making it.
+/// Calls `on_task` with every change until the task ends or the stream is unavailable.
+/// `on_reconnecting` tells when the connection dropped and EventSource is re-making it.
+/// Dropping the future closes the stream (that is how a follower is cancelled).
 pub async fn follow(
     task_id: &str,
     on_task: impl Fn(StudioTask) + 'static,
     on_reconnecting: impl Fn(bool) + 'static,
-    current: impl Fn() -> bool,
 ) -> StreamEnd {
     let Ok(source) = EventSource::new(&events_url(task_id)) else {
         return StreamEnd::Unavailable;
@@ -92,26 +106,17 @@ pub async fn follow(
     }
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-
-    let outcome = loop {
+    let _open = Open {
+        source,
+        _on_change: on_change,
+        _on_open: on_open,
+        _on_error: on_error,
+    };
+    loop {
         if let Some(how) = end.get() {
-            break how;
-        }
-        if !current() {
-            break StreamEnd::Cancelled;
+            return how;
         }
         let woken = js_sys::Promise::new(&mut |resolve, _| wake.set(Some(resolve)));
-        let timeout = js_sys::Promise::new(&mut |resolve, _| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 1000);
-            }
-        });
-        let both = js_sys::Array::of2(&woken, &timeout);
-        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::race(&both)).await;
-    };
-    source.close();
-    source.set_onopen(None);
-    source.set_onerror(None);
-    drop((on_change, on_open, on_error));
-    outcome
+        let _ = wasm_bindgen_futures::JsFuture::from(woken).await;
+    }
 }

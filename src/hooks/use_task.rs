@@ -17,10 +17,8 @@ use crate::api::{self, ApiError, Polled};
 use crate::task_events::{self, StreamEnd};
 use crate::time::sleep;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped_with_cancellation;
 use omni_api::{StudioTask, TaskStatus};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
@@ -136,6 +134,10 @@ pub fn use_task(
 }
 
 /// Follows the task `id` the way `follow` says.
+///
+/// One run at a time, owned by an effect: a new id, a pause or a resume re-runs the
+/// effect, and the effect's cleanup cancels the run before (its future is dropped, which
+/// also closes its event stream). No run counters: Leptos's owner does the bookkeeping.
 pub fn use_task_with(
     id: Signal<String>,
     follow: Follow,
@@ -144,125 +146,52 @@ pub fn use_task_with(
     let error = RwSignal::new(None::<ApiError>);
     let reconnecting = RwSignal::new(false);
     let is_active = RwSignal::new(false);
-    // Each run has a number; starting a new one (or pausing) makes older runs stop.
-    let generation = Arc::new(AtomicU64::new(0));
+    // Whether the task is to be followed now (not while paused or the tab is hidden).
+    let wanted = RwSignal::new(true);
+    // `resume` reads at once even when a run is going.
+    let again = Trigger::new();
 
-    let start = {
-        let generation = generation.clone();
-        move || {
-            let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
-            let generation = generation.clone();
-            let id = id.get_untracked();
-            is_active.set(true);
-            spawn_local(async move {
-                let current = || generation.load(Ordering::SeqCst) == mine;
-                let mut schedule = Schedule::default();
-                let mut etag: Option<String> = None;
-                let mut streamed = follow == Follow::Poll;
-                while current() {
-                    let outcome = match api::poll_task(&id, etag.as_deref()).await {
-                        Ok(Polled::Changed(task, tag)) => {
-                            etag = tag;
-                            let status = task.task.task_status;
-                            value.try_set(Some(*task));
-                            Outcome::Status(status)
-                        }
-                        Ok(Polled::NotModified) => match value
-                            .try_with_untracked(|v| v.as_ref().map(|t| t.task.task_status))
-                            .flatten()
-                        {
-                            Some(s) => Outcome::Status(s),
-                            None => Outcome::Failed,
-                        },
-                        Err(e) => {
-                            let gone = matches!(&e, ApiError::Api { status: 404, .. });
-                            error.try_set(Some(e));
-                            if gone {
-                                is_active.try_set(false);
-                                return;
-                            }
-                            Outcome::Failed
-                        }
-                    };
-                    if !current() {
-                        return;
-                    }
-                    if outcome != Outcome::Failed {
-                        error.try_set(None);
-                    }
-                    // A running task: follow its events; poll only if they are unavailable.
-                    if matches!(outcome, Outcome::Status(s) if !s.is_terminal()) && !streamed {
-                        streamed = true;
-                        let end = task_events::follow(
-                            &id,
-                            move |task| merge(value, task),
-                            move |r| {
-                                reconnecting.try_set(r);
-                            },
-                            &current,
-                        )
-                        .await;
-                        match end {
-                            StreamEnd::Final => {
-                                reconnecting.try_set(false);
-                                is_active.try_set(false);
-                                return;
-                            }
-                            StreamEnd::Cancelled => return,
-                            StreamEnd::Unavailable => {
-                                // Read at once: something may have changed meanwhile.
-                                etag = None;
-                                continue;
-                            }
-                        }
-                    }
-                    let next = schedule.next(outcome);
-                    reconnecting.try_set(schedule.reconnecting());
-                    match next {
-                        Next::Stop => {
-                            is_active.try_set(false);
-                            return;
-                        }
-                        Next::After(ms) => sleep(ms as i32).await,
-                    }
-                }
-            });
-        }
-    };
-    let pause = {
-        let generation = generation.clone();
-        move || {
-            generation.fetch_add(1, Ordering::SeqCst);
-            is_active.set(false);
-        }
-    };
-
-    // A new id starts a new run.
-    Effect::new({
-        let start = start.clone();
-        move |_| {
-            id.track();
+    Effect::new(move |shown: Option<String>| {
+        let task_id = id.get();
+        again.track();
+        if shown.as_ref() != Some(&task_id) {
             value.set(None);
             error.set(None);
-            start();
         }
+        let run = wanted.get();
+        is_active.set(run);
+        if run {
+            spawn_local_scoped_with_cancellation(follow_task(
+                task_id.clone(),
+                follow,
+                Handles {
+                    value,
+                    error,
+                    reconnecting,
+                    is_active,
+                },
+            ));
+        }
+        task_id
     });
+    let pause = move || wanted.set(false);
+    let resume = move || {
+        wanted.set(true);
+        again.notify();
+    };
 
     // Hidden tab: stop reading. Visible again: read at once, if the task was being followed.
     let hidden_pause = StoredValue::new(false);
-    let on_visibility = {
-        let (start, pause) = (start.clone(), pause.clone());
-        move || {
-            let hidden = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.hidden());
-            if hidden && is_active.get_untracked() {
-                hidden_pause.set_value(true);
-                pause();
-            } else if !hidden && hidden_pause.get_value() {
-                hidden_pause.set_value(false);
-                start();
-            }
+    let on_visibility = move || {
+        let hidden = web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden());
+        if hidden && is_active.get_untracked() {
+            hidden_pause.set_value(true);
+            pause();
+        } else if !hidden && hidden_pause.get_value() {
+            hidden_pause.set_value(false);
+            resume();
         }
     };
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
@@ -270,9 +199,7 @@ pub fn use_task_with(
         let _ =
             doc.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
         let handle = send_wrapper::SendWrapper::new((doc, cb));
-        let stop = generation.clone();
         on_cleanup(move || {
-            stop.fetch_add(1, Ordering::SeqCst);
             let (doc, cb) = handle.take();
             let _ = doc.remove_event_listener_with_callback(
                 "visibilitychange",
@@ -287,6 +214,86 @@ pub fn use_task_with(
         reconnecting: reconnecting.into(),
         is_active: is_active.into(),
         pause,
-        resume: start,
+        resume,
+    }
+}
+
+/// The signals a run writes.
+#[derive(Clone, Copy)]
+struct Handles {
+    value: RwSignal<Option<StudioTask>>,
+    error: RwSignal<Option<ApiError>>,
+    reconnecting: RwSignal<bool>,
+    is_active: RwSignal<bool>,
+}
+
+/// One run: reads the task, then follows its stream (or polls) until it ends.
+async fn follow_task(id: String, follow: Follow, h: Handles) {
+    let mut schedule = Schedule::default();
+    let mut etag: Option<String> = None;
+    let mut streamed = follow == Follow::Poll;
+    loop {
+        let outcome = match api::poll_task(&id, etag.as_deref()).await {
+            Ok(Polled::Changed(task, tag)) => {
+                etag = tag;
+                let status = task.task.task_status;
+                h.value.try_set(Some(*task));
+                Outcome::Status(status)
+            }
+            Ok(Polled::NotModified) => match h
+                .value
+                .try_with_untracked(|v| v.as_ref().map(|t| t.task.task_status))
+                .flatten()
+            {
+                Some(s) => Outcome::Status(s),
+                None => Outcome::Failed,
+            },
+            Err(e) => {
+                let gone = matches!(&e, ApiError::Api { status: 404, .. });
+                h.error.try_set(Some(e));
+                if gone {
+                    h.is_active.try_set(false);
+                    return;
+                }
+                Outcome::Failed
+            }
+        };
+        if outcome != Outcome::Failed {
+            h.error.try_set(None);
+        }
+        // A running task: follow its events; poll only if they are unavailable.
+        if matches!(outcome, Outcome::Status(s) if !s.is_terminal()) && !streamed {
+            streamed = true;
+            let (value, reconnecting) = (h.value, h.reconnecting);
+            let end = task_events::follow(
+                &id,
+                move |task| merge(value, task),
+                move |r| {
+                    reconnecting.try_set(r);
+                },
+            )
+            .await;
+            match end {
+                StreamEnd::Final => {
+                    h.reconnecting.try_set(false);
+                    h.is_active.try_set(false);
+                    return;
+                }
+                StreamEnd::Unavailable => {
+                    // Read at once: something may have changed meanwhile.
+                    etag = None;
+                    continue;
+                }
+            }
+        }
+        let next = schedule.next(outcome);
+        h.reconnecting.try_set(schedule.reconnecting());
+        match next {
+            Next::Stop => {
+                h.is_active.try_set(false);
+                return;
+            }
+            Next::After(ms) => sleep(ms as i32).await,
+        }
     }
 }
