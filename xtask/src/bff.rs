@@ -205,8 +205,12 @@ fn static_host(bff_url: &str) -> Result<crate::nginx::Nginx, String> {
         },
         |dir| {
             format!(
-                "location = /tools/studio/config.json {{ alias {d}/config.json; }}\n\
-                 location /tools/studio/ {{ root {d}/www; try_files $uri /tools/studio/index.html; }}\n\
+                "gzip_static on; brotli_static on; gzip_vary on;\n\
+                 location = /tools/studio/config.json {{ alias {d}/config.json; add_header Cache-Control no-cache; }}\n\
+                 location ~ \"^/tools/studio/[^/]+-[0-9a-f]{{16}}(_bg)?\\.(js|wasm|css)$\" {{ root {d}/www;\n\
+                   add_header Cache-Control \"public, max-age=31536000, immutable\"; }}\n\
+                 location /tools/studio/ {{ root {d}/www; try_files $uri /tools/studio/index.html;\n\
+                   add_header Cache-Control no-cache; }}\n\
                  location /bff/ {{ proxy_pass http://{bff}/; proxy_http_version 1.1;\n\
                    proxy_set_header Host $http_host; proxy_buffering off; proxy_read_timeout 1h;\n\
                    client_max_body_size 140m; }}",

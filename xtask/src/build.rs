@@ -2,14 +2,46 @@
 
 use crate::process::{cmd, root, run_checked};
 use crate::tools::CHROMEDRIVER;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The app in release mode into `dist/`.
+/// The app in release mode into `dist/`, with its precompressed copies.
 pub fn app() -> Result<(), String> {
     println!("xtask: building the app (release)");
     // `--release=true`: a bare `--release` before a path is misparsed by trunk 0.21.
-    run_checked(cmd("trunk").args(["build", "--release=true"]))
+    run_checked(cmd("trunk").args(["build", "--release=true"]))?;
+    precompress(&root().join("dist"))
+}
+
+/// The file types worth compressing (images and video are compressed already).
+const COMPRESSIBLE: &[&str] = &["html", "js", "wasm", "css", "json", "svg", "txt"];
+
+/// Brotli (best level) and gzip (-9) copies beside every compressible file of `dist`
+/// (`x.wasm.br`, `x.wasm.gz`): omni-bff and a static host send them to browsers that
+/// accept them instead of compressing on every request; brotli's best level takes
+/// seconds for the wasm, so it is done once, here.
+pub fn precompress(dist: &Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !path.is_file() || !COMPRESSIBLE.contains(&ext) {
+            continue;
+        }
+        // -k keeps the original, -f replaces an old copy, -n leaves the name and time
+        // out of the gzip header so the same input makes the same bytes.
+        run_checked(
+            Command::new("gzip")
+                .args(["-9", "-k", "-f", "-n"])
+                .arg(&path),
+        )?;
+        run_checked(
+            Command::new("brotli")
+                .args(["-q", "11", "-k", "-f"])
+                .arg(&path),
+        )?;
+    }
+    Ok(())
 }
 
 /// Builds omni-bff with `profile` and returns the binary's path.

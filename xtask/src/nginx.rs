@@ -15,11 +15,16 @@ pub struct Nginx {
     pub dir: PathBuf,
 }
 
-/// Installs nginx when it is missing (as root).
+/// Debian's module that serves a file's `.br` copy (`brotli_static on`).
+const BROTLI_STATIC: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
+
+/// Installs nginx and its brotli_static module when missing (as root).
 pub fn ensure() -> Result<(), String> {
-    apt_install("nginx", &["nginx"], &|| {
-        Path::new("/usr/sbin/nginx").exists()
-    })
+    apt_install(
+        "nginx with brotli_static",
+        &["nginx", "libnginx-mod-http-brotli-static"],
+        &|| Path::new("/usr/sbin/nginx").exists() && Path::new(BROTLI_STATIC).exists(),
+    )
 }
 
 impl Nginx {
@@ -40,7 +45,8 @@ impl Nginx {
             .map_err(|e| e.to_string())?
             .port();
         let conf = format!(
-            "daemon off; worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+            "load_module {BROTLI_STATIC};\n\
+             daemon off; worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log;\n\
              events {{ worker_connections 4096; }}\n\
              http {{ access_log off; include /etc/nginx/mime.types;\n\
                client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n\

@@ -35,6 +35,10 @@ pub fn wasm_bindgen_version() -> Result<String, String> {
 
 /// The wasm target, Trunk, wasm-bindgen-cli, npm packages and the crates, offline-ready.
 pub fn ensure_build_tools() -> Result<(), String> {
+    // brotli makes dist/'s precompressed copies (gzip is in every base image).
+    apt_install("brotli", &["brotli"], &|| {
+        std::path::Path::new("/usr/bin/brotli").exists()
+    })?;
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output();

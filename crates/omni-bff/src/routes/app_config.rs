@@ -1,4 +1,4 @@
-//! `GET /config.json`: the app's deployment settings (read by the app's runtime.rs at
+//! `GET /config.json`: the app's deployment settings (read by the app's deployment.rs at
 //! start-up). A config.json in the dist directory is served as it is; otherwise one is
 //! made from this BFF's settings: the API at this origin's root, and the origins that
 //! may frame the studio (`--frame-ancestors`) as the ones it talks to when embedded.

@@ -12,6 +12,7 @@ pub mod kling;
 pub mod media;
 pub mod openapi;
 pub mod session;
+pub mod static_files;
 pub mod studio;
 
 use crate::error::ApiError;
@@ -26,7 +27,6 @@ use omni_api::{Envelope, TaskKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use tower_http::services::{ServeDir, ServeFile};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -89,9 +89,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             async move { ([(header::CONTENT_TYPE, "application/json")], doc) }
         }),
     );
-    let index = state.dist.join("index.html");
     // Deep links such as /tasks/abc get index.html; the app's router takes it from there.
-    let app = ServeDir::new(&state.dist).fallback(ServeFile::new(index));
+    let app = static_files::service(&state.dist);
     Router::new()
         .nest("/kling", envelope_only(kling, &state))
         .nest("/api", envelope_only(api, &state))

@@ -1,0 +1,67 @@
+// dist/ as browsers get it, from omni-bff and from the README's nginx: the brotli or
+// gzip copy made at build time when the client accepts it (and the same bytes once
+// decoded), `Vary: Accept-Encoding`, hashed assets immutable for a year, index.html (and
+// deep links) revalidated. Headers only: timings are the bench's job.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import zlib from 'node:zlib';
+
+const BFF = process.env.OMNI_URL;
+const STATIC = process.env.OMNI_STATIC_URL;
+
+/** GET `url` with `Accept-Encoding: encoding` (none when empty), undecoded. */
+function get(url, encoding) {
+  return new Promise((resolve, reject) => {
+    const headers = encoding ? { 'accept-encoding': encoding } : {};
+    http.get(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+function decode(answer) {
+  switch (answer.headers['content-encoding']) {
+    case 'br': return zlib.brotliDecompressSync(answer.body);
+    case 'gzip': return zlib.gunzipSync(answer.body);
+    default: return answer.body;
+  }
+}
+
+const varies = (a) => /accept-encoding/i.test(a.headers.vary ?? '');
+
+for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setup)', STATIC]]) {
+  test(`${host} serves dist/ precompressed, with cache headers`, { skip: !base && 'no URL for it' }, async () => {
+    const index = await get(base, 'br, gzip');
+    assert.equal(index.status, 200);
+    assert.equal(index.headers['cache-control'], 'no-cache', 'index.html is revalidated');
+    assert.equal(index.headers['content-encoding'], 'br', 'index.html.br is served');
+    assert.ok(varies(index), `Vary: ${index.headers.vary}`);
+    const html = decode(index).toString();
+    const deep = await get(`${base}tasks/some-task`, 'gzip');
+    assert.equal(deep.status, 200);
+    assert.equal(deep.headers['cache-control'], 'no-cache', 'a deep link is index.html, revalidated');
+
+    const assets = [...new Set([...html.matchAll(/\.\/([\w.-]+\.(?:js|wasm|css))/g)].map((m) => m[1]))];
+    assert.ok(assets.some((a) => a.endsWith('.wasm')) && assets.some((a) => a.endsWith('.js')), assets.join(' '));
+    // A preload scanner that ran before `<base>` asks for assets under the deep link: the
+    // answer is index.html, which must not be cached as that name for a year.
+    const astray = await get(`${base}tasks/${assets[0]}`, '');
+    assert.doesNotMatch(astray.headers['cache-control'] ?? '', /immutable/, `tasks/${assets[0]}`);
+    for (const name of assets) {
+      const plain = await get(base + name, '');
+      assert.equal(plain.status, 200, name);
+      assert.equal(plain.headers['content-encoding'], undefined, `${name} plain`);
+      assert.match(plain.headers['cache-control'] ?? '', /max-age=31536000.*immutable/, `${name}: ${plain.headers['cache-control']}`);
+      for (const encoding of ['br', 'gzip']) {
+        const packed = await get(base + name, encoding);
+        assert.equal(packed.headers['content-encoding'], encoding, `${name} as ${encoding}`);
+        assert.ok(varies(packed), `${name} as ${encoding}: Vary ${packed.headers.vary}`);
+        assert.ok(packed.body.length < plain.body.length, `${name} as ${encoding} is smaller`);
+        assert.ok(decode(packed).equals(plain.body), `${name} as ${encoding} decodes to the file`);
+      }
+    }
+  });
+}
