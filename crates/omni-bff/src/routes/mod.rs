@@ -90,7 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         }),
     );
     // Deep links such as /tasks/abc get index.html; the app's router takes it from there.
-    let app = static_files::service(&state.dist);
+    let app = static_files::service(&state);
     Router::new()
         .nest("/kling", envelope_only(kling, &state))
         .nest("/api", envelope_only(api, &state))

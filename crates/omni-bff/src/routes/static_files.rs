@@ -2,36 +2,95 @@
 //! client accepts it (`Vary: Accept-Encoding`), hashed assets cached for a year as
 //! immutable (a new build has new names), and index.html (also the answer to every deep
 //! link) and config.json revalidated on each visit so a new build is seen at once.
+//!
+//! index.html goes out with a `<base href>` before its first asset: Chromium's preload
+//! scanner reads ahead of the page's own script (which works the base out for static
+//! hosts), so without it a deep link such as `/tasks/ID` fetches `/tasks/main-….css`
+//! first. The base is the path of `--public-url` (a BFF behind a prefix), else `/`.
 
+use crate::AppState;
 use axum::extract::Request;
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::header::{CACHE_CONTROL, VARY};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
-use std::path::{Path, PathBuf};
-use tower_http::services::{ServeDir, ServeFile};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
 
 /// A year, the most a cache keeps anything: for files whose name changes with their content.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Stored but checked each time (a cheap 304 when unchanged).
 const REVALIDATE: &str = "no-cache";
 
-/// The service for `dist`, with deep links answered by its index.html.
-pub fn service(dist: &Path) -> Router {
-    let root = dist.to_path_buf();
-    let index = ServeFile::new(dist.join("index.html"))
-        .precompressed_br()
-        .precompressed_gzip();
-    let files = ServeDir::new(dist)
+/// The service for `state.dist`, with deep links answered by its index.html.
+pub fn service(state: &Arc<AppState>) -> Router {
+    let root = state.dist.clone();
+    let index = {
+        let state = state.clone();
+        move || index(state.clone())
+    };
+    let files = ServeDir::new(&state.dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(index);
+        .fallback(index.clone().into_service());
     Router::new()
+        .route("/", get(index.clone()))
+        .route("/index.html", get(index))
         .fallback_service(files)
         .layer(axum::middleware::from_fn(move |req, next| {
             cache_headers(root.clone(), req, next)
         }))
+}
+
+/// index.html with its `<base href>`.
+async fn index(state: Arc<AppState>) -> Response {
+    match tokio::fs::read_to_string(state.dist.join("index.html")).await {
+        Ok(page) => {
+            let base = state.public_url().map_or("/", path_of);
+            (
+                [(CONTENT_TYPE, "text/html; charset=utf-8")],
+                with_base(&page, base),
+            )
+                .into_response()
+        }
+        Err(_) => (
+            axum::http::StatusCode::NOT_FOUND,
+            "no index.html: build the app with `cargo xtask run`",
+        )
+            .into_response(),
+    }
+}
+
+/// The path of an absolute URL, ending in `/` (`https://h/tools/studio` -> `/tools/studio/`).
+fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    match rest.find('/') {
+        Some(i) if rest[i..].ends_with('/') => &rest[i..],
+        // Not ending in `/` (or no path): the root, rather than guess.
+        _ => "/",
+    }
+}
+
+/// `page` with `<base href="base">` before its first script or link (where a page
+/// already has a `<base>`, or has neither, it is left as it is).
+fn with_base(page: &str, base: &str) -> String {
+    let lower = page.to_ascii_lowercase();
+    let first = [lower.find("<script"), lower.find("<link")]
+        .into_iter()
+        .flatten()
+        .min();
+    match first {
+        Some(at) if !lower.contains("<base") => {
+            let escaped = base.replace('&', "&amp;").replace('"', "&quot;");
+            format!("{}<base href=\"{escaped}\">{}", &page[..at], &page[at..])
+        }
+        _ => page.to_owned(),
+    }
 }
 
 async fn cache_headers(dist: PathBuf, req: Request, next: Next) -> Response {
@@ -68,7 +127,25 @@ fn is_hashed(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed;
+    use super::{is_hashed, path_of, with_base};
+
+    #[test]
+    fn the_base_comes_before_the_first_asset() {
+        let page = "<!doctype html><meta charset=utf-8><title>x</title><script>s()</script><link href=./a.css rel=stylesheet>";
+        let out = with_base(page, "/");
+        assert!(
+            out.contains("<title>x</title><base href=\"/\"><script>"),
+            "{out}"
+        );
+        assert_eq!(with_base(&out, "/other/"), out, "one base only");
+        assert_eq!(
+            path_of("https://studio.example.com/tools/studio/"),
+            "/tools/studio/"
+        );
+        assert_eq!(path_of("http://127.0.0.1:8080"), "/");
+        assert_eq!(path_of("https://h/x\"y/"), "/x\"y/");
+        assert!(with_base(page, "/x\"y/").contains("<base href=\"/x&quot;y/\">"));
+    }
 
     #[test]
     fn only_content_hashed_names_are_immutable() {
