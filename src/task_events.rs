@@ -1,6 +1,6 @@
 //! Follows a task's server-sent events (`GET /api/v1/tasks/{id}/events`) with the
 //! browser's EventSource, which reconnects by itself and resumes with Last-Event-ID.
-//! The polling hook uses it when it works and polls when it does not, so a user sees
+//! `use_task` uses it when it works and polls when it does not, so a user sees
 //! the same statuses either way, only sooner.
 
 use omni_api::StudioTask;
