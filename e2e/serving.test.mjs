@@ -73,7 +73,7 @@ for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setu
   });
 }
 
-test('a deep link into omni-bff loads nothing from the wrong directory', { skip: !BFF && 'OMNI_URL is not set' }, async () => {
+test('a deep link into omni-bff loads nothing from the wrong directory, and no config.json', { skip: !BFF && 'OMNI_URL is not set' }, async () => {
   const browser = await launch();
   try {
     const page = await browser.newPage();
@@ -81,10 +81,12 @@ test('a deep link into omni-bff loads nothing from the wrong directory', { skip:
     page.on('request', (r) => {
       const path = new URL(r.url()).pathname;
       if (/^\/tasks\/.+\.(css|js|wasm)$/.test(path)) astray.push(path);
+      // config.json is in the page omni-bff serves: no round trip before the app starts.
+      if (path.endsWith('/config.json')) astray.push(path);
     });
     await page.goto(`${BFF}/tasks/no-such-task`);
     await page.locator('main').first().waitFor();
-    assert.deepEqual(astray, [], 'the preload scanner saw the <base> the BFF wrote');
+    assert.deepEqual(astray, [], 'the preload scanner saw the <base>, and the app read config.json from the page');
   } finally {
     await browser.close();
   }

@@ -32,16 +32,27 @@ impl Default for Deployment {
 
 static DEPLOYMENT: OnceLock<Deployment> = OnceLock::new();
 
-/// Reads `config.json` (once, before the app mounts). A missing or unreadable file
-/// leaves the defaults: a static host answers 404, the BFF its index page.
+/// Reads `config.json` (once, before the app mounts): from the page when omni-bff wrote
+/// it there (no request before the app can start), else from the file beside
+/// index.html. A missing or unreadable file leaves the defaults (a static host without
+/// one answers 404).
 pub async fn load() {
     let url = format!("{}config.json", base_path());
+    let inline = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("omni-deployment"))
+        .and_then(|e| e.text_content());
     let read = async {
-        let resp = gloo_net::http::Request::get(&url).send().await.ok()?;
-        if !resp.ok() {
-            return None;
-        }
-        let text = resp.text().await.ok()?;
+        let text = match inline {
+            Some(text) => text,
+            None => {
+                let resp = gloo_net::http::Request::get(&url).send().await.ok()?;
+                if !resp.ok() {
+                    return None;
+                }
+                resp.text().await.ok()?
+            }
+        };
         match serde_json::from_str::<Deployment>(&text) {
             Ok(r) => Some(r),
             Err(e) => {

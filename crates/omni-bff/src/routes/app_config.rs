@@ -13,14 +13,7 @@ use std::sync::Arc;
     responses((status = 200, body = serde_json::Value)))
 ]
 pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
-    let body = match tokio::fs::read(state.dist.join("config.json")).await {
-        Ok(file) => file,
-        Err(_) => serde_json::to_vec(&serde_json::json!({
-            "api_base": "/",
-            "embed_origins": state.security.csp.frame_ancestors(),
-        }))
-        .unwrap_or_default(),
-    };
+    let body = deployment(&state).await;
     (
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -29,4 +22,17 @@ pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The config.json this BFF answers (also written into the index.html it serves, so the
+/// app need not ask for it before it can start).
+pub async fn deployment(state: &AppState) -> Vec<u8> {
+    match tokio::fs::read(state.dist.join("config.json")).await {
+        Ok(file) => file,
+        Err(_) => serde_json::to_vec(&serde_json::json!({
+            "api_base": "/",
+            "embed_origins": state.security.csp.frame_ancestors(),
+        }))
+        .unwrap_or_default(),
+    }
 }

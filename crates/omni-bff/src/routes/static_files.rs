@@ -52,9 +52,10 @@ async fn index(state: Arc<AppState>) -> Response {
     match tokio::fs::read_to_string(state.dist.join("index.html")).await {
         Ok(page) => {
             let base = state.public_url().map_or("/", path_of);
+            let deployment = super::app_config::deployment(&state).await;
             (
                 [(CONTENT_TYPE, "text/html; charset=utf-8")],
-                with_base(&page, base),
+                with_head(&page, base, &deployment),
             )
                 .into_response()
         }
@@ -76,9 +77,10 @@ fn path_of(url: &str) -> &str {
     }
 }
 
-/// `page` with `<base href="base">` before its first script or link (where a page
+/// `page` with `<base href="base">` and config.json (`deployment`, as a JSON data block
+/// the app reads instead of fetching it) before its first script or link (where a page
 /// already has a `<base>`, or has neither, it is left as it is).
-fn with_base(page: &str, base: &str) -> String {
+fn with_head(page: &str, base: &str, deployment: &[u8]) -> String {
     let lower = page.to_ascii_lowercase();
     let first = [lower.find("<script"), lower.find("<link")]
         .into_iter()
@@ -87,7 +89,15 @@ fn with_base(page: &str, base: &str) -> String {
     match first {
         Some(at) if !lower.contains("<base") => {
             let escaped = base.replace('&', "&amp;").replace('"', "&quot;");
-            format!("{}<base href=\"{escaped}\">{}", &page[..at], &page[at..])
+            // Valid JSON only, and `</` escaped so the data cannot close its element.
+            let data = serde_json::from_slice::<serde_json::Value>(deployment)
+                .map(|v| v.to_string().replace("</", "<\\/"))
+                .unwrap_or_else(|_| "{}".into());
+            format!(
+                "{}<base href=\"{escaped}\"><script type=\"application/json\" id=\"omni-deployment\">{data}</script>{}",
+                &page[..at],
+                &page[at..]
+            )
         }
         _ => page.to_owned(),
     }
@@ -127,14 +137,30 @@ fn is_hashed(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_hashed, path_of, with_base};
+    use super::{is_hashed, path_of, with_head};
+
+    fn with_base(page: &str, base: &str) -> String {
+        with_head(page, base, b"{}")
+    }
+
+    #[test]
+    fn config_json_goes_in_as_inert_data() {
+        let page = "<title>x</title><script>s()</script>";
+        let out = with_head(
+            page,
+            "/",
+            br#"{"api_base":"/bff/","x":"</script><script>alert(1)"}"#,
+        );
+        assert!(out.contains(r#"<script type="application/json" id="omni-deployment">{"api_base":"/bff/","x":"<\/script><script>alert(1)"}</script><script>s()"#), "{out}");
+        assert!(with_head(page, "/", b"not json").contains(">{}</script>"));
+    }
 
     #[test]
     fn the_base_comes_before_the_first_asset() {
         let page = "<!doctype html><meta charset=utf-8><title>x</title><script>s()</script><link href=./a.css rel=stylesheet>";
         let out = with_base(page, "/");
         assert!(
-            out.contains("<title>x</title><base href=\"/\"><script>"),
+            out.contains("<title>x</title><base href=\"/\"><script type=\"application/json\""),
             "{out}"
         );
         assert_eq!(with_base(&out, "/other/"), out, "one base only");
