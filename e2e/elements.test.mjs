@@ -51,7 +51,7 @@ test('create an element from a PNG, find it, pick it in Omni Video, refer to it,
   await page.waitForURL(/\/tasks\/[^/]+$/);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   const task = page.url().split('/').pop();
-  const raw = await fetch(`${BASE}/api/v1/tasks/${task}`).then((r) => r.text());
+  const raw = await fetch(`${BASE}/api/v1/tasks/${task}?request=full`).then((r) => r.text());
   assert.ok(raw.includes(`"element_list":[{"element_id":${id}}]`), raw.slice(0, 300));
   // And the upstream (the simulator) received it digit for digit.
   assert.ok(SIM, 'OMNI_SIM_URL is set by cargo xtask test');

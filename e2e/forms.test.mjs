@@ -40,7 +40,7 @@ test('upload a PNG, refer to it and to an element, submit, and reach the task pa
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
 
   // The BFF received the id exactly: read the raw text, never through a JS number.
-  const raw = await fetch(`${BASE}/api/v1/tasks/${id}`).then((r) => r.text());
+  const raw = await fetch(`${BASE}/api/v1/tasks/${id}?request=full`).then((r) => r.text());
   assert.ok(raw.includes(`"element_list":[{"element_id":${ELEMENT}}]`), raw.slice(0, 400));
   assert.match(raw, /"image_list":\[\{"image":"iVBORw0KGgo/);
   await page.context().close();

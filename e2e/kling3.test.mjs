@@ -70,7 +70,7 @@ test('a three-shot storyboard with sound: a wrong sum is caught at its shot, the
   assert.ok(played.audio > 0, `an audio track was decoded: ${JSON.stringify(played)}`);
 
   // What went upstream: the storyboard as built.
-  const task = await fetch(`${BASE}/api/v1/tasks/${page.url().split('/tasks/')[1]}`).then((r) => r.json());
+  const task = await fetch(`${BASE}/api/v1/tasks/${page.url().split('/tasks/')[1]}?request=full`).then((r) => r.json());
   const req = task.data.request;
   assert.equal(req.model_name, 'kling-v3-omni');
   assert.equal(req.multi_shot, true);

@@ -77,7 +77,7 @@ test('an Omni Video text-to-video task runs from the form to a playable video', 
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   await page.getByTestId('result-video').waitFor();
   const id = page.url().split('/').pop();
-  const task = await fetch(`${BASE}/api/v1/tasks/${id}`).then((r) => r.json());
+  const task = await fetch(`${BASE}/api/v1/tasks/${id}?request=full`).then((r) => r.json());
   assert.equal(task.data.request.duration, '10');
   assert.equal(task.data.request.aspect_ratio, '16:9');
   assert.equal(task.data.request.external_task_id, ext);
@@ -103,7 +103,7 @@ test('Image Generation turns the negative prompt off with an image, and asks kli
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   assert.equal(await page.getByTestId('result-image').count(), 2);
   const id = page.url().split('/').pop();
-  const task = await fetch(`${BASE}/api/v1/tasks/${id}`).then((r) => r.json());
+  const task = await fetch(`${BASE}/api/v1/tasks/${id}?request=full`).then((r) => r.json());
   assert.equal(task.data.request.image_reference, 'face');
   assert.equal(task.data.request.negative_prompt, undefined, 'not sent with an image');
   await page.context().close();
@@ -122,7 +122,7 @@ test('the all-in-one form maps onto Omni Image, and multi-shot asks for its subj
   await page.waitForURL(/\/tasks\/[^/]+$/);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   const id = page.url().split('/').pop();
-  const task = await fetch(`${BASE}/api/v1/tasks/${id}`).then((r) => r.json());
+  const task = await fetch(`${BASE}/api/v1/tasks/${id}?request=full`).then((r) => r.json());
   assert.equal(task.data.kind, 'omni-image');
   assert.equal(task.data.request.n, 2);
   assert.equal(task.data.request.image_list[0].image, 'https://example.com/city.png');

@@ -175,11 +175,6 @@ pub async fn delete_element(id: omni_api::ElementId) -> Result<serde_json::Value
     decode(call.send().await).await
 }
 
-/// Reads a task of any kind, with the request that made it.
-pub async fn get_task(id: &str) -> Result<StudioTask, ApiError> {
-    decode(Request::get(&task_url(id)).send().await).await
-}
-
 /// What a conditional read brought.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Polled {
@@ -189,9 +184,16 @@ pub enum Polled {
     NotModified,
 }
 
-/// Reads a task with `If-None-Match`, so an unchanged task costs a 304 and no body.
-pub async fn poll_task(id: &str, etag: Option<&str>) -> Result<Polled, ApiError> {
-    let mut req = Request::get(&task_url(id));
+/// Reads a task with `If-None-Match`, so an unchanged task costs a 304 and no body. The
+/// request comes whole only when `full` (it can hold megabytes of images): otherwise it
+/// is a summary holding the prompt. Both carry the same ETag.
+pub async fn poll_task(id: &str, etag: Option<&str>, full: bool) -> Result<Polled, ApiError> {
+    let url = task_url(id);
+    let mut req = Request::get(&if full {
+        format!("{url}?request=full")
+    } else {
+        url
+    });
     if let Some(tag) = etag {
         req = req.header("If-None-Match", tag);
     }

@@ -18,6 +18,9 @@ pub struct Deployment {
     pub embed_origins: Vec<String>,
     /// Always run embedded (no own navigation), as `?embed=1` does.
     pub embed: bool,
+    /// Whether the API needs a sign-in, when the BFF that serves the page says so
+    /// (`Some(false)`: the studio shows at once, without asking for a session first).
+    pub access_required: Option<bool>,
 }
 
 impl Default for Deployment {
@@ -26,6 +29,7 @@ impl Default for Deployment {
             api_base: "/".into(),
             embed_origins: Vec::new(),
             embed: false,
+            access_required: None,
         }
     }
 }

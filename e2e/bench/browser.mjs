@@ -1,5 +1,5 @@
 // Browser figures for `cargo xtask bench`: time to interactive of the Omni Image form
-// (median of 20 fresh loads) and the time one keystroke takes to validate a
+// (median of 20 fresh loads, and of its static twin for a ratio) and the time one keystroke takes to validate a
 // 2500-character prompt with 10 references (median of 200). Prints `name=value` lines.
 import { launch } from '../browser.mjs';
 import { makePng } from '../png.mjs';
@@ -18,24 +18,48 @@ const browser = await launch();
 try {
   // Time to interactive: navigation start to the prompt box present and enabled, taken
   // inside the page by a MutationObserver so polling does not add to it.
-  const tti = [];
-  for (let i = 0; i < LOADS; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.addInitScript(() => {
-      const mark = () => {
-        const el = document.querySelector('[data-testid="prompt"]');
-        if (el && !el.disabled && window.__ready === undefined) window.__ready = performance.now();
-      };
-      new MutationObserver(mark).observe(document, { childList: true, subtree: true, attributes: true });
-    });
-    await page.goto(`${BASE}/image`);
-    await page.waitForFunction(() => window.__ready !== undefined);
-    tti.push(await page.evaluate(() => window.__ready));
-    await context.close();
-  }
+  // `html`: the document to answer /image with instead of the server's (the static twin).
+  const loads = async (html) => {
+    const tti = [];
+    for (let i = 0; i < LOADS; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        const mark = () => {
+          const el = document.querySelector('[data-testid="prompt"]');
+          if (el && !el.disabled && window.__ready === undefined) window.__ready = performance.now();
+        };
+        new MutationObserver(mark).observe(document, { childList: true, subtree: true, attributes: true });
+      });
+      if (html) {
+        await page.route(`${BASE}/image`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+      }
+      await page.goto(`${BASE}/image`);
+      await page.waitForFunction(() => window.__ready !== undefined);
+      tti.push(await page.evaluate(() => window.__ready));
+      await context.close();
+    }
+    return tti;
+  };
+  const tti = await loads(null);
   console.log(`tti_median_ms=${median(tti).toFixed(1)}`);
   console.log(`tti_p90_ms=${p90(tti).toFixed(1)}`);
+
+  // The same form as a static page: /image as the app rendered it, its scripts and
+  // preloads taken out, its stylesheet still fetched from the BFF. What HTML and CSS
+  // alone cost on this machine, so the app's time reads as a ratio to it.
+  const snap = await (await browser.newContext()).newPage();
+  await snap.goto(`${BASE}/image`);
+  await snap.waitForSelector('[data-testid="prompt"]');
+  const twin = await snap.evaluate(() => {
+    const doc = document.documentElement.cloneNode(true);
+    doc.querySelectorAll('script, link[rel="modulepreload"], link[rel="preload"]').forEach((e) => e.remove());
+    return `<!DOCTYPE html>${doc.outerHTML}`;
+  });
+  await snap.context().close();
+  const still = await loads(twin);
+  console.log(`static_tti_median_ms=${median(still).toFixed(1)}`);
+  console.log(`tti_ratio=${(median(tti) / median(still)).toFixed(2)}`);
 
   // One keystroke: the input event, the rules of omni-api over the whole request, and
   // the page updated (the character counter shows the new length).

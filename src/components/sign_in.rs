@@ -6,9 +6,14 @@ use crate::api;
 use crate::i18n::t;
 use leptos::prelude::*;
 
-/// Renders `children` once signed in (or when no sign-in is required).
+/// Renders `children` once signed in (or when no sign-in is required). When the BFF
+/// that served the page said no sign-in is needed, nothing is asked: the studio renders
+/// at once.
 #[component]
 pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
+    if crate::deployment::get().access_required == Some(false) {
+        return children().into_any();
+    }
     let checked = LocalResource::new(api::get_session);
     let sign_in = Action::new_local(|token: &String| {
         let token = token.trim().to_owned();
@@ -40,6 +45,7 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
             {children()}
         </Show>
     }
+    .into_any()
 }
 
 #[component]

@@ -87,11 +87,16 @@ fn grow(base: u32, num: u64, den: u64, steps: u32) -> u32 {
     v as u32
 }
 
-/// An event's task replaces the shown one; the request (which events leave out) stays.
+/// A newer read or event replaces the shown task; a request already shown stays (events
+/// leave it out, and polls after the first bring only its summary).
 fn merge(value: RwSignal<Option<StudioTask>>, task: StudioTask) {
     value.try_update(|v| {
-        let request = v.as_ref().and_then(|t| t.request.clone());
-        *v = Some(StudioTask { request, ..task });
+        let request = v.as_ref().and_then(|t| t.request.clone()).or(task.request);
+        *v = Some(StudioTask {
+            request,
+            task: task.task,
+            kind: task.kind,
+        });
     });
 }
 
@@ -233,11 +238,17 @@ async fn follow_task(id: String, follow: Follow, h: Handles) {
     let mut etag: Option<String> = None;
     let mut streamed = follow == Follow::Poll;
     loop {
-        let outcome = match api::poll_task(&id, etag.as_deref()).await {
+        // The request in full once, for the page that shows and reuses it; polls after
+        // that bring only what changes.
+        let full = follow == Follow::Stream
+            && h.value
+                .try_with_untracked(|v| v.as_ref().is_none_or(|t| t.request.is_none()))
+                .unwrap_or(false);
+        let outcome = match api::poll_task(&id, etag.as_deref(), full).await {
             Ok(Polled::Changed(task, tag)) => {
                 etag = tag;
                 let status = task.task.task_status;
-                h.value.try_set(Some(*task));
+                merge(h.value, *task);
                 Outcome::Status(status)
             }
             Ok(Polled::NotModified) => match h

@@ -154,7 +154,9 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
     if let (Some(base), Some(token)) = (state.public_url(), &a.callback_token) {
         extra.push(("callback_url", format!("{base}/api/v1/callbacks/{token}")));
     }
-    let body = bytes::Bytes::from(with_fields(&body, &extra));
+    // The spliced copy replaces the stored one at once: one copy of a large request
+    // lives while it is sent.
+    let body = bytes::Bytes::from(with_fields(body, &extra));
     let mut last: Option<UpstreamError> = None;
     // Whether a send (of this drive or an earlier one) may have made the task.
     let mut maybe_made = a.sent;
@@ -170,7 +172,10 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
         if maybe_made {
             // A send may have reached the upstream: ask before sending again.
             match state.upstream.find(a.kind, &a.external_task_id).await {
-                Ok(Some(task)) => return adopt(state, a, task).await,
+                Ok(Some(task)) => {
+                    drop(body);
+                    return adopt(state, a, task).await;
+                }
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(external = %a.external_task_id, "cannot ask the upstream about a create: {e:?}");
@@ -188,7 +193,12 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
             return Err(in_flight(&a.external_task_id));
         }
         match state.upstream.create_once(a.kind, body.clone()).await {
-            Ok(task) => return adopt(state, a, task).await,
+            Ok(task) => {
+                // Adopting copies the request inside the database: the body we sent is
+                // not needed beside that copy.
+                drop(body);
+                return adopt(state, a, task).await;
+            }
             Err(e) if e.is_busy() => last = Some(e),
             Err(e) if e.is_ambiguous() => {
                 tracing::debug!(external = %a.external_task_id, "create send {} unanswered: {e:?}", send + 1);
@@ -319,7 +329,10 @@ fn replay(task: StudioTask, stored_hash: &str, hash: &str, ext: &str) -> Result<
 
 /// A JSON object's bytes with more string fields at its start (the user's request plus
 /// what only the upstream gets: our external id, our callback URL).
-fn with_fields(object: &[u8], fields: &[(&str, String)]) -> Vec<u8> {
+fn with_fields(object: Vec<u8>, fields: &[(&str, String)]) -> Vec<u8> {
+    if fields.is_empty() {
+        return object;
+    }
     let mut out = Vec::with_capacity(object.len() + 256);
     out.push(b'{');
     for (name, value) in fields {
@@ -336,7 +349,7 @@ fn with_fields(object: &[u8], fields: &[(&str, String)]) -> Vec<u8> {
         }
         Some(rest) => out.extend_from_slice(rest),
         // Requests always serialise as objects.
-        None => return object.to_vec(),
+        None => return object,
     }
     out
 }
@@ -348,17 +361,18 @@ mod tests {
     #[test]
     fn fields_are_spliced_into_the_object() {
         let extra = [("external_task_id", "studio-k\"1".to_owned())];
-        let out = with_fields(br#"{"prompt":"a cat"}"#, &extra);
+        let out = with_fields(br#"{"prompt":"a cat"}"#.to_vec(), &extra);
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"external_task_id": "studio-k\"1", "prompt": "a cat"})
         );
-        let empty: serde_json::Value = serde_json::from_slice(&with_fields(b"{}", &extra)).unwrap();
+        let empty: serde_json::Value =
+            serde_json::from_slice(&with_fields(b"{}".to_vec(), &extra)).unwrap();
         assert_eq!(
             empty,
             serde_json::json!({"external_task_id": "studio-k\"1"})
         );
-        assert_eq!(with_fields(br#"{"a":1}"#, &[]), br#"{"a":1}"#);
+        assert_eq!(with_fields(br#"{"a":1}"#.to_vec(), &[]), br#"{"a":1}"#);
     }
 }

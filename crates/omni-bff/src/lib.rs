@@ -2,6 +2,7 @@
 //! validates every request with omni-api, forwards it, stores every task, and serves
 //! the built app.
 
+pub mod answers;
 pub mod catalog_file;
 pub mod clock;
 pub mod config;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub dist: PathBuf,
     /// Local event-stream listeners ("this task changed").
     pub hub: events::Hub,
+    /// Finished tasks' answers, served without the database.
+    pub answers: answers::Answers,
     /// Where copies of result media go.
     pub media: media::MediaConfig,
     /// Wakes the media copier when a task succeeds.
@@ -126,6 +129,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
         upstream_kind,
         dist: config.dist.clone(),
         hub: events::Hub::default(),
+        answers: answers::Answers::default(),
         media: media::MediaConfig {
             storage: match &config.media_store {
                 Some(url) => media::Storage::s3(url).map_err(anyhow::Error::msg)?,

@@ -57,9 +57,22 @@ impl Outgoing {
     }
 }
 
+/// How much of a task's request a read answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestPart {
+    /// Every field, as sent (run again, edit).
+    Full,
+    /// `{"prompt"}`: enough for a list or a poll, and never megabytes.
+    Summary,
+}
+
 /// Reads a task by id or external id, refreshing it from upstream when due.
-pub async fn read(state: &AppState, id: &str) -> Result<StudioTask, ApiError> {
-    let stored = state.store.get(id).await?.ok_or_else(|| not_found(id))?;
+pub async fn read(state: &AppState, id: &str, part: RequestPart) -> Result<StudioTask, ApiError> {
+    let stored = match part {
+        RequestPart::Full => state.store.get(id).await?,
+        RequestPart::Summary => state.store.get_summary(id).await?,
+    }
+    .ok_or_else(|| not_found(id))?;
     let now = clock::now_ms();
     let t = &stored.task.task;
     // A finished task, or one read within its interval: no further query.

@@ -427,8 +427,8 @@ async fn large_creates_reach_the_upstream_whole() {
         json!({"prompt": "<<<image_1>>> <<<image_2>>> <<<image_3>>>"}),
         "the history summarises each request by its prompt"
     );
-    // The task itself still has it all.
-    let (_, task) = bff.get(&format!("/api/v1/tasks/{id}")).await;
+    // The task itself still has it all, when asked for.
+    let (_, task) = bff.get(&format!("/api/v1/tasks/{id}?request=full")).await;
     assert_eq!(
         task["data"]["request"]["image_list"]
             .as_array()

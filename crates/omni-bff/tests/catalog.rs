@@ -84,7 +84,7 @@ async fn the_upstream_receives_exactly_what_the_client_sent() {
         .await;
     let (_, studio) = bff
         .get(&format!(
-            "/api/v1/tasks/{}",
+            "/api/v1/tasks/{}?request=full",
             task["task_id"].as_str().unwrap()
         ))
         .await;

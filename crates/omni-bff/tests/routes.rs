@@ -135,7 +135,7 @@ async fn all_in_one_maps_onto_the_right_kind() {
     assert!(body["data"].get("request").is_none(), "{body}");
     let (_, read) = bff
         .get(&format!(
-            "/api/v1/tasks/{}",
+            "/api/v1/tasks/{}?request=full",
             body["data"]["task_id"].as_str().unwrap()
         ))
         .await;
@@ -151,7 +151,7 @@ async fn all_in_one_maps_onto_the_right_kind() {
     assert_eq!(body["data"]["kind"], "multi-shot");
     let (_, read) = bff
         .get(&format!(
-            "/api/v1/tasks/{}",
+            "/api/v1/tasks/{}?request=full",
             body["data"]["task_id"].as_str().unwrap()
         ))
         .await;
@@ -276,6 +276,57 @@ async fn history_filters_searches_and_pages_by_cursor() {
 }
 
 #[tokio::test]
+async fn prompt_search_finds_substrings_in_any_case_and_takes_any_text() {
+    let bff = App::new().await;
+    let prompts = [
+        "A Red Kite over the hills",
+        "50% off: \"quoted\" text_with_underscore",
+        "一只猫在屋顶上睡觉",
+        "ox",
+    ];
+    for p in prompts {
+        let (status, _) = bff.post(OMNI_IMAGE, &json!({"prompt": p})).await;
+        assert_eq!(status, 200);
+    }
+    let bff = &bff;
+    let found = |q: &'static str| async move {
+        let (status, page) = bff.get(&format!("/api/v1/tasks?q={q}")).await;
+        assert_eq!(status, 200, "{page}");
+        page["data"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["request"]["prompt"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // The index (3 characters or more), across words and in any case.
+    assert_eq!(found("red%20KITE").await, [prompts[0]]);
+    assert_eq!(found("ITE%20OV").await, [prompts[0]]);
+    // Quotes and LIKE's wildcards are text.
+    assert_eq!(found("%22quoted%22").await, [prompts[1]]);
+    assert_eq!(found("50%25").await, [prompts[1]]);
+    assert_eq!(found("t_w").await, [prompts[1]]);
+    assert!(found("t%25w").await.is_empty());
+    // Chinese, and texts too short for trigrams (they scan).
+    assert_eq!(found("%E5%9C%A8%E5%B1%8B%E9%A1%B6").await, [prompts[2]]);
+    assert_eq!(found("%E5%B1%8B%E9%A1%B6").await, [prompts[2]]);
+    assert_eq!(found("ox").await, [prompts[3]]);
+    assert!(found("zzz").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_made_config_json_says_whether_the_api_needs_a_sign_in() {
+    let open = App::new().await;
+    let (status, body) = open.get("/config.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["api_base"], "/");
+    assert_eq!(body["access_required"], false);
+    let guarded = App::start_with(&[], &[("OMNI_ACCESS_TOKENS", "a-token-for-this-test")]).await;
+    let (_, body) = guarded.get("/config.json").await;
+    assert_eq!(body["access_required"], true);
+}
+
+#[tokio::test]
 async fn config_describes_the_forms() {
     let bff = App::new().await;
     let (status, body) = bff.get("/api/v1/config").await;
@@ -315,18 +366,7 @@ async fn unchanged_polls_are_304() {
     let id = body["data"]["task_id"].as_str().unwrap().to_owned();
     bff.wait_done(&id).await;
     let url = format!("/api/v1/tasks/{id}");
-    // Once the results are copied the answer changes (its links point at the copies), and
-    // so does its ETag: wait for that, so the two reads below see one content.
-    for _ in 0..100 {
-        let (_, body) = bff.get(&format!("/api/v1/tasks/{id}")).await;
-        let link = body["data"]["task_result"]["images"][0]["url"]
-            .as_str()
-            .unwrap_or("");
-        if link.starts_with("/api/v1/media/") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_copied(&bff, &id).await;
     let first = bff.get_req(&url).send().await;
     let etag = first.header("etag").unwrap().to_owned();
     let again = bff
@@ -341,6 +381,78 @@ async fn unchanged_polls_are_304() {
         .send()
         .await;
     assert_eq!(other.status, 200);
+}
+
+/// Once the results are copied the answer changes (its links point at the copies), and
+/// so does its ETag: waits for that, so the reads after it see one content.
+async fn wait_copied(bff: &App, id: &str) {
+    for _ in 0..100 {
+        let (_, body) = bff.get(&format!("/api/v1/tasks/{id}")).await;
+        let link = body["data"]["task_result"]["images"][0]["url"]
+            .as_str()
+            .unwrap_or("");
+        if link.starts_with("/api/v1/media/") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("task {id}'s results were never copied");
+}
+
+#[tokio::test]
+async fn a_finished_task_is_read_from_memory_its_request_summarised_unless_asked() {
+    let bff = App::new().await;
+    let (_, body) = bff
+        .post(
+            OMNI_IMAGE,
+            &json!({"prompt": "a kite", "aspect_ratio": "16:9"}),
+        )
+        .await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+    wait_copied(&bff, &id).await;
+    let url = format!("/api/v1/tasks/{id}");
+    let summary = bff.get_req(&url).send().await;
+    let full = bff.get_req(&format!("{url}?request=full")).send().await;
+    assert_eq!(
+        summary.json()["data"]["request"],
+        json!({"prompt": "a kite"})
+    );
+    assert_eq!(full.json()["data"]["request"]["aspect_ratio"], "16:9");
+    // One state, two representations: one (weak) tag, so a poll after a full read is a 304.
+    let tag = summary.header("etag").unwrap().to_owned();
+    assert!(tag.starts_with("W/\""), "{tag}");
+    assert_eq!(full.header("etag"), Some(tag.as_str()));
+    let again = bff.get_req(&url).header("If-None-Match", &tag).send().await;
+    assert_eq!(again.status, 304);
+
+    // The row gone from the database: the kept answer is still served (nothing asked the
+    // database), with a fresh request id in its envelope; the full request needs the row.
+    let pool = sqlx::AnyPool::connect(bff.state.store.url()).await.unwrap();
+    sqlx::query("DELETE FROM tasks")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let kept = bff.get_req(&url).send().await;
+    assert_eq!(kept.status, 200);
+    let kept_body = kept.json();
+    assert_eq!(kept_body["data"], summary.json()["data"]);
+    assert_ne!(kept_body["request_id"], summary.json()["request_id"]);
+    assert_eq!(kept.header("etag"), Some(tag.as_str()));
+    assert_eq!(
+        bff.get_req(&format!("{url}?request=full"))
+            .send()
+            .await
+            .status,
+        404
+    );
+
+    let (status, body) = bff.get(&format!("{url}?request=everything")).await;
+    assert_eq!(status, 400);
+    assert!(
+        error_fields(&body).contains(&"request".to_owned()),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -89,7 +89,7 @@ async fn every_create_is_retried_safely_and_a_repeated_key_gets_the_first_task()
     // The stored request is the user's, without the id the BFF chose.
     let (_, read) = bff
         .get(&format!(
-            "/api/v1/tasks/{}",
+            "/api/v1/tasks/{}?request=full",
             first["data"]["task_id"].as_str().unwrap()
         ))
         .await;

@@ -15,25 +15,30 @@ mod browser;
 mod measure;
 mod server;
 mod size;
+mod streams;
 
 use browser::browser;
 use server::{bff_figures, big_create, coalescing, history, load};
 use size::first_load;
+use streams::streams;
 
 /// One row of the table.
 struct Row {
     area: &'static str,
     what: String,
     value: String,
+    /// The target the figure is held to (issue #18), where there is one.
+    goal: &'static str,
 }
 
 /// The sections, by the names `cargo xtask bench NAME...` takes.
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "first-load",
     "browser",
     "reads",
     "coalescing",
     "load",
+    "streams",
     "big-create",
     "history",
 ];
@@ -59,7 +64,10 @@ pub fn bench(only: &[String]) -> Result<(), String> {
     if wanted("first-load") {
         first_load(&mut rows)?;
     }
-    if wanted("reads") || wanted("coalescing") || wanted("load") || wanted("browser") {
+    if ["reads", "coalescing", "load", "browser", "streams"]
+        .iter()
+        .any(|s| wanted(s))
+    {
         let server = bff::start(&bin, &["--rate-limit", "off"])?;
         if wanted("browser") {
             browser(&server, &mut rows)?;
@@ -72,6 +80,9 @@ pub fn bench(only: &[String]) -> Result<(), String> {
         }
         if wanted("load") {
             load(&server, &mut rows)?;
+        }
+        if wanted("streams") {
+            streams(&server, &mut rows)?;
         }
     }
     if wanted("big-create") {
@@ -111,9 +122,9 @@ fn report(rows: &[Row], write: bool) -> Result<(), String> {
         md,
         "Reproduce: `cargo xtask bench`. Everything on loopback, in one run.\n"
     );
-    let _ = writeln!(md, "| area | figure | value |\n|---|---|---|");
+    let _ = writeln!(md, "| area | figure | value | goal |\n|---|---|---|---|");
     for r in rows {
-        let _ = writeln!(md, "| {} | {} | {} |", r.area, r.what, r.value);
+        let _ = writeln!(md, "| {} | {} | {} | {} |", r.area, r.what, r.value, r.goal);
     }
     print!("{md}");
     if !write {

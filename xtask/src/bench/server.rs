@@ -16,6 +16,7 @@ pub(super) fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(
     let addr = server.url.trim_start_matches("http://").to_owned();
     rows.push(Row {
         area: "BFF",
+        goal: "",
         what: "idle RSS".into(),
         value: format!("{} KiB", rss_kib(server.pid())),
     });
@@ -36,6 +37,7 @@ pub(super) fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(
         let theirs = wrk(&format!("{}/task.json", nginx.url), c, 10)?;
         rows.push(Row {
             area: "BFF",
+            goal: "p99 ≤ 5 ms",
             what: format!("task reads, {c} connections: req/s (p50 / p99), errors"),
             value: format!(
                 "{:.0} ({} / {}), {}",
@@ -44,17 +46,20 @@ pub(super) fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(
         });
         rows.push(Row {
             area: "BFF",
+            goal: "",
             what: format!("nginx, same JSON, {c} connections: req/s (p50 / p99)"),
             value: format!("{:.0} ({} / {})", theirs.rps, theirs.p50, theirs.p99),
         });
         rows.push(Row {
             area: "BFF",
+            goal: "≥ 1.0",
             what: format!("BFF / nginx throughput at {c} connections"),
             value: format!("{:.2}", ours.rps / theirs.rps.max(1.0)),
         });
     }
     rows.push(Row {
         area: "BFF",
+        goal: "",
         what: "RSS after the read runs".into(),
         value: format!("{} KiB", rss_kib(server.pid())),
     });
@@ -76,6 +81,7 @@ pub(super) fn coalescing(server: &bff::Server, rows: &mut Vec<Row>) -> Result<()
         let after = reads(&http(&sim, "GET", "/sim/stats", "")?);
         rows.push(Row {
             area: "coalescing",
+            goal: "",
             what: format!("{clients} clients polling one task: upstream reads/s (client req/s)"),
             value: format!("{:.2} ({:.0})", (after - before) as f64 / secs, run.rps),
         });
@@ -104,11 +110,13 @@ pub(super) fn load(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), Stri
     );
     rows.push(Row {
         area: "load",
+        goal: "",
         what: "256 pollers, 60 s: req/s (p99), errors".into(),
         value: format!("{:.0} ({}), {}", run.rps, run.p99, run.errors),
     });
     rows.push(Row {
         area: "load",
+        goal: "",
         what: "RSS during the run, every 5 s: first / min / max / last".into(),
         value: format!(
             "{} / {lo} / {hi} / {} KiB",
@@ -169,6 +177,7 @@ pub(super) fn big_create(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> 
     let (code, secs) = (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
     rows.push(Row {
         area: "big create",
+        goal: "",
         what: format!(
             "ten 10 MB images, {:.0} MB body: HTTP status, latency",
             size as f64 / 1e6
@@ -177,6 +186,7 @@ pub(super) fn big_create(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> 
     });
     rows.push(Row {
         area: "big create",
+        goal: "≤ 2.5x",
         what: "BFF peak RSS before / after, growth as a multiple of the body".into(),
         value: format!(
             "{before} / {peak} KiB, {:.2}x",
@@ -225,6 +235,11 @@ pub(super) fn history(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
         let run = wrk(&format!("{}{query}", server.url), 1, 5)?;
         rows.push(Row {
             area: "history (100,000 tasks)",
+            goal: if label.starts_with("search") {
+                "p50 ≤ 10 ms"
+            } else {
+                ""
+            },
             what: format!("{label}: p50 / p99"),
             value: format!("{} / {}", run.p50, run.p99),
         });

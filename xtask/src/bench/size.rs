@@ -42,12 +42,14 @@ pub(super) fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
         total = (total.0 + raw, total.1 + gz, total.2 + br);
         rows.push(Row {
             area: "first load",
+            goal: "",
             what: format!("{ext} bytes (raw / gzip / brotli)"),
             value: format!("{raw} / {gz} / {br}"),
         });
     }
     rows.push(Row {
         area: "first load",
+        goal: "≤ 150 KB brotli",
         what: "total bytes (raw / gzip / brotli)".into(),
         value: format!("{} / {} / {}", total.0, total.1, total.2),
     });
@@ -101,6 +103,7 @@ pub(super) fn wasm_by_crate(rows: &mut Vec<Row>) -> Result<(), String> {
     for (name, size) in list.into_iter().take(12) {
         rows.push(Row {
             area: "wasm code by crate (before wasm-opt)",
+            goal: "",
             what: name,
             value: format!(
                 "{size} bytes ({:.1}%)",

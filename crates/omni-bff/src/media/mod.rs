@@ -89,12 +89,19 @@ pub fn rewrite(task: &mut Task, rows: &[MediaRow]) {
 }
 
 /// Rewrites a task read from the store (one query; nothing to do before it succeeded).
-pub async fn rewrite_stored(state: &AppState, task: &mut Task) {
+/// Answers whether its copies have settled: every result file has a row and none is
+/// still pending, so only retention can change the URLs now.
+pub async fn rewrite_stored(state: &AppState, task: &mut Task) -> bool {
     if task.task_result.is_empty() {
-        return;
+        return true;
     }
-    if let Ok(rows) = state.store.media_of(task.task_id.as_str()).await {
-        rewrite(task, &rows);
+    let files = sources(task).len();
+    match state.store.media_of(task.task_id.as_str()).await {
+        Ok(rows) => {
+            rewrite(task, &rows);
+            rows.len() >= files && rows.iter().all(|r| r.state != MediaState::Pending)
+        }
+        Err(_) => false,
     }
 }
 
@@ -300,5 +307,6 @@ async fn sweep(state: &AppState, before: i64) {
             }
         }
         let _ = state.store.media_expire(&row).await;
+        state.answers.forget(&row.task_id);
     }
 }

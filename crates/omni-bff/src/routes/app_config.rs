@@ -25,13 +25,16 @@ pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// The config.json this BFF answers (also written into the index.html it serves, so the
-/// app need not ask for it before it can start).
+/// app need not ask for it before it can start). The one it makes also says whether its
+/// API needs a sign-in: without one the app shows the studio at once instead of asking
+/// for its session first.
 pub async fn deployment(state: &AppState) -> Vec<u8> {
     match tokio::fs::read(state.dist.join("config.json")).await {
         Ok(file) => file,
         Err(_) => serde_json::to_vec(&serde_json::json!({
             "api_base": "/",
             "embed_origins": state.security.csp.frame_ancestors(),
+            "access_required": state.security.access.required(),
         }))
         .unwrap_or_default(),
     }

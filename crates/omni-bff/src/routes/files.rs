@@ -257,9 +257,10 @@ async fn write_zip(
     send(w.finish()).await
 }
 
-/// A task as the studio shows it: result URLs point at copies where they exist.
+/// A task as the studio shows it (its request summarised): result URLs point at copies
+/// where they exist.
 pub async fn read_with_copies(state: &AppState, id: &str) -> Result<StudioTask, ApiError> {
-    let mut task = tasks::read(state, id).await?;
+    let mut task = tasks::read(state, id, tasks::RequestPart::Summary).await?;
     media::rewrite_stored(state, &mut task.task).await;
     Ok(task)
 }

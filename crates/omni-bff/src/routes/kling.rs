@@ -1,7 +1,8 @@
 //! The gateway-compatible surface: the official paths under `/kling`, the official
 //! bodies and answers, so a Kling client only changes its base URL.
 
-use super::{kind_of, ok, ok_task, ok_with};
+use super::{kind_of, ok, ok_with};
+use crate::answers::Answer;
 use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
@@ -93,14 +94,16 @@ pub async fn read(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
-    let task = tasks::read(&state, &id).await?;
+    let task = tasks::read(&state, &id, tasks::RequestPart::Summary).await?;
     if task.kind != kind {
         return Err(ApiError::NotFound(format!(
             "no {} task with id {id:?}",
             kind.path()
         )));
     }
-    Ok(ok_task(&task.task, &headers))
+    let data = serde_json::to_vec(&task.task).map_err(ApiError::internal)?;
+    let answer = Answer::new(task.task.task_id.as_str(), data.clone(), &data);
+    Ok(answer.respond(&headers))
 }
 
 /// `GET /kling/v1/{group}/{name}?pageNum=&pageSize=`: this kind's tasks, newest first.

@@ -19,13 +19,12 @@ use crate::error::ApiError;
 use crate::security;
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use omni_api::{Envelope, TaskKind};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -145,34 +144,4 @@ pub fn ok_with<T: Serialize>(data: &T, warnings: Vec<omni_api::Warning>) -> Resp
         warnings,
     })
     .into_response()
-}
-
-/// A task answer with an ETag of its content; 304 when the client already has it.
-pub fn ok_task<T: Serialize>(data: &T, headers: &HeaderMap) -> Response {
-    let json = serde_json::to_vec(data).unwrap_or_default();
-    let digest = Sha256::digest(&json);
-    let etag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if matches {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
-    }
-    let mut resp = ok(data);
-    if let Ok(value) = etag.parse() {
-        resp.headers_mut().insert(header::ETAG, value);
-    }
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-cache"),
-    );
-    resp
 }

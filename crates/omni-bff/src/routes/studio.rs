@@ -2,13 +2,14 @@
 //! one shape (with their request), history, and the app's configuration.
 
 use super::kling::int_param;
-use super::{ok, ok_task, ok_with};
+use super::{ok, ok_with};
+use crate::answers::Answer;
 use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
 use crate::routes::idempotency::IdempotencyKey;
 use crate::store::HistoryQuery;
-use crate::tasks::Outgoing;
+use crate::tasks::{Outgoing, RequestPart};
 use crate::{media, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -94,18 +95,53 @@ fn check_aio(
     Ok((req.to_upstream(&state.catalog), warnings))
 }
 
-/// `GET /api/v1/tasks/{id}`: any kind, with its request; ETag so an unchanged poll is a 304.
+/// `GET /api/v1/tasks/{id}?request=full`: any kind, its request summarised to its prompt
+/// unless asked for in full; a weak ETag of the task's state (the same for both), so an
+/// unchanged poll is a 304. A finished task's answer is made once and kept in memory.
 #[utoipa::path(get, operation_id = "read_studio_task", path = "/v1/tasks/{id}", tag = "studio", summary = "Any task, with its request; result URLs point at copies",
-    params(("id" = String, Path, description = "task_id or external_task_id")),
+    params(("id" = String, Path, description = "task_id or external_task_id"),
+           ("request" = Option<String>, Query, description = "`full`: the request as sent; else (`summary`) only its prompt")),
     responses((status = 200, body = omni_api::Envelope<omni_api::StudioTask>), (status = 304, description = "Unchanged since If-None-Match"), crate::routes::openapi::Errors))
 ]
 pub async fn read(
     State(state): Shared,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let task = super::files::read_with_copies(&state, &id).await?;
-    Ok(ok_task(&task, &headers))
+    let part = request_part(&q)?;
+    if part == RequestPart::Summary {
+        if let Some(kept) = state.answers.get(&id) {
+            return Ok(kept.respond(&headers));
+        }
+    }
+    let mut task = crate::tasks::read(&state, &id, part).await?;
+    let settled = media::rewrite_stored(&state, &mut task.task).await;
+    let data = serde_json::to_vec(&task).map_err(ApiError::internal)?;
+    let task_state = serde_json::to_vec(&task.task).map_err(ApiError::internal)?;
+    let answer = Arc::new(Answer::new(task.task.task_id.as_str(), data, &task_state));
+    if part == RequestPart::Summary && settled && task.task.task_status.is_terminal() {
+        state.answers.put(&id, answer.clone());
+    }
+    Ok(answer.respond(&headers))
+}
+
+fn request_part(q: &HashMap<String, String>) -> Result<RequestPart, ApiError> {
+    match q.get("request").map(String::as_str) {
+        None | Some("summary") => Ok(RequestPart::Summary),
+        Some("full") => Ok(RequestPart::Full),
+        Some(other) => {
+            let mut v = Violations::default();
+            v.push(
+                "request",
+                Problem::NotOneOf {
+                    got: other.to_owned(),
+                    allowed: vec!["full".into(), "summary".into()],
+                },
+            );
+            Err(ApiError::Invalid(v))
+        }
+    }
 }
 
 /// `GET /api/v1/tasks?kind=&status=&q=&limit=&cursor=`: history, newest first.

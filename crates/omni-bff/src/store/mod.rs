@@ -18,14 +18,48 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 use std::str::FromStr;
 
+/// A migration's SQL: the same text for both databases, or one for each.
+enum Sql {
+    Portable(&'static str),
+    Each {
+        sqlite: &'static str,
+        postgres: &'static str,
+    },
+}
+
 /// Migrations in order; each runs once, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../../migrations/0001_tasks.sql")),
-    (2, include_str!("../../migrations/0002_events_media.sql")),
-    (3, include_str!("../../migrations/0003_sessions.sql")),
-    (4, include_str!("../../migrations/0004_create_attempts.sql")),
-    (5, include_str!("../../migrations/0005_session_tokens.sql")),
-    (6, include_str!("../../migrations/0006_missing_reads.sql")),
+const MIGRATIONS: &[(i64, Sql)] = &[
+    (
+        1,
+        Sql::Portable(include_str!("../../migrations/0001_tasks.sql")),
+    ),
+    (
+        2,
+        Sql::Portable(include_str!("../../migrations/0002_events_media.sql")),
+    ),
+    (
+        3,
+        Sql::Portable(include_str!("../../migrations/0003_sessions.sql")),
+    ),
+    (
+        4,
+        Sql::Portable(include_str!("../../migrations/0004_create_attempts.sql")),
+    ),
+    (
+        5,
+        Sql::Portable(include_str!("../../migrations/0005_session_tokens.sql")),
+    ),
+    (
+        6,
+        Sql::Portable(include_str!("../../migrations/0006_missing_reads.sql")),
+    ),
+    (
+        7,
+        Sql::Each {
+            sqlite: include_str!("../../migrations/0007_prompt_search.sqlite.sql"),
+            postgres: include_str!("../../migrations/0007_prompt_search.postgres.sql"),
+        },
+    ),
 ];
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when
@@ -163,6 +197,11 @@ impl Store {
                 if done.is_some() {
                     continue;
                 }
+                let sql = match (sql, self.backend) {
+                    (Sql::Portable(sql), _) => sql,
+                    (Sql::Each { sqlite, .. }, Backend::Sqlite) => sqlite,
+                    (Sql::Each { postgres, .. }, Backend::Postgres) => postgres,
+                };
                 let mut tx = conn.begin().await?;
                 for statement in statements(sql) {
                     sqlx::query(&statement).execute(&mut *tx).await?;
@@ -248,13 +287,22 @@ impl Store {
 /// The statements of a migration file: comment lines dropped first (so a `;` in a
 /// comment cannot split a statement), then split at `;`.
 fn statements(sql: &str) -> Vec<String> {
-    let code: String = sql
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    code.split(';')
-        .map(str::trim)
+    let code = |part: &str| -> String {
+        part.lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    // Statements with semicolons inside (a trigger, a DO block) are separated by `-- go`
+    // lines instead.
+    let parts: Vec<String> = if sql.lines().any(|l| l.trim() == "-- go") {
+        sql.split("\n-- go\n").map(code).collect()
+    } else {
+        code(sql).split(';').map(str::to_owned).collect()
+    };
+    parts
+        .iter()
+        .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()

@@ -1,8 +1,8 @@
 //! Task rows: insert, status changes with their events, claims for single-flight
 //! refreshes, reads and history.
 
-use super::Store;
 use super::StoreError;
+use super::{Backend, Store};
 use omni_api::task::TaskRequest;
 use omni_api::{Choice, StudioTask, Task, TaskKind, TaskStatus};
 use sqlx::any::AnyRow;
@@ -186,14 +186,29 @@ impl Store {
 
     /// One task by its id, or by the external id its creator chose.
     pub async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
-        let row = sqlx::query(&format!(
-            "{SELECT} WHERE task_id = $1 OR external_task_id = $1 LIMIT 1"
+        self.by_either_id(SELECT, id)
+            .await?
+            .map(|r| decode(&r))
+            .transpose()
+    }
+
+    /// One task by either id, its request summarised to its prompt (a read that does
+    /// not need the whole request, which can hold megabytes of images).
+    pub async fn get_summary(&self, id: &str) -> Result<Option<Stored>, StoreError> {
+        self.by_either_id(SELECT_LIST, id)
+            .await?
+            .map(|r| decode_summary(&r))
+            .transpose()
+    }
+
+    async fn by_either_id(&self, select: &str, id: &str) -> Result<Option<AnyRow>, StoreError> {
+        sqlx::query(&format!(
+            "{select} WHERE task_id = $1 OR external_task_id = $1 LIMIT 1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await
-        .map_err(StoreError::from)?;
-        row.map(|r| decode(&r)).transpose()
+        .map_err(StoreError::from)
     }
 
     /// One task without its request (for refresh bookkeeping).
@@ -234,7 +249,18 @@ impl Store {
         if q.status.is_some() {
             sql += &format!(" AND status = {}", next());
         }
-        if q.search.is_some() {
+        // SQLite answers from its trigram index (migration 7) for 3 characters or more;
+        // PostgreSQL's trigram index serves the LIKE itself.
+        let indexed = q
+            .search
+            .as_ref()
+            .filter(|text| self.backend == Backend::Sqlite && text.chars().count() >= 3);
+        if indexed.is_some() {
+            sql += &format!(
+                " AND task_id IN (SELECT task_id FROM tasks_prompt WHERE tasks_prompt MATCH {})",
+                next()
+            );
+        } else if q.search.is_some() {
             sql += &format!(" AND LOWER(prompt) LIKE {} ESCAPE '\\'", next());
         }
         if q.before.is_some() {
@@ -253,7 +279,10 @@ impl Store {
         if let Some(s) = q.status {
             query = query.bind(s.as_str());
         }
-        if let Some(text) = &q.search {
+        if let Some(text) = indexed {
+            // One FTS5 phrase: the text as a substring, quotes doubled.
+            query = query.bind(format!("\"{}\"", text.replace('"', "\"\"")));
+        } else if let Some(text) = &q.search {
             query = query.bind(format!("%{}%", escape_like(&text.to_lowercase())));
         }
         if let Some((at, id)) = &q.before {
@@ -265,14 +294,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::from)?;
-        rows.iter()
-            .map(|row| {
-                let mut stored = decode(row)?;
-                let prompt: String = row.try_get("prompt").map_err(StoreError::from)?;
-                stored.task.request = Some(TaskRequest::summary(&prompt));
-                Ok(stored)
-            })
-            .collect()
+        rows.iter().map(decode_summary).collect()
     }
 
     /// Tasks not yet finished, oldest first, without their requests (the refresher's list).
@@ -345,6 +367,14 @@ fn decode(row: &AnyRow) -> Result<Stored, StoreError> {
         refreshed_at: row.try_get("refreshed_at").map_err(StoreError::from)?,
         version: row.try_get("version").map_err(StoreError::from)?,
     })
+}
+
+/// A `SELECT_LIST` row: the request is a summary holding the prompt.
+fn decode_summary(row: &AnyRow) -> Result<Stored, StoreError> {
+    let mut stored = decode(row)?;
+    let prompt: String = row.try_get("prompt").map_err(StoreError::from)?;
+    stored.task.request = Some(TaskRequest::summary(&prompt));
+    Ok(stored)
 }
 
 pub(super) fn task_json(task: &Task) -> String {
