@@ -327,6 +327,46 @@ async fn the_made_config_json_says_whether_the_api_needs_a_sign_in() {
 }
 
 #[tokio::test]
+async fn hashed_files_are_immutable_and_the_page_is_rebuilt_when_it_changes() {
+    let bff = App::new().await;
+    let dist = bff.data_dir.join("dist");
+    let css = "main-0123456789abcdef.css";
+    std::fs::write(dist.join(css), "body{}").unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!DOCTYPE html><title>one</title><link rel=stylesheet href=./{css}>"),
+    )
+    .unwrap();
+    let file = bff.get_req(&format!("/{css}")).send().await;
+    assert_eq!(
+        file.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    // A deep link's wrong guess gets the page, which is never kept as immutable.
+    for path in [format!("/tasks/{css}"), "/".into(), "/image".into()] {
+        let page = bff.get_req(&path).send().await;
+        assert_eq!(page.header("cache-control"), Some("no-cache"), "{path}");
+        assert!(
+            page.text().contains("<title>one</title><base href=\"/\">"),
+            "{path}"
+        );
+    }
+    // A new build is served at once (the page is made again when index.html changes).
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!DOCTYPE html><title>two</title><link rel=stylesheet href=./{css}>"),
+    )
+    .unwrap();
+    assert!(bff
+        .get_req("/")
+        .send()
+        .await
+        .text()
+        .contains("<title>two</title>"));
+}
+
+#[tokio::test]
 async fn config_describes_the_forms() {
     let bff = App::new().await;
     let (status, body) = bff.get("/api/v1/config").await;

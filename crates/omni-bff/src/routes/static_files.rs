@@ -9,6 +9,7 @@
 //! first. The base is the path of `--public-url` (a BFF behind a prefix), else `/`.
 
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::header::CONTENT_TYPE;
@@ -18,8 +19,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use tower_http::services::ServeDir;
 
 /// A year, the most a cache keeps anything: for files whose name changes with their content.
@@ -29,10 +30,13 @@ const REVALIDATE: &str = "no-cache";
 
 /// The service for `state.dist`, with deep links answered by its index.html.
 pub fn service(state: &Arc<AppState>) -> Router {
-    let root = state.dist.clone();
+    let page = Arc::new(IndexPage::default());
     let index = {
         let state = state.clone();
-        move || index(state.clone())
+        move || {
+            let (state, page) = (state.clone(), page.clone());
+            async move { page.serve(&state).await }
+        }
     };
     let files = ServeDir::new(&state.dist)
         .precompressed_br()
@@ -42,29 +46,70 @@ pub fn service(state: &Arc<AppState>) -> Router {
         .route("/", get(index.clone()))
         .route("/index.html", get(index))
         .fallback_service(files)
-        .layer(axum::middleware::from_fn(move |req, next| {
-            cache_headers(root.clone(), req, next)
-        }))
+        .layer(axum::middleware::from_fn(cache_headers))
 }
 
-/// index.html with its `<base href>`.
-async fn index(state: Arc<AppState>) -> Response {
-    match tokio::fs::read_to_string(state.dist.join("index.html")).await {
-        Ok(page) => {
-            let base = state.public_url().map_or("/", path_of);
-            let deployment = super::app_config::deployment(&state).await;
-            (
-                [(CONTENT_TYPE, "text/html; charset=utf-8")],
-                with_head(&page, base, &deployment),
-            )
-                .into_response()
+/// When index.html and config.json were last changed (`None`: absent).
+type Stamp = (Option<SystemTime>, Option<SystemTime>);
+
+/// index.html as served (with its `<base href>` and config.json), made once and made
+/// again only when either file changes on disk (a new build, an edited config.json).
+#[derive(Default)]
+struct IndexPage {
+    built: Mutex<Option<(Stamp, Bytes)>>,
+}
+
+impl IndexPage {
+    async fn serve(&self, state: &AppState) -> Response {
+        let modified = |name: &str| {
+            let path = state.dist.join(name);
+            async move {
+                tokio::fs::metadata(path)
+                    .await
+                    .and_then(|m| m.modified())
+                    .ok()
+            }
+        };
+        let stamp = (modified("index.html").await, modified("config.json").await);
+        let kept = self
+            .built
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, page)| page.clone());
+        if let Some(page) = kept {
+            return html(page);
         }
-        Err(_) => (
-            axum::http::StatusCode::NOT_FOUND,
-            "no index.html: build the app with `cargo xtask run`",
-        )
-            .into_response(),
+        let Ok(page) = tokio::fs::read_to_string(state.dist.join("index.html")).await else {
+            return (
+                axum::http::StatusCode::NOT_FOUND,
+                "no index.html: build the app with `cargo xtask run`",
+            )
+                .into_response();
+        };
+        let base = state.public_url().map_or("/", path_of);
+        let deployment = super::app_config::deployment(state).await;
+        let page = Bytes::from(with_head(&page, base, &deployment));
+        *self.built.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, page.clone()));
+        html(page)
     }
+}
+
+/// index.html, also under a deep link's address: checked on every visit, never kept as
+/// immutable (not even under `/tasks/main-….css`, a preload scanner's wrong guess).
+fn html(page: Bytes) -> Response {
+    (
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (CACHE_CONTROL, HeaderValue::from_static(REVALIDATE)),
+        ],
+        page,
+    )
+        .into_response()
 }
 
 /// The path of an absolute URL, ending in `/` (`https://h/tools/studio` -> `/tools/studio/`).
@@ -103,21 +148,17 @@ fn with_head(page: &str, base: &str, deployment: &[u8]) -> String {
     }
 }
 
-async fn cache_headers(dist: PathBuf, req: Request, next: Next) -> Response {
-    // Immutable only for the file itself: a hashed name under a deep link
-    // (`/tasks/main-….css`, asked by a preload scanner before `<base>`) is answered
-    // with index.html, which must not be cached under that name.
-    let path = req.uri().path();
-    let hashed = is_hashed(path)
-        && !path.contains("..")
-        && tokio::fs::metadata(dist.join(path.trim_start_matches('/')))
-            .await
-            .is_ok_and(|m| m.is_file());
+/// Files keep what their handler said (index.html says no-cache); any other file is
+/// immutable when its name carries its content's hash, else checked on every visit.
+async fn cache_headers(req: Request, next: Next) -> Response {
+    let hashed = is_hashed(req.uri().path());
     let mut resp = next.run(req).await;
     if resp.status().is_success() || resp.status().as_u16() == 304 {
-        let policy = if hashed { IMMUTABLE } else { REVALIDATE };
         let h = resp.headers_mut();
-        h.insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+        if !h.contains_key(CACHE_CONTROL) {
+            let policy = if hashed { IMMUTABLE } else { REVALIDATE };
+            h.insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+        }
         h.insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
     resp

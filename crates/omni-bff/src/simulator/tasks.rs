@@ -72,11 +72,9 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(code) = sim.check_auth(&headers) {
-        return error(code);
-    }
-    let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
-        return error(codes::INVALID_METHOD);
+    let kind = match kind_for(&sim, &headers, &group, &name) {
+        Ok(kind) => kind,
+        Err(code) => return error(code),
     };
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(codes::BAD_REQUEST);
@@ -295,11 +293,9 @@ pub(super) async fn read(
     Path((group, name, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(code) = sim.check_auth(&headers) {
-        return error(code);
-    }
-    let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
-        return error(codes::INVALID_METHOD);
+    let kind = match kind_for(&sim, &headers, &group, &name) {
+        Ok(kind) => kind,
+        Err(code) => return error(code),
     };
     let id = lock(&sim.external).get(&id).cloned().unwrap_or(id);
     *lock(&sim.stats).reads.entry(id.clone()).or_default() += 1;
@@ -334,11 +330,9 @@ pub(super) async fn list(
     Query(page): Query<Page>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(code) = sim.check_auth(&headers) {
-        return error(code);
-    }
-    let Some(kind) = TaskKind::from_path(&format!("{group}/{name}")) else {
-        return error(codes::INVALID_METHOD);
+    let kind = match kind_for(&sim, &headers, &group, &name) {
+        Ok(kind) => kind,
+        Err(code) => return error(code),
     };
     let (num, size) = (
         page.page_num.unwrap_or(1).max(1),
@@ -354,4 +348,11 @@ pub(super) async fn list(
         .map(|t| sim.view(t))
         .collect();
     envelope(200, 0, "SUCCEED", serde_json::to_value(page).ok())
+}
+
+/// The kind served at `/v1/{group}/{name}`, for a caller whose credentials pass; the
+/// upstream's error code otherwise (credentials are checked first, as upstream does).
+fn kind_for(sim: &Sim, headers: &HeaderMap, group: &str, name: &str) -> Result<TaskKind, i64> {
+    sim.check_auth(headers)?;
+    TaskKind::from_path(&format!("{group}/{name}")).ok_or(codes::INVALID_METHOD)
 }

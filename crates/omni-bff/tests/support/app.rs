@@ -7,7 +7,6 @@
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
-use omni_bff::config::{self, Command};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,30 +32,7 @@ impl App {
 
     pub async fn start_with(args: &[&str], env: &[(&str, &str)]) -> App {
         let data_dir = super::temp_dir("app");
-        let dist = data_dir.join("dist");
-        std::fs::create_dir_all(&dist).unwrap();
-        std::fs::write(
-            dist.join("index.html"),
-            "<!DOCTYPE html><title>Omni Studio</title>",
-        )
-        .unwrap();
-        let mut all: Vec<String> = vec![
-            "--listen".into(),
-            "127.0.0.1:0".into(),
-            "--data-dir".into(),
-            data_dir.display().to_string(),
-            "--dist".into(),
-            dist.display().to_string(),
-        ];
-        all.extend(args.iter().map(|a| a.to_string()));
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let Command::Serve(cfg) = config::parse(&all, &lookup).expect("the options parse") else {
-            panic!("not a serve command");
-        };
+        let cfg = super::config(&data_dir, args, env);
         cfg.check_access_policy().expect("an access policy");
         let state = omni_bff::state(&cfg).await.expect("the state builds");
         // The refresher, the copier and the change listener, as `serve` starts them.

@@ -37,6 +37,37 @@ enum Runner {
     Thread(std::sync::Arc<omni_bff::AppState>),
 }
 
+/// The serve configuration the binary would build from `args` (after the listen,
+/// data-dir and dist defaults) and `env` (nothing else of the test's environment is
+/// read), with a placeholder page in `data_dir/dist`.
+pub fn config(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> omni_bff::config::Config {
+    let dist = Bff::default_dist(data_dir);
+    let mut all: Vec<String> = vec![
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--data-dir".into(),
+        data_dir.display().to_string(),
+        "--dist".into(),
+        dist.display().to_string(),
+    ];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let omni_bff::config::Command::Serve(cfg) =
+        omni_bff::config::parse(&all, &lookup).expect("the options parse")
+    else {
+        panic!("not a serve command");
+    };
+    *cfg
+}
+
 impl Bff {
     /// Starts omni-bff with `args` (after the listen / data-dir / dist defaults).
     pub fn start(data_dir: PathBuf, args: &[&str]) -> Bff {
@@ -46,26 +77,7 @@ impl Bff {
     /// Serves omni-bff from a thread of this process, configured from `args` and `env`
     /// exactly as the binary is (the same parser), with its own runtime.
     pub fn start_with(data_dir: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Bff {
-        let dist = Bff::default_dist(&data_dir);
-        let mut all: Vec<String> = vec![
-            "--listen".into(),
-            "127.0.0.1:0".into(),
-            "--data-dir".into(),
-            data_dir.display().to_string(),
-            "--dist".into(),
-            dist.display().to_string(),
-        ];
-        all.extend(args.iter().map(|a| a.to_string()));
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let omni_bff::config::Command::Serve(cfg) =
-            omni_bff::config::parse(&all, &lookup).expect("the options parse")
-        else {
-            panic!("not a serve command");
-        };
+        let cfg = config(&data_dir, args, env);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -77,7 +89,7 @@ impl Bff {
             let ready = move |addr, state: &std::sync::Arc<omni_bff::AppState>| {
                 let _ = tx.send(Ok((addr, state.clone())));
             };
-            if let Err(e) = runtime.block_on(omni_bff::serve_with(*cfg, ready, false)) {
+            if let Err(e) = runtime.block_on(omni_bff::serve_with(cfg, ready, false)) {
                 let _ = failed.send(Err(format!("{e:#}")));
             }
         });
@@ -94,7 +106,7 @@ impl Bff {
     }
 
     /// A page for the app's routes to serve, unless the test brings its own `--dist`.
-    fn default_dist(data_dir: &std::path::Path) -> PathBuf {
+    pub fn default_dist(data_dir: &std::path::Path) -> PathBuf {
         let dist = data_dir.join("dist");
         std::fs::create_dir_all(&dist).unwrap();
         std::fs::write(
