@@ -29,9 +29,10 @@ commands:
                     only the end-to-end tests (all of e2e/, or the files named)
     bench [SECTION...]
                     sizes, throughput against nginx, coalescing, load, a big create,
-                    history at 100,000 tasks: one table, written to bench/results.md
+                    history at 100,000 tasks, 10,000 event streams: one table with
+                    goals, written to bench/results.md
                     (only printed when SECTIONs are named: first-load, reads,
-                    coalescing, load, big-create, history, browser)
+                    coalescing, load, streams, big-create, history, browser)
     cycles          fail on an import cycle between modules of a crate (also part of test)
     fuzz [SECONDS]  libFuzzer on the prompt parser, image headers and request validation,
                     SECONDS each (default 600; needs the nightly toolchain)

@@ -2,7 +2,7 @@
 -- `LOWER(prompt) LIKE '%text%'` the history query sends (3 characters or more).
 -- pg_trgm ships with PostgreSQL (contrib) and is a trusted extension; where it cannot
 -- be made, search goes on working by scanning, and the server log says why.
--- `-- go` separates statements that hold semicolons of their own.
+-- `-- go` lines separate its statements (they hold semicolons of their own).
 DO $$
 BEGIN
   CREATE EXTENSION IF NOT EXISTS pg_trgm;

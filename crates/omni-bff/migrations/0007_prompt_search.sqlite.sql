@@ -2,7 +2,7 @@
 -- answers "contains" (any case) for 3 characters or more; shorter texts scan. It keeps
 -- its own copy of each prompt with the task id (not the table's rowid, which VACUUM may
 -- renumber). Prompts never change after the insert; a deleted task leaves the index.
--- `-- go` separates statements that hold semicolons of their own.
+-- `-- go` lines separate its statements (they hold semicolons of their own).
 CREATE VIRTUAL TABLE IF NOT EXISTS tasks_prompt USING fts5(prompt, task_id UNINDEXED, tokenize = 'trigram')
 -- go
 CREATE TRIGGER IF NOT EXISTS tasks_prompt_insert AFTER INSERT ON tasks BEGIN

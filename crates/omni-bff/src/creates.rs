@@ -60,7 +60,7 @@ pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Resul
     let body = serde_json::to_vec(&req.body).map_err(ApiError::internal)?;
     drop(req);
     let hash = request_hash(&body);
-    if let Some(existing) = state.store.get(&external).await? {
+    if let Some(existing) = state.store.get_summary(&external).await? {
         return replay(existing.task, &existing.request_hash, &hash, &external);
     }
     // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
@@ -88,7 +88,7 @@ pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Resul
     {
         // A twin may have become its task between the look-up above and this record
         // (adopting deletes its attempt): then this is a replay, not a new create.
-        if let Some(existing) = state.store.get(&external).await? {
+        if let Some(existing) = state.store.get_summary(&external).await? {
             state.store.drop_attempt(&attempt).await?;
             return replay(existing.task, &existing.request_hash, &hash, &external);
         }
@@ -104,7 +104,7 @@ pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Resul
 async fn join_twin(state: &AppState, external: &str, hash: &str) -> Result<Task, ApiError> {
     let started = clock::now_ms();
     loop {
-        if let Some(existing) = state.store.get(external).await? {
+        if let Some(existing) = state.store.get_summary(external).await? {
             return replay(existing.task, &existing.request_hash, hash, external);
         }
         let now = clock::now_ms();
@@ -245,7 +245,7 @@ async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, Ap
     let now = clock::now_ms();
     if state.store.adopt(a, &task, now).await? {
         crate::metrics::task_created(omni_api::Choice::as_str(a.kind));
-    } else if let Some(existing) = state.store.get(&a.external_task_id).await? {
+    } else if let Some(existing) = state.store.get_summary(&a.external_task_id).await? {
         // Another instance adopted it first: theirs is the stored task.
         return Ok(existing.task.task);
     }

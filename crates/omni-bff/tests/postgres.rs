@@ -69,6 +69,18 @@ async fn one_instance_on_postgresql_does_everything_sqlite_does() {
     assert_eq!(statuses(&resumed), ["succeed"]);
     let (_, page) = bff.get("/api/v1/tasks?q=LIGHT").await;
     assert_eq!(page["data"]["tasks"][0]["task_id"], id.as_str());
+    // Prompt search has its trigram index (migration 7) on PostgreSQL too.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+    let indexes = sqlx::query(
+        "SELECT CAST(indexname AS TEXT) AS indexname FROM pg_indexes WHERE tablename = 'tasks'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(indexes.iter().any(|r| {
+        sqlx::Row::try_get::<String, _>(r, "indexname").is_ok_and(|n| n == "tasks_prompt_trgm")
+    }));
     // Idempotent creates hold on PostgreSQL too.
     let body = json!({"prompt": "again", "external_task_id": "pg-ext-1"});
     let (_, a) = bff.post(OMNI_IMAGE, &body).await;

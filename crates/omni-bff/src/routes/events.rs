@@ -101,11 +101,14 @@ async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
         if c.done || *c.closing.borrow() {
             return None;
         }
-        if let Ok(events) = c.state.store.events_after(&c.task_id, c.last).await {
+        // The store's futures are boxed: kept inline they would size this stream's
+        // state for its whole life, and a BFF holds thousands of streams that wait.
+        if let Ok(events) = Box::pin(c.state.store.events_after(&c.task_id, c.last)).await {
             for e in events {
                 c.last = e.seq;
                 let last = e.task.task_status.is_terminal();
-                c.pending.push_back(to_event(&c.state, c.kind, e).await);
+                c.pending
+                    .push_back(Box::pin(to_event(&c.state, c.kind, e)).await);
                 if last {
                     c.done = true;
                     break;

@@ -4,8 +4,8 @@
 //! lease and finished by whichever instance claims it first.
 
 use super::tasks::{insert_event, task_json};
-use super::Store;
 use super::StoreError;
+use super::{parts, Store};
 use omni_api::{Choice, Task, TaskKind};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -38,6 +38,8 @@ impl Store {
         request: &str,
         prompt: &str,
     ) -> Result<bool, StoreError> {
+        let in_parts = request.len() > parts::PART_BYTES;
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let done = sqlx::query(
             "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
@@ -45,17 +47,22 @@ impl Store {
         )
         .bind(a.external_task_id.clone())
         .bind(a.kind.as_str())
-        .bind(request)
+        .bind(if in_parts { parts::IN_PARTS } else { request })
         .bind(a.request_hash.clone())
         .bind(prompt)
         .bind(a.callback_token.clone())
         .bind(i64::from(a.add_external))
         .bind(a.created_at)
         .bind(a.lease_until)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
-        Ok(done.rows_affected() == 1)
+        let begun = done.rows_affected() == 1;
+        if begun && in_parts {
+            parts::write(&mut tx, &a.external_task_id, request).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(begun)
     }
 
     pub async fn attempt(&self, external: &str) -> Result<Option<Attempt>, StoreError> {
@@ -76,8 +83,16 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(StoreError::from)?;
-        row.map(|r| r.try_get("request").map_err(StoreError::from))
-            .transpose()
+        let Some(request) = row
+            .map(|r| r.try_get::<String, _>("request").map_err(StoreError::from))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        if request == parts::IN_PARTS {
+            return self.joined_parts(external).await;
+        }
+        Ok(Some(request))
     }
 
     /// Attempts nobody holds (their lease ran out at `now`), oldest first.
@@ -162,14 +177,19 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets an attempt the upstream refused (nothing was created).
+    /// Forgets an attempt the upstream refused (nothing was created), with its parts.
     pub async fn drop_attempt(&self, a: &Attempt) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM create_attempts WHERE external_task_id = $1 AND lease_until = $2")
-            .bind(a.external_task_id.clone())
-            .bind(a.lease_until)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::from)?;
+        let done = sqlx::query(
+            "DELETE FROM create_attempts WHERE external_task_id = $1 AND lease_until = $2",
+        )
+        .bind(a.external_task_id.clone())
+        .bind(a.lease_until)
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::from)?;
+        if done.rows_affected() == 1 {
+            self.delete_parts(&a.external_task_id).await?;
+        }
         Ok(())
     }
 

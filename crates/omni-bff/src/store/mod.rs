@@ -7,6 +7,7 @@
 
 mod attempts;
 mod media;
+mod parts;
 mod sessions;
 mod tasks;
 
@@ -59,6 +60,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
             sqlite: include_str!("../../migrations/0007_prompt_search.sqlite.sql"),
             postgres: include_str!("../../migrations/0007_prompt_search.postgres.sql"),
         },
+    ),
+    (
+        8,
+        Sql::Portable(include_str!("../../migrations/0008_request_parts.sql")),
     ),
 ];
 
@@ -197,13 +202,13 @@ impl Store {
                 if done.is_some() {
                     continue;
                 }
-                let sql = match (sql, self.backend) {
-                    (Sql::Portable(sql), _) => sql,
-                    (Sql::Each { sqlite, .. }, Backend::Sqlite) => sqlite,
-                    (Sql::Each { postgres, .. }, Backend::Postgres) => postgres,
+                let statements = match (sql, self.backend) {
+                    (Sql::Portable(sql), _) => statements(sql),
+                    (Sql::Each { sqlite, .. }, Backend::Sqlite) => blocks(sqlite),
+                    (Sql::Each { postgres, .. }, Backend::Postgres) => blocks(postgres),
                 };
                 let mut tx = conn.begin().await?;
-                for statement in statements(sql) {
+                for statement in statements {
                     sqlx::query(&statement).execute(&mut *tx).await?;
                 }
                 sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
@@ -287,24 +292,27 @@ impl Store {
 /// The statements of a migration file: comment lines dropped first (so a `;` in a
 /// comment cannot split a statement), then split at `;`.
 fn statements(sql: &str) -> Vec<String> {
-    let code = |part: &str| -> String {
-        part.lines()
-            .filter(|l| !l.trim_start().starts_with("--"))
-            .map(|l| format!("{l}\n"))
-            .collect()
-    };
-    // Statements with semicolons inside (a trigger, a DO block) are separated by `-- go`
-    // lines instead.
-    let parts: Vec<String> = if sql.lines().any(|l| l.trim() == "-- go") {
-        sql.split("\n-- go\n").map(code).collect()
-    } else {
-        code(sql).split(';').map(str::to_owned).collect()
-    };
-    parts
-        .iter()
-        .map(|s| s.trim())
+    without_comments(sql)
+        .split(';')
+        .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+        .collect()
+}
+
+/// The statements of a database's own migration file: separated by `-- go` lines, since
+/// they hold semicolons of their own (a trigger's body, a DO block).
+fn blocks(sql: &str) -> Vec<String> {
+    sql.split("\n-- go\n")
+        .map(|part| without_comments(part).trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn without_comments(sql: &str) -> String {
+    sql.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .map(|l| format!("{l}\n"))
         .collect()
 }
 

@@ -186,10 +186,25 @@ impl Store {
 
     /// One task by its id, or by the external id its creator chose.
     pub async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
-        self.by_either_id(SELECT, id)
+        let Some(mut stored) = self
+            .by_either_id(SELECT, id)
             .await?
             .map(|r| decode(&r))
-            .transpose()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        // A large request is stored in parts, under the external id the task keeps.
+        if let (None, Some(external)) = (
+            &stored.task.request,
+            &stored.task.task.task_info.external_task_id,
+        ) {
+            if let Some(text) = self.joined_parts(external).await? {
+                let request = serde_json::from_str(&text).map_err(StoreError::from)?;
+                stored.task.request = Some(TaskRequest(request));
+            }
+        }
+        Ok(Some(stored))
     }
 
     /// One task by either id, its request summarised to its prompt (a read that does
@@ -356,7 +371,12 @@ fn decode(row: &AnyRow) -> Result<Stored, StoreError> {
     let kind =
         TaskKind::parse(&kind).ok_or_else(|| StoreError::Data(format!("stored kind {kind:?}")))?;
     let task: Task = serde_json::from_str(&task).map_err(StoreError::from)?;
-    let request: serde_json::Value = serde_json::from_str(&request).map_err(StoreError::from)?;
+    // Stored in parts (read by `get`), or left out of the query: no request here.
+    let request: serde_json::Value = if request == super::parts::IN_PARTS {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&request).map_err(StoreError::from)?
+    };
     Ok(Stored {
         task: StudioTask {
             kind,
