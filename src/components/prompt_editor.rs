@@ -65,6 +65,41 @@ fn reason(seg: &Segment, allowed: &[RefKind], refs: &[RefChip]) -> Option<String
     }
 }
 
+/// One piece of the prompt preview: where it is, its text and how it looks.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Piece {
+    at: usize,
+    text: String,
+    look: Look,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Look {
+    Plain,
+    Chip {
+        label: String,
+        thumb: Option<String>,
+    },
+    /// A placeholder that cannot be sent, and why.
+    Bad(String),
+}
+
+impl Piece {
+    fn view(self) -> AnyView {
+        match self.look {
+            Look::Bad(why) => view! { <mark class="bad-token" title=why.clone() data-testid="bad-placeholder">{self.text}<span class="sr-only">{format!(" ({why})")}</span></mark> }.into_any(),
+            Look::Chip { label, thumb } => view! {
+                <span class="chip">
+                    {thumb.map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}
+                    {label}
+                </span>
+            }
+            .into_any(),
+            Look::Plain => view! { <span>{self.text}</span> }.into_any(),
+        }
+    }
+}
+
 /// The editor.
 #[component]
 pub fn PromptEditor(
@@ -165,29 +200,37 @@ pub fn PromptEditor(
         }
         ev.prevent_default();
     };
-    let preview = move || {
-        let text = prompt.get();
-        let (chips, allowed) = (refs.get(), allowed);
+    // The preview as keyed pieces: a keystroke changes one piece, so one node is made
+    // again, not the whole preview with its thumbnails.
+    let pieces = Memo::new(move |_| {
+        let text = prompt.read();
+        let chips = refs.read();
         parse(&text)
             .into_iter()
-            .map(|seg| {
-                let piece = text[seg.range()].to_owned();
-                match (reason(&seg, allowed, &chips), &seg) {
-                    (Some(why), _) => view! { <mark class="bad-token" title=why.clone() data-testid="bad-placeholder">{piece}<span class="sr-only">{format!(" ({why})")}</span></mark> }.into_any(),
-                    (None, Segment::Placeholder(_, p)) => {
-                        let chip = chips.iter().find(|r| r.placeholder == *p).cloned();
-                        view! {
-                            <span class="chip">
-                                {chip.and_then(|c| c.thumb).map(|t| view! { <img class="chip-thumb" src=t alt=""/> })}
-                                {p.label()}
-                            </span>
-                        }
-                        .into_any()
-                    }
-                    _ => view! { <span>{piece}</span> }.into_any(),
-                }
+            .enumerate()
+            .map(|(at, seg)| {
+                let text = text[seg.range()].to_owned();
+                let look = match (reason(&seg, allowed, &chips), &seg) {
+                    (Some(why), _) => Look::Bad(why),
+                    (None, Segment::Placeholder(_, p)) => Look::Chip {
+                        label: p.label(),
+                        thumb: chips
+                            .iter()
+                            .find(|r| r.placeholder == *p)
+                            .and_then(|c| c.thumb.clone()),
+                    },
+                    _ => Look::Plain,
+                };
+                Piece { at, text, look }
             })
-            .collect_view()
+            .collect::<Vec<_>>()
+    });
+    let preview = move || {
+        view! {
+            <For each=move || pieces.get() key=|piece| piece.clone() let:piece>
+                {piece.view()}
+            </For>
+        }
     };
     let unused = move || {
         let used: Vec<Placeholder> = prompt::placeholders(&prompt.read())
