@@ -121,6 +121,8 @@ test('forms with their errors shown, the lightbox, and the open details pass axe
     await page.locator('#prompt-errors li').first().waitFor();
     await page.locator('details.advanced summary').click();
     await page.getByTestId('pick-element').click();
+    await page.locator('details.api-snippets summary').click();
+    await page.getByTestId('snippet').filter({ hasText: 'curl' }).waitFor();
     await axe(page, `/image with errors (${lang})`);
     if (lang === 'zh-CN') assert.deepEqual(await englishShown(page), [], 'English in the errors');
     await context.close();

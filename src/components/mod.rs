@@ -1,5 +1,6 @@
 //! Reusable pieces shared by pages.
 
+pub mod api_snippets;
 pub mod delivery_fields;
 pub mod estimate;
 pub mod field;

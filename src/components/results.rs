@@ -6,6 +6,7 @@ use crate::draft;
 use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use omni_api::omni_video::{OmniVideoRequest, ReferType, VideoItem};
 use omni_api::{ResultSet, StudioTask};
 use wasm_bindgen::JsCast;
 
@@ -29,13 +30,7 @@ fn items(task: &StudioTask) -> Vec<Item> {
             .map(|(index, img)| Item {
                 set,
                 index,
-                upstream_url: omni_api::media::safe_link(&img.url).map(|u| {
-                    if u.starts_with('/') {
-                        absolute(u)
-                    } else {
-                        u.to_owned()
-                    }
-                }),
+                upstream_url: reachable(&img.url),
                 has_watermark: img.watermark_url.is_some(),
             })
             .collect::<Vec<_>>()
@@ -58,6 +53,18 @@ fn css_ratio(task: &StudioTask) -> String {
         }
         _ => "1 / 1".into(),
     }
+}
+
+/// A link the upstream can fetch to reuse a result: the BFF's copy (made absolute) once
+/// it exists, else the upstream's own http(s) link.
+fn reachable(url: &str) -> Option<String> {
+    omni_api::media::safe_link(url).map(|u| {
+        if u.starts_with('/') {
+            absolute(u)
+        } else {
+            u.to_owned()
+        }
+    })
 }
 
 fn with_download(url: &str) -> String {
@@ -103,9 +110,12 @@ pub fn Results(
         )
     };
     let navigate = use_navigate();
-    let reuse = move |url: String, form: draft::Form| {
-        draft::add_reference(&url);
-        navigate(form.path(), Default::default());
+    let reuse = {
+        let navigate = navigate.clone();
+        move |url: String, form: draft::Form| {
+            draft::add_reference(&url);
+            navigate(form.path(), Default::default());
+        }
     };
     let copy = move |url: String| {
         if let Some(w) = web_sys::window() {
@@ -121,8 +131,43 @@ pub fn Results(
             .videos
             .iter()
             .enumerate()
-            .map(|(i, v)| (i, v.duration.clone(), v.cover_url.is_some()))
+            .map(|(i, v)| {
+                (
+                    i,
+                    v.duration.clone(),
+                    v.cover_url.is_some(),
+                    reachable(&v.url),
+                )
+            })
             .collect::<Vec<_>>()
+    };
+    // "Next shot" and "edit": Omni Video opens with this video as its reference, as a
+    // feature (the story goes on) or as the base (the video itself is changed).
+    let follow_up = move |url: String, refer: ReferType| {
+        let model = task
+            .read_untracked()
+            .request
+            .as_ref()
+            .filter(|_| task.read_untracked().kind == omni_api::TaskKind::OmniVideo)
+            .and_then(|r| r.text("model_name").map(omni_api::ModelName::from));
+        let prompt = match refer {
+            ReferType::Base => t("Change <<<video_1>>>: "),
+            _ => t("The next shot after <<<video_1>>>: "),
+        };
+        draft::put(
+            draft::Form::OmniVideo,
+            &OmniVideoRequest {
+                model_name: model,
+                prompt: prompt.to_owned(),
+                video_list: vec![VideoItem {
+                    video_url: url,
+                    refer_type: Some(refer),
+                    keep_original_sound: None,
+                }],
+                ..Default::default()
+            },
+        );
+        navigate(draft::Form::OmniVideo.path(), Default::default());
     };
     view! {
         <section class="results-section" aria-label=t("Results")>
@@ -165,9 +210,10 @@ pub fn Results(
                     }
                 </For>
             </ul>
-            <For each=videos key=|(i, _, _)| *i let:video>
+            <For each=videos key=|(i, _, _, url)| (*i, url.clone()) let:video>
                 {
-                    let (i, duration, has_cover) = video;
+                    let (i, duration, has_cover, reachable) = video;
+                    let follow_up = follow_up.clone();
                     view! {
                         <figure class="video">
                             <video
@@ -180,6 +226,13 @@ pub fn Results(
                             <figcaption>
                                 {duration.map(|d| format!("{} · ", tf("{} s", &[&d]))).unwrap_or_default()}
                                 <a href=move || with_download(&api::file_url(&id.get(), ResultSet::Videos, i, watermarked.get())) download="">{t("Download video")}</a>
+                                {reachable.map(|url| {
+                                    let (next, edit, url2) = (follow_up.clone(), follow_up, url.clone());
+                                    view! {
+                                        " · "<button type="button" class="link" data-testid="next-shot" on:click=move |_| next(url.clone(), ReferType::Feature)>{t("Next shot")}</button>
+                                        " · "<button type="button" class="link" data-testid="edit-video" on:click=move |_| edit(url2.clone(), ReferType::Base)>{t("Edit this video")}</button>
+                                    }
+                                })}
                             </figcaption>
                         </figure>
                     }

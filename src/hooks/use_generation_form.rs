@@ -38,6 +38,8 @@ pub trait FormRequest:
     const SAVED: &'static str;
     fn validate(&self, catalog: &Catalog) -> Violations;
     fn estimate(&self, catalog: &Catalog) -> Option<Estimate>;
+    /// The create it makes on the `/kling` routes: its kind and body (for "use from code").
+    fn upstream(&self, catalog: &Catalog) -> (TaskKind, serde_json::Value);
     /// Sends it with the submission's Idempotency-Key; answers the new task's id.
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
 }
@@ -59,6 +61,12 @@ impl FormRequest for OmniImageRequest {
     fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
         OmniImageRequest::estimate(self, catalog)
     }
+    fn upstream(&self, _: &Catalog) -> (TaskKind, serde_json::Value) {
+        (
+            TaskKind::OmniImage,
+            serde_json::to_value(self).unwrap_or_default(),
+        )
+    }
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         send_kind(TaskKind::OmniImage, self, key)
     }
@@ -72,6 +80,12 @@ impl FormRequest for OmniVideoRequest {
     }
     fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
         OmniVideoRequest::estimate(self, catalog)
+    }
+    fn upstream(&self, _: &Catalog) -> (TaskKind, serde_json::Value) {
+        (
+            TaskKind::OmniVideo,
+            serde_json::to_value(self).unwrap_or_default(),
+        )
     }
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         send_kind(TaskKind::OmniVideo, self, key)
@@ -87,6 +101,12 @@ impl FormRequest for ImageGenerationRequest {
     fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
         ImageGenerationRequest::estimate(self, catalog)
     }
+    fn upstream(&self, _: &Catalog) -> (TaskKind, serde_json::Value) {
+        (
+            TaskKind::ImageGeneration,
+            serde_json::to_value(self).unwrap_or_default(),
+        )
+    }
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         send_kind(TaskKind::ImageGeneration, self, key)
     }
@@ -100,6 +120,10 @@ impl FormRequest for AioRequest {
     }
     fn estimate(&self, catalog: &Catalog) -> Option<Estimate> {
         self.to_upstream(catalog).estimate(catalog)
+    }
+    fn upstream(&self, catalog: &Catalog) -> (TaskKind, serde_json::Value) {
+        let upstream = self.to_upstream(catalog);
+        (upstream.kind(), upstream.to_json())
     }
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         Box::pin(async move { api::create_aio(&self, &key).await.map(|t| t.task.task_id.0) })
@@ -119,6 +143,8 @@ pub struct GenerationForm<S> {
     pub ui: UseFormReturn,
     /// The price of the request as it stands.
     pub estimate: Signal<Option<Estimate>>,
+    /// The create as it stands on the `/kling` routes (worked out only when read).
+    pub upstream: Signal<Option<(TaskKind, serde_json::Value)>>,
     pub on_submit: S,
 }
 
@@ -161,10 +187,12 @@ pub fn use_generation_form<R: FormRequest>(
     on_cleanup(flush_saves);
     // A memo: the line reads it twice (words and data-amount) per change.
     let estimate = Memo::new(move |_| built.read().0.estimate(&config.read().catalog)).into();
+    let upstream = Signal::derive(move || Some(built.read().0.upstream(&config.read().catalog)));
     let on_submit = ui.on_submit();
     GenerationForm {
         ui,
         estimate,
+        upstream,
         on_submit,
     }
 }

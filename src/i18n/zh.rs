@@ -5,6 +5,17 @@
 /// The Chinese for `en`, if there is one.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "The next shot after <<<video_1>>>: " => "<<<video_1>>> 之后的下一个镜头：",
+        "Change <<<video_1>>>: " => "修改 <<<video_1>>>：",
+        "Edit this video" => "编辑此视频",
+        "Next shot" => "下一个镜头",
+        "{} images given as base64 are left out to keep this short: put each image's base64 where the code says." => "为保持简短，省略了 {} 张以 base64 提供的图片：请在代码标出的位置填入每张图片的 base64。",
+        "Put your access token in the OMNI_TOKEN environment variable." => "请把访问令牌放在环境变量 OMNI_TOKEN 中。",
+        "Copied" => "已复制",
+        "Copy" => "复制",
+        "Code" => "代码",
+        "The same request as a call to this studio's API, to paste into a script." => "同一请求作为对本工作室接口的调用，可粘贴到脚本中。",
+        "Use from code" => "用代码调用",
         "(no prompt)" => "（无提示词）",
         "<<<element_1>>> walking through the scene of <<<image_1>>>" => "<<<element_1>>> 走过 <<<image_1>>> 中的场景",
         "<<<element_1>>> walks through a rainy neon street" => "<<<element_1>>> 走在下雨的霓虹街道上",

@@ -2,6 +2,7 @@
 //! the negative prompt is off (with the reason) when an image is set, and the reference
 //! type is offered only for kling-v1-5, where it is required.
 
+use crate::components::api_snippets::ApiSnippets;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::estimate::EstimateLine;
 use crate::components::field::{choice_field, DroppedNotes, Field};
@@ -189,6 +190,7 @@ pub fn GeneratePage() -> impl IntoView {
                 <OtherFields other=other.get_value()/>
                 <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
+                <ApiSnippets request=engine.upstream/>
             </form>
         </section>
     }

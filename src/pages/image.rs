@@ -2,6 +2,7 @@
 //! the BFF runs; each error shows under its input, and submit lists what blocks it.
 //! The form survives a reload (local storage) and a failed submit keeps everything.
 
+use crate::components::api_snippets::ApiSnippets;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::estimate::EstimateLine;
 use crate::components::field::{choice_field, Dropped, DroppedNotes, Field};
@@ -219,6 +220,7 @@ pub fn ImagePage() -> impl IntoView {
                 <OtherFields other=form.other.get_value()/>
                 <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
+                <ApiSnippets request=engine.upstream/>
             </form>
         </section>
     }

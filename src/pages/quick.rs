@@ -1,6 +1,7 @@
 //! `/quick`: the all-in-one form. Image-to-image becomes an Omni Image task; ai-multi-shot
 //! turns the first image into further, consistent views of its subject.
 
+use crate::components::api_snippets::ApiSnippets;
 use crate::components::estimate::EstimateLine;
 use crate::components::field::{choice_field, DroppedNotes};
 use crate::components::field_errors::FieldErrors;
@@ -131,6 +132,7 @@ pub fn QuickPage() -> impl IntoView {
                 </div>
                 <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
+                <ApiSnippets request=engine.upstream/>
             </form>
         </section>
     }

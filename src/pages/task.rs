@@ -2,6 +2,7 @@
 //! results; on failure the reason, with retry.
 
 use crate::api;
+use crate::components::api_snippets::ApiSnippets;
 use crate::components::estimate::amount_words;
 use crate::components::request_summary::RequestSummary;
 use crate::components::results::Results;
@@ -181,6 +182,7 @@ pub fn TaskPage() -> impl IntoView {
                 <Results task=Signal::derive(move || value.get().expect("shown only with a task"))/>
             </Show>
             {move || value.get().and_then(|t| t.request).map(|request| view! { <RequestSummary request=request/> })}
+            <ApiSnippets request=Signal::derive(move || value.read().as_ref().and_then(|t| Some((t.kind, rerun_body(t)?))))/>
         </section>
     }
 }

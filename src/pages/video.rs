@@ -2,6 +2,7 @@
 //! first and end frame, reference, video reference, video edit) with omni-api's scenario
 //! function, and the form shows only what that scenario allows, saying why the rest is off.
 
+use crate::components::api_snippets::ApiSnippets;
 use crate::components::delivery_fields::{Delivery, DeliveryFields};
 use crate::components::estimate::EstimateLine;
 use crate::components::field::{choice_field, Dropped, DroppedNotes, Field};
@@ -350,6 +351,7 @@ pub fn VideoPage() -> impl IntoView {
                 <OtherFields other=other.get_value()/>
                 <EstimateLine estimate=engine.estimate/>
                 <SubmitBar violations=ui.violations() show=ui.show_errors submitting=ui.submitting() error=ui.submit_error()/>
+                <ApiSnippets request=engine.upstream/>
             </form>
         </section>
     }

@@ -17,6 +17,7 @@ pub mod media;
 pub mod problem;
 pub mod prompt;
 pub mod rules;
+pub mod snippets;
 pub mod vocab;
 
 pub mod all_in_one;
