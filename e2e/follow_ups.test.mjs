@@ -11,7 +11,7 @@ before(async () => {
   const res = await fetch(`${BASE}/kling/v1/videos/omni-video`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ prompt: 'a paper boat on a river', duration: '5' }),
+    body: JSON.stringify({ prompt: 'a paper boat on a river', duration: '5', aspect_ratio: '16:9' }),
   }).then((r) => r.json());
   assert.equal(res.code, 0, JSON.stringify(res));
   taskId = res.data.task_id;
