@@ -31,3 +31,13 @@ export async function openPage(browser, path, before) {
   await page.goto(BASE + path);
   return page;
 }
+
+/// After a submit from a form page: the new task lands at the top of the workspace
+/// column beside the form (the form stays); opens its task page and answers its id.
+export async function openSubmitted(page) {
+  const row = page.locator('[data-testid="submitted-tasks"] [data-testid="history-row"]').first();
+  await row.waitFor();
+  await row.locator('a').click();
+  await page.waitForURL(/\/tasks\/[^/]+$/);
+  return page.url().split('/').pop();
+}

@@ -1,7 +1,7 @@
 // The element library: make an element once, then use it by name and picture.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE, SIM } from './browser.mjs';
+import { launch, openPage, BASE, SIM, openSubmitted } from './browser.mjs';
 import { makePng } from './png.mjs';
 
 let browser;
@@ -48,7 +48,7 @@ test('create an element from a PNG, find it, pick it in Omni Video, refer to it,
   assert.equal(await page.getByTestId('prompt').inputValue(), 'waves behind <<<element_1>>>');
   assert.equal(await page.getByTestId('scenario').getAttribute('data-scenario'), 'reference');
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   const task = page.url().split('/').pop();
   const raw = await fetch(`${BASE}/api/v1/tasks/${task}?request=full`).then((r) => r.text());

@@ -2,7 +2,7 @@
 // in the prompt, errors in place, and the exact request reaching the BFF.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE } from './browser.mjs';
+import { launch, openPage, BASE, openSubmitted } from './browser.mjs';
 import { makePng } from './png.mjs';
 
 let browser;
@@ -35,7 +35,7 @@ test('upload a PNG, refer to it and to an element, submit, and reach the task pa
   assert.equal(await page.getByTestId('bad-placeholder').count(), 0);
 
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   const id = page.url().split('/').pop();
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
 

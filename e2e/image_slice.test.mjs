@@ -2,7 +2,7 @@
 // an image back from the simulator through the real BFF.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE } from './browser.mjs';
+import { launch, openPage, BASE, openSubmitted } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -13,7 +13,7 @@ test('typing a prompt and submitting shows the status and then the image', async
   await page.getByTestId('prompt').fill('A lighthouse on a cliff at dusk');
   await page.getByTestId('submit').click();
 
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   const status = page.getByTestId('task-status');
   await status.waitFor();
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });

@@ -4,7 +4,7 @@
 // operator catalog without kling-v3-omni hides it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE } from './browser.mjs';
+import { launch, openPage, BASE, openSubmitted } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -48,7 +48,7 @@ test('a three-shot storyboard with sound: a wrong sum is caught at its shot, the
   // Pro with sound: 0.14 per second for 15 s.
   assert.equal(await amount(page), 2.1);
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\//);
+  await openSubmitted(page);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   assert.match(await page.getByTestId('units').textContent(), /2\.1/);
   assert.match(await page.getByTestId('estimate').textContent(), /2\.1 USD/);

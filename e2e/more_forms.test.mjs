@@ -1,7 +1,7 @@
 // The Omni Video, Image Generation and all-in-one forms, as a person uses them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE } from './browser.mjs';
+import { launch, openPage, BASE, openSubmitted } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -73,7 +73,7 @@ test('an Omni Video text-to-video task runs from the form to a playable video', 
   await page.locator('#callback-errors').getByText('must use http or https, not ftp').waitFor();
   await page.getByTestId('callback_url').fill('');
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   await page.getByTestId('result-video').waitFor();
   const id = page.url().split('/').pop();
@@ -99,7 +99,7 @@ test('Image Generation turns the negative prompt off with an image, and asks kli
   await page.getByTestId('aspect_ratio').selectOption('3:4');
   await page.getByTestId('n').fill('2');
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   assert.equal(await page.getByTestId('result-image').count(), 2);
   const id = page.url().split('/').pop();
@@ -119,7 +119,7 @@ test('the all-in-one form maps onto Omni Image, and multi-shot asks for its subj
   await page.getByTestId('prompt').fill('<<<image_1>>> at night, neon signs');
   await page.getByTestId('num_images').fill('2');
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   const id = page.url().split('/').pop();
   const task = await fetch(`${BASE}/api/v1/tasks/${id}?request=full`).then((r) => r.json());

@@ -2,7 +2,7 @@
 // the studio makes one task, not two (the same Idempotency-Key goes with both sends).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, SIM } from './browser.mjs';
+import { launch, openPage, SIM, openSubmitted } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -33,7 +33,7 @@ test('sending again after a lost answer makes one task', async () => {
   assert.match(await page.getByTestId('submit-error').textContent(), /Cannot reach the server/);
 
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   assert.equal(keys.length, 2);
   assert.ok(keys[0] && keys[0] === keys[1], `one key for both sends: ${keys}`);
 
@@ -47,7 +47,7 @@ test('sending again after a lost answer makes one task', async () => {
   await page.goBack();
   await page.getByTestId('prompt').fill(`${prompt}, at night`);
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   assert.equal(keys.length, 3);
   assert.notEqual(keys[2], keys[0]);
 });

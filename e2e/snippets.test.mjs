@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, openPage, BASE } from './browser.mjs';
+import { launch, openPage, BASE, openSubmitted } from './browser.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -52,7 +52,7 @@ test('the snippet of a filled form, run by Node, makes the task the form makes',
 
   // The form's own submit: the same request, field for field.
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tasks\/[^/]+$/);
+  await openSubmitted(page);
   const fromForm = page.url().split('/').pop();
   assert.notEqual(fromCode, fromForm);
   assert.deepEqual(await full(fromCode), await full(fromForm));

@@ -3,7 +3,7 @@
 // `cargo xtask test`, as the README describes).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './browser.mjs';
+import { launch, openSubmitted } from './browser.mjs';
 
 const STATIC = process.env.OMNI_STATIC_URL;
 
@@ -31,8 +31,8 @@ test('the studio works under a path prefix, talking to the BFF config.json names
 
   await page.getByTestId('prompt').fill('A lighthouse served from a sub-path');
   await page.getByTestId('submit').click();
-  await page.waitForURL(/\/tools\/studio\/tasks\/[^/]+$/);
-  taskId = page.url().split('/').pop();
+  taskId = await openSubmitted(page);
+  assert.match(page.url(), /\/tools\/studio\/tasks\/[^/]+$/);
   await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
   const img = page.getByTestId('result-image').first();
   await img.waitFor();

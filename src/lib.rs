@@ -13,6 +13,7 @@ pub mod studio_config;
 pub mod task_events;
 pub mod time;
 
+use components::workspace::WithRecent;
 use i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
@@ -56,10 +57,10 @@ fn Studio() -> impl IntoView {
                     view! {
                         <Routes fallback=pages::not_found::NotFound>
                             <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
-                            <Route path=path!("/image") view=pages::image::ImagePage/>
-                            <Route path=path!("/video") view=pages::video::VideoPage/>
-                            <Route path=path!("/generate") view=pages::generate::GeneratePage/>
-                            <Route path=path!("/quick") view=pages::quick::QuickPage/>
+                            <Route path=path!("/image") view=|| view! { <WithRecent><pages::image::ImagePage/></WithRecent> }/>
+                            <Route path=path!("/video") view=|| view! { <WithRecent><pages::video::VideoPage/></WithRecent> }/>
+                            <Route path=path!("/generate") view=|| view! { <WithRecent><pages::generate::GeneratePage/></WithRecent> }/>
+                            <Route path=path!("/quick") view=|| view! { <WithRecent><pages::quick::QuickPage/></WithRecent> }/>
                             <Route path=path!("/elements") view=pages::elements::ElementsPage/>
                             <Route path=path!("/tasks") view=pages::history::HistoryPage/>
                             <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>

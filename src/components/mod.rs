@@ -15,6 +15,8 @@ pub mod shell_header;
 pub mod sign_in;
 pub mod status_timeline;
 pub mod storyboard;
+pub mod task_row;
 pub mod templates;
 pub mod theme;
 pub mod video_reference;
+pub mod workspace;

@@ -173,11 +173,17 @@ pub fn use_generation_form<R: FormRequest>(
         all
     });
     let navigate = leptos_router::hooks::use_navigate();
+    // Beside a workspace column the task lands there and the form stays as it is, so a
+    // variation is one edit away; elsewhere (embedded) the task page opens.
+    let workspace = use_context::<crate::components::workspace::Workspace>();
     let ui = use_form(
         violations,
         show_at_start,
         move |key| built.get_untracked().0.send(key),
-        move |task_id: String| navigate(&format!("/tasks/{task_id}"), Default::default()),
+        move |task_id: String| match workspace {
+            Some(w) => w.add(task_id),
+            None => navigate(&format!("/tasks/{task_id}"), Default::default()),
+        },
     );
     // Keep the form across reloads; what is pending is written when the page goes.
     Effect::new(move |_| {

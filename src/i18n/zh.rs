@@ -5,6 +5,9 @@
 /// The Chinese for `en`, if there is one.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "“{}”: {}" => "“{}”：{}",
+        "All tasks" => "全部任务",
+        "Recent tasks" => "最近的任务",
         "The next shot after <<<video_1>>>: " => "<<<video_1>>> 之后的下一个镜头：",
         "Change <<<video_1>>>: " => "修改 <<<video_1>>>：",
         "Edit this video" => "编辑此视频",

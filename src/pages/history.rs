@@ -3,10 +3,10 @@
 
 use crate::api::{self, HistoryQuery};
 use crate::components::load_error::load_error;
-use crate::hooks::use_task::{use_task_with, Follow, UseTaskReturn};
+use crate::components::task_row::TaskRow;
 use crate::i18n::{choice_label, t};
 use leptos::prelude::*;
-use omni_api::{Choice, ResultSet, StudioTask, TaskKind, TaskStatus};
+use omni_api::{Choice, TaskKind, TaskStatus};
 
 const PAGE: u32 = 20;
 
@@ -89,7 +89,7 @@ fn HistoryPageOf(query: HistoryQuery, cursors: RwSignal<Vec<String>>) -> impl In
                         </div>
                     })}
                     <ul class="history">
-                        {page.tasks.into_iter().map(|task| view! { <HistoryRow task=task/> }).collect_view()}
+                        {page.tasks.into_iter().map(|task| view! { <TaskRow id=task.task.task_id.0.clone() initial=task/> }).collect_view()}
                     </ul>
                     {page.next_cursor.map(|next| view! {
                         <Show when=move || is_last.get()>
@@ -101,64 +101,5 @@ fn HistoryPageOf(query: HistoryQuery, cursors: RwSignal<Vec<String>>) -> impl In
                 }))}
             </ErrorBoundary>
         </Transition>
-    }
-}
-
-/// One task in the list; follows the task live while it runs.
-#[component]
-fn HistoryRow(task: StudioTask) -> impl IntoView {
-    let id = task.task.task_id.0.clone();
-    let running = !task.task.task_status.is_terminal();
-    let initial = task.clone();
-    let current: Signal<StudioTask> = if running {
-        let UseTaskReturn { value, .. } = use_task_with(Signal::stored(id.clone()), Follow::Poll);
-        Signal::derive(move || value.get().unwrap_or_else(|| initial.clone()))
-    } else {
-        Signal::stored(task)
-    };
-    let prompt = move || {
-        current
-            .read()
-            .request
-            .as_ref()
-            .and_then(|r| r.prompt())
-            .map(str::to_owned)
-            .unwrap_or_else(|| t("(no prompt)").into())
-    };
-    let thumb = move || {
-        let t = current.read();
-        let r = &t.task.task_result;
-        let set = if !r.images.is_empty() {
-            ResultSet::Images
-        } else if !r.series_images.is_empty() {
-            ResultSet::SeriesImages
-        } else if r.videos.iter().any(|v| v.cover_url.is_some()) {
-            ResultSet::Covers
-        } else {
-            return None;
-        };
-        Some(api::file_url(t.task.task_id.as_str(), set, 0, false))
-    };
-    let status = move || current.read().task.task_status;
-    let created = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-        current.read_untracked().task.created_at as f64,
-    ));
-    let href = crate::deployment::page(&format!("/tasks/{id}"));
-    view! {
-        <li class="history-row" data-testid="history-row">
-            <a href=href class="history-link">
-                <span class="thumb">
-                    {move || thumb().map(|src| view! { <img src=src alt="" loading="lazy"/> })}
-                </span>
-                <span class="history-text">
-                    <span class="history-prompt" translate="no">{prompt}</span>
-                    <span class="muted">
-                        {move || choice_label(current.read().kind.as_str())} " · "
-                        {String::from(created.to_locale_string(crate::i18n::lang().tag(), &wasm_bindgen::JsValue::UNDEFINED))}
-                    </span>
-                </span>
-                <span class=move || format!("badge {}", status().as_str()) data-testid="history-status">{move || choice_label(status().as_str())}</span>
-            </a>
-        </li>
     }
 }

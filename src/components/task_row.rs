@@ -1,0 +1,93 @@
+//! One task as a row of a list (the history, the workspace column): its first result as
+//! a thumbnail, its prompt, kind, time and status; followed live while it runs.
+
+use crate::api;
+use crate::hooks::use_task::{use_task_with, Follow, UseTaskReturn};
+use crate::i18n::{choice_label, t};
+use leptos::prelude::*;
+use omni_api::{Choice, ResultSet, StudioTask, TaskStatus};
+
+/// The row of task `id`: shown from `initial` (a history page's copy) at once, read by
+/// its id otherwise; polled while it runs. `on_status` hears each status it shows.
+#[component]
+pub fn TaskRow(
+    id: String,
+    #[prop(optional)] initial: Option<StudioTask>,
+    #[prop(optional, into)] on_status: Option<Callback<StudioTask>>,
+) -> impl IntoView {
+    let running = initial
+        .as_ref()
+        .is_none_or(|t| !t.task.task_status.is_terminal());
+    let current: Signal<Option<StudioTask>> = if running {
+        let UseTaskReturn { value, .. } = use_task_with(Signal::stored(id.clone()), Follow::Poll);
+        let initial = initial.clone();
+        Signal::derive(move || value.get().or_else(|| initial.clone()))
+    } else {
+        Signal::stored(initial)
+    };
+    if let Some(cb) = on_status {
+        let seen = StoredValue::new(None::<TaskStatus>);
+        Effect::new(move |_| {
+            if let Some(task) = current.get() {
+                if seen.get_value() != Some(task.task.task_status) {
+                    seen.set_value(Some(task.task.task_status));
+                    cb.run(task);
+                }
+            }
+        });
+    }
+    let prompt = move || {
+        current
+            .read()
+            .as_ref()
+            .and_then(|t| t.request.as_ref()?.prompt().map(str::to_owned))
+            .unwrap_or_else(|| t("(no prompt)").into())
+    };
+    let thumb = move || {
+        let t = current.read();
+        let t = t.as_ref()?;
+        let r = &t.task.task_result;
+        let set = if !r.images.is_empty() {
+            ResultSet::Images
+        } else if !r.series_images.is_empty() {
+            ResultSet::SeriesImages
+        } else if r.videos.iter().any(|v| v.cover_url.is_some()) {
+            ResultSet::Covers
+        } else {
+            return None;
+        };
+        Some(api::file_url(t.task.task_id.as_str(), set, 0, false))
+    };
+    let status = move || current.read().as_ref().map(|t| t.task.task_status);
+    let when = move || {
+        current.read().as_ref().map(|t| {
+            let created =
+                js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.task.created_at as f64));
+            format!(
+                "{} · {}",
+                choice_label(t.kind.as_str()),
+                String::from(created.to_locale_string(
+                    crate::i18n::lang().tag(),
+                    &wasm_bindgen::JsValue::UNDEFINED
+                ))
+            )
+        })
+    };
+    let href = crate::deployment::page(&format!("/tasks/{id}"));
+    view! {
+        <li class="history-row" data-testid="history-row" data-task-id=id.clone()>
+            <a href=href class="history-link">
+                <span class="thumb">
+                    {move || thumb().map(|src| view! { <img src=src alt="" loading="lazy"/> })}
+                </span>
+                <span class="history-text">
+                    <span class="history-prompt" translate="no">{prompt}</span>
+                    <span class="muted">{move || when().unwrap_or_else(|| t("Loading…").into())}</span>
+                </span>
+                {move || status().map(|s| view! {
+                    <span class=format!("badge {}", s.as_str()) data-testid="history-status" data-status=s.as_str()>{choice_label(s.as_str())}</span>
+                })}
+            </a>
+        </li>
+    }
+}
