@@ -1,8 +1,11 @@
 // A finished video taken further in one click: "next shot" and "edit" open Omni Video
-// with the result as its reference video (feature or base), the scenario's rules applied.
+// with the result as its reference video (feature or base), the scenario's rules applied;
+// and a local video used as the reference (checked in the browser, kept by the BFF at an
+// address the upstream can fetch).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, BASE } from './browser.mjs';
+import { readFileSync } from 'node:fs';
+import { launch, openPage, openSubmitted, BASE } from './browser.mjs';
 
 let browser;
 let taskId;
@@ -36,3 +39,34 @@ for (const [button, refer, prompt] of [['next-shot', 'feature', /next shot after
     await page.context().close();
   });
 }
+
+test('a local MP4 is checked in the browser, kept by the BFF, and goes upstream as a URL it can fetch', async () => {
+  const page = await openPage(browser, '/video');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  const file = page.getByTestId('add-video-file');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="add-video-file"]').disabled);
+  // The simulator's own result is 640x360: too small, said under the input, not uploaded.
+  const small = Buffer.from(await (await fetch(`${BASE}/api/v1/tasks/${taskId}/files/videos/0`)).arrayBuffer());
+  await file.setInputFiles({ name: 'small.mp4', mimeType: 'video/mp4', buffer: small });
+  await page.locator('#video-file-errors li').first().waitFor();
+  assert.match(await page.locator('#video-file-errors').textContent(), /720/);
+  assert.equal(await page.getByTestId('video-ref').count(), 0);
+
+  const clip = new URL('./fixtures/clip-720p-4s.mp4', import.meta.url);
+  await file.setInputFiles(clip.pathname);
+  const ref = page.getByTestId('video-ref');
+  await ref.waitFor();
+  assert.match(await ref.textContent(), /\/api\/v1\/uploads\/.*4\.0 s · 1280×720 px/);
+  await page.getByTestId('prompt').fill('the next shot after <<<video_1>>>');
+  await page.getByTestId('submit').click();
+  const id = await openSubmitted(page);
+  // What went upstream names the upload; anyone with that address gets the file itself.
+  const request = (await fetch(`${BASE}/api/v1/tasks/${id}?request=full`).then((r) => r.json())).data.request;
+  const url = request.video_list[0].video_url;
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/uploads\/\d+-[0-9a-f]{32}\.mp4$/);
+  const got = Buffer.from(await (await fetch(url, { credentials: 'omit' })).arrayBuffer());
+  assert.ok(got.equals(readFileSync(clip)), 'the uploaded bytes');
+  await page.waitForSelector('[data-testid="task-status"][data-status="succeed"]', { timeout: 30_000 });
+  await page.context().close();
+});

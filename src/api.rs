@@ -139,6 +139,22 @@ pub async fn get_config() -> Result<omni_api::config::StudioConfig, ApiError> {
     .await
 }
 
+/// What an uploaded local video became: the URL the upstream fetches it from.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Uploaded {
+    pub url: String,
+    pub expires_at: i64,
+}
+
+/// Stores a local video (MP4 or MOV) on the BFF for the upstream to fetch.
+pub async fn upload_video(file: &web_sys::File, content_type: &str) -> Result<Uploaded, ApiError> {
+    let call = Request::post(&deployment::api("/api/v1/uploads"))
+        .header("Content-Type", content_type)
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
+    decode(call.send().await).await
+}
+
 /// The account's own elements (`presets` false) or the official presets.
 pub async fn list_elements(presets: bool) -> Result<Vec<omni_api::elements::Element>, ApiError> {
     let which = if presets {

@@ -5,6 +5,12 @@
 /// The Chinese for `en`, if there is one.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "{}: the browser cannot read this video" => "{}：浏览器无法读取此视频",
+        "{}: this file cannot be read" => "{}：无法读取此文件",
+        "{}: only .mp4 and .mov videos can be used" => "{}：只能使用 .mp4 和 .mov 视频",
+        "Local videos are unavailable here: the upstream fetches a video by URL, and this studio has no public address (--public-url) to serve one from. Add a video by URL instead." => "这里无法使用本地视频：上游通过地址获取视频，而本工作室没有可供上游访问的公开地址（--public-url）。请改用视频地址添加。",
+        "Checking and uploading the video…" => "正在检查并上传视频…",
+        "Or a video file (.mp4, .mov)" => "或选择视频文件（.mp4、.mov）",
         "“{}”: {}" => "“{}”：{}",
         "All tasks" => "全部任务",
         "Recent tasks" => "最近的任务",

@@ -35,6 +35,10 @@ pub struct StudioConfig {
     pub limits: Limits,
     /// The catalog in force: the app validates with exactly this one.
     pub catalog: Catalog,
+    /// Whether local videos can be referenced (`POST /api/v1/uploads`): only when the BFF
+    /// has a public URL the upstream can fetch them from.
+    #[serde(default)]
+    pub local_videos: bool,
 }
 
 impl StudioConfig {
@@ -58,6 +62,7 @@ impl StudioConfig {
                     .collect(),
             },
             catalog,
+            local_videos: false,
         }
     }
 }

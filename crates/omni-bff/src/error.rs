@@ -13,7 +13,8 @@ pub enum ApiError {
     Invalid(Violations),
     /// The body is not JSON (or not the JSON we need).
     Malformed(String),
-    UnsupportedMediaType,
+    /// The body's Content-Type is not one the route takes (which ones it takes).
+    UnsupportedMediaType(&'static str),
     PayloadTooLarge(usize),
     NotFound(String),
     /// The caller may not do this (e.g. a callback token used for another task).
@@ -25,7 +26,8 @@ pub enum ApiError {
     /// Over the client's rate limit; try again after this many milliseconds.
     TooManyRequests(u64),
     MethodNotAllowed,
-    /// Same external_task_id, different request.
+    /// Not possible in this server's state: an external_task_id another request holds,
+    /// a local video without a public URL to serve it from.
     Conflict(String),
     /// The upstream answered with an error envelope; passed on as it is.
     Upstream {
@@ -64,10 +66,10 @@ impl ApiError {
         match self {
             ApiError::Invalid(v) => (StatusCode::BAD_REQUEST, codes::INVALID_PARAMS, v.summary()),
             ApiError::Malformed(m) => (StatusCode::BAD_REQUEST, codes::BAD_REQUEST, m.clone()),
-            ApiError::UnsupportedMediaType => (
+            ApiError::UnsupportedMediaType(wanted) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 codes::BAD_REQUEST,
-                "Content-Type must be application/json".into(),
+                (*wanted).into(),
             ),
             ApiError::PayloadTooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

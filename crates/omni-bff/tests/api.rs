@@ -472,3 +472,82 @@ async fn a_task_the_upstream_forgot_is_failed_not_polled_forever() {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(reads(support::sim_stats(&bff.http, &sim).await), before);
 }
+
+#[tokio::test]
+async fn a_local_video_is_served_to_the_upstream_at_an_unguessable_address() {
+    let bff = Bff::new();
+    let clip = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../e2e/fixtures/clip-720p-4s.mp4"
+    ))
+    .unwrap();
+    let (_, config) = bff.get("/api/v1/config").await;
+    assert_eq!(
+        config["data"]["local_videos"], true,
+        "the simulator reaches this BFF"
+    );
+    let upload = |body: Vec<u8>, content_type: &'static str| {
+        bff.http
+            .post(format!("{}/api/v1/uploads", bff.url))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let answer = upload(clip.clone(), "video/mp4").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    let url = answer["data"]["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/api/v1/uploads/", bff.url)),
+        "{url}"
+    );
+    // Anyone with the address gets it (the upstream has no credentials of ours), whole
+    // or in ranges.
+    let got = reqwest::get(&url).await.unwrap();
+    assert_eq!(got.headers()["content-type"], "video/mp4");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), clip);
+    let part = bff
+        .http
+        .get(&url)
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    // Used as a reference, the URL goes upstream as it is.
+    let (status, body) = bff
+        .post(
+            "/kling/v1/videos/omni-video",
+            &json!({"prompt": "the next shot after <<<video_1>>>", "aspect_ratio": "16:9", "video_list": [{"video_url": url, "refer_type": "feature"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Not a video, or not said to be one: refused, naming why.
+    let not_video = upload(b"<html>not a video</html>".to_vec(), "video/mp4")
+        .await
+        .unwrap();
+    assert_eq!(not_video.status(), 400);
+    assert!(not_video
+        .text()
+        .await
+        .unwrap()
+        .contains("not an MP4 or MOV"));
+    let wrong_type = upload(clip.clone(), "application/octet-stream")
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), 415);
+    // A made-up or expired name is nothing.
+    let token = "0123456789abcdef0123456789abcdef";
+    for name in [
+        format!("1000-{token}.mp4"),
+        format!("99999999999999-{token}.mp4"),
+    ] {
+        let missing = bff
+            .http
+            .get(format!("{}/api/v1/uploads/{name}", bff.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404, "{name}");
+    }
+}

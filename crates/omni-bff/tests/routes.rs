@@ -367,6 +367,26 @@ async fn hashed_files_are_immutable_and_the_page_is_rebuilt_when_it_changes() {
 }
 
 #[tokio::test]
+async fn without_a_public_url_local_videos_are_refused_saying_why() {
+    // In-process, nothing told the BFF where the upstream reaches it.
+    let bff = App::new().await;
+    let (_, config) = bff.get("/api/v1/config").await;
+    assert_eq!(config["data"]["local_videos"], false);
+    let refused = bff
+        .post_req("/api/v1/uploads")
+        .header("content-type", "video/mp4")
+        .body(b"\0\0\0\x18ftypmp42".to_vec())
+        .send()
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.text().contains("--public-url"),
+        "{}",
+        refused.text()
+    );
+}
+
+#[tokio::test]
 async fn config_describes_the_forms() {
     let bff = App::new().await;
     let (status, body) = bff.get("/api/v1/config").await;

@@ -5,6 +5,7 @@
 //! that task are fetched: nothing a user typed reaches this code.
 
 pub mod storage;
+pub mod uploads;
 
 use crate::clock;
 use crate::store::{MediaRow, MediaState};
@@ -158,12 +159,17 @@ fn extension(content_type: &str, url: &str) -> &'static str {
 /// Copies queued files as they come due; removes copies past their retention.
 pub async fn copier(state: Arc<AppState>) {
     let mut last_sweep = 0;
+    let mut last_uploads_sweep = 0;
     loop {
         tokio::select! {
             _ = state.media_wake.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         let now = clock::now_ms();
+        if now - last_uploads_sweep >= 600_000 {
+            last_uploads_sweep = now;
+            uploads::sweep(&state).await;
+        }
         if let Some(keep) = state.media.retention_ms {
             if now - last_sweep >= keep.min(60_000) {
                 last_sweep = now;

@@ -12,6 +12,17 @@ use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
+/// Why an upload was not stored.
+#[derive(Debug)]
+pub enum PutError {
+    /// Over the limit.
+    TooLarge,
+    /// Its first bytes are not what the check wants (the check's words).
+    Refused(String),
+    /// Reading or writing failed.
+    Failed(String),
+}
+
 /// The media storage named by `--media-dir` / `--media-store`.
 #[derive(Clone)]
 pub struct Storage {
@@ -101,6 +112,72 @@ impl Storage {
             let _ = out.abort().await;
         }
         result
+    }
+
+    /// Streams a request body into `key`, at most `limit` bytes, after `check` has
+    /// passed its first bytes (at least 12, or all of a shorter body); answers the size.
+    /// Nothing is kept on failure.
+    pub async fn put_body(
+        &self,
+        key: &str,
+        mut body: axum::body::Body,
+        limit: u64,
+        check: impl FnOnce(&[u8]) -> Result<(), String>,
+    ) -> Result<u64, PutError> {
+        use http_body_util::BodyExt;
+        let path = Path::parse(key).map_err(|e| PutError::Failed(format!("key {key:?}: {e}")))?;
+        let mut out = BufWriter::new(self.store.clone(), path);
+        let result = async {
+            let mut size = 0u64;
+            let mut head = Vec::new();
+            let mut check = Some(check);
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| PutError::Failed(format!("read: {e}")))?;
+                let Ok(chunk) = frame.into_data() else {
+                    continue;
+                };
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(PutError::TooLarge);
+                }
+                if check.is_some() && head.len() < 12 {
+                    head.extend_from_slice(&chunk[..chunk.len().min(12 - head.len())]);
+                    if head.len() >= 12 {
+                        if let Some(check) = check.take() {
+                            check(&head).map_err(PutError::Refused)?;
+                        }
+                    }
+                }
+                out.write_all(&chunk)
+                    .await
+                    .map_err(|e| PutError::Failed(format!("write: {e}")))?;
+            }
+            if let Some(check) = check.take() {
+                check(&head).map_err(PutError::Refused)?;
+            }
+            out.shutdown()
+                .await
+                .map_err(|e| PutError::Failed(format!("finish: {e}")))?;
+            Ok(size)
+        }
+        .await;
+        if result.is_err() {
+            let _ = out.abort().await;
+        }
+        result
+    }
+
+    /// The keys under `prefix`.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+        use futures_util::TryStreamExt;
+        let prefix = Path::parse(prefix).map_err(|e| e.to_string())?;
+        let found: Vec<_> = self
+            .store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(found.into_iter().map(|m| m.location.to_string()).collect())
     }
 
     /// Reads `key`, or the part of it `range` asks for.

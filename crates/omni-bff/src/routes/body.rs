@@ -26,7 +26,9 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<LIMIT> {
                 mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
             });
         if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType(
+                "Content-Type must be application/json",
+            ));
         }
         // Refuse an announced oversize body at once instead of reading 140 MB first.
         let announced = req

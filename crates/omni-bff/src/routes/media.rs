@@ -48,14 +48,35 @@ pub async fn serve_copy(
     disposition: Option<String>,
 ) -> Result<Response, ApiError> {
     let row = done_copy(state, task_id, file).await?;
+    let key = media::storage_key(task_id, file);
+    // Rows copied before types were checked are checked here too.
+    let content_type = crate::upstream::safe_media_type(row.content_type.as_deref().unwrap_or(""));
+    // Behind sign-in only the browser may keep a copy, never a shared cache.
+    let cache = if state.security.access.required() {
+        PRIVATE_IMMUTABLE
+    } else {
+        IMMUTABLE
+    };
+    stored(state, &key, headers, &content_type, cache, disposition).await
+}
+
+/// The object at `key` in the media storage as an answer: Range (video seeking),
+/// If-None-Match, with its type, caching and an optional Content-Disposition.
+pub async fn stored(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    content_type: &str,
+    cache: &str,
+    disposition: Option<String>,
+) -> Result<Response, ApiError> {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let range = text(header::RANGE).and_then(parse_range);
     let if_none_match = text(header::IF_NONE_MATCH).map(str::to_owned);
-    let key = media::storage_key(task_id, file);
     let fetched = state
         .media
         .storage
-        .get(&key, range.clone(), if_none_match)
+        .get(key, range.clone(), if_none_match)
         .await
         .map_err(ApiError::internal)?;
     let found = match fetched {
@@ -63,7 +84,7 @@ pub async fn serve_copy(
         Fetched::NotModified => return Ok(StatusCode::NOT_MODIFIED.into_response()),
         Fetched::Missing => {
             return Err(ApiError::NotFound(
-                "the copy is missing from media storage".into(),
+                "the file is missing from media storage".into(),
             ))
         }
         Fetched::Unsatisfiable(size) => {
@@ -88,19 +109,9 @@ pub async fn serve_copy(
             h.insert(name, v);
         }
     };
-    // Rows copied before types were checked are checked here too.
-    set(
-        header::CONTENT_TYPE,
-        crate::upstream::safe_media_type(row.content_type.as_deref().unwrap_or("")),
-    );
+    set(header::CONTENT_TYPE, content_type.to_owned());
     set(header::CONTENT_LENGTH, (part.end - part.start).to_string());
     set(header::ACCEPT_RANGES, "bytes".into());
-    // Behind sign-in only the browser may keep a copy, never a shared cache.
-    let cache = if state.security.access.required() {
-        PRIVATE_IMMUTABLE
-    } else {
-        IMMUTABLE
-    };
     set(header::CACHE_CONTROL, cache.into());
     set(
         header::LAST_MODIFIED,

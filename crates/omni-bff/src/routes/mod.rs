@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod session;
 pub mod static_files;
 pub mod studio;
+pub mod uploads;
 
 use crate::error::ApiError;
 use crate::security;
@@ -46,6 +47,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(events::stream))
         .routes(routes!(callbacks::receive))
         .routes(routes!(media::serve))
+        .routes(routes!(uploads::upload))
+        .routes(routes!(uploads::serve))
         .routes(routes!(files::all))
         .routes(routes!(files::one))
         .routes(routes!(studio::config))

@@ -204,10 +204,10 @@ pub async fn history(
     responses((status = 200, body = omni_api::Envelope<omni_api::config::StudioConfig>), crate::routes::openapi::Errors))
 ]
 pub async fn config(State(state): Shared) -> Response {
-    ok(&omni_api::config::StudioConfig::new(
-        state.upstream_kind,
-        (*state.catalog).clone(),
-    ))
+    let mut config =
+        omni_api::config::StudioConfig::new(state.upstream_kind, (*state.catalog).clone());
+    config.local_videos = state.public_url().is_some();
+    ok(&config)
 }
 
 fn choice_param<T: Choice>(

@@ -37,7 +37,9 @@ pub struct Security {
 /// Routes a signed-out browser must reach: the session itself, and the upstream's
 /// callbacks (which carry their own per-task secret).
 fn open_route(path: &str) -> bool {
-    path == "/v1/session" || path.starts_with("/v1/callbacks/")
+    // Uploads are fetched by the upstream, which has no credentials of ours (their
+    // names are unguessable and expire).
+    path == "/v1/session" || path.starts_with("/v1/callbacks/") || path.starts_with("/v1/uploads/")
 }
 
 /// Middleware for `/api` and `/kling` (paths here are below the prefix).
