@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 
 /// Room for ten 10 MB images as base64 (4/3 of 100 MB) plus the rest of the body.
 pub const BODY_LIMIT: usize = 140 * 1024 * 1024;
@@ -16,29 +16,15 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<LIMIT> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim();
-                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
-            });
+        let is_json = media_type(req.headers()).is_some_and(|mime| {
+            mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+        });
         if !is_json {
             return Err(ApiError::UnsupportedMediaType(
                 "Content-Type must be application/json",
             ));
         }
-        // Refuse an announced oversize body at once instead of reading 140 MB first.
-        let announced = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if announced.is_some_and(|n| n > LIMIT as u64) {
-            return Err(ApiError::PayloadTooLarge(LIMIT));
-        }
+        refuse_announced_over(req.headers(), LIMIT as u64)?;
         // Counted while reading, so a chunked body (which announces nothing) stops at the
         // route's limit instead of being buffered up to the global one first.
         let bytes = axum::body::to_bytes(req.into_body(), LIMIT)
@@ -53,6 +39,30 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<LIMIT> {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::Malformed(format!("body is not valid JSON: {e}")))
+    }
+}
+
+/// The body's media type (`Content-Type` without its parameters).
+pub fn media_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?
+        .split(';')
+        .next()
+        .map(str::trim)
+}
+
+/// Refuses at once a body announced over `limit` bytes, instead of reading it first
+/// (a chunked body announces nothing and is counted while read).
+pub fn refuse_announced_over(headers: &HeaderMap, limit: u64) -> Result<(), ApiError> {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match announced {
+        Some(n) if n > limit => Err(ApiError::PayloadTooLarge(limit as usize)),
+        _ => Ok(()),
     }
 }
 

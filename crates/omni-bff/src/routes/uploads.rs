@@ -6,13 +6,14 @@
 //!
 //! Names, expiry and the sweep are in `media::uploads`.
 
+use super::body::{media_type, refuse_announced_over};
 use super::media::stored;
 use crate::error::ApiError;
 use crate::media::storage::PutError;
 use crate::media::uploads::{is_video, key, new_name, parse};
 use crate::{clock, AppState};
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use omni_api::media::MAX_VIDEO_BYTES;
 use std::sync::Arc;
@@ -45,7 +46,7 @@ pub async fn upload(
                 .into(),
         ));
     };
-    let ext = match content_type(req.headers()) {
+    let ext = match media_type(req.headers()) {
         Some("video/mp4") => "mp4",
         Some("video/quicktime") => "mov",
         _ => {
@@ -54,14 +55,7 @@ pub async fn upload(
             ))
         }
     };
-    let announced = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_VIDEO_BYTES) {
-        return Err(ApiError::PayloadTooLarge(MAX_VIDEO_BYTES as usize));
-    }
+    refuse_announced_over(req.headers(), MAX_VIDEO_BYTES)?;
     let (name, expires_at) = new_name(ext).map_err(ApiError::internal)?;
     state
         .media
@@ -109,14 +103,4 @@ pub async fn serve(
         None,
     )
     .await
-}
-
-fn content_type(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::CONTENT_TYPE)?
-        .to_str()
-        .ok()?
-        .split(';')
-        .next()
-        .map(str::trim)
 }
