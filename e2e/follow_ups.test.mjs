@@ -29,8 +29,11 @@ for (const [button, refer, prompt] of [['next-shot', 'feature', /next shot after
     await page.waitForURL(/\/video$/);
     const ref = page.getByTestId('video-ref');
     await ref.waitFor();
-    // The result as this BFF serves it, absolute, so the upstream can fetch it.
+    // The result as this BFF serves it, absolute, so the upstream can fetch it; read by
+    // the browser and within the reference-video rules (the simulator makes 720p).
     assert.match(await ref.textContent(), new RegExp(`${BASE}/api/v1/media/|https?://`));
+    await ref.filter({ hasText: /5\.0 s · 1280×720 px/ }).waitFor();
+    assert.equal(await page.locator('#video-errors li').count(), 0);
     assert.equal(await page.getByTestId('refer_type').inputValue(), refer);
     assert.match(await page.getByTestId('prompt').inputValue(), prompt);
     // The scenario's rules apply: an edit takes its length from the video.
@@ -46,9 +49,8 @@ test('a local MP4 is checked in the browser, kept by the BFF, and goes upstream 
   await page.reload();
   const file = page.getByTestId('add-video-file');
   await page.waitForFunction(() => !document.querySelector('[data-testid="add-video-file"]').disabled);
-  // The simulator's own result is 640x360: too small, said under the input, not uploaded.
-  const small = Buffer.from(await (await fetch(`${BASE}/api/v1/tasks/${taskId}/files/videos/0`)).arrayBuffer());
-  await file.setInputFiles({ name: 'small.mp4', mimeType: 'video/mp4', buffer: small });
+  // A 640x360 clip is too small: said under the input, not uploaded.
+  await file.setInputFiles(new URL('./fixtures/clip-360p-4s.mp4', import.meta.url).pathname);
   await page.locator('#video-file-errors li').first().waitFor();
   assert.match(await page.locator('#video-file-errors').textContent(), /720/);
   assert.equal(await page.getByTestId('video-ref').count(), 0);

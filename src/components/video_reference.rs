@@ -35,7 +35,7 @@ pub fn VideoReference(
 ) -> impl IntoView {
     let video_url = RwSignal::new(String::new());
     let video_url_errors = RwSignal::new(Vec::<FieldError>::new());
-    // The browser reads what it can of the video (duration, size) and the shared rule checks it.
+    // A video by URL: its address is checked here, its length and size once it is set.
     let add_video = move || {
         let url = video_url.get_untracked().trim().to_owned();
         let mut v = Violations::default();
@@ -45,46 +45,63 @@ pub fn VideoReference(
             return;
         }
         video.set(Some(VideoRef {
-            url: url.clone(),
+            url,
             refer_type: ReferType::Feature,
             keep_sound: YesNo::Yes,
             meta: None,
             problems: Vec::new(),
         }));
         video_url.set(String::new());
-        let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.create_element("video").ok())
-        else {
+    };
+    // The browser reads the length and size of whatever video is set (added by URL, or
+    // handed over by "next shot" or "edit and run again") and the shared rule checks them.
+    let unread = move || {
+        video
+            .read()
+            .as_ref()
+            .filter(|r| r.meta.is_none())
+            .map(|r| r.url.clone())
+    };
+    let probed = LocalResource::new(move || {
+        let url = unread();
+        async move {
+            let url = url?;
+            let read = read_meta(&url).await;
+            Some((url, read))
+        }
+    });
+    Effect::new(move |_| {
+        let Some(Some((url, read))) = probed.get() else {
             return;
         };
-        let el: web_sys::HtmlVideoElement = el.unchecked_into();
-        let probe = el.clone();
-        let loaded = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
-            let meta = VideoMeta {
-                seconds: probe.duration(),
-                width: probe.video_width(),
-                height: probe.video_height(),
-                bytes: 0,
-                fps: None,
+        video.update(|current| {
+            let Some(r) = current
+                .as_mut()
+                .filter(|r| r.url == url && r.meta.is_none())
+            else {
+                return;
             };
-            let mut v = Violations::default();
-            check_video_meta("video", &meta, &mut v);
-            video.update(|current| {
-                if let Some(r) = current.as_mut().filter(|r| r.url == probe.src()) {
+            match read {
+                Some((seconds, width, height)) => {
+                    let meta = VideoMeta {
+                        seconds,
+                        width,
+                        height,
+                        bytes: 0,
+                        fps: None,
+                    };
+                    let mut v = Violations::default();
+                    check_video_meta("video", &meta, &mut v);
                     r.meta = Some(tf(
                         "{} s · {}×{} px",
-                        &[&format!("{:.1}", meta.seconds), &meta.width, &meta.height],
+                        &[&format!("{seconds:.1}"), &width, &height],
                     ));
                     r.problems = v.0;
                 }
-            });
+                None => r.meta = Some(t("its length and size could not be read here").into()),
+            }
         });
-        el.set_onloadedmetadata(Some(loaded.as_ref().unchecked_ref()));
-        loaded.forget();
-        el.set_preload("metadata");
-        el.set_src(&url);
-    };
+    });
     // A local file: the browser checks it with the shared rule first, then the BFF keeps
     // it at an address the upstream can fetch (only when it has a public URL).
     let config = crate::studio_config::use_config();

@@ -5,6 +5,7 @@
 /// The Chinese for `en`, if there is one.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "its length and size could not be read here" => "此处无法读取其时长和尺寸",
         "{}: the browser cannot read this video" => "{}：浏览器无法读取此视频",
         "{}: this file cannot be read" => "{}：无法读取此文件",
         "{}: only .mp4 and .mov videos can be used" => "{}：只能使用 .mp4 和 .mov 视频",

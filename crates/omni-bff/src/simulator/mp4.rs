@@ -12,8 +12,8 @@ const SEGMENTS: &[u8] = include_bytes!("../../assets/segments.h264");
 const TONE: &[u8] = include_bytes!("../../assets/tone.aac");
 /// Frames per second of the segments, and frames per segment.
 const FPS: u32 = 24;
-const WIDTH: u16 = 640;
-const HEIGHT: u16 = 360;
+const WIDTH: u16 = 1280;
+const HEIGHT: u16 = 720;
 /// Samples per AAC frame.
 const AAC_FRAME: u32 = 1024;
 
