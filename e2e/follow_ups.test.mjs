@@ -45,8 +45,6 @@ for (const [button, refer, prompt] of [['next-shot', 'feature', /next shot after
 
 test('a local MP4 is checked in the browser, kept by the BFF, and goes upstream as a URL it can fetch', async () => {
   const page = await openPage(browser, '/video');
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
   const file = page.getByTestId('add-video-file');
   await page.waitForFunction(() => !document.querySelector('[data-testid="add-video-file"]').disabled);
   // A 640x360 clip is too small: said under the input, not uploaded.

@@ -25,8 +25,6 @@ async function snippet(page, language) {
 
 test('the snippet of a filled form, run by Node, makes the task the form makes', async () => {
   const page = await openPage(browser, '/image');
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
   await page.getByTestId('prompt').fill('a lighthouse at dawn, "quoted" `ticks` ${not a template} \\ slash');
   await page.locator('#aspect_ratio').selectOption('16:9');
   await page.getByTestId('add-image-url').fill('https://example.com/harbour.png');
@@ -67,8 +65,6 @@ test('the snippet of a filled form, run by Node, makes the task the form makes',
 
 test('base64 images are left out of the snippet, with a note', async () => {
   const page = await openPage(browser, '/image');
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
   const { makePng } = await import('./png.mjs');
   await page.getByTestId('add-image-file').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: makePng(600, 600) });
   await page.getByTestId('image-ref').waitFor();

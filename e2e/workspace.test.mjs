@@ -14,8 +14,6 @@ after(async () => { await browser?.close(); });
 test('three variations are sent without leaving the form, and each finishes in the column', async () => {
   const page = await openPage(browser, '/image');
   await page.setViewportSize({ width: 1400, height: 900 });
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
   const rows = page.locator('[data-testid="submitted-tasks"] [data-testid="history-row"]');
   const prompts = ['a red kite over the hills', 'a blue kite over the hills', 'a green kite over the hills'];
   for (const [i, prompt] of prompts.entries()) {

@@ -144,12 +144,17 @@ pub fn Results(
     // "Next shot" and "edit": Omni Video opens with this video as its reference, as a
     // feature (the story goes on) or as the base (the video itself is changed).
     let follow_up = move |url: String, refer: ReferType| {
-        let model = task
-            .read_untracked()
-            .request
-            .as_ref()
-            .filter(|_| task.read_untracked().kind == omni_api::TaskKind::OmniVideo)
-            .and_then(|r| r.text("model_name").map(omni_api::ModelName::from));
+        // The same model, when the result is itself an Omni Video task.
+        let model = task.with_untracked(|t| {
+            (t.kind == omni_api::TaskKind::OmniVideo)
+                .then(|| {
+                    t.request
+                        .as_ref()?
+                        .text("model_name")
+                        .map(omni_api::ModelName::from)
+                })
+                .flatten()
+        });
         let prompt = match refer {
             ReferType::Base => t("Change <<<video_1>>>: "),
             _ => t("The next shot after <<<video_1>>>: "),
