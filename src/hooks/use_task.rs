@@ -91,11 +91,17 @@ fn grow(base: u32, num: u64, den: u64, steps: u32) -> u32 {
 /// leave it out, and polls after the first bring only its summary).
 fn merge(value: RwSignal<Option<StudioTask>>, task: StudioTask) {
     value.try_update(|v| {
-        let request = v.as_ref().and_then(|t| t.request.clone()).or(task.request);
+        let shown = v.as_ref();
+        let request = shown.and_then(|t| t.request.clone()).or(task.request);
+        // Events do not say who made the task; a read did.
+        let created_by = task
+            .created_by
+            .or_else(|| shown.and_then(|t| t.created_by.clone()));
         *v = Some(StudioTask {
             request,
             task: task.task,
             kind: task.kind,
+            created_by,
         });
     });
 }

@@ -60,6 +60,7 @@ fn zh(p: &Problem) -> String {
             Expected::Object => "必须是对象".into(),
             Expected::Array => "必须是数组".into(),
             Expected::ElementId => "必须是正整数（64 位 ID）".into(),
+            Expected::Date => "必须是日期，格式 YYYY-MM-DD".into(),
         },
         IdCharacters => "不能包含空格、控制字符或 / ? # %".into(),
         Required => "必填".into(),
@@ -84,6 +85,8 @@ fn zh(p: &Problem) -> String {
             seconds_words(allowed, " 到 ", " 或 ")
         ),
         Range { min, max, got } => format!("必须在 {min} 到 {max} 之间（当前 {got}）"),
+        AfterEnd { end } => format!("不能晚于结束日期（{end}）"),
+        TooManyDays { max } => format!("最多覆盖 {max} 天"),
         FollowsInput { scenario } => {
             format!(
                 "{}时不能设置：输出沿用输入的比例",

@@ -39,6 +39,13 @@ pub struct StudioConfig {
     /// has a public URL the upstream can fetch them from.
     #[serde(default)]
     pub local_videos: bool,
+    /// Whether the upstream account's remaining units can be read (`GET /api/v1/account`):
+    /// the official service and the simulator offer them, a gateway does not.
+    #[serde(default)]
+    pub account_units: bool,
+    /// The names of the access tokens, for filtering history and spend by person.
+    #[serde(default)]
+    pub people: Vec<String>,
 }
 
 impl StudioConfig {
@@ -63,6 +70,8 @@ impl StudioConfig {
             },
             catalog,
             local_videos: false,
+            account_units: upstream != UpstreamKind::Gateway,
+            people: Vec::new(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod prompt;
 pub mod rules;
 pub mod snippets;
+pub mod spend;
 pub mod vocab;
 
 pub mod all_in_one;

@@ -197,6 +197,14 @@ pub enum Problem {
         bytes: u64,
         max: u64,
     },
+    /// The first day of a range after its last.
+    AfterEnd {
+        end: String,
+    },
+    /// A range of days longer than a report covers.
+    TooManyDays {
+        max: u32,
+    },
     /// A problem this build does not know (sent by a newer BFF): only its message is shown.
     #[default]
     Other,
@@ -228,6 +236,8 @@ pub enum Expected {
     Object,
     Array,
     ElementId,
+    /// A calendar day, `YYYY-MM-DD`.
+    Date,
 }
 
 impl Problem {
@@ -242,7 +252,8 @@ impl Problem {
             Blank => Rule::Blank,
             MaxChars { .. } | CharsBetween { .. } => Rule::MaxChars,
             NotOneOf { .. } | DurationFor { .. } => Rule::OneOf,
-            Range { .. } => Rule::Range,
+            Range { .. } | AfterEnd { .. } => Rule::Range,
+            TooManyDays { .. } => Rule::TooMany,
             FollowsInput { .. }
             | NegativePromptWithImage
             | SeriesAmountWithoutSeries
@@ -365,6 +376,7 @@ impl fmt::Display for Problem {
                 Expected::Object => "must be an object",
                 Expected::Array => "must be an array",
                 Expected::ElementId => "must be a positive whole number (a 64-bit id)",
+                Expected::Date => "must be a date, YYYY-MM-DD",
             }),
             IdCharacters => f.write_str("may not contain spaces, control characters or / ? # %"),
             Required => f.write_str("is required"),
@@ -396,6 +408,8 @@ impl fmt::Display for Problem {
                 scenario_words(*scenario)
             ),
             Range { min, max, got } => write!(f, "must be from {min} to {max} (got {got})"),
+            AfterEnd { end } => write!(f, "must not be after the last day ({end})"),
+            TooManyDays { max } => write!(f, "covers at most {max} days"),
             FollowsInput { scenario } => write!(
                 f,
                 "cannot be set for {}: the output follows the input",

@@ -133,6 +133,9 @@ pub struct StudioTask {
     /// The original request, so a result can be re-run or edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<TaskRequest>,
+    /// The name of the access token that created it (absent without named tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 /// The request that made a task, exactly as it went upstream: every field, the ones no

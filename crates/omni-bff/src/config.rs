@@ -1,6 +1,7 @@
 //! Settings from the command line and the environment. Secrets come only from the
 //! environment (or a file named by it), never from arguments that `ps` would show.
 
+use crate::security::access::AccessToken;
 use clap::builder::BoolishValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use omni_api::Catalog;
@@ -143,9 +144,10 @@ struct ServeArgs {
     /// Remove copies older than D, e.g. 90d, 12h, 30m, 45s [default: keep them].
     #[arg(long, env = "OMNI_MEDIA_RETENTION", value_name = "D", value_parser = duration)]
     media_retention: Option<i64>,
-    /// Access tokens, one per line: browsers sign in with one and get a session cookie,
-    /// API clients send it as a bearer token (or put the tokens themselves,
-    /// comma-separated, in OMNI_ACCESS_TOKENS).
+    /// Access tokens, one per line, each `TOKEN` or `NAME: TOKEN` (tasks remember the
+    /// name that made them, and spend is summed by it): browsers sign in with one and get
+    /// a session cookie, API clients send it as a bearer token (or put the lines
+    /// themselves, comma-separated, in OMNI_ACCESS_TOKENS).
     #[arg(long, env = "OMNI_ACCESS_TOKENS_FILE", value_name = "FILE")]
     access_tokens_file: Option<PathBuf>,
     /// Serve beyond loopback without tokens (a proxy in front authenticates); without
@@ -333,7 +335,7 @@ pub struct Config {
     pub media_retention_ms: Option<i64>,
     pub sse_heartbeat_ms: u64,
     /// Access tokens (empty: none); `Debug` shows how many, never which.
-    pub access_tokens: Redacted<Vec<String>>,
+    pub access_tokens: Redacted<Vec<AccessToken>>,
     pub open_access: bool,
     /// Host names served without tokens besides loopback names (`--allowed-hosts`).
     pub allowed_hosts: Vec<String>,
@@ -543,21 +545,20 @@ fn secrets_and_tokens(
             None => None,
         },
     };
-    let mut access_tokens: Vec<String> = get("OMNI_ACCESS_TOKENS")
-        .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect())
+    let mut lines: Vec<String> = get("OMNI_ACCESS_TOKENS")
+        .map(|t| t.split(',').map(str::to_owned).collect())
         .unwrap_or_default();
     if let Some(path) = &a.access_tokens_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("--access-tokens-file {}: {e}", path.display()))?;
-        access_tokens.extend(text.lines().map(|l| l.trim().to_owned()));
+        lines.extend(text.lines().map(str::to_owned));
     }
-    access_tokens.retain(|t| !t.is_empty() && !t.starts_with('#'));
-    if let Some(short) = access_tokens.iter().find(|t| t.len() < 16) {
-        return Err(format!(
-            "access tokens must be at least 16 characters (one has {})",
-            short.len()
-        ));
-    }
+    let access_tokens = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(AccessToken::parse)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Command::Serve(Box::new(Config {
         listen: a.listen,
         dist: a.dist,

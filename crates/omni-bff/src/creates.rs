@@ -8,6 +8,7 @@
 
 use crate::clock;
 use crate::error::ApiError;
+use crate::security::access::Person;
 use crate::store::Attempt;
 use crate::tasks::{copy_results, external_id, new_token, request_hash, Outgoing};
 use crate::upstream::UpstreamError;
@@ -36,8 +37,22 @@ fn lease_ms(state: &AppState) -> i64 {
 ///
 /// The stored request is the body that went upstream, less the two fields the BFF adds
 /// itself (its external id, which `task_info` carries, and its callback URL, a secret).
-pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Result<Task, ApiError> {
+pub async fn create(
+    state: &AppState,
+    req: Outgoing,
+    key: Option<&str>,
+    by: Person,
+) -> Result<Task, ApiError> {
     let kind = req.kind;
+    // Spend is summed by model: the one named, else the one the upstream picks.
+    let model = match req.text("model_name") {
+        Some(name) => name.to_owned(),
+        None => state
+            .catalog
+            .kind(kind)
+            .map(|k| k.upstream_default.0.clone())
+            .unwrap_or_default(),
+    };
     let own_external = req.text("external_task_id").is_some();
     let external = external_id(req.text("external_task_id"), key)?;
     let own_callback = req.text("callback_url").is_some();
@@ -79,6 +94,8 @@ pub async fn create(state: &AppState, req: Outgoing, key: Option<&str>) -> Resul
         sent: false,
         created_at: now,
         lease_until: now + lease_ms(state),
+        created_by: by.0,
+        model,
     };
     let request = String::from_utf8(body).map_err(ApiError::internal)?;
     if state

@@ -2,6 +2,7 @@
 //! validates every request with omni-api, forwards it, stores every task, and serves
 //! the built app.
 
+pub mod account;
 pub mod answers;
 pub mod catalog_file;
 pub mod clock;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub hub: events::Hub,
     /// Finished tasks' answers, served without the database.
     pub answers: answers::Answers,
+    /// The upstream account's remaining units, asked at most once a minute.
+    pub account: account::AccountCache,
     /// Where copies of result media go.
     pub media: media::MediaConfig,
     /// Wakes the media copier when a task succeeds.
@@ -130,6 +133,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
         dist: config.dist.clone(),
         hub: events::Hub::default(),
         answers: answers::Answers::default(),
+        account: account::AccountCache::default(),
         media: media::MediaConfig {
             storage: match &config.media_store {
                 Some(url) => media::Storage::s3(url).map_err(anyhow::Error::msg)?,

@@ -69,6 +69,12 @@ async fn one_instance_on_postgresql_does_everything_sqlite_does() {
     assert_eq!(statuses(&resumed), ["succeed"]);
     let (_, page) = bff.get("/api/v1/tasks?q=LIGHT").await;
     assert_eq!(page["data"]["tasks"][0]["task_id"], id.as_str());
+    // Spend is summed by the database (migration 9's columns, integer day buckets).
+    let (_, spend) = bff.get("/api/v1/spend?tz=-300").await;
+    let row = &spend["data"]["rows"][0];
+    assert_eq!(row["tasks"], 1, "{spend}");
+    assert_eq!(row["units"], "0.028", "{spend}");
+    assert_eq!(row["model"], "kling-image-o1", "{spend}");
     // Prompt search has its trigram index (migration 7) on PostgreSQL too.
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db).await.unwrap();

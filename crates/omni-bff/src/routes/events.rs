@@ -151,6 +151,7 @@ async fn to_event(state: &AppState, kind: TaskKind, e: StoredEvent) -> Event {
         kind,
         task,
         request: None,
+        created_by: None,
     })
     .unwrap_or_default();
     Event::default()

@@ -7,6 +7,7 @@ use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
 use crate::routes::idempotency::IdempotencyKey;
+use crate::security::access::Person;
 use crate::store::HistoryQuery;
 use crate::tasks::Outgoing;
 use crate::{tasks, AppState};
@@ -36,11 +37,12 @@ pub async fn create(
     State(state): Shared,
     Path((group, name)): Path<(String, String)>,
     IdempotencyKey(key): IdempotencyKey,
+    by: Person,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
     let (outgoing, warnings) = accept(&state, kind, body)?;
-    let created = crate::creates::create(&state, outgoing, key.as_deref()).await?;
+    let created = crate::creates::create(&state, outgoing, key.as_deref(), by).await?;
     Ok(ok_with(&created, warnings))
 }
 

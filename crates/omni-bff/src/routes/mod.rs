@@ -12,6 +12,7 @@ pub mod kling;
 pub mod media;
 pub mod openapi;
 pub mod session;
+pub mod spend;
 pub mod static_files;
 pub mod studio;
 pub mod uploads;
@@ -52,6 +53,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(files::all))
         .routes(routes!(files::one))
         .routes(routes!(studio::config))
+        .routes(routes!(spend::spend))
+        .routes(routes!(spend::account))
         .routes(routes!(
             session::status,
             session::sign_in,

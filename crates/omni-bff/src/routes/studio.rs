@@ -8,6 +8,7 @@ use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
 use crate::routes::idempotency::IdempotencyKey;
+use crate::security::access::Person;
 use crate::store::HistoryQuery;
 use crate::tasks::{Outgoing, RequestPart};
 use crate::{media, AppState};
@@ -39,6 +40,7 @@ pub const MAX_PAGE: i64 = 100;
 pub async fn create_aio(
     State(state): Shared,
     IdempotencyKey(key): IdempotencyKey,
+    by: Person,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let (upstream, mut warnings) = check_aio(&state, &body)?;
@@ -50,13 +52,16 @@ pub async fn create_aio(
         kind,
         upstream.model_name(),
     ));
-    let task = crate::creates::create(&state, Outgoing::typed(&upstream), key.as_deref()).await?;
+    let created_by = by.0.clone();
+    let task =
+        crate::creates::create(&state, Outgoing::typed(&upstream), key.as_deref(), by).await?;
     // The request is not echoed: it can be 130 MB of images the client already has.
     Ok(ok_with(
         &omni_api::StudioTask {
             kind,
             task,
             request: None,
+            created_by,
         },
         warnings,
     ))
@@ -144,9 +149,10 @@ fn request_part(q: &HashMap<String, String>) -> Result<RequestPart, ApiError> {
     }
 }
 
-/// `GET /api/v1/tasks?kind=&status=&q=&limit=&cursor=`: history, newest first.
+/// `GET /api/v1/tasks?kind=&status=&q=&person=&limit=&cursor=`: history, newest first.
 #[utoipa::path(get, operation_id = "history", path = "/v1/tasks", tag = "studio", summary = "History, newest first; requests summarised to their prompt",
     params(("kind" = Option<omni_api::TaskKind>, Query), ("status" = Option<omni_api::TaskStatus>, Query), ("q" = Option<String>, Query, description = "prompt contains"),
+           ("person" = Option<String>, Query, description = "made with access tokens of this name"),
            ("limit" = Option<u32>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = omni_api::Envelope<omni_api::TaskPage>), crate::routes::openapi::Errors))
 ]
@@ -166,10 +172,12 @@ pub async fn history(
         decoded
     });
     v.into_result().map_err(ApiError::Invalid)?;
-    let search = q
-        .get("q")
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
+    let text = |key: &str| {
+        q.get(key)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let (search, created_by) = (text("q"), text("person"));
     // One extra row tells whether there is a next page.
     let mut rows = state
         .store
@@ -177,6 +185,7 @@ pub async fn history(
             kind,
             status,
             search,
+            created_by,
             before,
             limit: limit as u32 + 1,
             offset: 0,
@@ -207,6 +216,7 @@ pub async fn config(State(state): Shared) -> Response {
     let mut config =
         omni_api::config::StudioConfig::new(state.upstream_kind, (*state.catalog).clone());
     config.local_videos = state.public_url().is_some();
+    config.people = state.security.access.people();
     ok(&config)
 }
 

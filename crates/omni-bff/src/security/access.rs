@@ -21,12 +21,57 @@ pub const SESSION_MS: i64 = 30 * 86_400_000;
 /// again (a sign-out elsewhere takes at most this long to reach it).
 const CACHE_MS: i64 = 30_000;
 
+/// One configured access token: a line `TOKEN` or `NAME: TOKEN`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    /// Who holds it: tasks made with it record this name, and spend is summed by it.
+    pub name: Option<String>,
+    pub token: String,
+}
+
+/// Longest token name.
+const MAX_NAME_CHARS: usize = 64;
+
+impl AccessToken {
+    /// Reads one line. A token itself never holds a colon, so the first one separates
+    /// a name.
+    pub fn parse(line: &str) -> Result<AccessToken, String> {
+        let (name, token) = match line.split_once(':') {
+            Some((name, token)) => (Some(name.trim()), token.trim()),
+            None => (None, line.trim()),
+        };
+        if let Some(name) = name {
+            if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+                return Err(format!(
+                    "an access token's name must be 1 to {MAX_NAME_CHARS} characters (`NAME: TOKEN`)"
+                ));
+            }
+            if name.chars().any(char::is_control) {
+                return Err("an access token's name must not hold control characters".into());
+            }
+        }
+        if token.len() < 16 {
+            return Err(format!(
+                "access tokens must be at least 16 characters (one has {})",
+                token.len()
+            ));
+        }
+        Ok(AccessToken {
+            name: name.map(str::to_owned),
+            token: token.to_owned(),
+        })
+    }
+}
+
 /// The access policy in force.
 pub struct Access {
     /// SHA-256 of every accepted token; empty when no tokens are configured.
     tokens: Vec<[u8; 32]>,
-    /// Session hashes this instance checked recently, with when to check again.
-    checked: Mutex<HashMap<String, i64>>,
+    /// Each token's name, in the same order.
+    names: Vec<Option<String>>,
+    /// Session hashes this instance checked recently: when to check again, and which
+    /// token made the session.
+    checked: Mutex<HashMap<String, (i64, usize)>>,
 }
 
 /// Who a request comes from, as far as the access policy can tell.
@@ -36,10 +81,30 @@ pub enum Who {
     Anyone,
     /// A valid bearer token (its place in the list).
     Token(usize),
-    /// A live session (the hash of its cookie).
-    Session(String),
+    /// A live session: the hash of its cookie, and the token that made it.
+    Session { hash: String, token: usize },
     /// A policy is in force and the request has nothing valid.
     Nobody,
+}
+
+/// The name of the token behind a request, put in its extensions by the guard so a
+/// create can record who made it (an extractor: nobody when the guard did not run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Person {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Person>()
+            .cloned()
+            .unwrap_or_default())
+    }
 }
 
 fn digest(s: &str) -> [u8; 32] {
@@ -56,11 +121,29 @@ pub fn session_hash(id: &str) -> String {
 }
 
 impl Access {
-    pub fn new(tokens: &[String]) -> Access {
+    pub fn new(tokens: &[AccessToken]) -> Access {
         Access {
-            tokens: tokens.iter().map(|t| digest(t)).collect(),
+            tokens: tokens.iter().map(|t| digest(&t.token)).collect(),
+            names: tokens.iter().map(|t| t.name.clone()).collect(),
             checked: Mutex::default(),
         }
+    }
+
+    /// The name of the token behind `who`, if it has one.
+    pub fn person(&self, who: &Who) -> Person {
+        let index = match who {
+            Who::Token(i) | Who::Session { token: i, .. } => *i,
+            Who::Anyone | Who::Nobody => return Person(None),
+        };
+        Person(self.names.get(index).cloned().flatten())
+    }
+
+    /// Every token name, sorted, each once.
+    pub fn people(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.names.iter().flatten().cloned().collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Whether requests must be signed in.
@@ -95,10 +178,11 @@ impl Access {
         hex(&digest(token))
     }
 
-    /// Whether a session made with the token of this digest may still be used: only
-    /// while that token is on the list (a token taken off ends its sessions).
-    fn token_still_listed(&self, token_digest: Option<&str>) -> bool {
-        token_digest.is_some_and(|d| self.tokens.iter().any(|t| hex(t) == d))
+    /// Which listed token made a session, from its digest: a token taken off the list
+    /// ends its sessions.
+    fn listed_token(&self, token_digest: Option<&str>) -> Option<usize> {
+        let d = token_digest?;
+        self.tokens.iter().position(|t| hex(t) == d)
     }
 
     /// Decides without the database when it can: no policy, a bearer token, a session
@@ -118,8 +202,11 @@ impl Access {
         let now = clock::now_ms();
         let map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&hash)
-            .is_some_and(|until| *until > now)
-            .then_some(Who::Session(hash))
+            .filter(|(until, _)| *until > now)
+            .map(|(_, token)| Who::Session {
+                token: *token,
+                hash,
+            })
     }
 
     /// Who a request comes from, looking its session up when needed.
@@ -138,21 +225,19 @@ impl Access {
         let hash = session_hash(id);
         let now = clock::now_ms();
         let token = store.session_token(&hash, now).await.ok().flatten();
-        let live = self.token_still_listed(token.as_deref());
+        let live = self.listed_token(token.as_deref());
         let mut map = self.checked.lock().unwrap_or_else(|p| p.into_inner());
-        if live {
-            map.insert(hash.clone(), now + CACHE_MS);
-        } else {
-            map.remove(&hash);
-        }
+        match live {
+            Some(token) => map.insert(hash.clone(), (now + CACHE_MS, token)),
+            None => map.remove(&hash),
+        };
         // Keep the cache from growing without bound.
         if map.len() > 10_000 {
-            map.retain(|_, until| *until > now);
+            map.retain(|_, (until, _)| *until > now);
         }
-        if live {
-            Who::Session(hash)
-        } else {
-            Who::Nobody
+        match live {
+            Some(token) => Who::Session { hash, token },
+            None => Who::Nobody,
         }
     }
 
@@ -201,13 +286,43 @@ mod tests {
 
     #[test]
     fn tokens_match_exactly() {
-        let a = Access::new(&["alpha-token".into(), "beta-token".into()]);
+        let a = Access::new(&[
+            AccessToken::parse("alpha-token-0123456").unwrap(),
+            AccessToken::parse("beta-token-01234567").unwrap(),
+        ]);
         assert!(a.required());
-        assert!(a.token_ok("alpha-token") && a.token_ok("beta-token"));
-        for wrong in ["", "alpha", "alpha-token ", "ALPHA-TOKEN"] {
+        assert!(a.token_ok("alpha-token-0123456") && a.token_ok("beta-token-01234567"));
+        for wrong in ["", "alpha", "alpha-token-0123456 ", "ALPHA-TOKEN-0123456"] {
             assert!(!a.token_ok(wrong), "{wrong:?}");
         }
         assert!(!Access::new(&[]).required());
+    }
+
+    #[test]
+    fn tokens_may_be_named() {
+        let t = AccessToken::parse("Li Lei: lilei-token-0123456789").unwrap();
+        assert_eq!(t.name.as_deref(), Some("Li Lei"));
+        assert_eq!(t.token, "lilei-token-0123456789");
+        assert_eq!(
+            AccessToken::parse("plain-token-0123456789").unwrap().name,
+            None
+        );
+        for (bad, says) in [
+            (": lilei-token-0123456789", "1 to 64"),
+            ("ann: short", "at least 16"),
+            ("a\tb: lilei-token-0123456789", "control"),
+        ] {
+            let e = AccessToken::parse(bad).err().unwrap();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let a = Access::new(&[
+            AccessToken::parse("ann: ann-token-0123456789").unwrap(),
+            AccessToken::parse("anonymous-token-0123456789").unwrap(),
+            AccessToken::parse("ann: ann-ci-token-0123456789").unwrap(),
+        ]);
+        assert_eq!(a.person(&Who::Token(0)).0.as_deref(), Some("ann"));
+        assert_eq!(a.person(&Who::Token(1)).0, None);
+        assert_eq!(a.people(), ["ann"]);
     }
 
     #[test]

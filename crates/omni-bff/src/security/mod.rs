@@ -43,7 +43,7 @@ fn open_route(path: &str) -> bool {
 }
 
 /// Middleware for `/api` and `/kling` (paths here are below the prefix).
-pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let sec = &state.security;
     if let Some(why) = origin::refuse_cross_site(req.method(), req.headers(), &sec.allowed_origins)
     {
@@ -66,7 +66,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let who = match sec.access.quick(req.headers()) {
         Some(who) => {
             let client = match &who {
-                access::Who::Session(hash) => rate::Client::Session(hash.clone()),
+                access::Who::Session { hash, .. } => rate::Client::Session(hash.clone()),
                 access::Who::Token(i) => rate::Client::Token(*i),
                 access::Who::Anyone | access::Who::Nobody => address,
             };
@@ -88,6 +88,8 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
         )
         .into_response();
     }
+    // Creates record the token's name.
+    req.extensions_mut().insert(sec.access.person(&who));
     next.run(req).await
 }
 

@@ -4,6 +4,7 @@
 //! Tasks go submitted -> processing -> succeed (or failed) over a few seconds, results are
 //! real PNGs of the requested shape and count, and callbacks are POSTed on every change.
 
+mod account;
 mod elements;
 mod faults;
 mod files;
@@ -132,6 +133,7 @@ pub async fn start(opts: SimOptions, auth: SimAuth) -> anyhow::Result<SimHandle>
             axum::routing::post(elements::delete),
         )
         .route("/sim/elements/{name}", get(elements::image))
+        .route("/account/costs", get(account::costs))
         .route("/v1/{group}/{name}", get(list).post(create))
         .route("/v1/{group}/{name}/{id}", get(read))
         .route("/sim/files/{task_id}/{file}", get(file))

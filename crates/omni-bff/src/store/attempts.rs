@@ -3,7 +3,7 @@
 //! deletes it. What is left after a crash or an unanswered send is found by its expired
 //! lease and finished by whichever instance claims it first.
 
-use super::tasks::{insert_event, task_json};
+use super::tasks::{charged, insert_event, task_json};
 use super::StoreError;
 use super::{parts, Store};
 use omni_api::{Choice, Task, TaskKind};
@@ -24,10 +24,14 @@ pub struct Attempt {
     pub created_at: i64,
     /// The lease this copy of the row was read (or claimed) with.
     pub lease_until: i64,
+    /// The name of the access token that asked for it.
+    pub created_by: Option<String>,
+    /// The model it asks for (the upstream's default when it names none).
+    pub model: String,
 }
 
 const COLUMNS: &str =
-    "external_task_id, kind, request_hash, callback_token, add_external, sent, created_at, lease_until";
+    "external_task_id, kind, request_hash, callback_token, add_external, sent, created_at, lease_until, created_by, model";
 
 impl Store {
     /// Records a create before it is sent, held until `a.lease_until`. `false` when an
@@ -41,8 +45,8 @@ impl Store {
         let in_parts = request.len() > parts::PART_BYTES;
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let done = sqlx::query(
-            "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
+            "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until, created_by, model)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)
              ON CONFLICT (external_task_id) DO NOTHING",
         )
         .bind(a.external_task_id.clone())
@@ -54,6 +58,8 @@ impl Store {
         .bind(i64::from(a.add_external))
         .bind(a.created_at)
         .bind(a.lease_until)
+        .bind(a.created_by.clone())
+        .bind(a.model.clone())
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -201,8 +207,8 @@ impl Store {
         let json = task_json(task);
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let done = sqlx::query(
-            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token)
-             SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token
+            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token, created_by, model, units)
+             SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token, created_by, model, $8
              FROM create_attempts WHERE external_task_id = $7
              ON CONFLICT DO NOTHING",
         )
@@ -213,6 +219,7 @@ impl Store {
         .bind(task.updated_at)
         .bind(now)
         .bind(a.external_task_id.clone())
+        .bind(charged(task))
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -250,5 +257,7 @@ fn decode(r: &AnyRow) -> Result<Attempt, StoreError> {
         sent: r.try_get::<i64, _>("sent").map_err(e)? != 0,
         created_at: r.try_get("created_at").map_err(e)?,
         lease_until: r.try_get("lease_until").map_err(e)?,
+        created_by: r.try_get("created_by").map_err(e)?,
+        model: r.try_get("model").map_err(e)?,
     })
 }

@@ -9,10 +9,12 @@ mod attempts;
 mod media;
 mod parts;
 mod sessions;
+mod spend;
 mod tasks;
 
 pub use attempts::Attempt;
 pub use media::{MediaRow, MediaState};
+pub use spend::SpendQuery;
 pub use tasks::{Applied, HistoryQuery, Stored, StoredEvent};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -65,6 +67,13 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         8,
         Sql::Portable(include_str!("../../migrations/0008_request_parts.sql")),
     ),
+    (
+        9,
+        Sql::Each {
+            sqlite: include_str!("../../migrations/0009_spend.sqlite.sql"),
+            postgres: include_str!("../../migrations/0009_spend.postgres.sql"),
+        },
+    ),
 ];
 
 /// An arbitrary constant: the PostgreSQL advisory lock that serialises migrations when
@@ -110,6 +119,13 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate_to(i64::MAX).await?;
+        Ok(store)
+    }
+
+    /// Opens the database at `url` as it is.
+    async fn connect(url: &str) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             // `mode=rwc` creates the file on first start.
@@ -154,9 +170,7 @@ impl Store {
                     without_password(&e.to_string(), &url)
                 )
             })?;
-        let store = Store { pool, backend, url };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Store { pool, backend, url })
     }
 
     pub fn backend(&self) -> Backend {
@@ -177,7 +191,8 @@ impl Store {
         &self.url
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
+    /// Runs the migrations not yet run, up to and including `last`.
+    async fn migrate_to(&self, last: i64) -> anyhow::Result<()> {
         let err = |e: sqlx::Error| anyhow::anyhow!("migration failed: {e}");
         // One connection for the whole run, so a PostgreSQL session lock covers it.
         let mut conn = self.pool.acquire().await.map_err(err)?;
@@ -194,7 +209,7 @@ impl Store {
             )
             .execute(&mut *conn)
             .await?;
-            for (version, sql) in MIGRATIONS {
+            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= last) {
                 let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(version)
                     .fetch_optional(&mut *conn)
@@ -318,6 +333,54 @@ fn without_comments(sql: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Store;
+
+    #[tokio::test]
+    async fn spend_columns_are_filled_in_for_tasks_made_before_them() {
+        let dir = std::env::temp_dir().join(format!("omni-store-m9-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // A database as the release before spend left it: migrations 1 to 8, one task.
+        let url = format!("sqlite://{}/omni.db", dir.display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate_to(8).await.unwrap();
+        for (id, request, task) in [
+            (
+                "t1",
+                r#"{"prompt":"a","model_name":"kling-v3-omni"}"#,
+                r#"{"task_id":"t1","task_status":"succeed","final_unit_deduction":"2.5"}"#,
+            ),
+            ("t2", "", r#"{"task_id":"t2","task_status":"processing"}"#),
+        ] {
+            sqlx::query("INSERT INTO tasks (task_id, kind, status, request, request_hash, task, created_at, updated_at) VALUES ($1, 'omni-video', 'succeed', $2, 'h', $3, 1, 1)")
+                .bind(id)
+                .bind(request)
+                .bind(task)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        store.migrate_to(9).await.unwrap();
+        let rows = sqlx::query("SELECT task_id, model, units FROM tasks ORDER BY task_id")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        let got: Vec<(String, String, Option<i64>)> = rows
+            .iter()
+            .map(|r| {
+                use sqlx::Row;
+                (r.get(0), r.get(1), r.get(2))
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("t1".into(), "kling-v3-omni".into(), Some(2_500_000)),
+                ("t2".into(), String::new(), None)
+            ]
+        );
+    }
+
     #[test]
     fn database_errors_never_show_the_password() {
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -124,6 +124,8 @@ mod tests {
                 sent: false,
                 created_at: 1,
                 lease_until: 2,
+                created_by: None,
+                model: String::new(),
             };
             assert!(store.begin_attempt(&a, &request, "x").await.unwrap());
             let count = |store: &Store| {

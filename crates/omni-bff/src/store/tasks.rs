@@ -3,6 +3,7 @@
 
 use super::StoreError;
 use super::{Backend, Store};
+use omni_api::spend::Units;
 use omni_api::task::TaskRequest;
 use omni_api::{Choice, StudioTask, Task, TaskKind, TaskStatus};
 use sqlx::any::AnyRow;
@@ -42,6 +43,8 @@ pub struct HistoryQuery {
     pub status: Option<TaskStatus>,
     /// Only tasks whose prompt contains this text.
     pub search: Option<String>,
+    /// Only tasks made with access tokens of this name.
+    pub created_by: Option<String>,
     /// `(created_at, task_id)` of the last task of the previous page.
     pub before: Option<(i64, String)>,
     pub limit: u32,
@@ -67,10 +70,11 @@ impl Store {
         }
         let json = task_json(task);
         if new == old {
-            sqlx::query("UPDATE tasks SET task = $1, updated_at = $2, refreshed_at = $3 WHERE task_id = $4 AND status = $5")
+            sqlx::query("UPDATE tasks SET task = $1, updated_at = $2, refreshed_at = $3, units = COALESCE($4, units) WHERE task_id = $5 AND status = $6")
                 .bind(json)
                 .bind(task.updated_at)
                 .bind(now)
+                .bind(charged(task))
                 .bind(id)
                 .bind(old.as_str())
                 .execute(&self.pool)
@@ -80,7 +84,7 @@ impl Store {
         }
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let row = sqlx::query(
-            "UPDATE tasks SET status = $1, task = $2, updated_at = $3, refreshed_at = $4, version = version + 1
+            "UPDATE tasks SET status = $1, task = $2, updated_at = $3, refreshed_at = $4, version = version + 1, units = COALESCE($7, units)
              WHERE task_id = $5 AND status = $6 RETURNING version",
         )
         .bind(new.as_str())
@@ -89,6 +93,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(old.as_str())
+        .bind(charged(task))
         .fetch_optional(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -264,6 +269,9 @@ impl Store {
         if q.status.is_some() {
             sql += &format!(" AND status = {}", next());
         }
+        if q.created_by.is_some() {
+            sql += &format!(" AND created_by = {}", next());
+        }
         // SQLite answers from its trigram index (migration 7) for 3 characters or more;
         // PostgreSQL's trigram index serves the LIKE itself.
         let indexed = q
@@ -293,6 +301,9 @@ impl Store {
         }
         if let Some(s) = q.status {
             query = query.bind(s.as_str());
+        }
+        if let Some(name) = &q.created_by {
+            query = query.bind(name.clone());
         }
         if let Some(text) = indexed {
             // One FTS5 phrase: the text as a substring, quotes doubled.
@@ -324,13 +335,14 @@ impl Store {
     }
 }
 
-const SELECT: &str = "SELECT kind, request, request_hash, task, refreshed_at, version FROM tasks";
+const SELECT: &str =
+    "SELECT kind, request, request_hash, task, refreshed_at, version, created_by FROM tasks";
 /// Without the request, which can hold megabytes of base64 images.
 const SELECT_LIGHT: &str =
-    "SELECT kind, 'null' AS request, request_hash, task, refreshed_at, version FROM tasks";
+    "SELECT kind, 'null' AS request, request_hash, task, refreshed_at, version, created_by FROM tasks";
 /// For lists: the prompt instead of the request.
 const SELECT_LIST: &str =
-    "SELECT kind, 'null' AS request, prompt, request_hash, task, refreshed_at, version FROM tasks";
+    "SELECT kind, 'null' AS request, prompt, request_hash, task, refreshed_at, version, created_by FROM tasks";
 
 /// Forward order of statuses; both terminal ones are last.
 fn rank(s: TaskStatus) -> u8 {
@@ -382,6 +394,7 @@ fn decode(row: &AnyRow) -> Result<Stored, StoreError> {
             kind,
             task,
             request: (!request.is_null()).then_some(TaskRequest(request)),
+            created_by: row.try_get("created_by").map_err(StoreError::from)?,
         },
         request_hash: row.try_get("request_hash").map_err(StoreError::from)?,
         refreshed_at: row.try_get("refreshed_at").map_err(StoreError::from)?,
@@ -395,6 +408,14 @@ fn decode_summary(row: &AnyRow) -> Result<Stored, StoreError> {
     let prompt: String = row.try_get("prompt").map_err(StoreError::from)?;
     stored.task.request = Some(TaskRequest::summary(&prompt));
     Ok(stored)
+}
+
+/// The units a task was charged, as stored (millionths), once the upstream says.
+pub(super) fn charged(task: &Task) -> Option<i64> {
+    task.final_unit_deduction
+        .as_deref()
+        .and_then(Units::parse)
+        .map(|u| u.0)
 }
 
 pub(super) fn task_json(task: &Task) -> String {

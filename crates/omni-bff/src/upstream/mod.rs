@@ -7,6 +7,7 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::security::ssrf;
 use omni_api::codes;
+use omni_api::spend::ResourcePack;
 use omni_api::{Envelope, Task, TaskKind};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -216,7 +217,31 @@ impl Upstream {
 
     /// GETs `/v1/{path}` (the path may carry a query), retrying transient failures.
     pub async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
-        let url = format!("{}/v1/{path}", self.base);
+        self.read_url(format!("{}/v1/{path}", self.base)).await
+    }
+
+    /// The account's resource packs in force between two instants (ms since the
+    /// epoch): `GET /account/costs`, outside `/v1`, free of charge and limited to one
+    /// query a second (the caller keeps the answer).
+    pub async fn account_costs(
+        &self,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<Vec<ResourcePack>, UpstreamError> {
+        #[derive(serde::Deserialize)]
+        struct Costs {
+            #[serde(default)]
+            resource_pack_subscribe_infos: Vec<ResourcePack>,
+        }
+        let url = format!(
+            "{}/account/costs?start_time={start_ms}&end_time={end_ms}",
+            self.base
+        );
+        let costs: Costs = self.read_url(url).await?;
+        Ok(costs.resource_pack_subscribe_infos)
+    }
+
+    async fn read_url<T: DeserializeOwned>(&self, url: String) -> Result<T, UpstreamError> {
         self.with_retries(READ_ATTEMPTS, "read", || async {
             let req = self.http.get(&url).timeout(self.timeout(READ_TIMEOUT));
             decode(self.authorize(req).send().await).await

@@ -1,0 +1,158 @@
+//! `/api/v1/spend` (charged units by day, person and model, as JSON or CSV) and
+//! `/api/v1/account` (the upstream account's remaining units).
+
+use super::ok;
+use crate::error::ApiError;
+use crate::store::SpendQuery;
+use crate::{clock, AppState};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use omni_api::config::UpstreamKind;
+use omni_api::spend::{Day, SpendReport};
+use omni_api::{Expected, Problem, Violations};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Longest report, in days.
+pub const MAX_DAYS: i64 = 366;
+/// Days in a report that names no start.
+const DEFAULT_DAYS: i64 = 30;
+
+/// `GET /api/v1/spend?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=MINUTES&person=NAME&format=csv`.
+#[utoipa::path(get, operation_id = "spend", path = "/v1/spend", tag = "studio",
+    summary = "Charged units summed by day, person and model (JSON, or CSV with format=csv)",
+    params(("from" = Option<String>, Query, description = "first day, YYYY-MM-DD [default: 29 days before `to`]"),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD [default: today]"),
+           ("tz" = Option<i32>, Query, description = "minutes east of UTC the days are counted in [default: 0]"),
+           ("person" = Option<String>, Query, description = "only tasks made with access tokens of this name"),
+           ("format" = Option<String>, Query, description = "`json` (default) or `csv`")),
+    responses((status = 200, body = omni_api::Envelope<omni_api::spend::SpendReport>), crate::routes::openapi::Errors))
+]
+pub async fn spend(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let (query, csv) = read_query(&q)?;
+    let rows = state.store.spend(&query).await?;
+    let report = SpendReport {
+        from: query.from,
+        to: query.to,
+        offset_minutes: query.offset_minutes,
+        rows,
+        people: state.security.access.people(),
+    };
+    if !csv {
+        return Ok(ok(&report));
+    }
+    let name = format!(
+        "attachment; filename=\"omni-spend-{}-{}.csv\"",
+        report.from, report.to
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        report.to_csv(),
+    )
+        .into_response())
+}
+
+/// The report asked for, every parameter checked (all problems named at once).
+fn read_query(q: &HashMap<String, String>) -> Result<(SpendQuery, bool), ApiError> {
+    let mut v = Violations::default();
+    let given = |key: &str| q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let offset_minutes = match given("tz").map(str::parse::<i32>) {
+        None => 0,
+        Some(Ok(m)) if (-840..=840).contains(&m) => m,
+        Some(Ok(m)) => {
+            v.push(
+                "tz",
+                Problem::Range {
+                    min: -840.0,
+                    max: 840.0,
+                    got: f64::from(m),
+                },
+            );
+            0
+        }
+        Some(Err(_)) => {
+            v.push(
+                "tz",
+                Problem::WrongType {
+                    expected: Expected::WholeNumber,
+                },
+            );
+            0
+        }
+    };
+    let mut day = |key: &str| {
+        let text = given(key)?;
+        let parsed = Day::parse(text);
+        if parsed.is_none() {
+            v.push(
+                key,
+                Problem::WrongType {
+                    expected: Expected::Date,
+                },
+            );
+        }
+        parsed
+    };
+    let to = day("to").unwrap_or(Day::of_ms(clock::now_ms(), offset_minutes));
+    let from = day("from").unwrap_or(Day(to.0 - (DEFAULT_DAYS - 1)));
+    if from > to {
+        v.push(
+            "from",
+            Problem::AfterEnd {
+                end: to.to_string(),
+            },
+        );
+    } else if to.0 - from.0 + 1 > MAX_DAYS {
+        v.push(
+            "to",
+            Problem::TooManyDays {
+                max: MAX_DAYS as u32,
+            },
+        );
+    }
+    let csv = match given("format") {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            v.push(
+                "format",
+                Problem::NotOneOf {
+                    got: other.to_owned(),
+                    allowed: vec!["json".into(), "csv".into()],
+                },
+            );
+            false
+        }
+    };
+    v.into_result().map_err(ApiError::Invalid)?;
+    let query = SpendQuery {
+        from,
+        to,
+        offset_minutes,
+        created_by: given("person").map(str::to_owned),
+    };
+    Ok((query, csv))
+}
+
+/// `GET /api/v1/account`: remaining units over the account's packs in force.
+#[utoipa::path(get, operation_id = "account", path = "/v1/account", tag = "studio",
+    summary = "The upstream account's remaining resource-pack units (asked at most once a minute)",
+    responses((status = 200, body = omni_api::Envelope<omni_api::spend::AccountUnits>), crate::routes::openapi::Errors))
+]
+pub async fn account(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    if state.upstream_kind == UpstreamKind::Gateway {
+        return Err(ApiError::NotFound(
+            "account units come from the official service's /account/costs; a gateway does not offer them".into(),
+        ));
+    }
+    let units = state.account.get(&state.upstream).await?;
+    Ok(ok(&units))
+}
