@@ -22,7 +22,7 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
-const ROUTES = () => ['/image', '/video', '/generate', '/quick', '/elements', '/tasks', `/tasks/${taskId}`, '/no-such-page'];
+const ROUTES = () => ['/image', '/video', '/generate', '/quick', '/elements', '/tasks', `/tasks/${taskId}`, '/spend', '/no-such-page'];
 
 async function open(path, { lang, theme }, base = BASE) {
   // bypassCSP lets the test add axe-core's script; the app itself runs under its CSP.
@@ -51,7 +51,7 @@ async function axe(page, where) {
 function englishShown(page) {
   return page.evaluate(() => {
     // Product names, formats and units that Chinese UIs write in Latin letters too.
-    const allowed = new Set(['Omni', 'Studio', 'JPEG', 'PNG', 'GIF', 'URL', 'ID', 'HTTP', 'MB', 'KB', 'JSON', 'fps',
+    const allowed = new Set(['Omni', 'Studio', 'JPEG', 'PNG', 'GIF', 'URL', 'ID', 'HTTP', 'MB', 'KB', 'JSON', 'CSV', 'fps',
       'http', 'https', 'base64', 'data', 'auto', 'true', 'false', 'image', 'element', 'video', 'mp4', 'mov', 'px']);
     const bad = [];
     const skipped = (el) => !el || el.closest('[translate="no"], script, style, code')

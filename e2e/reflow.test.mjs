@@ -107,6 +107,10 @@ const STATES = [
     await page.goto(url(`/tasks/${videoTask}`));
     await page.getByTestId('result-video').first().waitFor({ timeout: 30_000 });
   }],
+  ['/spend', async (page, url) => {
+    await page.goto(url(`/spend`));
+    await page.getByTestId('spend-person-row').first().waitFor();
+  }],
   ['not found', async (page, url) => { await page.goto(url(`/no-such-page`)); }],
 ];
 

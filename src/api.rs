@@ -232,6 +232,8 @@ pub struct HistoryQuery {
     pub kind: Option<TaskKind>,
     pub status: Option<TaskStatus>,
     pub search: String,
+    /// Only tasks made with access tokens of this name (empty: everyone's).
+    pub person: String,
     pub cursor: Option<String>,
     pub limit: u32,
 }
@@ -248,6 +250,9 @@ pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
     if !q.search.trim().is_empty() {
         params.push(format!("q={}", encode(q.search.trim())));
     }
+    if !q.person.is_empty() {
+        params.push(format!("person={}", encode(&q.person)));
+    }
     if let Some(c) = &q.cursor {
         params.push(format!("cursor={}", encode(c)));
     }
@@ -258,6 +263,45 @@ pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
         )))
         .send()
         .await,
+    )
+    .await
+}
+
+/// What a spend report covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SpendQuery {
+    pub range: (omni_api::spend::Day, omni_api::spend::Day),
+    pub offset_minutes: i32,
+    /// Only this person's tasks (empty: everyone's).
+    pub person: String,
+}
+
+/// The report's address; `csv` for the file to download.
+pub fn spend_url(q: &SpendQuery, csv: bool) -> String {
+    let mut url = format!(
+        "/api/v1/spend?from={}&to={}&tz={}",
+        q.range.0, q.range.1, q.offset_minutes
+    );
+    if !q.person.is_empty() {
+        url += &format!("&person={}", encode(&q.person));
+    }
+    if csv {
+        url += "&format=csv";
+    }
+    deployment::api(&url)
+}
+
+/// Charged units by day, person and model.
+pub async fn spend(q: &SpendQuery) -> Result<omni_api::spend::SpendReport, ApiError> {
+    decode(Request::get(&spend_url(q, false)).send().await).await
+}
+
+/// The upstream account's remaining units.
+pub async fn account() -> Result<omni_api::spend::AccountUnits, ApiError> {
+    decode(
+        Request::get(&deployment::api("/api/v1/account"))
+            .send()
+            .await,
     )
     .await
 }

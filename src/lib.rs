@@ -64,6 +64,7 @@ fn Studio() -> impl IntoView {
                             <Route path=path!("/elements") view=pages::elements::ElementsPage/>
                             <Route path=path!("/tasks") view=pages::history::HistoryPage/>
                             <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
+                            <Route path=path!("/spend") view=pages::spend::SpendPage/>
                         </Routes>
                     }
                 }}

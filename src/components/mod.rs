@@ -1,5 +1,6 @@
 //! Reusable pieces shared by pages.
 
+pub mod account_units;
 pub mod api_snippets;
 pub mod delivery_fields;
 pub mod estimate;
@@ -13,6 +14,7 @@ pub mod request_summary;
 pub mod results;
 pub mod shell_header;
 pub mod sign_in;
+pub mod spend_chart;
 pub mod status_timeline;
 pub mod storyboard;
 pub mod task_row;

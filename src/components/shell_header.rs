@@ -1,4 +1,5 @@
-//! The studio's header: the brand, the navigation and the language and theme switches.
+//! The studio's header: the brand, the navigation, the account's remaining units and the
+//! language and theme switches.
 //! On a narrow screen the navigation folds behind a menu button (a disclosure: the button
 //! says whether the list is open, Escape closes it and gives the focus back, following a
 //! link closes it).
@@ -43,8 +44,10 @@ pub fn ShellHeader() -> impl IntoView {
                 <A href=deployment::page("/quick")>{t("Quick create")}</A>
                 <A href=deployment::page("/elements")>{t("Elements")}</A>
                 <A href=deployment::page("/tasks")>{t("History")}</A>
+                <A href=deployment::page("/spend")>{t("Spend")}</A>
             </nav>
             <div class="header-tools">
+                <crate::components::account_units::AccountUnits/>
                 <LangSwitch/>
                 <crate::components::theme::ThemeSwitch/>
             </div>

@@ -1,5 +1,6 @@
 //! One task as a row of a list (the history, the workspace column): its first result as
-//! a thumbnail, its prompt, kind, time and status; followed live while it runs.
+//! a thumbnail, its prompt, kind, time, who made it and status; followed live while it
+//! runs.
 
 use crate::api;
 use crate::hooks::use_task::{use_task_with, Follow, UseTaskReturn};
@@ -63,14 +64,17 @@ pub fn TaskRow(
         current.read().as_ref().map(|t| {
             let created =
                 js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.task.created_at as f64));
-            format!(
-                "{} · {}",
-                choice_label(t.kind.as_str()),
-                String::from(created.to_locale_string(
-                    crate::i18n::lang().tag(),
-                    &wasm_bindgen::JsValue::UNDEFINED
-                ))
-            )
+            let at = String::from(
+                created
+                    .to_locale_string(crate::i18n::lang().tag(), &wasm_bindgen::JsValue::UNDEFINED),
+            );
+            format!("{} · {at}", choice_label(t.kind.as_str()))
+        })
+    };
+    // A name is the person's own word: never translated.
+    let by = move || {
+        current.read().as_ref()?.created_by.clone().map(|name| {
+            view! { " · "{t("by")}" "<span translate="no" data-testid="created-by">{name}</span> }
         })
     };
     let href = crate::deployment::page(&format!("/tasks/{id}"));
@@ -82,7 +86,7 @@ pub fn TaskRow(
                 </span>
                 <span class="history-text">
                     <span class="history-prompt" translate="no">{prompt}</span>
-                    <span class="muted">{move || when().unwrap_or_else(|| t("Loading…").into())}</span>
+                    <span class="muted">{move || when().unwrap_or_else(|| t("Loading…").into())}{by}</span>
                 </span>
                 {move || status().map(|s| view! {
                     <span class=format!("badge {}", s.as_str()) data-testid="history-status" data-status=s.as_str()>{choice_label(s.as_str())}</span>

@@ -1,4 +1,4 @@
-//! `/tasks`: every task, newest first, filtered by kind, status and prompt text, paged by
+//! `/tasks`: every task, newest first, filtered by kind, status, person and prompt text, paged by
 //! cursor; rows of unfinished tasks update live.
 
 use crate::api::{self, HistoryQuery};
@@ -16,6 +16,8 @@ pub fn HistoryPage() -> impl IntoView {
     let kind = RwSignal::new(None::<TaskKind>);
     let status = RwSignal::new(None::<TaskStatus>);
     let search = RwSignal::new(String::new());
+    let person = RwSignal::new(String::new());
+    let config = crate::studio_config::use_config();
     // The cursors of the pages after the first that "Load more" asked for; a filter
     // change starts again from the first page.
     let cursors = RwSignal::new(Vec::<String>::new());
@@ -26,13 +28,14 @@ pub fn HistoryPage() -> impl IntoView {
     // One query a page; each page is read by its own resource, keyed by its query, so
     // an answer for filters no longer shown has nowhere to land.
     let pages = move || {
-        let (kind, status, search) = (kind.get(), status.get(), search.get());
+        let (kind, status, search, person) = (kind.get(), status.get(), search.get(), person.get());
         std::iter::once(None)
             .chain(cursors.get().into_iter().map(Some))
             .map(|cursor| HistoryQuery {
                 kind,
                 status,
                 search: search.clone(),
+                person: person.clone(),
                 cursor,
                 limit: PAGE,
             })
@@ -55,6 +58,15 @@ pub fn HistoryPage() -> impl IntoView {
                         {TaskStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{choice_label(s.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
+                // Only with named access tokens: tasks record the name that made them.
+                <Show when=move || !config.read().people.is_empty()>
+                    <label>{t("Person")}" "
+                        <select data-testid="filter-person" on:change=move |ev| filter(&|| person.set(event_target_value(&ev)))>
+                            <option value="">{t("Everyone")}</option>
+                            {move || config.read().people.iter().map(|p| view! { <option value=p.clone() translate="no">{p.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
                 <label>{t("Search prompts")}" "
                     <input type="search" data-testid="filter-search" on:change=move |ev| filter(&|| search.set(event_target_value(&ev)))/>
                 </label>

@@ -6,5 +6,6 @@ pub mod history;
 pub mod image;
 pub mod not_found;
 pub mod quick;
+pub mod spend;
 pub mod task;
 pub mod video;

@@ -144,6 +144,9 @@ fn spawn(
 
 /// The access token of the e2e sign-in server (a test value, not a secret).
 const E2E_TOKEN: &str = "e2e-access-token-not-a-secret";
+/// Two named tokens on the same server, for spend per person (test values).
+const ANN_TOKEN: &str = "e2e-ann-token-not-a-secret";
+const BO_TOKEN: &str = "e2e-bo-token-not-a-secret";
 
 /// The end-to-end suite: Node's test runner drives Debian's Chromium with Playwright
 /// against a real omni-bff serving the release build.
@@ -156,7 +159,8 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
     let dashboard = format!("http://127.0.0.1:{embed_port}");
     let server = start(bin, &["--frame-ancestors", &dashboard])?;
     // A second one that demands an access token, for the sign-in tests.
-    let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", E2E_TOKEN)])?;
+    let tokens = format!("{E2E_TOKEN},ann: {ANN_TOKEN},bo: {BO_TOKEN}");
+    let secure = start_with(bin, &[], &[("OMNI_ACCESS_TOKENS", &tokens)])?;
     // A third whose operator catalog removes kling-v3-omni.
     let catalog = root().join("e2e/fixtures/o1-only.toml");
     let narrow = start(bin, &["--catalog", &catalog.display().to_string()])?;
@@ -183,6 +187,8 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
             .env("OMNI_SIM_URL", &server.sim_url)
             .env("OMNI_SECURE_URL", &secure.url)
             .env("OMNI_SECURE_TOKEN", E2E_TOKEN)
+            .env("OMNI_ANN_TOKEN", ANN_TOKEN)
+            .env("OMNI_BO_TOKEN", BO_TOKEN)
             .env("OMNI_CATALOG_URL", &narrow.url)
             .env("CHROMIUM", CHROMIUM),
     )

@@ -2,6 +2,7 @@
 //! report covers, the CSV export, and the upstream account's remaining units. The BFF
 //! sums, the app draws; both read the same types.
 
+use crate::{Expected, Problem, Violations};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -166,6 +167,107 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// Longest report, in days.
+pub const MAX_DAYS: i64 = 366;
+/// Days in a report that names no first day.
+pub const DEFAULT_DAYS: i64 = 30;
+/// The farthest a clock is from UTC, in minutes (UTC-14 to UTC+14).
+pub const MAX_OFFSET_MINUTES: i32 = 840;
+
+fn given(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The days a report covers, as asked: `from` and `to` (`YYYY-MM-DD`, both included)
+/// and `tz` (minutes east of UTC the days are counted in). The BFF checks a query with
+/// it, the spend page its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpendRange {
+    pub from: Day,
+    pub to: Day,
+    pub offset_minutes: i32,
+}
+
+impl SpendRange {
+    /// Reads the texts given (absent or blank: today, and the 30 days to it), naming
+    /// every problem in `v` under `from`, `to` or `tz`.
+    pub fn read(
+        from: Option<&str>,
+        to: Option<&str>,
+        tz: Option<&str>,
+        now_ms: i64,
+        v: &mut Violations,
+    ) -> SpendRange {
+        let offset_minutes = match given(tz).map(str::parse::<i32>) {
+            None => 0,
+            Some(Ok(m)) if m.abs() <= MAX_OFFSET_MINUTES => m,
+            Some(Ok(m)) => {
+                let max = f64::from(MAX_OFFSET_MINUTES);
+                v.push(
+                    "tz",
+                    Problem::Range {
+                        min: -max,
+                        max,
+                        got: f64::from(m),
+                    },
+                );
+                0
+            }
+            Some(Err(_)) => {
+                v.push(
+                    "tz",
+                    Problem::WrongType {
+                        expected: Expected::WholeNumber,
+                    },
+                );
+                0
+            }
+        };
+        let mut day = |field: &str, text: Option<&str>| {
+            let text = given(text)?;
+            let parsed = Day::parse(text);
+            if parsed.is_none() {
+                v.push(
+                    field,
+                    Problem::WrongType {
+                        expected: Expected::Date,
+                    },
+                );
+            }
+            parsed
+        };
+        let to_day = day("to", to);
+        let from_day = day("from", from);
+        let to = to_day.unwrap_or(Day::of_ms(now_ms, offset_minutes));
+        let from = from_day.unwrap_or(Day(to.0 - (DEFAULT_DAYS - 1)));
+        if from > to {
+            v.push(
+                "from",
+                Problem::AfterEnd {
+                    end: to.to_string(),
+                },
+            );
+        } else if to.0 - from.0 + 1 > MAX_DAYS {
+            v.push(
+                "to",
+                Problem::TooManyDays {
+                    max: MAX_DAYS as u32,
+                },
+            );
+        }
+        SpendRange {
+            from,
+            to,
+            offset_minutes,
+        }
+    }
+
+    /// Every day covered, in order.
+    pub fn days(&self) -> impl Iterator<Item = Day> {
+        (self.from.0..=self.to.0).map(Day)
+    }
+}
+
 /// One line of a spend report: what one person spent on one model on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -328,6 +430,39 @@ mod tests {
         assert_eq!(Day::of_ms(ms, 0), Day(0));
         assert_eq!(Day::of_ms(ms, 480), Day(1));
         assert_eq!(Day(1).start_ms(480), DAY_MS - 480 * 60_000);
+    }
+
+    #[test]
+    fn a_range_names_each_problem() {
+        let now = Day::parse("2026-11-30").unwrap().start_ms(0) + 3_600_000;
+        let mut v = Violations::default();
+        let r = SpendRange::read(None, None, Some(" "), now, &mut v);
+        assert!(v.0.is_empty());
+        assert_eq!(
+            (r.from.to_string(), r.to.to_string()),
+            ("2026-11-01".into(), "2026-11-30".into())
+        );
+        assert_eq!(r.days().count(), 30);
+        // 01:00 UTC is still the 29th in New York.
+        let r = SpendRange::read(None, None, Some("-300"), now, &mut v);
+        assert_eq!(r.to.to_string(), "2026-11-29");
+        let fields = |from, to, tz| {
+            let mut v = Violations::default();
+            SpendRange::read(from, to, tz, now, &mut v);
+            v.0.iter().map(|e| e.field.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(Some("2026-02-30"), None, Some("900")),
+            ["tz", "from"]
+        );
+        assert_eq!(
+            fields(Some("2026-12-01"), Some("2026-11-30"), None),
+            ["from"]
+        );
+        assert_eq!(
+            fields(Some("2024-01-01"), Some("2026-01-01"), Some("x")),
+            ["tz", "to"]
+        );
     }
 
     #[test]

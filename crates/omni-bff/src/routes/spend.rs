@@ -9,15 +9,10 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use omni_api::config::UpstreamKind;
-use omni_api::spend::{Day, SpendReport};
-use omni_api::{Expected, Problem, Violations};
+use omni_api::spend::{SpendRange, SpendReport};
+use omni_api::{Problem, Violations};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Longest report, in days.
-pub const MAX_DAYS: i64 = 366;
-/// Days in a report that names no start.
-const DEFAULT_DAYS: i64 = 30;
 
 /// `GET /api/v1/spend?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=MINUTES&person=NAME&format=csv`.
 #[utoipa::path(get, operation_id = "spend", path = "/v1/spend", tag = "studio",
@@ -64,60 +59,13 @@ pub async fn spend(
 fn read_query(q: &HashMap<String, String>) -> Result<(SpendQuery, bool), ApiError> {
     let mut v = Violations::default();
     let given = |key: &str| q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
-    let offset_minutes = match given("tz").map(str::parse::<i32>) {
-        None => 0,
-        Some(Ok(m)) if (-840..=840).contains(&m) => m,
-        Some(Ok(m)) => {
-            v.push(
-                "tz",
-                Problem::Range {
-                    min: -840.0,
-                    max: 840.0,
-                    got: f64::from(m),
-                },
-            );
-            0
-        }
-        Some(Err(_)) => {
-            v.push(
-                "tz",
-                Problem::WrongType {
-                    expected: Expected::WholeNumber,
-                },
-            );
-            0
-        }
-    };
-    let mut day = |key: &str| {
-        let text = given(key)?;
-        let parsed = Day::parse(text);
-        if parsed.is_none() {
-            v.push(
-                key,
-                Problem::WrongType {
-                    expected: Expected::Date,
-                },
-            );
-        }
-        parsed
-    };
-    let to = day("to").unwrap_or(Day::of_ms(clock::now_ms(), offset_minutes));
-    let from = day("from").unwrap_or(Day(to.0 - (DEFAULT_DAYS - 1)));
-    if from > to {
-        v.push(
-            "from",
-            Problem::AfterEnd {
-                end: to.to_string(),
-            },
-        );
-    } else if to.0 - from.0 + 1 > MAX_DAYS {
-        v.push(
-            "to",
-            Problem::TooManyDays {
-                max: MAX_DAYS as u32,
-            },
-        );
-    }
+    let range = SpendRange::read(
+        given("from"),
+        given("to"),
+        given("tz"),
+        clock::now_ms(),
+        &mut v,
+    );
     let csv = match given("format") {
         None | Some("json") => false,
         Some("csv") => true,
@@ -134,9 +82,9 @@ fn read_query(q: &HashMap<String, String>) -> Result<(SpendQuery, bool), ApiErro
     };
     v.into_result().map_err(ApiError::Invalid)?;
     let query = SpendQuery {
-        from,
-        to,
-        offset_minutes,
+        from: range.from,
+        to: range.to,
+        offset_minutes: range.offset_minutes,
         created_by: given("person").map(str::to_owned),
     };
     Ok((query, csv))

@@ -1,0 +1,39 @@
+//! The header's figure of the upstream account's remaining units (the official service's
+//! resource packs; the simulator keeps one). Read when a page opens: the BFF asks the
+//! upstream at most once a minute however often it is read.
+
+use crate::api;
+use crate::i18n::tf;
+use crate::studio_config::use_config;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn AccountUnits() -> impl IntoView {
+    let config = use_config();
+    let location = use_location();
+    let account = LocalResource::new(move || {
+        location.pathname.track();
+        let wanted = config.read().account_units;
+        async move {
+            if wanted {
+                api::account().await.ok()
+            } else {
+                None
+            }
+        }
+    });
+    move || {
+        account.get().flatten().map(|a| {
+            let title = tf(
+                "{} of {} units left in the resource packs in use",
+                &[&a.remaining, &a.total],
+            );
+            view! {
+                <span class="account-units" data-testid="account-units" title=title>
+                    {tf("{} units left", &[&a.remaining])}
+                </span>
+            }
+        })
+    }
+}
