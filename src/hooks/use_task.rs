@@ -102,6 +102,7 @@ fn merge(value: RwSignal<Option<StudioTask>>, task: StudioTask) {
             task: task.task,
             kind: task.kind,
             created_by,
+            queue: task.queue,
         });
     });
 }

@@ -87,6 +87,7 @@ fn zh(p: &Problem) -> String {
         Range { min, max, got } => format!("必须在 {min} 到 {max} 之间（当前 {got}）"),
         AfterEnd { end } => format!("不能晚于结束日期（{end}）"),
         TooManyDays { max } => format!("最多覆盖 {max} 天"),
+        BatchTooLarge { max, got } => format!("一批最多生成 {max} 个任务（这一批有 {got} 个）"),
         FollowsInput { scenario } => {
             format!(
                 "{}时不能设置：输出沿用输入的比例",

@@ -34,6 +34,10 @@ pub struct Catalog {
     pub omni_video: KindCatalog,
     pub image_generation: KindCatalog,
     pub all_in_one: KindCatalog,
+    /// The resource pack's concurrency per pool: the BFF's queue sends no more at once
+    /// (`--max-in-flight` overrides it).
+    #[serde(default)]
+    pub concurrency: crate::queue::Concurrency,
 }
 
 /// One kind's models, in the order forms list them.
@@ -314,11 +318,28 @@ impl Catalog {
         for key in top.keys() {
             if !matches!(
                 key.as_str(),
-                "omni_image" | "omni_video" | "image_generation" | "all_in_one"
+                "omni_image" | "omni_video" | "image_generation" | "all_in_one" | "concurrency"
             ) {
                 return Err(CatalogError::at(
                     key,
-                    "unknown kind; the kinds are omni_image, omni_video, image_generation, all_in_one",
+                    "unknown kind; the kinds are omni_image, omni_video, image_generation, all_in_one (and concurrency)",
+                ));
+            }
+        }
+        if let Some(c) = top.get("concurrency") {
+            // Only the pools given change.
+            let mut merged = serde_json::to_value(out.concurrency).unwrap_or_default();
+            merge(&mut merged, c.clone());
+            out.concurrency = serde_json::from_value(merged).map_err(|e| {
+                CatalogError::at(
+                    "concurrency",
+                    &format!("must be {{ image = N, video = N }}: {e}"),
+                )
+            })?;
+            if out.concurrency.image == 0 || out.concurrency.video == 0 {
+                return Err(CatalogError::at(
+                    "concurrency",
+                    "each pool needs at least 1",
                 ));
             }
         }

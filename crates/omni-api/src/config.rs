@@ -46,11 +46,15 @@ pub struct StudioConfig {
     /// The names of the access tokens, for filtering history and spend by person.
     #[serde(default)]
     pub people: Vec<String>,
+    /// The queue's limits in force (slots per pool sent at once).
+    #[serde(default)]
+    pub concurrency: crate::queue::Concurrency,
 }
 
 impl StudioConfig {
     /// The configuration for a BFF talking to `upstream` with `catalog`.
     pub fn new(upstream: UpstreamKind, catalog: Catalog) -> Self {
+        let concurrency = catalog.concurrency;
         let (num, den) = media::MAX_IMAGE_RATIO;
         StudioConfig {
             upstream,
@@ -72,6 +76,7 @@ impl StudioConfig {
             local_videos: false,
             account_units: upstream != UpstreamKind::Gateway,
             people: Vec::new(),
+            concurrency,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod json;
 pub mod media;
 pub mod problem;
 pub mod prompt;
+pub mod queue;
 pub mod rules;
 pub mod snippets;
 pub mod spend;

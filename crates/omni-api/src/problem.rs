@@ -205,6 +205,11 @@ pub enum Problem {
     TooManyDays {
         max: u32,
     },
+    /// More tasks than one batch makes.
+    BatchTooLarge {
+        max: usize,
+        got: usize,
+    },
     /// A problem this build does not know (sent by a newer BFF): only its message is shown.
     #[default]
     Other,
@@ -253,7 +258,7 @@ impl Problem {
             MaxChars { .. } | CharsBetween { .. } => Rule::MaxChars,
             NotOneOf { .. } | DurationFor { .. } => Rule::OneOf,
             Range { .. } | AfterEnd { .. } => Rule::Range,
-            TooManyDays { .. } => Rule::TooMany,
+            TooManyDays { .. } | BatchTooLarge { .. } => Rule::TooMany,
             FollowsInput { .. }
             | NegativePromptWithImage
             | SeriesAmountWithoutSeries
@@ -410,6 +415,12 @@ impl fmt::Display for Problem {
             Range { min, max, got } => write!(f, "must be from {min} to {max} (got {got})"),
             AfterEnd { end } => write!(f, "must not be after the last day ({end})"),
             TooManyDays { max } => write!(f, "covers at most {max} days"),
+            BatchTooLarge { max, got } => {
+                write!(
+                    f,
+                    "makes at most {max} tasks in one batch (this one makes {got})"
+                )
+            }
             FollowsInput { scenario } => write!(
                 f,
                 "cannot be set for {}: the output follows the input",

@@ -136,6 +136,11 @@ pub struct StudioTask {
     /// The name of the access token that created it (absent without named tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
+    /// Present while the upstream does not have the task yet: it waits in the BFF's
+    /// queue (with its place) or is being sent. Its `task_id` is then its
+    /// `external_task_id`, which goes on finding it once the upstream has made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<crate::queue::QueueState>,
 }
 
 /// The request that made a task, exactly as it went upstream: every field, the ones no

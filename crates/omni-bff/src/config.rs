@@ -96,6 +96,10 @@ struct SimFlags {
     #[arg(long, env = "OMNI_SIM_STRICT_IDS", num_args = 0..=1, default_value = "false",
           default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
     sim_strict_ids: bool,
+    /// Simulator: run at most N slots of tasks at once per pool, like a resource pack's
+    /// concurrency (an image task holds n slots, a video one), answering 1303 beyond.
+    #[arg(long, env = "OMNI_SIM_MAX_IN_FLIGHT", value_name = "N")]
+    sim_max_in_flight: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +232,55 @@ struct ServeArgs {
     /// creates, 15s for reads; result files stop after 60s without data].
     #[arg(long, env = "OMNI_UPSTREAM_TIMEOUT", value_name = "D", value_parser = duration)]
     upstream_timeout: Option<i64>,
+    /// Send at most N slots' worth of tasks at once, `N` for both pools or e.g.
+    /// `image=9,video=3` (an image task holds `n` slots, a video one); more creates wait
+    /// in the queue [default: the catalog's `concurrency`, image 9, video 3].
+    #[arg(long, env = "OMNI_MAX_IN_FLIGHT", value_name = "N", value_parser = max_in_flight, default_value = "")]
+    max_in_flight: MaxInFlight,
+}
+
+/// `--max-in-flight`: per pool, a limit that replaces the catalog's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MaxInFlight {
+    pub image: Option<u32>,
+    pub video: Option<u32>,
+}
+
+impl MaxInFlight {
+    /// The limits in force: these, else the catalog's.
+    pub fn over(self, catalog: omni_api::queue::Concurrency) -> omni_api::queue::Concurrency {
+        omni_api::queue::Concurrency {
+            image: self.image.unwrap_or(catalog.image),
+            video: self.video.unwrap_or(catalog.video),
+        }
+    }
+}
+
+fn max_in_flight(s: &str) -> Result<MaxInFlight, String> {
+    let count = |v: &str| match v.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{v:?} must be a whole number of slots, at least 1")),
+    };
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(MaxInFlight::default());
+    }
+    if !s.contains('=') {
+        let n = count(s)?;
+        return Ok(MaxInFlight {
+            image: Some(n),
+            video: Some(n),
+        });
+    }
+    let mut out = MaxInFlight::default();
+    for part in s.split(',') {
+        match part.split_once('=').map(|(k, v)| (k.trim(), v)) {
+            Some(("image", v)) => out.image = Some(count(v)?),
+            Some(("video", v)) => out.video = Some(count(v)?),
+            _ => return Err(format!("{part:?}: use N, or image=N,video=N")),
+        }
+    }
+    Ok(out)
 }
 
 /// Where tasks go.
@@ -302,6 +355,8 @@ pub struct SimOptions {
     pub catalog: Arc<Catalog>,
     /// Refuse a repeated external_task_id, as a strict real upstream may.
     pub strict_ids: bool,
+    /// Answer 1303 beyond this many slots of running tasks per pool.
+    pub max_in_flight: Option<u32>,
 }
 
 impl Default for SimOptions {
@@ -313,6 +368,7 @@ impl Default for SimOptions {
             faults: 0.0,
             catalog: Arc::new(Catalog::builtin().clone()),
             strict_ids: false,
+            max_in_flight: None,
         }
     }
 }
@@ -347,6 +403,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Caps every upstream call's time-out (`None`: each kind's own default).
     pub upstream_timeout_ms: Option<u64>,
+    /// The queue's limits, where they replace the catalog's.
+    pub max_in_flight: MaxInFlight,
     /// The model catalog in force (built-in, changed by `--catalog`).
     pub catalog: Arc<Catalog>,
     pub unknown_fields: UnknownFields,
@@ -512,6 +570,7 @@ pub fn parse(
         faults: flags.sim_faults,
         catalog,
         strict_ids: flags.sim_strict_ids,
+        max_in_flight: flags.sim_max_in_flight,
     };
     if let Some(Sub::Simulate(a)) = &cli.command {
         return Ok(Command::Simulate(sim(
@@ -584,6 +643,7 @@ fn secrets_and_tokens(
         frame_ancestors: a.frame_ancestors,
         allowed_origins: a.allowed_origins,
         upstream_timeout_ms: a.upstream_timeout.map(|ms| ms as u64),
+        max_in_flight: a.max_in_flight,
         catalog,
         unknown_fields: a.unknown_fields,
         metrics_listen: a.metrics_listen,

@@ -26,8 +26,53 @@ const WAIT_FOR_TWIN: Duration = Duration::from_secs(10);
 
 /// How long the driver of an attempt holds it: one create's time-out and room to
 /// record the answer. Renewed before every send.
-fn lease_ms(state: &AppState) -> i64 {
+pub(crate) fn lease_ms(state: &AppState) -> i64 {
     state.upstream.create_timeout().as_millis() as i64 + 15_000
+}
+
+/// What became of a create.
+#[derive(Debug)]
+pub enum Created {
+    /// The upstream made the task (or a refusal was recorded as a failed one).
+    Made(Task),
+    /// It waits in the queue, or is on its way: the answer stands for it until then.
+    Waiting(StudioTask),
+}
+
+impl Created {
+    /// As the upstream-compatible routes answer: a waiting create is `submitted` under
+    /// its external id.
+    pub fn task(self) -> Task {
+        match self {
+            Created::Made(task) => task,
+            Created::Waiting(view) => view.task,
+        }
+    }
+
+    /// As the studio's routes answer (without the request, which the client has).
+    pub fn studio(self, kind: omni_api::TaskKind, created_by: Option<String>) -> StudioTask {
+        match self {
+            Created::Made(task) => StudioTask {
+                kind,
+                task,
+                request: None,
+                created_by,
+                queue: None,
+            },
+            Created::Waiting(view) => StudioTask {
+                request: None,
+                ..view
+            },
+        }
+    }
+}
+
+/// Whether a refusal goes back to a client that waits for it, or is recorded as a
+/// failed task (a queued create, whose client already has its id, or a recovered one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    Answer,
+    Record,
 }
 
 /// Creates a task upstream and stores it before answering. Every create goes upstream
@@ -42,8 +87,9 @@ pub async fn create(
     req: Outgoing,
     key: Option<&str>,
     by: Person,
-) -> Result<Task, ApiError> {
+) -> Result<Created, ApiError> {
     let kind = req.kind;
+    let slots = omni_api::queue::slots(kind, &req.body);
     // Spend is summed by model: the one named, else the one the upstream picks.
     let model = match req.text("model_name") {
         Some(name) => name.to_owned(),
@@ -76,7 +122,7 @@ pub async fn create(
     drop(req);
     let hash = request_hash(&body);
     if let Some(existing) = state.store.get_summary(&external).await? {
-        return replay(existing.task, &existing.request_hash, &hash, &external);
+        return replay(existing.task, &existing.request_hash, &hash, &external).map(Created::Made);
     }
     // A user's own callback_url goes upstream untouched (the upstream calls it); otherwise
     // the upstream calls us, and refreshes are push-driven instead of polled.
@@ -96,6 +142,12 @@ pub async fn create(
         lease_until: now + lease_ms(state),
         created_by: by.0,
         model,
+        // Recorded in line; taken out of it at once below when the pool has room.
+        queued: true,
+        slots,
+        pool: kind.pool(),
+        not_before: 0,
+        busy_answers: 0,
     };
     let request = String::from_utf8(body).map_err(ApiError::internal)?;
     if state
@@ -107,22 +159,48 @@ pub async fn create(
         // (adopting deletes its attempt): then this is a replay, not a new create.
         if let Some(existing) = state.store.get_summary(&external).await? {
             state.store.drop_attempt(&attempt).await?;
-            return replay(existing.task, &existing.request_hash, &hash, &external);
+            return replay(existing.task, &existing.request_hash, &hash, &external)
+                .map(Created::Made);
         }
-        return drive(state, &mut attempt, request.into_bytes()).await;
+        // Sent now when nothing waits ahead and the pool has room; else the queue's
+        // sender takes it when slots free, and the client has its id at once.
+        if crate::queue::may_send_now(state, &attempt).await?
+            && state
+                .store
+                .claim_queued(&mut attempt, now + lease_ms(state))
+                .await?
+        {
+            return drive(state, &mut attempt, request.into_bytes(), Refusal::Answer).await;
+        }
+        drop(request);
+        state.queue.wake();
+        return waiting(state, &external).await;
     }
     drop(request);
     join_twin(state, &external, &hash).await
 }
 
+/// The answer for a create that is not a task yet.
+async fn waiting(state: &AppState, external: &str) -> Result<Created, ApiError> {
+    match state.store.queued_one(external).await? {
+        Some(q) => Ok(Created::Waiting(crate::queue::view(&q, None))),
+        // Sent and made in the meantime.
+        None => match state.store.get_summary(external).await? {
+            Some(made) => Ok(Created::Made(made.task.task)),
+            None => Err(in_flight(external)),
+        },
+    }
+}
+
 /// Another create with this external id is recorded: the same request sent again (a
 /// retry after a lost answer, on this instance or another). It gets that create's task,
 /// finishing the attempt itself when nobody holds it.
-async fn join_twin(state: &AppState, external: &str, hash: &str) -> Result<Task, ApiError> {
+async fn join_twin(state: &AppState, external: &str, hash: &str) -> Result<Created, ApiError> {
     let started = clock::now_ms();
     loop {
         if let Some(existing) = state.store.get_summary(external).await? {
-            return replay(existing.task, &existing.request_hash, hash, external);
+            return replay(existing.task, &existing.request_hash, hash, external)
+                .map(Created::Made);
         }
         let now = clock::now_ms();
         let Some(mut twin) = state.store.attempt(external).await? else {
@@ -135,6 +213,10 @@ async fn join_twin(state: &AppState, external: &str, hash: &str) -> Result<Task,
         if twin.request_hash != hash {
             return Err(conflict(external));
         }
+        if twin.queued {
+            // Waiting its turn: the same answer the first request got.
+            return waiting(state, external).await;
+        }
         if twin.lease_until <= now
             && state
                 .store
@@ -142,7 +224,7 @@ async fn join_twin(state: &AppState, external: &str, hash: &str) -> Result<Task,
                 .await?
         {
             let body = stored_body(state, &twin).await?;
-            return drive(state, &mut twin, body).await;
+            return drive(state, &mut twin, body, Refusal::Answer).await;
         }
         if now - started > WAIT_FOR_TWIN.as_millis() as i64 {
             return Err(in_flight(external));
@@ -161,9 +243,35 @@ async fn stored_body(state: &AppState, a: &Attempt) -> Result<Vec<u8>, ApiError>
         .ok_or_else(|| in_flight(&a.external_task_id))
 }
 
+/// Sends a held create whose client is not waiting for it (`what` it is: queued, or
+/// recovered): a refusal is recorded as a failed task.
+pub(crate) async fn send_claimed(state: &AppState, mut a: Attempt, what: &str) {
+    let outcome = match stored_body(state, &a).await {
+        Ok(body) => drive(state, &mut a, body, Refusal::Record).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(Created::Made(task)) => tracing::info!(
+            external = %a.external_task_id,
+            task_id = %task.task_id.as_str(),
+            "sent a {what} create"
+        ),
+        Ok(Created::Waiting(_)) | Err(ApiError::Pending(_)) => {}
+        Err(e) => {
+            tracing::warn!(external = %a.external_task_id, "a {what} create was refused: {e}")
+        }
+    }
+}
+
 /// Sends a held attempt until the upstream's task is known (adopted), the upstream
-/// refuses it (dropped, the refusal answered), or it is left for later (released).
-async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task, ApiError> {
+/// refuses it (dropped and answered, or recorded as failed), it is busy (back in line,
+/// with backoff), or the outcome is unknown (left for later, released).
+async fn drive(
+    state: &AppState,
+    a: &mut Attempt,
+    body: Vec<u8>,
+    refusal: Refusal,
+) -> Result<Created, ApiError> {
     let mut extra = Vec::new();
     if a.add_external {
         extra.push(("external_task_id", a.external_task_id.clone()));
@@ -191,7 +299,7 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
             match state.upstream.find(a.kind, &a.external_task_id).await {
                 Ok(Some(task)) => {
                     drop(body);
-                    return adopt(state, a, task).await;
+                    return adopt(state, a, task).await.map(Created::Made);
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -214,9 +322,24 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
                 // Adopting copies the request inside the database: the body we sent is
                 // not needed beside that copy.
                 drop(body);
-                return adopt(state, a, task).await;
+                return adopt(state, a, task).await.map(Created::Made);
             }
-            Err(e) if e.is_busy() => last = Some(e),
+            Err(e) if e.is_busy() => {
+                // Over the upstream's concurrency, nothing made: back in line, sent
+                // again after a backoff (the queue's sender, not this request, waits).
+                drop(body);
+                let now = clock::now_ms();
+                if now - a.created_at > GIVE_UP_MS {
+                    let task = ended_unsent(state, a, STAYED_BUSY).await?;
+                    return Ok(Created::Made(task));
+                }
+                let until = crate::queue::after_busy(state, a, now).await;
+                if !state.store.requeue(a, until).await? {
+                    return Err(in_flight(&a.external_task_id));
+                }
+                tracing::debug!(external = %a.external_task_id, "upstream busy (1303): queued again");
+                return waiting(state, &a.external_task_id).await;
+            }
             Err(e) if e.is_ambiguous() => {
                 tracing::debug!(external = %a.external_task_id, "create send {} unanswered: {e:?}", send + 1);
                 maybe_made = true;
@@ -226,19 +349,16 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
                 // A refusal is an answer: nothing was made, unless an earlier send got
                 // through and this refuses the repeated id. Then the next round asks.
                 if !maybe_made {
-                    state.store.drop_attempt(a).await?;
-                    return Err(refused.into());
+                    let refused = ApiError::from(refused);
+                    if refusal == Refusal::Record {
+                        record_refused(state, a, &refused.to_string()).await?;
+                    } else {
+                        state.store.drop_attempt(a).await?;
+                    }
+                    return Err(refused);
                 }
                 last = Some(refused);
             }
-        }
-    }
-    if let (false, Some(busy)) = (maybe_made, &last) {
-        if busy.is_busy() {
-            // Every send was refused before anything was made (over the upstream's
-            // concurrency): a definite answer, passed on for the client to decide.
-            state.store.drop_attempt(a).await?;
-            return Err(last.map_or_else(|| in_flight(&a.external_task_id), ApiError::from));
         }
     }
     // The outcome is unknown: the attempt stays, for the refresher, which tries again
@@ -254,6 +374,72 @@ async fn drive(state: &AppState, a: &mut Attempt, body: Vec<u8>) -> Result<Task,
         last.map_or_else(|| "no answer".to_owned(), |e| ApiError::from(e).to_string())
     )))
 }
+
+/// A create refused after its client got its id: kept as a failed task under its
+/// external id, with the upstream's reason, so nothing a user asked for vanishes.
+async fn record_refused(state: &AppState, a: &Attempt, why: &str) -> Result<(), ApiError> {
+    ended_unsent(state, a, why).await.map(|_| ())
+}
+
+/// An attempt that ends without reaching the upstream (refused, or cancelled while it
+/// waited), turned into a failed task under its external id.
+async fn ended_unsent(state: &AppState, a: &Attempt, why: &str) -> Result<Task, ApiError> {
+    let now = clock::now_ms();
+    let mut view = crate::queue::view(
+        &crate::store::Queued {
+            attempt: a.clone(),
+            prompt: String::new(),
+            place: None,
+        },
+        None,
+    )
+    .task;
+    view.task_status = omni_api::TaskStatus::Failed;
+    view.task_status_msg = Some(why.to_owned());
+    view.updated_at = now;
+    let task = adopt(state, a, view).await?;
+    crate::events::publish(state, task.task_id.as_str()).await;
+    Ok(task)
+}
+
+/// Cancels a create still waiting in the queue: it becomes a failed task ("cancelled
+/// before it was sent"). One that is being sent, or already a task, cannot be.
+pub async fn cancel(state: &AppState, id: &str) -> Result<StudioTask, ApiError> {
+    let Some(mut q) = state.store.queued_one(id).await? else {
+        return Err(match state.store.get_summary(id).await? {
+            Some(_) => ApiError::Conflict(format!(
+                "task {id:?} was already sent upstream; only a create still waiting in the queue can be cancelled"
+            )),
+            None => ApiError::NotFound(format!("no task with id {id:?}")),
+        });
+    };
+    let now = clock::now_ms();
+    if !state
+        .store
+        .claim_queued(&mut q.attempt, now + lease_ms(state))
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "task {id:?} is being sent upstream now; it can no longer be cancelled"
+        )));
+    }
+    let task = ended_unsent(state, &q.attempt, CANCELLED).await?;
+    state.queue.wake();
+    Ok(StudioTask {
+        kind: q.attempt.kind,
+        task,
+        request: None,
+        created_by: q.attempt.created_by.clone(),
+        queue: None,
+    })
+}
+
+/// Why a create the upstream kept calling busy failed.
+const STAYED_BUSY: &str =
+    "the upstream stayed over its concurrency (1303) for a day; nothing was made";
+
+/// Why a cancelled create failed.
+pub const CANCELLED: &str = "cancelled before it was sent upstream";
 
 /// Records the upstream's task for an attempt, then queues its media.
 async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, ApiError> {
@@ -297,21 +483,7 @@ pub async fn recover_due(state: &AppState) {
             let _ = state.store.drop_attempt(&a).await;
             continue;
         }
-        let outcome = match stored_body(state, &a).await {
-            Ok(body) => drive(state, &mut a, body).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Ok(task) => tracing::info!(
-                external = %a.external_task_id,
-                task_id = %task.task_id.as_str(),
-                "recovered a create"
-            ),
-            Err(ApiError::Pending(_)) => {}
-            Err(e) => {
-                tracing::warn!(external = %a.external_task_id, "a recovered create was refused: {e}")
-            }
-        }
+        send_claimed(state, a, "recovered").await;
     }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod media;
 pub mod metrics;
+pub mod queue;
 pub mod refresher;
 pub mod request_log;
 pub mod routes;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub answers: answers::Answers,
     /// The upstream account's remaining units, asked at most once a minute.
     pub account: account::AccountCache,
+    /// Creates beyond the upstream's concurrency wait here (in the store) for slots.
+    pub queue: queue::Queue,
     /// Where copies of result media go.
     pub media: media::MediaConfig,
     /// Wakes the media copier when a task succeeds.
@@ -134,6 +137,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
         hub: events::Hub::default(),
         answers: answers::Answers::default(),
         account: account::AccountCache::default(),
+        queue: queue::Queue::new(config.max_in_flight.over(config.catalog.concurrency)),
         media: media::MediaConfig {
             storage: match &config.media_store {
                 Some(url) => media::Storage::s3(url).map_err(anyhow::Error::msg)?,
@@ -157,6 +161,7 @@ pub fn start_workers(state: &Arc<AppState>) {
     tokio::spawn(refresher::refresher(state.clone()));
     tokio::spawn(media::copier(state.clone()));
     tokio::spawn(events::listen(state.clone()));
+    tokio::spawn(queue::sender(state.clone()));
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then stops cleanly.

@@ -6,6 +6,7 @@ use crate::clock;
 use crate::error::ApiError;
 use crate::store::{Applied, Stored};
 use crate::{events, media, AppState};
+use omni_api::task::TaskRequest;
 use omni_api::{Problem, StudioTask, Task, TaskKind, TaskStatus, UpstreamRequest, Violations};
 use sha2::{Digest, Sha256};
 
@@ -71,8 +72,10 @@ pub async fn read(state: &AppState, id: &str, part: RequestPart) -> Result<Studi
     let stored = match part {
         RequestPart::Full => state.store.get(id).await?,
         RequestPart::Summary => state.store.get_summary(id).await?,
-    }
-    .ok_or_else(|| not_found(id))?;
+    };
+    let Some(stored) = stored else {
+        return waiting(state, id, part).await;
+    };
     let now = clock::now_ms();
     let t = &stored.task.task;
     // A finished task, or one read within its interval: no further query.
@@ -87,6 +90,27 @@ pub async fn read(state: &AppState, id: &str, part: RequestPart) -> Result<Studi
         request,
         ..fresh.unwrap_or(stored).task
     })
+}
+
+/// A create the upstream does not have yet (queued, or being sent), read by its
+/// external id.
+async fn waiting(state: &AppState, id: &str, part: RequestPart) -> Result<StudioTask, ApiError> {
+    let q = state
+        .store
+        .queued_one(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let request = match part {
+        RequestPart::Summary => None,
+        RequestPart::Full => state
+            .store
+            .attempt_request(id)
+            .await?
+            .map(|text| serde_json::from_str(&text).map(TaskRequest))
+            .transpose()
+            .map_err(ApiError::internal)?,
+    };
+    Ok(crate::queue::view(&q, request))
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -174,6 +198,10 @@ pub async fn record(state: &AppState, kind: TaskKind, task: &Task) -> Result<App
         );
         copy_results(state, task, now).await?;
         events::publish(state, task.task_id.as_str()).await;
+        if task.task_status.is_terminal() {
+            // Its slots are free: a queued create may go.
+            state.queue.wake();
+        }
     }
     Ok(applied)
 }

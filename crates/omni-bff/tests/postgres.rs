@@ -207,11 +207,19 @@ async fn killing_one_instance_loses_nothing() {
     // Nobody polls B: its refresher alone finishes what A started.
     tokio::time::sleep(Duration::from_secs(6)).await;
     let (_, page) = b.get("/api/v1/tasks?limit=100").await;
+    // A create beyond the queue's limit (9 image slots) was answered with its external
+    // id at once; the history names it by both once the upstream made it.
     let listed: Vec<&str> = page["data"]["tasks"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["task_id"].as_str().unwrap())
+        .flat_map(|t| {
+            [
+                t["task_id"].as_str(),
+                t["task_info"]["external_task_id"].as_str(),
+            ]
+        })
+        .flatten()
         .collect();
     for id in &ids {
         assert!(listed.contains(&id.as_str()), "{id} in history");
@@ -245,4 +253,38 @@ async fn readyz_fails_when_the_database_is_gone_while_healthz_stays_alive() {
     assert_eq!(body["data"]["status"], "not ready");
     let (status, _) = bff.get("/healthz").await;
     assert_eq!(status, 200, "alive, just not ready");
+}
+
+#[tokio::test]
+async fn two_instances_share_one_queue_and_send_each_create_once() {
+    let Some(db) = database("queue").await else {
+        return;
+    };
+    // The upstream runs two tasks at once, and so does each instance's queue: together
+    // they hold the line in the database and send each create once.
+    let sim = Simulator::start_with(KEY, &["--sim-max-in-flight", "2", "--sim-speed", "2"]);
+    let media = temp_dir("pg-queue-media");
+    let media = media.to_str().unwrap();
+    let flags = ["--rate-limit", "off", "--max-in-flight", "2"];
+    let a = instance("pg-queue-a", &db, &sim, media, &flags);
+    let b = instance("pg-queue-b", &db, &sim, media, &flags);
+    let prompts: Vec<String> = (0..8).map(|i| format!("shared queue {i}")).collect();
+    let mut ids = Vec::new();
+    for (i, p) in prompts.iter().enumerate() {
+        let bff = if i % 2 == 0 { &a } else { &b };
+        ids.push(create(bff, p).await);
+    }
+    // One instance dies with creates waiting; the other sends them.
+    drop(a.kill());
+    for id in &ids {
+        assert_eq!(b.wait_done(id).await["task_status"], "succeed", "{id}");
+    }
+    let stats = sim_stats(&b.http, &sim.url).await;
+    let mut per: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for m in stats["made"].as_array().unwrap() {
+        *per.entry(m["prompt"].as_str().unwrap()).or_default() += 1;
+    }
+    for p in &prompts {
+        assert_eq!(per.get(p.as_str()), Some(&1), "{p:?}: {per:?}");
+    }
 }

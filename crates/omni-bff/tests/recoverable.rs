@@ -103,10 +103,11 @@ async fn a_crash_between_the_upstreams_create_and_our_record_is_recovered() {
 
     // Started again, it finishes the recorded attempt by itself.
     let bff = bff_for(&sim, dir, &listen);
+    // Until then the history shows the create on its way, under its external id.
     let mut recovered = Vec::new();
     for _ in 0..100 {
         recovered = history_ids(&bff).await;
-        if !recovered.is_empty() {
+        if recovered == made_ids {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -203,11 +203,38 @@ async fn external_task_id_makes_creates_idempotent() {
 #[tokio::test]
 async fn upstream_errors_and_failures_reach_the_client() {
     let bff = App::new().await;
+    // Over the upstream's concurrency (1303) is not a refusal: the create waits in the
+    // queue, and the client has its id (the external id) at once, `submitted`.
     let (status, body) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "busy [sim:code=1303]"}))
         .await;
-    assert_eq!((status, body["code"].as_i64()), (429, Some(1303)));
-    assert!(body["message"].as_str().unwrap().contains("concurrency"));
+    assert_eq!(status, 200, "{body}");
+    let waiting = body["data"]["task_id"].as_str().unwrap().to_owned();
+    assert_eq!(body["data"]["task_status"], "submitted");
+    assert_eq!(
+        body["data"]["task_info"]["external_task_id"],
+        waiting.as_str()
+    );
+    let (_, read) = bff.get(&format!("/api/v1/tasks/{waiting}")).await;
+    assert_eq!(read["data"]["task_status"], "submitted", "{read}");
+    assert_eq!(read["data"]["queue"]["place"], 1, "{read}");
+    assert!(
+        read["data"]["queue"]["not_before"].as_i64().is_some(),
+        "{read}"
+    );
+    let (status, cancelled) = bff
+        .post(&format!("/api/v1/tasks/{waiting}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["data"]["task_status"], "failed");
+    assert_eq!(
+        cancelled["data"]["task_status_msg"],
+        "cancelled before it was sent upstream"
+    );
+    let (status, _) = bff
+        .post(&format!("/api/v1/tasks/{waiting}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 409, "a task no longer waiting cannot be cancelled");
     let (status, body) = bff
         .post(OMNI_IMAGE, &json!({"prompt": "unsafe [sim:code=1301]"}))
         .await;
@@ -234,11 +261,28 @@ async fn upstream_errors_and_failures_reach_the_client() {
         .as_str()
         .unwrap()
         .contains("moderation"));
+    // The history holds what was asked for and not refused: the failed task, the
+    // cancelled one, and the unanswered create on its way; not the 1301 refusal.
     let (_, history) = bff.get("/api/v1/tasks").await;
+    let mut shown: Vec<(String, String)> = history["data"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["request"]["prompt"].as_str().unwrap().to_owned(),
+                t["task_status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    shown.sort();
     assert_eq!(
-        history["data"]["tasks"].as_array().unwrap().len(),
-        1,
-        "only the created task is stored"
+        shown,
+        [
+            ("busy [sim:code=1303]".into(), "failed".into()),
+            ("cut [sim:drop]".into(), "submitted".into()),
+            ("doomed [sim:fail]".into(), "failed".into()),
+        ]
     );
 }
 

@@ -48,7 +48,7 @@ async fn gateway_mode_sends_the_bearer_key_and_never_leaks_it() {
             &json!({"prompt": "[sim:code=1102]"}),
         )
         .await;
-    assert_eq!(failed["code"], 1102);
+    assert_eq!(failed["code"], 1102, "{failed}");
     seen += &failed.to_string();
     // Every other kind of answer too, headers included: events, files, the zip, the
     // history, media copies, errors.

@@ -152,6 +152,7 @@ async fn to_event(state: &AppState, kind: TaskKind, e: StoredEvent) -> Event {
         task,
         request: None,
         created_by: None,
+        queue: None,
     })
     .unwrap_or_default();
     Event::default()

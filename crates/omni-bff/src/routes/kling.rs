@@ -43,7 +43,7 @@ pub async fn create(
     let kind = kind_of(&group, &name)?;
     let (outgoing, warnings) = accept(&state, kind, body)?;
     let created = crate::creates::create(&state, outgoing, key.as_deref(), by).await?;
-    Ok(ok_with(&created, warnings))
+    Ok(ok_with(&created.task(), warnings))
 }
 
 /// Checks a create body of `kind`: every rule, then the unknown-field policy. Answers

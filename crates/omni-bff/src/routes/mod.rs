@@ -53,6 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(files::all))
         .routes(routes!(files::one))
         .routes(routes!(studio::config))
+        .routes(routes!(studio::cancel))
         .routes(routes!(spend::spend))
         .routes(routes!(spend::account))
         .routes(routes!(

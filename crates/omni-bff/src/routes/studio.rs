@@ -53,18 +53,10 @@ pub async fn create_aio(
         upstream.model_name(),
     ));
     let created_by = by.0.clone();
-    let task =
+    let created =
         crate::creates::create(&state, Outgoing::typed(&upstream), key.as_deref(), by).await?;
     // The request is not echoed: it can be 130 MB of images the client already has.
-    Ok(ok_with(
-        &omni_api::StudioTask {
-            kind,
-            task,
-            request: None,
-            created_by,
-        },
-        warnings,
-    ))
+    Ok(ok_with(&created.studio(kind, created_by), warnings))
 }
 
 /// Every rule of an all-in-one body and the unknown-field policy; the upstream request
@@ -178,14 +170,15 @@ pub async fn history(
             .filter(|s| !s.is_empty())
     };
     let (search, created_by) = (text("q"), text("person"));
+    let (search_rows, person_rows) = (search.clone(), created_by.clone());
     // One extra row tells whether there is a next page.
     let mut rows = state
         .store
         .history(&HistoryQuery {
             kind,
             status,
-            search,
-            created_by,
+            search: search_rows,
+            created_by: person_rows,
             before,
             limit: limit as u32 + 1,
             offset: 0,
@@ -200,12 +193,44 @@ pub async fn history(
         })
         .flatten();
     let mut tasks = Vec::with_capacity(rows.len());
+    // The first page starts with the creates the upstream does not have yet (waiting in
+    // the queue or being sent): newer than any task, and `submitted`.
+    if q.get("cursor").is_none_or(|c| c.is_empty())
+        && status.is_none_or(|s| s == TaskStatus::Submitted)
+    {
+        let text = search.as_deref().map(str::to_lowercase);
+        for w in state.store.queued_all().await? {
+            let a = &w.attempt;
+            let shown = kind.is_none_or(|k| k == a.kind)
+                && created_by
+                    .as_ref()
+                    .is_none_or(|p| a.created_by.as_ref() == Some(p))
+                && text
+                    .as_ref()
+                    .is_none_or(|t| w.prompt.to_lowercase().contains(t));
+            if shown {
+                tasks.push(crate::queue::view(&w, None));
+            }
+        }
+    }
     for r in rows {
         let mut t = r.task;
         media::rewrite_stored(&state, &mut t.task).await;
         tasks.push(t);
     }
     Ok(ok(&TaskPage { tasks, next_cursor }))
+}
+
+/// `POST /api/v1/tasks/{id}/cancel`: a create still waiting in the queue becomes a
+/// failed task ("cancelled before it was sent upstream"); nothing is sent.
+#[utoipa::path(post, operation_id = "cancel_task", path = "/v1/tasks/{id}/cancel", tag = "studio",
+    summary = "Cancel a create that waits in the queue (409 once it is being sent or made)",
+    params(("id" = String, Path, description = "the task's id while it waits: its external_task_id")),
+    responses((status = 200, body = omni_api::Envelope<omni_api::StudioTask>), (status = 409, body = omni_api::ErrorBody), crate::routes::openapi::Errors))
+]
+pub async fn cancel(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let task = crate::creates::cancel(&state, &id).await?;
+    Ok(ok(&task))
 }
 
 /// `GET /api/v1/config`: what the app needs to render its forms.
@@ -217,6 +242,7 @@ pub async fn config(State(state): Shared) -> Response {
         omni_api::config::StudioConfig::new(state.upstream_kind, (*state.catalog).clone());
     config.local_videos = state.public_url().is_some();
     config.people = state.security.access.people();
+    config.concurrency = state.queue.limits();
     ok(&config)
 }
 

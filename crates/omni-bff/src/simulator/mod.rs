@@ -80,6 +80,9 @@ pub struct Stats {
     pub made: Vec<Made>,
     /// Calls answered with a fault (`--sim-faults`).
     pub faults: u64,
+    /// Creates refused with 1303 (`--sim-max-in-flight`).
+    #[serde(default)]
+    pub busy: u64,
 }
 
 /// A task the simulator made.

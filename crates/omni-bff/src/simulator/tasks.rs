@@ -9,6 +9,7 @@ use axum::response::Response;
 use hints::Hints;
 use omni_api::codes;
 use omni_api::omni_image::ResultType;
+use omni_api::queue::Pool;
 use omni_api::task::TaskInfo;
 use omni_api::{
     AspectRatio, Resolution, Task, TaskId, TaskKind, TaskResult, TaskStatus, UpstreamRequest,
@@ -32,6 +33,17 @@ pub(super) struct SimTask {
     pub(super) units: Option<String>,
     pub(super) hints: Hints,
     pub(super) seed: u64,
+}
+
+impl SimTask {
+    /// Slots it holds in its pool while it runs.
+    fn slots(&self) -> u32 {
+        if self.kind.pool() == Pool::Video {
+            1
+        } else {
+            self.count.max(1)
+        }
+    }
 }
 
 /// The shape of a result video.
@@ -132,8 +144,23 @@ pub(super) async fn create(
             }
         }
         let now = clock::now_ms();
-        let task_id = format!("sim{now:x}{n:04x}");
         let (width, height, count, series) = shape(&req);
+        if let Some(limit) = sim.opts.max_in_flight {
+            // Like the real service: a pool's running tasks hold their slots (an image
+            // task n, a video one) until they end; beyond the limit, 1303.
+            let pool = kind.pool();
+            let held: u32 = lock(&sim.tasks)
+                .values()
+                .filter(|t| t.kind.pool() == pool && !t.task.task_status.is_terminal())
+                .map(SimTask::slots)
+                .sum();
+            let wanted = if pool == Pool::Video { 1 } else { count.max(1) };
+            if held + wanted > limit {
+                lock(&sim.stats).busy += 1;
+                break 'made Err(error(codes::CONCURRENCY));
+            }
+        }
+        let task_id = format!("sim{now:x}{n:04x}");
         let clip = Clip::of(&req, &sim.opts.catalog);
         let units = req
             .estimate(&sim.opts.catalog)

@@ -6,6 +6,7 @@
 use super::tasks::{charged, insert_event, task_json};
 use super::StoreError;
 use super::{parts, Store};
+use omni_api::queue::Pool;
 use omni_api::{Choice, Task, TaskKind};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -28,10 +29,19 @@ pub struct Attempt {
     pub created_by: Option<String>,
     /// The model it asks for (the upstream's default when it names none).
     pub model: String,
+    /// Waiting in the queue for its pool to have slots free (not held by anyone).
+    pub queued: bool,
+    /// Slots it holds in its pool while it runs.
+    pub slots: u32,
+    pub pool: Pool,
+    /// Not sent before this instant: the upstream said it was busy.
+    pub not_before: i64,
+    /// How often the upstream said so (the backoff grows with it).
+    pub busy_answers: i64,
 }
 
-const COLUMNS: &str =
-    "external_task_id, kind, request_hash, callback_token, add_external, sent, created_at, lease_until, created_by, model";
+pub(super) const COLUMNS: &str =
+    "external_task_id, kind, request_hash, callback_token, add_external, sent, created_at, lease_until, created_by, model, queued, slots, pool, not_before, busy_answers";
 
 impl Store {
     /// Records a create before it is sent, held until `a.lease_until`. `false` when an
@@ -45,8 +55,8 @@ impl Store {
         let in_parts = request.len() > parts::PART_BYTES;
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let done = sqlx::query(
-            "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until, created_by, model)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11)
+            "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until, created_by, model, queued, slots, pool)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14)
              ON CONFLICT (external_task_id) DO NOTHING",
         )
         .bind(a.external_task_id.clone())
@@ -60,6 +70,9 @@ impl Store {
         .bind(a.lease_until)
         .bind(a.created_by.clone())
         .bind(a.model.clone())
+        .bind(i64::from(a.queued))
+        .bind(i64::from(a.slots))
+        .bind(a.pool.as_str())
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -101,10 +114,11 @@ impl Store {
         Ok(Some(request))
     }
 
-    /// Attempts nobody holds (their lease ran out at `now`), oldest first.
+    /// Attempts on their way upstream that nobody holds (their lease ran out at `now`),
+    /// oldest first; queued ones wait for the queue instead.
     pub async fn attempts_due(&self, now: i64, limit: i64) -> Result<Vec<Attempt>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM create_attempts WHERE lease_until <= $1 ORDER BY created_at LIMIT $2"
+            "SELECT {COLUMNS} FROM create_attempts WHERE queued = 0 AND lease_until <= $1 ORDER BY created_at LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
@@ -207,8 +221,8 @@ impl Store {
         let json = task_json(task);
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let done = sqlx::query(
-            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token, created_by, model, units)
-             SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token, created_by, model, $8
+            "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token, created_by, model, units, slots, pool)
+             SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token, created_by, model, $8, slots, pool
              FROM create_attempts WHERE external_task_id = $7
              ON CONFLICT DO NOTHING",
         )
@@ -244,7 +258,7 @@ impl Store {
     }
 }
 
-fn decode(r: &AnyRow) -> Result<Attempt, StoreError> {
+pub(super) fn decode(r: &AnyRow) -> Result<Attempt, StoreError> {
     let e = StoreError::from;
     let kind: String = r.try_get("kind").map_err(e)?;
     Ok(Attempt {
@@ -259,5 +273,15 @@ fn decode(r: &AnyRow) -> Result<Attempt, StoreError> {
         lease_until: r.try_get("lease_until").map_err(e)?,
         created_by: r.try_get("created_by").map_err(e)?,
         model: r.try_get("model").map_err(e)?,
+        queued: r.try_get::<i64, _>("queued").map_err(e)? != 0,
+        slots: r.try_get::<i64, _>("slots").map_err(e)?.clamp(1, 64) as u32,
+        pool: {
+            let pool: String = r.try_get("pool").map_err(e)?;
+            Pool::parse(&pool).ok_or_else(|| {
+                StoreError::Data(format!("unknown pool {pool:?} in create_attempts"))
+            })?
+        },
+        not_before: r.try_get("not_before").map_err(e)?,
+        busy_answers: r.try_get("busy_answers").map_err(e)?,
     })
 }

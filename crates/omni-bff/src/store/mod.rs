@@ -8,12 +8,14 @@
 mod attempts;
 mod media;
 mod parts;
+mod queue;
 mod sessions;
 mod spend;
 mod tasks;
 
 pub use attempts::Attempt;
 pub use media::{MediaRow, MediaState};
+pub use queue::Queued;
 pub use spend::SpendQuery;
 pub use tasks::{Applied, HistoryQuery, Stored, StoredEvent};
 
@@ -73,6 +75,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
             sqlite: include_str!("../../migrations/0009_spend.sqlite.sql"),
             postgres: include_str!("../../migrations/0009_spend.postgres.sql"),
         },
+    ),
+    (
+        10,
+        Sql::Portable(include_str!("../../migrations/0010_queue.sql")),
     ),
 ];
 

@@ -126,6 +126,11 @@ mod tests {
                 lease_until: 2,
                 created_by: None,
                 model: String::new(),
+                queued: false,
+                slots: 1,
+                pool: omni_api::queue::Pool::Image,
+                not_before: 0,
+                busy_answers: 0,
             };
             assert!(store.begin_attempt(&a, &request, "x").await.unwrap());
             let count = |store: &Store| {

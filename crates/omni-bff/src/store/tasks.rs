@@ -395,6 +395,7 @@ fn decode(row: &AnyRow) -> Result<Stored, StoreError> {
             task,
             request: (!request.is_null()).then_some(TaskRequest(request)),
             created_by: row.try_get("created_by").map_err(StoreError::from)?,
+            queue: None,
         },
         request_hash: row.try_get("request_hash").map_err(StoreError::from)?,
         refreshed_at: row.try_get("refreshed_at").map_err(StoreError::from)?,

@@ -72,9 +72,14 @@ impl UpstreamError {
     }
 
     /// The upstream refused before doing anything: over its concurrency (1303) or rate
-    /// (429). Nothing was created; the same create may go again later.
+    /// (1302, or a 429 without a code of its own). Nothing was created; the same create
+    /// may go again later. The account's own 429s (arrears 1101, an exhausted resource
+    /// pack 1102) are answers, not "later".
     pub fn is_busy(&self) -> bool {
-        matches!(self, UpstreamError::Api { status, code, .. } if *code == codes::CONCURRENCY || *status == 429)
+        matches!(self, UpstreamError::Api { status, code, .. }
+            if *code == codes::CONCURRENCY
+                || *code == codes::RATE_LIMIT
+                || (*status == 429 && !(1000..1200).contains(code)))
     }
 
     /// No way to know whether the upstream acted: no answer, garbage, or a server

@@ -1,0 +1,200 @@
+//! The queue: creates beyond the upstream's concurrency wait in the store (as attempts
+//! marked queued) and are sent, oldest first per pool, as slots free. The limit per pool
+//! is `--max-in-flight`, else the catalog's `concurrency`; a task holds its slots from
+//! its create until it ends. An upstream that still answers 1303 (another client on the
+//! same account, or two instances taking the last slot at once) puts the create back in
+//! line with a growing backoff. Taking a queued create is one conditional update, so
+//! across instances each is sent once; it lives in the database, so it survives restarts.
+
+use crate::store::{Attempt, Queued};
+use crate::{clock, AppState};
+use omni_api::queue::{Concurrency, Pool, QueueState};
+use omni_api::task::{TaskInfo, TaskRequest};
+use omni_api::{Choice, StudioTask, Task, TaskId, TaskStatus};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the queue looks again without being woken (backoffs ending, another
+/// instance's tasks finishing).
+const TICK: Duration = Duration::from_secs(1);
+/// The longest backoff after the upstream said it was busy.
+const MAX_BACKOFF_MS: i64 = 60_000;
+
+/// How long a limit learnt from the upstream's 1303 holds before the configured one is
+/// tried again (a pack may have been upgraded, another client may have stopped).
+const LEARNT_FOR_MS: i64 = 10 * 60_000;
+
+/// The limits in force and the bell that wakes the sender.
+pub struct Queue {
+    limits: Concurrency,
+    /// Per pool, a lower limit the upstream taught by answering 1303, and until when.
+    learnt: std::sync::Mutex<std::collections::HashMap<Pool, (u32, i64)>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Queue {
+    pub fn new(limits: Concurrency) -> Self {
+        Queue {
+            limits,
+            learnt: Default::default(),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// The slots `pool` may hold now: the configured limit, or less where the upstream
+    /// said so.
+    pub fn limit(&self, pool: Pool) -> u32 {
+        let configured = self.limits.of(pool);
+        let learnt = self.learnt.lock().unwrap_or_else(|p| p.into_inner());
+        match learnt.get(&pool) {
+            Some((n, until)) if *until > clock::now_ms() => configured.min(*n),
+            _ => configured,
+        }
+    }
+
+    /// The upstream answered 1303 while `running` slots of ours ran in `pool`: that is
+    /// all it takes from us for now. With none of ours running, someone else fills the
+    /// pack, and only the backoff helps.
+    pub fn learn(&self, pool: Pool, running: i64) {
+        if running >= 1 {
+            let n = u32::try_from(running).unwrap_or(u32::MAX);
+            let mut learnt = self.learnt.lock().unwrap_or_else(|p| p.into_inner());
+            learnt.insert(pool, (n, clock::now_ms() + LEARNT_FOR_MS));
+            tracing::info!(
+                pool = pool.as_str(),
+                "the upstream runs {n} slots at most for now (1303)"
+            );
+        }
+    }
+
+    pub fn limits(&self) -> Concurrency {
+        self.limits
+    }
+
+    /// Something changed: a create waits, or a task ended.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Whether `a` may be sent now: nobody that may go is ahead of it in its pool, and the
+/// pool has room for its slots (a create bigger than the whole limit goes alone).
+pub async fn may_send_now(state: &AppState, a: &Attempt) -> Result<bool, crate::store::StoreError> {
+    let now = clock::now_ms();
+    let head = state.store.queue_head(a.pool, now).await?;
+    if head.is_some_and(|h| h.external_task_id != a.external_task_id) {
+        return Ok(false);
+    }
+    fits(state, a).await
+}
+
+async fn fits(state: &AppState, a: &Attempt) -> Result<bool, crate::store::StoreError> {
+    let used = state.store.running_slots(a.pool).await?;
+    Ok(used == 0 || used + i64::from(a.slots) <= i64::from(state.queue.limit(a.pool)))
+}
+
+/// After a 1303 for `a`: what the upstream taught, and when `a` may be sent again.
+/// While tasks of ours hold the pool, it waits for one of them to end (the sender is
+/// woken then); otherwise it backs off.
+pub async fn after_busy(state: &AppState, a: &Attempt, now: i64) -> i64 {
+    let running = match state.store.running_slots(a.pool).await {
+        Ok(all) => all - i64::from(a.slots),
+        Err(_) => 0,
+    };
+    state.queue.learn(a.pool, running);
+    if running >= 1 {
+        now + 500
+    } else {
+        backoff_until(a.busy_answers, now)
+    }
+}
+
+/// When a create the upstream called busy may be sent again: 1 s, doubling, at most a
+/// minute, with jitter so instances do not answer in step.
+pub fn backoff_until(busy_answers: i64, now: i64) -> i64 {
+    let base = (1000i64 << busy_answers.clamp(0, 6)).min(MAX_BACKOFF_MS);
+    now + base + (clock::jitter_u64() % (base as u64 / 4 + 1)) as i64
+}
+
+/// Sends queued creates as slots free, until the server stops.
+pub async fn sender(state: Arc<AppState>) {
+    let mut closing = state.closing.subscribe();
+    loop {
+        for pool in Pool::ALL {
+            send_what_fits(&state, *pool).await;
+        }
+        tokio::select! {
+            _ = state.queue.wake.notified() => {}
+            _ = tokio::time::sleep(TICK) => {}
+            _ = closing.changed() => return,
+        }
+    }
+}
+
+async fn send_what_fits(state: &Arc<AppState>, pool: Pool) {
+    loop {
+        let now = clock::now_ms();
+        let mut head = match state.store.queue_head(pool, now).await {
+            Ok(Some(head)) => head,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("the queue cannot read the store: {e}");
+                return;
+            }
+        };
+        match fits(state, &head).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!("the queue cannot count running tasks: {e}");
+                return;
+            }
+        }
+        let until = now + crate::creates::lease_ms(state);
+        match state.store.claim_queued(&mut head, until).await {
+            // Sent beside the others: the next may fit too.
+            Ok(true) => {
+                let state = state.clone();
+                tokio::spawn(
+                    async move { crate::creates::send_claimed(&state, head, "queued").await },
+                );
+            }
+            // Another instance (or the create's own request) took it.
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!("the queue cannot take a create: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// A create the upstream does not have yet, as the studio's routes answer it: its
+/// external id stands for its task id, `submitted`, with its place in line.
+pub fn view(q: &Queued, request: Option<TaskRequest>) -> StudioTask {
+    let a = &q.attempt;
+    let task_info = TaskInfo {
+        external_task_id: Some(a.external_task_id.clone()),
+        ..TaskInfo::default()
+    };
+    StudioTask {
+        kind: a.kind,
+        task: Task {
+            task_id: TaskId(a.external_task_id.clone()),
+            task_status: TaskStatus::Submitted,
+            task_status_msg: None,
+            task_info,
+            watermark_info: None,
+            final_unit_deduction: None,
+            created_at: a.created_at,
+            updated_at: a.created_at,
+            task_result: Default::default(),
+        },
+        request: request.or_else(|| Some(TaskRequest::summary(&q.prompt))),
+        created_by: a.created_by.clone(),
+        queue: Some(QueueState {
+            place: q.place,
+            not_before: (a.not_before > clock::now_ms()).then_some(a.not_before),
+        }),
+    }
+}
