@@ -446,7 +446,18 @@ async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, Ap
     // The store finds the task by this id too, whether or not the upstream echoes it.
     task.task_info.external_task_id = Some(a.external_task_id.clone());
     let now = clock::now_ms();
-    if state.store.adopt(a, &task, now).await? {
+    let adopted = match state.store.adopt(a, &task, now).await {
+        Ok(adopted) => adopted,
+        Err(e) => {
+            // The upstream has the task and we could not record it: let go of the
+            // attempt soon, so a refresher asks the upstream by its id and records it
+            // then, instead of when the lease would run out.
+            tracing::warn!(external = %a.external_task_id, "cannot record a made task yet: {e}");
+            let _ = state.store.release_attempt(a, now + 2_000).await;
+            return Err(e.into());
+        }
+    };
+    if adopted {
         crate::metrics::task_created(omni_api::Choice::as_str(a.kind));
     } else if let Some(existing) = state.store.get_summary(&a.external_task_id).await? {
         // Another instance adopted it first: theirs is the stored task.

@@ -53,7 +53,7 @@ impl Store {
         prompt: &str,
     ) -> Result<bool, StoreError> {
         let in_parts = request.len() > parts::PART_BYTES;
-        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "INSERT INTO create_attempts (external_task_id, kind, request, request_hash, prompt, callback_token, add_external, sent, created_at, lease_until, created_by, model, queued, slots, pool)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14)
@@ -219,7 +219,7 @@ impl Store {
     /// (another instance adopted it first).
     pub async fn adopt(&self, a: &Attempt, task: &Task, now: i64) -> Result<bool, StoreError> {
         let json = task_json(task);
-        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "INSERT INTO tasks (task_id, kind, status, external_task_id, request, request_hash, task, prompt, created_at, updated_at, refreshed_at, version, callback_token, created_by, model, units, slots, pool)
              SELECT $1, kind, $2, external_task_id, request, request_hash, $3, prompt, $4, $5, $6, 1, callback_token, created_by, model, $8, slots, pool

@@ -179,6 +179,20 @@ impl Store {
         Ok(Store { pool, backend, url })
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at once (BEGIN
+    /// IMMEDIATE), waiting its turn under the busy timeout: a deferred one that must
+    /// upgrade a read snapshot another writer has moved past fails at once with
+    /// "database is locked" instead.
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        tx.map_err(StoreError::from)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -82,7 +82,7 @@ impl Store {
                 .map_err(StoreError::from)?;
             return Ok(Applied::Unchanged);
         }
-        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "UPDATE tasks SET status = $1, task = $2, updated_at = $3, refreshed_at = $4, version = version + 1, units = COALESCE($7, units)
              WHERE task_id = $5 AND status = $6 RETURNING version",
