@@ -267,6 +267,16 @@ pub async fn list_tasks(q: &HistoryQuery) -> Result<TaskPage, ApiError> {
     .await
 }
 
+/// Cancels a create still waiting in the BFF's queue (it becomes a failed task).
+pub async fn cancel_task(id: &str) -> Result<StudioTask, ApiError> {
+    decode(
+        Request::post(&format!("{}/cancel", task_url(id)))
+            .send()
+            .await,
+    )
+    .await
+}
+
 /// What a spend report covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SpendQuery {

@@ -87,6 +87,7 @@ pub fn SubmitBar(
     let blocked = move || show.get() && !violations.read().is_empty();
     view! {
         <div class="actions">
+            <crate::components::batch::BatchControl/>
             <button type="submit" data-testid="submit" disabled=move || submitting.get() || blocked()>
                 {move || if submitting.get() { t("Submitting…") } else { label }}
             </button>

@@ -2,6 +2,7 @@
 
 pub mod account_units;
 pub mod api_snippets;
+pub mod batch;
 pub mod delivery_fields;
 pub mod estimate;
 pub mod field;

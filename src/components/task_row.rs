@@ -1,10 +1,10 @@
 //! One task as a row of a list (the history, the workspace column): its first result as
-//! a thumbnail, its prompt, kind, time, who made it and status; followed live while it
-//! runs.
+//! a thumbnail, its prompt, kind, time, who made it and status (or its place in the
+//! BFF's queue, with a cancel); followed live while it runs.
 
 use crate::api;
 use crate::hooks::use_task::{use_task_with, Follow, UseTaskReturn};
-use crate::i18n::{choice_label, t};
+use crate::i18n::{choice_label, t, tf};
 use leptos::prelude::*;
 use omni_api::{Choice, ResultSet, StudioTask, TaskStatus};
 
@@ -19,12 +19,39 @@ pub fn TaskRow(
     let running = initial
         .as_ref()
         .is_none_or(|t| !t.task.task_status.is_terminal());
+    // Read again at once (after a cancel); nothing to do for a finished task.
+    let mut read_now: Option<Callback<()>> = None;
     let current: Signal<Option<StudioTask>> = if running {
-        let UseTaskReturn { value, .. } = use_task_with(Signal::stored(id.clone()), Follow::Poll);
+        let UseTaskReturn { value, resume, .. } =
+            use_task_with(Signal::stored(id.clone()), Follow::Poll);
+        read_now = Some(Callback::new(move |()| resume()));
         let initial = initial.clone();
         Signal::derive(move || value.get().or_else(|| initial.clone()))
     } else {
         Signal::stored(initial)
+    };
+    // Waiting in the BFF's queue: its place, and a way out before it is sent.
+    let place = move || {
+        current
+            .read()
+            .as_ref()
+            .and_then(|t| t.queue)
+            .map(|q| q.place)
+    };
+    let row_id = StoredValue::new(id.clone());
+    let cancel = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move {
+            let done = api::cancel_task(&id).await;
+            if let Some(read) = read_now {
+                read.run(());
+            }
+            done.map(|_| ())
+        }
+    });
+    let cancel_error = move || match cancel.value().get() {
+        Some(Err(e)) => Some(e.message()),
+        _ => None,
     };
     if let Some(cb) = on_status {
         let seen = StoredValue::new(None::<TaskStatus>);
@@ -88,10 +115,31 @@ pub fn TaskRow(
                     <span class="history-prompt" translate="no">{prompt}</span>
                     <span class="muted">{move || when().unwrap_or_else(|| t("Loading…").into())}{by}</span>
                 </span>
-                {move || status().map(|s| view! {
-                    <span class=format!("badge {}", s.as_str()) data-testid="history-status" data-status=s.as_str()>{choice_label(s.as_str())}</span>
-                })}
+                {move || match (place(), status()) {
+                    (Some(place), _) => Some(view! {
+                        <span class="badge queued" data-testid="queue-place" data-place=place.map(|p| p.to_string())>
+                            {match place {
+                                Some(n) => tf("Queued · {} in line", &[&n]),
+                                None => t("Sending…").to_owned(),
+                            }}
+                        </span>
+                    }.into_any()),
+                    (None, Some(s)) => Some(view! {
+                        <span class=format!("badge {}", s.as_str()) data-testid="history-status" data-status=s.as_str()>{choice_label(s.as_str())}</span>
+                    }.into_any()),
+                    (None, None) => None,
+                }}
             </a>
+            <Show when=move || place().flatten().is_some()>
+                <button type="button" class="secondary row-action" data-testid="cancel-queued"
+                    disabled=move || cancel.pending().get()
+                    on:click=move |_| { cancel.dispatch_local(row_id.get_value()); }>
+                    {t("Cancel")}
+                </button>
+            </Show>
+            <Show when=move || cancel_error().is_some()>
+                <p class="submit-error" role="alert">{cancel_error}</p>
+            </Show>
         </li>
     }
 }

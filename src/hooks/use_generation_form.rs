@@ -22,6 +22,7 @@ use omni_api::catalog::{Catalog, Estimate};
 use omni_api::image_generation::ImageGenerationRequest;
 use omni_api::omni_image::OmniImageRequest;
 use omni_api::omni_video::OmniVideoRequest;
+use omni_api::queue::{batch_prompts, Batch};
 use omni_api::{FieldError, TaskKind, Violations};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -42,6 +43,19 @@ pub trait FormRequest:
     fn upstream(&self, catalog: &Catalog) -> (TaskKind, serde_json::Value);
     /// Sends it with the submission's Idempotency-Key; answers the new task's id.
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
+    fn prompt(&self) -> &str;
+    /// The same request with another prompt (one task of a batch).
+    fn with_prompt(self, prompt: String) -> Self;
+}
+
+/// The requests a batch sends, in order, or why it cannot be made.
+fn variants<R: FormRequest>(req: &R, batch: Batch) -> Result<Vec<R>, FieldError> {
+    let prompts =
+        batch_prompts(req.prompt(), batch).map_err(|(field, p)| FieldError::new(field, p))?;
+    Ok(prompts
+        .into_iter()
+        .map(|p| req.clone().with_prompt(p))
+        .collect())
 }
 
 fn send_kind<R: Serialize + 'static>(
@@ -70,6 +84,12 @@ impl FormRequest for OmniImageRequest {
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         send_kind(TaskKind::OmniImage, self, key)
     }
+    fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    fn with_prompt(self, prompt: String) -> Self {
+        Self { prompt, ..self }
+    }
 }
 
 impl FormRequest for OmniVideoRequest {
@@ -89,6 +109,12 @@ impl FormRequest for OmniVideoRequest {
     }
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         send_kind(TaskKind::OmniVideo, self, key)
+    }
+    fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    fn with_prompt(self, prompt: String) -> Self {
+        Self { prompt, ..self }
     }
 }
 
@@ -110,6 +136,12 @@ impl FormRequest for ImageGenerationRequest {
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         send_kind(TaskKind::ImageGeneration, self, key)
     }
+    fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    fn with_prompt(self, prompt: String) -> Self {
+        Self { prompt, ..self }
+    }
 }
 
 impl FormRequest for AioRequest {
@@ -128,6 +160,12 @@ impl FormRequest for AioRequest {
     fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
         Box::pin(async move { api::create_aio(&self, &key).await.map(|t| t.task.task_id.0) })
     }
+    fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    fn with_prompt(self, prompt: String) -> Self {
+        Self { prompt, ..self }
+    }
 }
 
 /// The request a form opens with: a draft left for it (edit and run again, a dashboard's
@@ -136,6 +174,15 @@ pub fn start_request<R: FormRequest>() -> R {
     draft::take(R::FORM)
         .or_else(|| storage::load(Area::Local, R::SAVED))
         .unwrap_or_default()
+}
+
+/// How the form's next submit turns into tasks (context for the batch control, which
+/// counts the tasks from the prompt and shows the errors of the copy count).
+#[derive(Clone, Copy)]
+pub struct BatchChoice {
+    pub batch: RwSignal<Batch>,
+    pub prompt: Signal<String>,
+    pub copies_errors: Signal<Vec<FieldError>>,
 }
 
 /// What the engine gives a page.
@@ -159,6 +206,7 @@ pub fn use_generation_form<R: FormRequest>(
     let config = use_config();
     // The page's list of what a model change dropped, for its fields to add to.
     crate::components::field::Dropped::use_context();
+    let batch = RwSignal::new(Batch::Single);
     let violations = Memo::new(move |_| {
         let (req, typed) = &*built.read();
         let mut all = typed.clone();
@@ -169,6 +217,20 @@ pub fn use_generation_form<R: FormRequest>(
                 .into_iter()
                 .filter(|e| !typed.iter().any(|t| t.field == e.field)),
         );
+        // Every task of a batch is checked (a prompt variant can drop a placeholder).
+        match variants(req, batch.get()) {
+            Err(e) => all.push(e),
+            Ok(vs) if vs.len() > 1 => {
+                for v in &vs {
+                    for e in v.validate(catalog).0 {
+                        if !all.iter().any(|a| a.field == e.field && a.rule == e.rule) {
+                            all.push(e);
+                        }
+                    }
+                }
+            }
+            Ok(_) => {}
+        }
         all.extend(extra.get());
         all
     });
@@ -176,15 +238,48 @@ pub fn use_generation_form<R: FormRequest>(
     // Beside a workspace column the task lands there and the form stays as it is, so a
     // variation is one edit away; elsewhere (embedded) the task page opens.
     let workspace = use_context::<crate::components::workspace::Workspace>();
+    // A batch is sent one task after another, each landing in the column as it is
+    // made; each has its own key (the submission's, numbered), so sending a half-sent
+    // batch again makes only what is missing.
     let ui = use_form(
         violations,
         show_at_start,
-        move |key| built.get_untracked().0.send(key),
-        move |task_id: String| match workspace {
-            Some(w) => w.add(task_id),
-            None => navigate(&format!("/tasks/{task_id}"), Default::default()),
+        move |key: String| {
+            let sends =
+                variants(&built.get_untracked().0, batch.get_untracked()).unwrap_or_default();
+            async move {
+                let many = sends.len() > 1;
+                let mut made = Vec::new();
+                for (i, req) in sends.into_iter().enumerate() {
+                    let key = if many {
+                        format!("{key}-{}", i + 1)
+                    } else {
+                        key.clone()
+                    };
+                    let id = req.send(key).await?;
+                    if let Some(w) = workspace {
+                        w.add(id.clone());
+                    }
+                    made.push(id);
+                }
+                Ok(made)
+            }
+        },
+        move |made: Vec<String>| {
+            if workspace.is_none() {
+                // Embedded: the task's page, or the history for a batch.
+                match made.as_slice() {
+                    [one] => navigate(&format!("/tasks/{one}"), Default::default()),
+                    _ => navigate("/tasks", Default::default()),
+                }
+            }
         },
     );
+    provide_context(BatchChoice {
+        batch,
+        prompt: Signal::derive(move || built.read().0.prompt().to_owned()),
+        copies_errors: ui.errors_at("copies"),
+    });
     // Keep the form across reloads; what is pending is written when the page goes.
     Effect::new(move |_| {
         built.track();

@@ -5,6 +5,18 @@
 /// The Chinese for `en`, if there is one.
 pub fn zh(en: &str) -> Option<&'static str> {
     Some(match en {
+        "Send as" => "发送方式",
+        "One task" => "一个任务",
+        "A task for each line" => "每行一个任务",
+        "A task for each {a|b} choice" => "每个 {甲|乙} 选项一个任务",
+        "Copies" => "多份相同任务",
+        "How many" => "份数",
+        "{} tasks, each queued until the upstream has room" => "共 {} 个任务，每个任务排队等待上游空出名额",
+        "Queued · {} in line" => "排队中 · 第 {} 位",
+        "Sending…" => "正在发送…",
+        "Cancel" => "取消",
+        "Waiting in the studio's queue: {} in line. It is sent when the upstream has room." => "正在工作室的队列中等待：第 {} 位。上游空出名额后发送。",
+        "Being sent to the upstream…" => "正在发送到上游…",
         "Spend" => "花费",
         "Units the upstream charged, summed by day, person and model. Days follow this browser's clock." => "上游扣除的点数，按日期、人员和模型汇总。日期按本浏览器的时钟计算。",
         "From" => "开始日期",

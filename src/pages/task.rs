@@ -9,7 +9,7 @@ use crate::components::results::Results;
 use crate::components::status_timeline::StatusTimeline;
 use crate::draft;
 use crate::hooks::use_task::{use_task, UseTaskReturn};
-use crate::i18n::{choice_label, t};
+use crate::i18n::{choice_label, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use omni_api::{Choice, StudioTask, TaskKind, TaskStatus};
@@ -142,6 +142,15 @@ pub fn TaskPage() -> impl IntoView {
                     <span class="muted">" · "{t("updating live")}</span>
                 </Show>
             </p>
+            // Not at the upstream yet: waiting in the BFF's queue, or being sent.
+            {move || value.read().as_ref().and_then(|t| t.queue).map(|q| view! {
+                <p class="muted" data-testid="task-queue">
+                    {match q.place {
+                        Some(n) => tf("Waiting in the studio's queue: {} in line. It is sent when the upstream has room.", &[&n]),
+                        None => t("Being sent to the upstream…").to_owned(),
+                    }}
+                </p>
+            })}
             <Show when=move || error.read().is_some() && value.read().is_none()>
                 <p class="submit-error" role="alert">{move || error.get().map(|e| e.message())}</p>
             </Show>

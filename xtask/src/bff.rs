@@ -164,6 +164,8 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
     // A third whose operator catalog removes kling-v3-omni.
     let catalog = root().join("e2e/fixtures/o1-only.toml");
     let narrow = start(bin, &["--catalog", &catalog.display().to_string()])?;
+    // A fourth that sends one task at a time, so creates wait in its queue.
+    let queued = start(bin, &["--max-in-flight", "1"])?;
     let static_host = static_host(&server.url)?;
     println!(
         "xtask: end-to-end tests against {} (and {} with sign-in, and {}/tools/studio/ \
@@ -190,6 +192,7 @@ pub fn e2e(bin: &std::path::Path, files: &[String]) -> Result<(), String> {
             .env("OMNI_ANN_TOKEN", ANN_TOKEN)
             .env("OMNI_BO_TOKEN", BO_TOKEN)
             .env("OMNI_CATALOG_URL", &narrow.url)
+            .env("OMNI_QUEUE_URL", &queued.url)
             .env("CHROMIUM", CHROMIUM),
     )
 }

@@ -54,10 +54,10 @@ pub async fn stream(
     let rx = state.hub.subscribe();
     let stored = match state.store.get_light(&id).await? {
         Some(s) => s,
-        // Maybe an external id (rare: the app streams by task id).
+        // Maybe an external id: a page opened while its create waited in the queue.
         None => state
             .store
-            .get(&id)
+            .get_summary(&id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no task with id {id:?}")))?,
     };
