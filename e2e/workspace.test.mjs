@@ -61,3 +61,28 @@ test('the workspace passes axe-core with tasks in its column', async () => {
   assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
   await context.close();
 });
+
+test('a finished row runs again into the column, or puts its request back in the form', async () => {
+  const page = await openPage(browser, '/image');
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const rows = page.locator('[data-testid="submitted-tasks"] [data-testid="history-row"]');
+  await page.getByTestId('prompt').fill('a kite made of maple leaves');
+  await page.getByTestId('submit').click();
+  await rows.first().locator('[data-testid="history-status"][data-status="succeed"]').waitFor({ timeout: 30_000 });
+  // Run again: the same request, a new task, beside the form.
+  const first = await rows.first().getAttribute('data-task-id');
+  await rows.first().getByTestId('row-run-again').click();
+  await page.waitForFunction((id) => {
+    const r = document.querySelector('[data-testid="submitted-tasks"] [data-testid="history-row"]');
+    return r && r.dataset.taskId !== id;
+  }, first);
+  assert.match(await rows.first().textContent(), /a kite made of maple leaves/);
+  assert.match(page.url(), /\/image$/);
+  // Reuse: after typing something else, the row's request comes back into the form.
+  await page.getByTestId('prompt').fill('something else entirely');
+  const reused = page.locator('[data-testid="history-row"]').filter({ has: page.getByTestId('row-reuse') }).first();
+  const prompt = await reused.locator('.history-prompt').textContent();
+  await reused.getByTestId('row-reuse').click();
+  await page.waitForFunction((p) => document.querySelector('[data-testid="prompt"]')?.value === p, prompt);
+  await page.context().close();
+});

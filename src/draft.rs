@@ -48,6 +48,34 @@ pub fn put<T: Serialize>(form: Form, request: &T) {
     storage::save(Area::Session, &form.key(), request);
 }
 
+/// Leaves a task's request for the form that makes its kind, to edit and send again;
+/// answers that form (`None` when the task carries no request).
+pub fn put_task(task: &omni_api::StudioTask) -> Option<Form> {
+    let request = task.request.as_ref()?;
+    let form = Form::for_kind(task.kind);
+    if task.kind == TaskKind::MultiShot {
+        // Multi-shot is made from the all-in-one form: its subject becomes the first image.
+        let image = match request.typed(task.kind) {
+            Ok(omni_api::UpstreamRequest::MultiShot(r)) => r.element_frontal_image,
+            _ => String::new(),
+        };
+        let aio = omni_api::all_in_one::AioRequest {
+            kind: Some(omni_api::all_in_one::AioType::AiMultiShot),
+            images: vec![image],
+            ..Default::default()
+        };
+        put(form, &aio);
+    } else {
+        put(form, request.json());
+    }
+    Some(form)
+}
+
+/// Bumped to build the current form again from its draft (a dashboard's command, a
+/// "reuse" from the workspace column): context provided by the app.
+#[derive(Clone, Copy)]
+pub struct Reopen(pub leptos::prelude::RwSignal<u32>);
+
 /// Takes the request left for `form`, if any.
 pub fn take<T: DeserializeOwned>(form: Form) -> Option<T> {
     serde_json::from_str(&storage::take(Area::Session, &form.key())?).ok()

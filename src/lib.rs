@@ -37,6 +37,7 @@ fn Studio() -> impl IntoView {
     let embedded = embed::is_embedded();
     // Bumped when a dashboard opens a form: the page is built again and reads its draft.
     let opened = RwSignal::new(0u32);
+    provide_context(draft::Reopen(opened));
     // Bumped when the language changes: every text is read again.
     let lang_changed = i18n::provide();
     view! {

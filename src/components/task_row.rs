@@ -2,9 +2,9 @@
 //! a thumbnail, its prompt, kind, time, who made it and status (or its place in the
 //! BFF's queue, with a cancel); followed live while it runs.
 
-use crate::api;
 use crate::hooks::use_task::{use_task_with, Follow, UseTaskReturn};
 use crate::i18n::{choice_label, t, tf};
+use crate::{api, draft};
 use leptos::prelude::*;
 use omni_api::{Choice, ResultSet, StudioTask, TaskStatus};
 
@@ -15,6 +15,9 @@ pub fn TaskRow(
     id: String,
     #[prop(optional)] initial: Option<StudioTask>,
     #[prop(optional, into)] on_status: Option<Callback<StudioTask>>,
+    /// "Reuse" and "Run again" on a finished task (the workspace column's rows).
+    #[prop(optional)]
+    actions: bool,
 ) -> impl IntoView {
     let running = initial
         .as_ref()
@@ -52,6 +55,49 @@ pub fn TaskRow(
     let cancel_error = move || match cancel.value().get() {
         Some(Err(e)) => Some(e.message()),
         _ => None,
+    };
+    // Reuse: the form opens with the task's request. Run again: the same request is
+    // sent as a new task, which lands in the column. Both read the whole request first
+    // (rows carry only its prompt).
+    let workspace = use_context::<crate::components::workspace::Workspace>();
+    let reopen = use_context::<draft::Reopen>();
+    let navigate = leptos_router::hooks::use_navigate();
+    let again = Action::new_local(move |(id, reuse): &(String, bool)| {
+        let (id, reuse, navigate) = (id.clone(), *reuse, navigate.clone());
+        async move {
+            let api::Polled::Changed(task, _) = api::poll_task(&id, None, true).await? else {
+                return Ok(());
+            };
+            if reuse {
+                if let Some(form) = draft::put_task(&task) {
+                    if let Some(r) = reopen {
+                        r.0.update(|n| *n += 1);
+                    }
+                    navigate(form.path(), Default::default());
+                }
+                return Ok(());
+            }
+            let Some(body) = task.request.as_ref().map(|r| r.for_new_task()) else {
+                return Ok(());
+            };
+            let created = api::create(task.kind, &body, &api::new_idempotency_key()).await?;
+            if let Some(w) = workspace {
+                w.add(created.task_id.0);
+            }
+            Ok::<_, api::ApiError>(())
+        }
+    });
+    let again_error = move || match again.value().get() {
+        Some(Err(e)) => Some(e.message()),
+        _ => None,
+    };
+    let finished = move || {
+        actions
+            && place().is_none()
+            && current
+                .read()
+                .as_ref()
+                .is_some_and(|t| t.task.task_status.is_terminal())
     };
     if let Some(cb) = on_status {
         let seen = StoredValue::new(None::<TaskStatus>);
@@ -139,6 +185,21 @@ pub fn TaskRow(
             </Show>
             <Show when=move || cancel_error().is_some()>
                 <p class="submit-error" role="alert">{cancel_error}</p>
+            </Show>
+            <Show when=finished>
+                <button type="button" class="secondary row-action" data-testid="row-reuse"
+                    disabled=move || again.pending().get()
+                    on:click=move |_| { again.dispatch_local((row_id.get_value(), true)); }>
+                    {t("Reuse")}
+                </button>
+                <button type="button" class="secondary row-action" data-testid="row-run-again"
+                    disabled=move || again.pending().get()
+                    on:click=move |_| { again.dispatch_local((row_id.get_value(), false)); }>
+                    {t("Run again")}
+                </button>
+            </Show>
+            <Show when=move || again_error().is_some()>
+                <p class="submit-error" role="alert">{again_error}</p>
             </Show>
         </li>
     }

@@ -80,7 +80,7 @@ fn RecentTasks(workspace: Workspace) -> impl IntoView {
             <p class="sr-only" role="status" aria-live="polite">{move || announced.get()}</p>
             <ul class="history" data-testid="submitted-tasks">
                 <For each=sent key=|id| id.clone() let:id>
-                    <TaskRow id=id on_status=announce/>
+                    <TaskRow id=id on_status=announce actions=true/>
                 </For>
             </ul>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">{t("Loading…")}</p> }>
@@ -91,7 +91,7 @@ fn RecentTasks(workspace: Workspace) -> impl IntoView {
                             .tasks
                             .into_iter()
                             .filter(|task| !shown.contains(&task.task.task_id.0))
-                            .map(|task| view! { <TaskRow id=task.task.task_id.0.clone() initial=task/> })
+                            .map(|task| view! { <TaskRow id=task.task.task_id.0.clone() initial=task actions=true/> })
                             .collect_view();
                         view! { <ul class="history">{rows}</ul> }.into_any()
                     }

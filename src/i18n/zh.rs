@@ -15,6 +15,7 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Queued · {} in line" => "排队中 · 第 {} 位",
         "Sending…" => "正在发送…",
         "Cancel" => "取消",
+        "Reuse" => "复用",
         "Waiting in the studio's queue: {} in line. It is sent when the upstream has room." => "正在工作室的队列中等待：第 {} 位。上游空出名额后发送。",
         "Being sent to the upstream…" => "正在发送到上游…",
         "Spend" => "花费",

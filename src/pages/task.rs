@@ -98,26 +98,9 @@ pub fn TaskPage() -> impl IntoView {
     };
     let navigate = use_navigate();
     let edit = move || {
-        let Some(task) = value.get_untracked() else {
+        let Some(form) = value.get_untracked().as_ref().and_then(draft::put_task) else {
             return;
         };
-        let Some(request) = task.request else { return };
-        let form = draft::Form::for_kind(task.kind);
-        if task.kind == TaskKind::MultiShot {
-            // Multi-shot is made from the all-in-one form: its subject becomes the first image.
-            let image = match request.typed(task.kind) {
-                Ok(omni_api::UpstreamRequest::MultiShot(r)) => r.element_frontal_image,
-                _ => String::new(),
-            };
-            let aio = omni_api::all_in_one::AioRequest {
-                kind: Some(omni_api::all_in_one::AioType::AiMultiShot),
-                images: vec![image],
-                ..Default::default()
-            };
-            draft::put(form, &aio);
-        } else {
-            draft::put(form, request.json());
-        }
         navigate(form.path(), Default::default());
     };
     let editable = move || value.read().as_ref().is_some_and(|t| t.request.is_some());
