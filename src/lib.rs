@@ -12,6 +12,7 @@ pub mod storage;
 pub mod studio_config;
 pub mod task_events;
 pub mod time;
+pub mod workspace;
 
 use components::workspace::WithRecent;
 use i18n::t;

@@ -59,7 +59,7 @@ pub fn TaskRow(
     // Reuse: the form opens with the task's request. Run again: the same request is
     // sent as a new task, which lands in the column. Both read the whole request first
     // (rows carry only its prompt).
-    let workspace = use_context::<crate::components::workspace::Workspace>();
+    let workspace = use_context::<crate::workspace::Workspace>();
     let reopen = use_context::<draft::Reopen>();
     let navigate = leptos_router::hooks::use_navigate();
     let again = Action::new_local(move |(id, reuse): &(String, bool)| {

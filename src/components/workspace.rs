@@ -5,27 +5,12 @@
 use crate::api::{self, HistoryQuery};
 use crate::components::task_row::TaskRow;
 use crate::i18n::{choice_label, t, tf};
+use crate::workspace::Workspace;
 use leptos::prelude::*;
 use omni_api::{Choice, StudioTask};
 
 /// How many earlier tasks the column shows.
 const RECENT: u32 = 8;
-
-/// The column's tasks sent from this page, newest first (context for the form engine).
-#[derive(Clone, Copy)]
-pub struct Workspace {
-    submitted: RwSignal<Vec<String>>,
-}
-
-impl Workspace {
-    /// A task the form just created.
-    pub fn add(&self, task_id: String) {
-        self.submitted.update(|ids| {
-            ids.retain(|id| *id != task_id);
-            ids.insert(0, task_id);
-        });
-    }
-}
 
 /// A form page (`children`) with the column: the form's submits stay on the page.
 /// Embedded in a dashboard the form stays alone, and a submit opens the task page,
@@ -35,9 +20,7 @@ pub fn WithRecent(children: Children) -> impl IntoView {
     if crate::embed::is_embedded() {
         return children().into_any();
     }
-    let workspace = Workspace {
-        submitted: RwSignal::new(Vec::new()),
-    };
+    let workspace = Workspace::default();
     provide_context(workspace);
     view! {
         <div class="workspace">

@@ -237,7 +237,7 @@ pub fn use_generation_form<R: FormRequest>(
     let navigate = leptos_router::hooks::use_navigate();
     // Beside a workspace column the task lands there and the form stays as it is, so a
     // variation is one edit away; elsewhere (embedded) the task page opens.
-    let workspace = use_context::<crate::components::workspace::Workspace>();
+    let workspace = use_context::<crate::workspace::Workspace>();
     // A batch is sent one task after another, each landing in the column as it is
     // made; each has its own key (the submission's, numbered), so sending a half-sent
     // batch again makes only what is missing.

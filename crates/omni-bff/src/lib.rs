@@ -17,6 +17,7 @@ pub mod refresher;
 pub mod request_log;
 pub mod routes;
 pub mod security;
+pub mod sender;
 pub mod simulator;
 pub mod store;
 pub mod tasks;
@@ -161,7 +162,7 @@ pub fn start_workers(state: &Arc<AppState>) {
     tokio::spawn(refresher::refresher(state.clone()));
     tokio::spawn(media::copier(state.clone()));
     tokio::spawn(events::listen(state.clone()));
-    tokio::spawn(queue::sender(state.clone()));
+    tokio::spawn(sender::sender(state.clone()));
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then stops cleanly.

@@ -11,12 +11,7 @@ use crate::{clock, AppState};
 use omni_api::queue::{Concurrency, Pool, QueueState};
 use omni_api::task::{TaskInfo, TaskRequest};
 use omni_api::{Choice, StudioTask, Task, TaskId, TaskStatus};
-use std::sync::Arc;
-use std::time::Duration;
 
-/// How often the queue looks again without being woken (backoffs ending, another
-/// instance's tasks finishing).
-const TICK: Duration = Duration::from_secs(1);
 /// The longest backoff after the upstream said it was busy.
 const MAX_BACKOFF_MS: i64 = 60_000;
 
@@ -75,6 +70,11 @@ impl Queue {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+
+    /// Waits for `wake`.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
 }
 
 /// Whether `a` may be sent now: nobody that may go is ahead of it in its pool, and the
@@ -88,7 +88,7 @@ pub async fn may_send_now(state: &AppState, a: &Attempt) -> Result<bool, crate::
     fits(state, a).await
 }
 
-async fn fits(state: &AppState, a: &Attempt) -> Result<bool, crate::store::StoreError> {
+pub async fn fits(state: &AppState, a: &Attempt) -> Result<bool, crate::store::StoreError> {
     let used = state.store.running_slots(a.pool).await?;
     Ok(used == 0 || used + i64::from(a.slots) <= i64::from(state.queue.limit(a.pool)))
 }
@@ -114,59 +114,6 @@ pub async fn after_busy(state: &AppState, a: &Attempt, now: i64) -> i64 {
 pub fn backoff_until(busy_answers: i64, now: i64) -> i64 {
     let base = (1000i64 << busy_answers.clamp(0, 6)).min(MAX_BACKOFF_MS);
     now + base + (clock::jitter_u64() % (base as u64 / 4 + 1)) as i64
-}
-
-/// Sends queued creates as slots free, until the server stops.
-pub async fn sender(state: Arc<AppState>) {
-    let mut closing = state.closing.subscribe();
-    loop {
-        for pool in Pool::ALL {
-            send_what_fits(&state, *pool).await;
-        }
-        tokio::select! {
-            _ = state.queue.wake.notified() => {}
-            _ = tokio::time::sleep(TICK) => {}
-            _ = closing.changed() => return,
-        }
-    }
-}
-
-async fn send_what_fits(state: &Arc<AppState>, pool: Pool) {
-    loop {
-        let now = clock::now_ms();
-        let mut head = match state.store.queue_head(pool, now).await {
-            Ok(Some(head)) => head,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!("the queue cannot read the store: {e}");
-                return;
-            }
-        };
-        match fits(state, &head).await {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => {
-                tracing::warn!("the queue cannot count running tasks: {e}");
-                return;
-            }
-        }
-        let until = now + crate::creates::lease_ms(state);
-        match state.store.claim_queued(&mut head, until).await {
-            // Sent beside the others: the next may fit too.
-            Ok(true) => {
-                let state = state.clone();
-                tokio::spawn(
-                    async move { crate::creates::send_claimed(&state, head, "queued").await },
-                );
-            }
-            // Another instance (or the create's own request) took it.
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!("the queue cannot take a create: {e}");
-                return;
-            }
-        }
-    }
 }
 
 /// A create the upstream does not have yet, as the studio's routes answer it: its
