@@ -142,8 +142,8 @@ pub async fn create(
         lease_until: now + lease_ms(state),
         created_by: by.0,
         model,
-        // Recorded in line; taken out of it at once below when the pool has room.
-        queued: true,
+        // In line unless the pool has room now: then this request sends it itself.
+        queued: !crate::queue::room_now(state, kind.pool(), slots).await?,
         slots,
         pool: kind.pool(),
         not_before: 0,
@@ -162,14 +162,9 @@ pub async fn create(
             return replay(existing.task, &existing.request_hash, &hash, &external)
                 .map(Created::Made);
         }
-        // Sent now when nothing waits ahead and the pool has room; else the queue's
-        // sender takes it when slots free, and the client has its id at once.
-        if crate::queue::may_send_now(state, &attempt).await?
-            && state
-                .store
-                .claim_queued(&mut attempt, now + lease_ms(state))
-                .await?
-        {
+        // Sent now when the pool had room; else the queue's sender takes it when slots
+        // free, and the client has its id at once.
+        if !attempt.queued {
             return drive(state, &mut attempt, request.into_bytes(), Refusal::Answer).await;
         }
         drop(request);

@@ -6,7 +6,7 @@
 //! line with a growing backoff. Taking a queued create is one conditional update, so
 //! across instances each is sent once; it lives in the database, so it survives restarts.
 
-use crate::store::{Attempt, Queued};
+use crate::store::{Attempt, Queued, StoreError};
 use crate::{clock, AppState};
 use omni_api::queue::{Concurrency, Pool, QueueState};
 use omni_api::task::{TaskInfo, TaskRequest};
@@ -77,20 +77,27 @@ impl Queue {
     }
 }
 
-/// Whether `a` may be sent now: nobody that may go is ahead of it in its pool, and the
-/// pool has room for its slots (a create bigger than the whole limit goes alone).
-pub async fn may_send_now(state: &AppState, a: &Attempt) -> Result<bool, crate::store::StoreError> {
-    let now = clock::now_ms();
-    let head = state.store.queue_head(a.pool, now).await?;
-    if head.is_some_and(|h| h.external_task_id != a.external_task_id) {
+/// Whether a create of `slots` in `pool` may be sent at once, without joining the line:
+/// nothing in the pool waits that may go now, and the pool has room (a create bigger than
+/// the whole limit goes alone). Decided before the create is recorded, so the sender
+/// never sees it as waiting; two creates deciding at once may both go, and the
+/// upstream's 1303 puts one back.
+pub async fn room_now(state: &AppState, pool: Pool, slots: u32) -> Result<bool, StoreError> {
+    if state
+        .store
+        .queue_head(pool, clock::now_ms())
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
-    fits(state, a).await
+    room(state, pool, slots).await
 }
 
-pub async fn fits(state: &AppState, a: &Attempt) -> Result<bool, crate::store::StoreError> {
-    let used = state.store.running_slots(a.pool).await?;
-    Ok(used == 0 || used + i64::from(a.slots) <= i64::from(state.queue.limit(a.pool)))
+/// Whether `pool` has room for `slots` more.
+pub async fn room(state: &AppState, pool: Pool, slots: u32) -> Result<bool, StoreError> {
+    let used = state.store.running_slots(pool).await?;
+    Ok(used == 0 || used + i64::from(slots) <= i64::from(state.queue.limit(pool)))
 }
 
 /// After a 1303 for `a`: what the upstream taught, and when `a` may be sent again.

@@ -37,7 +37,7 @@ async fn send_what_fits(state: &Arc<AppState>, pool: Pool) {
                 return;
             }
         };
-        match queue::fits(state, &head).await {
+        match queue::room(state, head.pool, head.slots).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {
