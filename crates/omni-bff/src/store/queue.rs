@@ -111,12 +111,38 @@ impl Store {
         Ok(all)
     }
 
-    /// The create not yet a task whose external id is `id`.
+    /// The create not yet a task whose external id is `id`: one row by its key, and
+    /// its place counted by the queue's index (not the whole line read).
     pub async fn queued_one(&self, id: &str) -> Result<Option<Queued>, StoreError> {
-        Ok(self
-            .queued_all()
+        let Some(r) = sqlx::query(&format!(
+            "SELECT {COLUMNS}, prompt FROM create_attempts WHERE external_task_id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let attempt = decode(&r)?;
+        let place = if attempt.queued {
+            let ahead: i64 = sqlx::query(
+                "SELECT COUNT(*) AS ahead FROM create_attempts WHERE pool = $1 AND queued = 1
+                 AND (created_at < $2 OR (created_at = $2 AND external_task_id < $3))",
+            )
+            .bind(attempt.pool.as_str())
+            .bind(attempt.created_at)
+            .bind(attempt.external_task_id.clone())
+            .fetch_one(&self.pool)
             .await?
-            .into_iter()
-            .find(|q| q.attempt.external_task_id == id))
+            .try_get("ahead")?;
+            Some(u32::try_from(ahead).unwrap_or(u32::MAX - 1) + 1)
+        } else {
+            None
+        };
+        Ok(Some(Queued {
+            prompt: r.try_get("prompt")?,
+            attempt,
+            place,
+        }))
     }
 }
