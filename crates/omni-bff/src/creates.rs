@@ -346,7 +346,7 @@ async fn drive(
                 if !maybe_made {
                     let refused = ApiError::from(refused);
                     if refusal == Refusal::Record {
-                        record_refused(state, a, &refused.to_string()).await?;
+                        ended_unsent(state, a, &refused.to_string()).await?;
                     } else {
                         state.store.drop_attempt(a).await?;
                     }
@@ -370,29 +370,18 @@ async fn drive(
     )))
 }
 
-/// A create refused after its client got its id: kept as a failed task under its
-/// external id, with the upstream's reason, so nothing a user asked for vanishes.
-async fn record_refused(state: &AppState, a: &Attempt, why: &str) -> Result<(), ApiError> {
-    ended_unsent(state, a, why).await.map(|_| ())
-}
-
-/// An attempt that ends without reaching the upstream (refused, or cancelled while it
-/// waited), turned into a failed task under its external id.
+/// An attempt that ends without reaching the upstream (refused after its client got its
+/// id, or cancelled while it waited), kept as a failed task under its external id with
+/// the reason, so nothing a user asked for vanishes. Recorded straight in the store: it
+/// has no results to copy, and on failure it must not be handed to the refresher, which
+/// would send it.
 async fn ended_unsent(state: &AppState, a: &Attempt, why: &str) -> Result<Task, ApiError> {
     let now = clock::now_ms();
-    let mut view = crate::queue::view(
-        &crate::store::Queued {
-            attempt: a.clone(),
-            prompt: String::new(),
-            place: None,
-        },
-        None,
-    )
-    .task;
-    view.task_status = omni_api::TaskStatus::Failed;
-    view.task_status_msg = Some(why.to_owned());
-    view.updated_at = now;
-    let task = adopt(state, a, view).await?;
+    let mut task = crate::queue::waiting_task(a);
+    task.task_status = omni_api::TaskStatus::Failed;
+    task.task_status_msg = Some(why.to_owned());
+    task.updated_at = now;
+    state.store.adopt(a, &task, now).await?;
     crate::events::publish(state, task.task_id.as_str()).await;
     Ok(task)
 }
@@ -418,7 +407,15 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<StudioTask, ApiError> 
             "task {id:?} is being sent upstream now; it can no longer be cancelled"
         )));
     }
-    let task = ended_unsent(state, &q.attempt, CANCELLED).await?;
+    let task = match ended_unsent(state, &q.attempt, CANCELLED).await {
+        Ok(task) => task,
+        Err(e) => {
+            // Not cancelled after all: back in its place in line, as it was.
+            let not_before = q.attempt.not_before;
+            let _ = state.store.requeue(&mut q.attempt, not_before).await;
+            return Err(e);
+        }
+    };
     state.queue.wake();
     Ok(StudioTask {
         kind: q.attempt.kind,

@@ -123,27 +123,31 @@ pub fn backoff_until(busy_answers: i64, now: i64) -> i64 {
     now + base + (clock::jitter_u64() % (base as u64 / 4 + 1)) as i64
 }
 
-/// A create the upstream does not have yet, as the studio's routes answer it: its
-/// external id stands for its task id, `submitted`, with its place in line.
+/// A create the upstream does not have yet, as a task: its external id stands for its
+/// task id, `submitted`.
+pub fn waiting_task(a: &Attempt) -> Task {
+    Task {
+        task_id: TaskId(a.external_task_id.clone()),
+        task_status: TaskStatus::Submitted,
+        task_status_msg: None,
+        task_info: TaskInfo {
+            external_task_id: Some(a.external_task_id.clone()),
+            ..TaskInfo::default()
+        },
+        watermark_info: None,
+        final_unit_deduction: None,
+        created_at: a.created_at,
+        updated_at: a.created_at,
+        task_result: Default::default(),
+    }
+}
+
+/// A waiting create as the studio's routes answer it: the task, with its place in line.
 pub fn view(q: &Queued, request: Option<TaskRequest>) -> StudioTask {
     let a = &q.attempt;
-    let task_info = TaskInfo {
-        external_task_id: Some(a.external_task_id.clone()),
-        ..TaskInfo::default()
-    };
     StudioTask {
         kind: a.kind,
-        task: Task {
-            task_id: TaskId(a.external_task_id.clone()),
-            task_status: TaskStatus::Submitted,
-            task_status_msg: None,
-            task_info,
-            watermark_info: None,
-            final_unit_deduction: None,
-            created_at: a.created_at,
-            updated_at: a.created_at,
-            task_result: Default::default(),
-        },
+        task: waiting_task(a),
         request: request.or_else(|| Some(TaskRequest::summary(&q.prompt))),
         created_by: a.created_by.clone(),
         queue: Some(QueueState {
