@@ -10,7 +10,9 @@ pub mod config;
 pub mod creates;
 pub mod error;
 pub mod events;
+pub mod log_writer;
 pub mod media;
+pub mod memory;
 pub mod metrics;
 pub mod queue;
 pub mod refresher;
@@ -18,6 +20,7 @@ pub mod request_log;
 pub mod routes;
 pub mod security;
 pub mod sender;
+pub mod server;
 pub mod simulator;
 pub mod store;
 pub mod tasks;
@@ -27,7 +30,6 @@ pub mod zip;
 use anyhow::Context;
 use config::{Config, UpstreamMode};
 use omni_api::config::UpstreamKind;
-use std::future::IntoFuture;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -157,12 +159,14 @@ pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
 }
 
 /// The background work beside the routes: the refresher (unfinished tasks and
-/// creates), the media copier, and the store's change listener.
+/// creates), the media copier, the store's change listener, the queue's sender, and the
+/// metrics' upkeep.
 pub fn start_workers(state: &Arc<AppState>) {
     tokio::spawn(refresher::refresher(state.clone()));
     tokio::spawn(media::copier(state.clone()));
     tokio::spawn(events::listen(state.clone()));
     tokio::spawn(sender::sender(state.clone()));
+    tokio::spawn(metrics::upkeep());
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then stops cleanly.
@@ -215,32 +219,25 @@ pub async fn serve_with(
         let only_metrics = axum::Router::new()
             .route("/metrics", axum::routing::get(metrics::serve))
             .with_state(state.clone());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(metrics_listener, only_metrics).await {
-                tracing::error!("metrics listener stopped: {e}");
-            }
-        });
+        tokio::spawn(server::run(
+            metrics_listener,
+            only_metrics,
+            state.closing.subscribe(),
+        ));
     }
     start_workers(&state);
     ready(addr, &state);
-    // The peer address feeds the per-client rate limit.
-    let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if signals {
         tokio::spawn(on_signals(state.clone()));
     }
-    let mut closing = state.closing.subscribe();
-    let server = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = closing.wait_for(|c| *c).await;
-        })
-        .into_future();
+    let server = server::run(listener, app(state.clone()), state.closing.subscribe());
     let mut closing = state.closing.subscribe();
     let grace = async move {
         let _ = closing.wait_for(|c| *c).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     tokio::select! {
-        served = server => served.context("serving stopped"),
+        () = server => Ok(()),
         _ = grace => {
             tracing::warn!(
                 "requests still open {} s after the signal: stopping anyway",

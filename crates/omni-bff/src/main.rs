@@ -11,6 +11,7 @@ fn main() -> ExitCode {
             std::env::remove_var(name);
         }
     }
+    omni_bff::memory::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     // --help and --version end here too (clap prints them and exits 0); a bad option
     // or value exits 2 with the reason.
@@ -21,9 +22,19 @@ fn main() -> ExitCode {
     };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("OMNI_LOG").unwrap_or_else(|_| "info".into());
+    let writer = match omni_bff::log_writer::Logs::start() {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("omni-bff: cannot start the log writer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Colours only for a person at a terminal, never into a log file or journal.
+    use std::io::IsTerminal as _;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer.clone());
     match format {
         config::LogFormat::Text => logs.init(),
         config::LogFormat::Json => logs.json().flatten_event(true).init(),
@@ -41,6 +52,8 @@ fn main() -> ExitCode {
             Command::Simulate(opts) => run_simulator(opts).await,
         }
     });
+    drop(runtime);
+    writer.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -78,6 +78,23 @@ fn describe() {
     );
 }
 
+/// How often histograms fold their recorded samples into buckets.
+const UPKEEP: Duration = Duration::from_secs(5);
+
+/// Folds histogram samples into their buckets every few seconds. The recorder keeps each
+/// sample until then (a scrape does it too), so without this a BFF nobody scrapes grew
+/// by every request's latency: 8 bytes a request, about 40 MB a day at 50 req/s.
+pub async fn upkeep() {
+    let mut every = tokio::time::interval(UPKEEP);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Some(handle) = HANDLE.get() {
+            handle.run_upkeep();
+        }
+    }
+}
+
 pub fn request_done(method: &Method, route: &str, status: u16, took: Duration) {
     let (method, route) = (method.as_str().to_owned(), route.to_owned());
     counter!("omni_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);

@@ -8,8 +8,8 @@
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -36,8 +36,11 @@ fn accepted(value: &HeaderValue) -> Option<String> {
     plain.then(|| s.to_owned())
 }
 
-/// The middleware, outermost but for the security headers.
-pub async fn layer(req: Request, next: Next) -> Response {
+/// Answers `req` with `answer`, inside the request's id, and logs the outcome.
+pub async fn logged<F>(req: Request, answer: impl FnOnce(Request) -> F) -> Response
+where
+    F: Future<Output = Response>,
+{
     let started = Instant::now();
     let id = req
         .headers()
@@ -45,14 +48,13 @@ pub async fn layer(req: Request, next: Next) -> Response {
         .and_then(accepted)
         .unwrap_or_else(new_request_id);
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(app)".to_owned(), |m| m.as_str().to_owned());
-    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    // Set by the router before its middleware runs.
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("(app)", MatchedPath::as_str);
+    let mut resp = REQUEST_ID.scope(id.clone(), answer(req)).await;
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
-    crate::metrics::request_done(&method, &route, status, elapsed);
+    crate::metrics::request_done(&method, route, status, elapsed);
     tracing::info!(
         target: "omni_bff::http",
         method = %method,

@@ -24,22 +24,35 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<LIMIT> {
                 "Content-Type must be application/json",
             ));
         }
-        refuse_announced_over(req.headers(), LIMIT as u64)?;
-        // Counted while reading, so a chunked body (which announces nothing) stops at the
-        // route's limit instead of being buffered up to the global one first.
-        let bytes = axum::body::to_bytes(req.into_body(), LIMIT)
-            .await
-            .map_err(|e| {
-                if is_length_limit(&e) {
-                    ApiError::PayloadTooLarge(LIMIT)
-                } else {
-                    ApiError::Malformed(format!("cannot read the body: {e}"))
-                }
-            })?;
+        let announced = refuse_announced_over(req.headers(), LIMIT as u64)?;
+        let bytes = read_all(req.into_body(), LIMIT, announced).await?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::Malformed(format!("body is not valid JSON: {e}")))
     }
+}
+
+/// The whole body in one buffer, sized by its Content-Length when it has one, counted
+/// against `limit` while read (a chunked body announces nothing). Each chunk is copied in
+/// and freed at once: collecting the chunks and then joining them held a 130 MB body
+/// twice.
+async fn read_all(
+    mut body: axum::body::Body,
+    limit: usize,
+    announced: Option<u64>,
+) -> Result<Vec<u8>, ApiError> {
+    use http_body_util::BodyExt as _;
+    let mut out = Vec::with_capacity(announced.map_or(0, |n| n as usize).min(limit));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::Malformed(format!("cannot read the body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }
 
 /// The body's media type (`Content-Type` without its parameters).
@@ -54,26 +67,15 @@ pub fn media_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Refuses at once a body announced over `limit` bytes, instead of reading it first
-/// (a chunked body announces nothing and is counted while read).
-pub fn refuse_announced_over(headers: &HeaderMap, limit: u64) -> Result<(), ApiError> {
+/// (a chunked body announces nothing and is counted while read); answers the length
+/// announced.
+pub fn refuse_announced_over(headers: &HeaderMap, limit: u64) -> Result<Option<u64>, ApiError> {
     let announced = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match announced {
         Some(n) if n > limit => Err(ApiError::PayloadTooLarge(limit as usize)),
-        _ => Ok(()),
+        _ => Ok(announced),
     }
-}
-
-/// Whether reading stopped at the limit (axum wraps http-body-util's `LengthLimitError`).
-fn is_length_limit(e: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if s.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = s.source();
-    }
-    false
 }

@@ -11,15 +11,17 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::SystemTime;
 
 /// The policy for one dist/: recomputed when its index.html changes, so a new build
-/// deployed under a running BFF gets its loader's hash at once.
+/// deployed under a running BFF gets its loader's hash at once. Only a page's answer
+/// looks at the file (the hashes govern the scripts of a document); every other answer
+/// (JSON, images, the wasm) takes the policy as last seen, with no file-system call.
 pub struct Policy {
     index: PathBuf,
     frame_ancestors: Vec<String>,
-    cached: Mutex<(Option<SystemTime>, HeaderValue)>,
+    cached: RwLock<(Option<SystemTime>, HeaderValue)>,
 }
 
 impl Policy {
@@ -32,18 +34,18 @@ impl Policy {
         let policy = Policy {
             index,
             frame_ancestors,
-            cached: Mutex::new((None, HeaderValue::from_static("default-src 'self'"))),
+            cached: RwLock::new((None, HeaderValue::from_static("default-src 'self'"))),
         };
-        policy.current();
+        policy.for_page();
         policy
     }
 
-    /// The header value for the index.html on disk now.
-    pub fn current(&self) -> HeaderValue {
+    /// The header value for the index.html on disk now: for HTML answers.
+    pub fn for_page(&self) -> HeaderValue {
         let modified = std::fs::metadata(&self.index)
             .and_then(|m| m.modified())
             .ok();
-        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cached = self.cached.write().unwrap_or_else(|p| p.into_inner());
         if cached.0 != modified || modified.is_none() && cached.0.is_none() {
             let html = std::fs::read_to_string(&self.index).unwrap_or_default();
             let csp = content_security_policy(&inline_script_hashes(&html), &self.frame_ancestors);
@@ -52,6 +54,15 @@ impl Policy {
             }
         }
         cached.1.clone()
+    }
+
+    /// The header value as last seen: for every other answer.
+    pub fn as_seen(&self) -> HeaderValue {
+        self.cached
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
     }
 }
 

@@ -1,6 +1,7 @@
-//! The BFF's defences, applied as middleware: security headers on every answer, and
-//! on every API route the cross-site check, the per-client rate limit and the access
-//! policy, in that order (a refused request costs as little as possible).
+//! The BFF's defences, applied by the router's one middleware: the host check and the
+//! security headers on every answer, and on every API path the cross-site check, the
+//! per-client rate limit and the access policy, in that order (a refused request costs
+//! as little as possible).
 
 pub mod access;
 pub mod headers;
@@ -13,12 +14,9 @@ pub mod ssrf;
 use crate::clock;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderMap, HeaderValue};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
 /// What the defences need, built once at start-up.
 pub struct Security {
@@ -34,20 +32,50 @@ pub struct Security {
     pub hosts: host::Hosts,
 }
 
+/// Paths behind the guard: the API prefixes (any path below them, routes or not, so an
+/// unknown API path costs a stranger as much as a real one) and the metrics.
+fn guarded(path: &str) -> bool {
+    let below = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    below("/api") || below("/kling") || path == "/metrics"
+}
+
 /// Routes a signed-out browser must reach: the session itself, and the upstream's
 /// callbacks (which carry their own per-task secret).
 fn open_route(path: &str) -> bool {
     // Uploads are fetched by the upstream, which has no credentials of ours (their
     // names are unguessable and expire).
-    path == "/v1/session" || path.starts_with("/v1/callbacks/") || path.starts_with("/v1/uploads/")
+    path == "/api/v1/session"
+        || path.starts_with("/api/v1/callbacks/")
+        || path.starts_with("/api/v1/uploads/")
 }
 
-/// Middleware for `/api` and `/kling` (paths here are below the prefix).
-pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+/// Whether a request may go on: the host check for everything, then for the API and
+/// the metrics the cross-site check, the rate limit and the access policy. Called by
+/// the router's one middleware; a refusal is the answer.
+pub async fn admit(state: &AppState, req: Request) -> Result<Request, ApiError> {
+    let sec = &state.security;
+    // Without access tokens, only this machine's names (and the operator's
+    // `--allowed-hosts`) are served, so DNS rebinding finds nothing.
+    if !sec.access.required() {
+        if let Some(why) = sec.hosts.refuse(req.headers()) {
+            return Err(ApiError::MisdirectedHost(why));
+        }
+    }
+    if guarded(req.uri().path()) {
+        guard(state, req).await
+    } else {
+        Ok(req)
+    }
+}
+
+async fn guard(state: &AppState, mut req: Request) -> Result<Request, ApiError> {
     let sec = &state.security;
     if let Some(why) = origin::refuse_cross_site(req.method(), req.headers(), &sec.allowed_origins)
     {
-        return ApiError::Forbidden(why).into_response();
+        return Err(ApiError::Forbidden(why));
     }
     let peer = req
         .extensions()
@@ -70,48 +98,33 @@ pub async fn guard(State(state): State<Arc<AppState>>, mut req: Request, next: N
                 access::Who::Token(i) => rate::Client::Token(*i),
                 access::Who::Anyone | access::Who::Nobody => address,
             };
-            if let Err(refused) = limit(&client) {
-                return refused.into_response();
-            }
+            limit(&client)?;
             who
         }
         None => {
-            if let Err(refused) = limit(&address) {
-                return refused.into_response();
-            }
+            limit(&address)?;
             sec.access.look_up(&state.store, req.headers()).await
         }
     };
     if who == access::Who::Nobody && !open_route(req.uri().path()) {
-        return ApiError::Unauthorized(
+        return Err(ApiError::Unauthorized(
             "sign in first: POST /api/v1/session with an access token, or send Authorization: Bearer TOKEN".into(),
-        )
-        .into_response();
+        ));
     }
     // Creates record the token's name.
     req.extensions_mut().insert(sec.access.person(&who));
-    next.run(req).await
+    Ok(req)
 }
 
-/// Middleware for everything: without access tokens, only this machine's names (and
-/// the operator's `--allowed-hosts`) are served, so DNS rebinding finds nothing.
-pub async fn host(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let sec = &state.security;
-    if !sec.access.required() {
-        if let Some(why) = sec.hosts.refuse(req.headers()) {
-            return ApiError::MisdirectedHost(why).into_response();
-        }
-    }
-    next.run(req).await
-}
-
-/// Middleware for everything: the security headers.
-pub async fn headers(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
+/// The security headers, on every answer.
+pub fn set_headers(state: &AppState, h: &mut HeaderMap) {
+    let page = h
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    let csp = &state.security.csp;
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        state.security.csp.current(),
+        if page { csp.for_page() } else { csp.as_seen() },
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -121,5 +134,34 @@ pub async fn headers(State(state): State<Arc<AppState>>, req: Request, next: Nex
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_prefixes_and_the_metrics_are_guarded() {
+        for path in [
+            "/api",
+            "/api/v1/tasks/x",
+            "/kling/v1/images/omni-image",
+            "/kling",
+            "/metrics",
+        ] {
+            assert!(guarded(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/image",
+            "/apiary",
+            "/klingon/x",
+            "/healthz",
+            "/config.json",
+            "/metrics/x",
+        ] {
+            assert!(!guarded(path), "{path}");
+        }
+        assert!(open_route("/api/v1/session") && !open_route("/kling/v1/session"));
+    }
 }
