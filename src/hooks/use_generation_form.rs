@@ -217,12 +217,13 @@ pub fn use_generation_form<R: FormRequest>(
                 .into_iter()
                 .filter(|e| !typed.iter().any(|t| t.field == e.field)),
         );
-        // Every task of a batch is checked (a prompt variant can drop a placeholder).
-        match variants(req, batch.get()) {
-            Err(e) => all.push(e),
-            Ok(vs) if vs.len() > 1 => {
-                for v in &vs {
-                    for e in v.validate(catalog).0 {
+        // Every task of a batch is checked (a prompt variant can drop a placeholder); a
+        // single task is the request itself, not a copy (it can hold megabytes of images).
+        match batch_prompts(req.prompt(), batch.get()) {
+            Err((field, p)) => all.push(FieldError::new(field, p)),
+            Ok(prompts) if prompts.len() > 1 => {
+                for p in prompts {
+                    for e in req.clone().with_prompt(p).validate(catalog).0 {
                         if !all.iter().any(|a| a.field == e.field && a.rule == e.rule) {
                             all.push(e);
                         }

@@ -202,6 +202,52 @@ fn reading_only_the_head_of_big_base64_agrees_with_a_full_decode() {
 }
 
 #[test]
+fn the_alphabet_check_agrees_with_the_alphabet_for_every_byte_at_every_place() {
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    // 19 bytes: two whole 8-byte words and a remainder.
+    let valid = b"QUJDZGVm+/0123456789".to_vec();
+    assert!(media::all_in_alphabet(&valid));
+    for b in 0..=255u8 {
+        for at in 0..valid.len() {
+            let mut bytes = valid.clone();
+            bytes[at] = b;
+            assert_eq!(
+                media::all_in_alphabet(&bytes),
+                alphabet(b),
+                "{b:#04x} at {at}"
+            );
+        }
+    }
+}
+
+#[test]
+fn reading_the_head_of_small_base64_agrees_with_a_full_decode_on_every_edge() {
+    let png_text = b64(&png(640, 480, 2_000));
+    let mut texts = vec![png_text.clone(), png_text.trim_end_matches('=').to_owned()];
+    for body in [
+        "", "A", "AA", "AAA", "AAAA", "AB", "ABC", "ABCD", "QQ", "QUI", "QUJD",
+    ] {
+        for pad in ["", "=", "==", "==="] {
+            texts.push(format!("{body}{pad}"));
+            texts.push(format!("{png_text}{body}{pad}"));
+        }
+    }
+    for text in texts {
+        let full = media::decode_base64(&text);
+        let head = media::decode_head(&text);
+        assert_eq!(
+            head.as_ref().map(|h| h.1),
+            full.as_ref().map(Vec::len),
+            "{:?}",
+            &text[text.len().saturating_sub(8)..]
+        );
+        if let (Some((head, _)), Some(full)) = (head, full) {
+            assert!(full.starts_with(&head));
+        }
+    }
+}
+
+#[test]
 fn only_http_urls_and_own_paths_are_fit_for_a_page() {
     for ok in [
         "https://cdn.example.com/a.png",
