@@ -58,13 +58,23 @@ impl Outgoing {
     }
 }
 
-/// How much of a task's request a read answers with.
+/// How much of a task's request a read answers with (`?request=` on the studio's read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestPart {
     /// Every field, as sent (run again, edit).
     Full,
     /// `{"prompt"}`: enough for a list or a poll, and never megabytes.
     Summary,
+}
+
+impl omni_api::Choice for RequestPart {
+    const ALL: &'static [RequestPart] = &[RequestPart::Full, RequestPart::Summary];
+    fn as_str(self) -> &'static str {
+        match self {
+            RequestPart::Full => "full",
+            RequestPart::Summary => "summary",
+        }
+    }
 }
 
 /// Reads a task by id or external id, refreshing it from upstream when due.

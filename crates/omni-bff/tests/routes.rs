@@ -523,6 +523,16 @@ async fn a_finished_task_is_read_from_memory_its_request_summarised_unless_asked
         json!({"prompt": "a kite"})
     );
     assert_eq!(full.json()["data"]["request"]["aspect_ratio"], "16:9");
+    // Anything else is named, with what it may be.
+    let bad = bff.get_req(&format!("{url}?request=all")).send().await;
+    assert_eq!(bad.status, 400);
+    let error = &bad.json()["errors"][0];
+    assert_eq!(error["field"], "request");
+    assert_eq!(
+        error["problem"]["not_one_of"]["allowed"],
+        json!(["full", "summary"]),
+        "{error}"
+    );
     // One state, two representations: one (weak) tag, so a poll after a full read is a 304.
     let tag = summary.header("etag").unwrap().to_owned();
     assert!(tag.starts_with("W/\""), "{tag}");

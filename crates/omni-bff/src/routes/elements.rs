@@ -81,8 +81,8 @@ async fn list(
     q: &HashMap<String, String>,
 ) -> Result<Response, ApiError> {
     let mut v = Violations::default();
-    let page_num = super::kling::int_param(q, "pageNum", 1, 1, 1000, &mut v);
-    let page_size = super::kling::int_param(q, "pageSize", 30, 1, 500, &mut v);
+    let page_num = super::params::int_param(q, "pageNum", 1, 1, 1000, &mut v);
+    let page_size = super::params::int_param(q, "pageSize", 30, 1, 500, &mut v);
     v.into_result().map_err(ApiError::Invalid)?;
     let elements: Vec<Element> = state
         .upstream

@@ -14,9 +14,7 @@ use crate::{tasks, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use omni_api::{
-    Expected, Problem, Task, TaskKind, UpstreamRequest, Violations, Warning, WarningRule,
-};
+use omni_api::{Problem, Task, TaskKind, UpstreamRequest, Violations, Warning, WarningRule};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -120,8 +118,8 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
     let mut v = Violations::default();
-    let page_num = int_param(&q, "pageNum", 1, 1, 1000, &mut v);
-    let page_size = int_param(&q, "pageSize", 30, 1, 500, &mut v);
+    let page_num = super::params::int_param(&q, "pageNum", 1, 1, 1000, &mut v);
+    let page_size = super::params::int_param(&q, "pageSize", 30, 1, 500, &mut v);
     v.into_result().map_err(ApiError::Invalid)?;
     let rows = state
         .store
@@ -134,37 +132,4 @@ pub async fn list(
         .await?;
     let page: Vec<Task> = rows.into_iter().map(|r| r.task.task).collect();
     Ok(ok(&page))
-}
-
-/// A whole-number query parameter within `lo..=hi`, with `default` when absent.
-pub fn int_param(
-    q: &HashMap<String, String>,
-    key: &str,
-    default: i64,
-    lo: i64,
-    hi: i64,
-    v: &mut Violations,
-) -> i64 {
-    let Some(raw) = q.get(key).filter(|s| !s.is_empty()) else {
-        return default;
-    };
-    match raw.parse::<i64>() {
-        Ok(n) if (lo..=hi).contains(&n) => n,
-        Ok(n) => {
-            v.push(
-                key,
-                Problem::Range {
-                    min: lo as f64,
-                    max: hi as f64,
-                    got: n as f64,
-                },
-            );
-            default
-        }
-        Err(_) => {
-            let expected = Expected::WholeNumber;
-            v.push(key, Problem::WrongType { expected });
-            default
-        }
-    }
 }

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod kling;
 pub mod media;
 pub mod openapi;
+pub mod params;
 pub mod session;
 pub mod spend;
 pub mod static_files;

@@ -2,6 +2,7 @@
 //! `/api/v1/account` (the upstream account's remaining units).
 
 use super::ok;
+use super::params::choice_param;
 use crate::error::ApiError;
 use crate::store::SpendQuery;
 use crate::{clock, AppState};
@@ -10,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use omni_api::config::UpstreamKind;
 use omni_api::spend::{SpendRange, SpendReport};
-use omni_api::{Problem, Violations};
+use omni_api::{Choice, Violations};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -55,6 +56,23 @@ pub async fn spend(
         .into_response())
 }
 
+/// What the report is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+impl Choice for Format {
+    const ALL: &'static [Format] = &[Format::Json, Format::Csv];
+    fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+}
+
 /// The report asked for, every parameter checked (all problems named at once).
 fn read_query(q: &HashMap<String, String>) -> Result<(SpendQuery, bool), ApiError> {
     let mut v = Violations::default();
@@ -66,20 +84,7 @@ fn read_query(q: &HashMap<String, String>) -> Result<(SpendQuery, bool), ApiErro
         clock::now_ms(),
         &mut v,
     );
-    let csv = match given("format") {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            v.push(
-                "format",
-                Problem::NotOneOf {
-                    got: other.to_owned(),
-                    allowed: vec!["json".into(), "csv".into()],
-                },
-            );
-            false
-        }
-    };
+    let csv = choice_param(q, "format", &mut v) == Some(Format::Csv);
     v.into_result().map_err(ApiError::Invalid)?;
     let query = SpendQuery {
         from: range.from,

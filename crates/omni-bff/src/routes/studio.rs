@@ -1,7 +1,7 @@
 //! The studio's own routes under `/api/v1`: the all-in-one create, tasks of every kind in
 //! one shape (with their request), history, and the app's configuration.
 
-use super::kling::int_param;
+use super::params::{choice_param, int_param};
 use super::{ok, ok_with};
 use crate::answers::Answer;
 use crate::config::UnknownFields;
@@ -20,8 +20,7 @@ use base64::Engine as _;
 use omni_api::all_in_one::AioRequest;
 use omni_api::json::Reader;
 use omni_api::{
-    Choice, Problem, TaskKind, TaskPage, TaskStatus, UpstreamRequest, Violations, Warning,
-    WarningRule,
+    Problem, TaskKind, TaskPage, TaskStatus, UpstreamRequest, Violations, Warning, WarningRule,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -124,21 +123,10 @@ pub async fn read(
 }
 
 fn request_part(q: &HashMap<String, String>) -> Result<RequestPart, ApiError> {
-    match q.get("request").map(String::as_str) {
-        None | Some("summary") => Ok(RequestPart::Summary),
-        Some("full") => Ok(RequestPart::Full),
-        Some(other) => {
-            let mut v = Violations::default();
-            v.push(
-                "request",
-                Problem::NotOneOf {
-                    got: other.to_owned(),
-                    allowed: vec!["full".into(), "summary".into()],
-                },
-            );
-            Err(ApiError::Invalid(v))
-        }
-    }
+    let mut v = Violations::default();
+    let part = choice_param(q, "request", &mut v);
+    v.into_result().map_err(ApiError::Invalid)?;
+    Ok(part.unwrap_or(RequestPart::Summary))
 }
 
 /// `GET /api/v1/tasks?kind=&status=&q=&person=&limit=&cursor=`: history, newest first.
@@ -244,25 +232,6 @@ pub async fn config(State(state): Shared) -> Response {
     config.people = state.security.access.people();
     config.concurrency = state.queue.limits();
     ok(&config)
-}
-
-fn choice_param<T: Choice>(
-    q: &HashMap<String, String>,
-    key: &str,
-    v: &mut Violations,
-) -> Option<T> {
-    let raw = q.get(key).filter(|s| !s.is_empty())?;
-    let parsed = T::parse(raw);
-    if parsed.is_none() {
-        v.push(
-            key,
-            Problem::NotOneOf {
-                got: raw.clone(),
-                allowed: T::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
-            },
-        );
-    }
-    parsed
 }
 
 fn encode_cursor(created_at: i64, task_id: &str) -> String {
