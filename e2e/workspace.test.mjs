@@ -76,6 +76,8 @@ test('a finished row runs again into the column, or puts its request back in the
     const r = document.querySelector('[data-testid="submitted-tasks"] [data-testid="history-row"]');
     return r && r.dataset.taskId !== id;
   }, first);
+  // The new row reads its task first (it shows "Loading…" until then).
+  await rows.first().filter({ hasText: 'a kite made of maple leaves' }).waitFor();
   assert.match(await rows.first().textContent(), /a kite made of maple leaves/);
   assert.match(page.url(), /\/image$/);
   // Reuse: after typing something else, the row's request comes back into the form.

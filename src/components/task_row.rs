@@ -110,12 +110,14 @@ pub fn TaskRow(
             }
         });
     }
+    // Nothing until the task is read (the row says "Loading…" then), not "(no prompt)".
     let prompt = move || {
-        current
-            .read()
-            .as_ref()
-            .and_then(|t| t.request.as_ref()?.prompt().map(str::to_owned))
-            .unwrap_or_else(|| t("(no prompt)").into())
+        current.read().as_ref().map(|task| {
+            task.request
+                .as_ref()
+                .and_then(|r| r.prompt())
+                .map_or_else(|| t("(no prompt)").into(), str::to_owned)
+        })
     };
     let thumb = move || {
         let t = current.read();
