@@ -6,7 +6,8 @@
 //! A line reaches stderr within about a millisecond. Warnings and errors are written at
 //! once, after everything buffered before them, so the order of lines is kept and the
 //! lines that explain a failure are out before it can end the process. [`Logs::flush`]
-//! empties the buffer at exit.
+//! empties the buffer at exit. If stderr stops taking lines, at most 16 MiB wait; later
+//! lines are counted, and the count is written once stderr moves again.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -16,12 +17,16 @@ use tracing_subscriber::fmt::MakeWriter;
 
 /// How long the writer thread lets lines gather after a write.
 const GATHER: Duration = Duration::from_millis(1);
+/// At most this much waits to be written: when stderr stops taking lines (a stuck pipe),
+/// further lines are counted instead of kept, and the count is written when it moves.
+const MAX_PENDING: usize = 16 << 20;
 
 /// The lines not yet written, and whether the writer thread waits for one.
 #[derive(Default)]
 struct Pending {
     bytes: Vec<u8>,
     writer_waits: bool,
+    dropped: u64,
 }
 
 #[derive(Default)]
@@ -40,11 +45,37 @@ impl Shared {
     /// Writes what is pending, then `line`, in that order.
     fn write_out(&self, line: &[u8]) {
         let _out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let batch = std::mem::take(&mut self.pending().bytes);
+        let (batch, dropped) = {
+            let mut pending = self.pending();
+            (
+                std::mem::take(&mut pending.bytes),
+                std::mem::take(&mut pending.dropped),
+            )
+        };
         let mut stderr = std::io::stderr().lock();
         // Nowhere to report a failed log write: the line is lost, the request is not.
         let _ = stderr.write_all(&batch);
+        if dropped > 0 {
+            let _ = writeln!(
+                stderr,
+                "omni-bff: {dropped} log lines dropped: stderr was not taking them"
+            );
+        }
         let _ = stderr.write_all(line);
+    }
+
+    /// Adds a line to what waits, or counts it when too much waits already.
+    fn gather(&self, line: &[u8]) {
+        let mut pending = self.pending();
+        if pending.bytes.len() + line.len() > MAX_PENDING {
+            pending.dropped += 1;
+        } else {
+            pending.bytes.extend_from_slice(line);
+        }
+        if pending.writer_waits {
+            pending.writer_waits = false;
+            self.wake.notify_one();
+        }
     }
 }
 
@@ -90,16 +121,10 @@ pub struct LineWriter<'a> {
 
 impl Write for LineWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let shared = self.shared;
         if self.at_once {
-            shared.write_out(buf);
+            self.shared.write_out(buf);
         } else {
-            let mut pending = shared.pending();
-            pending.bytes.extend_from_slice(buf);
-            if pending.writer_waits {
-                pending.writer_waits = false;
-                shared.wake.notify_one();
-            }
+            self.shared.gather(buf);
         }
         Ok(buf.len())
     }
@@ -144,5 +169,17 @@ mod tests {
         // A warning writes what waited first, then itself: nothing is left behind.
         line(true).write_all(b"three\n").unwrap();
         assert!(logs.shared.pending().bytes.is_empty());
+    }
+
+    #[test]
+    fn lines_past_the_bound_are_counted_not_kept() {
+        let logs = Logs::default();
+        let big = vec![b'x'; MAX_PENDING - 10];
+        logs.shared.gather(&big);
+        logs.shared.gather(b"fits\n");
+        logs.shared.gather(b"does not fit\n");
+        let pending = logs.shared.pending();
+        assert_eq!(pending.bytes.len(), MAX_PENDING - 5);
+        assert_eq!(pending.dropped, 1);
     }
 }

@@ -113,8 +113,8 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// The one middleware every request passes (after routing, so the route is known):
 /// its id and log line, the security checks ([`security::admit`]: host, and for the
 /// API the guard), and the security headers. One layer rather than one each: every
-/// layer boxes and clones per request, and four of them cost a task read a third of
-/// its throughput.
+/// layer boxes and clones per request (three no-op layers took 30% of a bare route's
+/// throughput here; merging ours raised task reads by a sixth).
 async fn edge(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     crate::request_log::logged(req, |req| async move {
         let mut resp = match security::admit(&state, req).await {
