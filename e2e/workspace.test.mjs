@@ -24,8 +24,10 @@ test('three variations are sent without leaving the form, and each finishes in t
     assert.match(page.url(), /\/image$/);
     assert.equal(await page.getByTestId('prompt').inputValue(), prompt);
   }
-  // Newest first, each with its prompt, each followed to the end.
+  // Newest first, each with its prompt (once the row has read its task), each followed
+  // to the end.
   for (const [i, prompt] of [...prompts].reverse().entries()) {
+    await rows.nth(i).filter({ hasText: prompt }).waitFor();
     assert.match(await rows.nth(i).textContent(), new RegExp(prompt));
   }
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="submitted-tasks"] [data-testid="history-status"]')]
