@@ -119,7 +119,7 @@ pub async fn state(config: &Config) -> anyhow::Result<Arc<AppState>> {
         rate: security::rate::RateLimit::new(config.rate_limit),
         allowed_origins: config.allowed_origins.clone(),
         csp: security::headers::Policy::new(
-            config.dist.join("index.html"),
+            &std::fs::read_to_string(config.dist.join("index.html")).unwrap_or_default(),
             config.frame_ancestors.clone(),
         ),
         trusted_proxies: config.trusted_proxies.clone(),

@@ -88,6 +88,8 @@ impl IndexPage {
             )
                 .into_response();
         };
+        // The scripts this page carries are the ones the policy allows, from now on.
+        state.security.csp.update(&page);
         let base = state.public_url().map_or("/", path_of);
         let deployment = super::app_config::deployment(state).await;
         let page = Bytes::from(with_head(&page, base, &deployment));

@@ -10,18 +10,15 @@ use axum::http::HeaderValue;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 use std::sync::RwLock;
-use std::time::SystemTime;
 
-/// The policy for one dist/: recomputed when its index.html changes, so a new build
-/// deployed under a running BFF gets its loader's hash at once. Only a page's answer
-/// looks at the file (the hashes govern the scripts of a document); every other answer
-/// (JSON, images, the wasm) takes the policy as last seen, with no file-system call.
+/// The policy for the index.html being served. The page's server, which notices a new
+/// build and reads its text anyway, hands that text here (`update`), so a new build
+/// deployed under a running BFF gets its loader's hash at once; every answer takes the
+/// policy as it stands, with no file-system call of its own.
 pub struct Policy {
-    index: PathBuf,
     frame_ancestors: Vec<String>,
-    cached: RwLock<(Option<SystemTime>, HeaderValue)>,
+    current: RwLock<HeaderValue>,
 }
 
 impl Policy {
@@ -30,38 +27,29 @@ impl Policy {
         &self.frame_ancestors
     }
 
-    pub fn new(index: PathBuf, frame_ancestors: Vec<String>) -> Policy {
+    /// The policy for `index_html` (the page as found at start; empty if there is none).
+    pub fn new(index_html: &str, frame_ancestors: Vec<String>) -> Policy {
         let policy = Policy {
-            index,
             frame_ancestors,
-            cached: RwLock::new((None, HeaderValue::from_static("default-src 'self'"))),
+            current: RwLock::new(HeaderValue::from_static("default-src 'self'")),
         };
-        policy.for_page();
+        policy.update(index_html);
         policy
     }
 
-    /// The header value for the index.html on disk now: for HTML answers.
-    pub fn for_page(&self) -> HeaderValue {
-        let modified = std::fs::metadata(&self.index)
-            .and_then(|m| m.modified())
-            .ok();
-        let mut cached = self.cached.write().unwrap_or_else(|p| p.into_inner());
-        if cached.0 != modified || modified.is_none() && cached.0.is_none() {
-            let html = std::fs::read_to_string(&self.index).unwrap_or_default();
-            let csp = content_security_policy(&inline_script_hashes(&html), &self.frame_ancestors);
-            if let Ok(value) = HeaderValue::from_str(&csp) {
-                *cached = (modified, value);
-            }
+    /// A new index.html is being served: its inline scripts are the ones allowed.
+    pub fn update(&self, index_html: &str) {
+        let csp = content_security_policy(&inline_script_hashes(index_html), &self.frame_ancestors);
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            *self.current.write().unwrap_or_else(|p| p.into_inner()) = value;
         }
-        cached.1.clone()
     }
 
-    /// The header value as last seen: for every other answer.
-    pub fn as_seen(&self) -> HeaderValue {
-        self.cached
+    /// The header value, for every answer.
+    pub fn value(&self) -> HeaderValue {
+        self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .1
             .clone()
     }
 }

@@ -118,14 +118,7 @@ async fn guard(state: &AppState, mut req: Request) -> Result<Request, ApiError> 
 
 /// The security headers, on every answer.
 pub fn set_headers(state: &AppState, h: &mut HeaderMap) {
-    let page = h
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
-    let csp = &state.security.csp;
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        if page { csp.for_page() } else { csp.as_seen() },
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, state.security.csp.value());
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
