@@ -5,19 +5,39 @@
 //! against 11 KB for an idle event stream). A BFF with 10,000 browsers following tasks
 //! keeps 10,000 connections open, so that is 90 MB. The studio speaks HTTP/1.1 only
 //! (axum's `http2` feature is off), so nothing is lost.
+//!
+//! A client has [`HEADER_READ_TIMEOUT`] to send a request's head, and an idle
+//! keep-alive connection is closed after as long (hyper starts the timer whenever the
+//! connection waits for a head): without it, a client sending a header a minute
+//! (slowloris) held a connection and its task for ever. A response being written, an
+//! event stream included, is not waiting for a head, so it is never cut.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+/// How long a client has to send a request's head, and an idle connection stays open
+/// (nginx allows 60 s for a head and 75 s idle; browsers open a new connection when an
+/// idle one was closed).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves `app` on `listener` until `closing` turns true, then lets each connection
 /// finish its request in flight (hyper's graceful shutdown) and returns once all have
 /// closed. Each request carries its peer address as `ConnectInfo<SocketAddr>`.
-pub async fn run(listener: TcpListener, app: Router, mut closing: watch::Receiver<bool>) {
+pub async fn run(listener: TcpListener, app: Router, closing: watch::Receiver<bool>) {
+    serve(listener, app, closing, HEADER_READ_TIMEOUT).await;
+}
+
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut closing: watch::Receiver<bool>,
+    header_timeout: Duration,
+) {
     // Every connection's task holds a sender; all dropped means all closed.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     loop {
@@ -48,6 +68,8 @@ pub async fn run(listener: TcpListener, app: Router, mut closing: watch::Receive
         tokio::spawn(async move {
             let _held = held;
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             let mut conn = std::pin::pin!(conn);
             tokio::select! {
@@ -72,4 +94,90 @@ fn is_connection_error(e: &std::io::Error) -> bool {
         e.kind(),
         ConnectionRefused | ConnectionAborted | ConnectionReset
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use std::time::Instant;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    const TIMEOUT: Duration = Duration::from_millis(300);
+
+    /// A server with `/` (a short answer) and `/slow` (a body written over three
+    /// timeouts), and a connection to it.
+    async fn connected() -> (TcpStream, watch::Sender<bool>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", get(|| async { "hello" })).route(
+            "/slow",
+            get(|| async {
+                let chunks = futures_util::stream::unfold(0, |n| async move {
+                    if n == 3 {
+                        return None;
+                    }
+                    tokio::time::sleep(TIMEOUT).await;
+                    Some((Ok::<_, std::io::Error>(format!("part{n};")), n + 1))
+                });
+                Body::from_stream(chunks)
+            }),
+        );
+        let (closing_tx, closing) = watch::channel(false);
+        tokio::spawn(serve(listener, app, closing, TIMEOUT));
+        (TcpStream::connect(addr).await.unwrap(), closing_tx)
+    }
+
+    /// Reads until the server closes the connection (failing after 5 s).
+    async fn read_to_close(conn: &mut TcpStream) -> String {
+        let mut got = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
+            .await
+            .expect("the server closed the connection")
+            .unwrap();
+        String::from_utf8_lossy(&got).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_head_sent_too_slowly_loses_its_connection() {
+        let (mut conn, _closing) = connected().await;
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let answer = read_to_close(&mut conn).await;
+        assert!(
+            started.elapsed() >= TIMEOUT,
+            "closed after {:?}",
+            started.elapsed()
+        );
+        assert!(!answer.contains("hello"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_closed_after_its_answer() {
+        let (mut conn, _closing) = connected().await;
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_to_close(&mut conn).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"),
+            "{answer}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_answer_is_not_cut() {
+        let (mut conn, _closing) = connected().await;
+        conn.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_to_close(&mut conn).await;
+        for part in ["part0;", "part1;", "part2;"] {
+            assert!(answer.contains(part), "{answer}");
+        }
+    }
 }
