@@ -10,6 +10,7 @@ pub mod config;
 pub mod creates;
 pub mod error;
 pub mod events;
+pub mod log_format;
 pub mod log_writer;
 pub mod media;
 pub mod memory;

@@ -34,9 +34,10 @@ fn main() -> ExitCode {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
+        .with_timer(omni_bff::log_format::Clock)
         .with_writer(writer.clone());
     match format {
-        config::LogFormat::Text => logs.init(),
+        config::LogFormat::Text => logs.event_format(omni_bff::log_format::Text).init(),
         config::LogFormat::Json => logs.json().flatten_event(true).init(),
     }
     let runtime = match tokio::runtime::Runtime::new() {

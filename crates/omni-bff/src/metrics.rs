@@ -8,8 +8,10 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
-use metrics::{counter, gauge, histogram};
+use metrics::{counter, gauge, histogram, Counter, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -95,12 +97,65 @@ pub async fn upkeep() {
     }
 }
 
+/// One answered request, by method, route template and status, with its latency.
 pub fn request_done(method: &Method, route: &str, status: u16, took: Duration) {
-    let (method, route) = (method.as_str().to_owned(), route.to_owned());
-    counter!("omni_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    histogram!("omni_http_request_duration_seconds", "method" => method, "route" => route)
-        .record(took.as_secs_f64());
+    let (count, latency) = request_handles(method, route, status);
+    count.increment(1);
+    latency.record(took.as_secs_f64());
 }
+
+/// A request's counter and latency histogram.
+type RequestHandles = (Counter, Histogram);
+/// Per route template: the handles for each method and status seen.
+type ByRoute = HashMap<Box<str>, Vec<(Method, u16, RequestHandles)>>;
+
+thread_local! {
+    /// Handles by route template, then method and status: looked up in the registry once
+    /// per label set and thread, not per request (building the labels each time took
+    /// five allocations and a hash of them).
+    static REQUEST_HANDLES: RefCell<ByRoute> = RefCell::new(HashMap::new());
+}
+
+fn request_handles(method: &Method, route: &str, status: u16) -> RequestHandles {
+    let make = || {
+        let (method, route) = (method.as_str().to_owned(), route.to_owned());
+        (
+            counter!("omni_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()),
+            histogram!("omni_http_request_duration_seconds", "method" => method, "route" => route),
+        )
+    };
+    // Route templates and statuses are few; methods are whatever a client sends, so only
+    // the standard ones are kept.
+    if !STANDARD_METHODS.contains(method) {
+        return make();
+    }
+    REQUEST_HANDLES.with_borrow_mut(|by_route| {
+        if !by_route.contains_key(route) {
+            by_route.insert(route.into(), Vec::new());
+        }
+        let kept = by_route.get_mut(route).expect("inserted above");
+        match kept.iter().find(|(m, s, _)| m == method && *s == status) {
+            Some((_, _, handles)) => handles.clone(),
+            None => {
+                let handles = make();
+                kept.push((method.clone(), status, handles.clone()));
+                handles
+            }
+        }
+    })
+}
+
+const STANDARD_METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::OPTIONS,
+    Method::CONNECT,
+    Method::TRACE,
+];
 
 /// One upstream call: `code` is 0 for success, the upstream's code, or -1 for none.
 pub fn upstream_call(op: &'static str, code: i64, took: Duration) {

@@ -55,13 +55,14 @@ where
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
     crate::metrics::request_done(&method, route, status, elapsed);
+    // Strings as strings (not `%`): written as they are, without a formatter each.
     tracing::info!(
         target: "omni_bff::http",
-        method = %method,
-        route = %route,
+        method = method.as_str(),
+        route,
         status,
         latency_ms = elapsed.as_secs_f64() * 1000.0,
-        request_id = %id,
+        request_id = id.as_str(),
         "request"
     );
     if let Ok(v) = HeaderValue::from_str(&id) {
