@@ -77,12 +77,14 @@ pub fn TaskRow(
                 }
                 return Ok(());
             }
-            let Some(body) = task.request.as_ref().map(|r| r.for_new_task()) else {
+            let Some(request) = task.request.as_ref() else {
                 return Ok(());
             };
+            let body = request.for_new_task();
             let created = api::create(task.kind, &body, &api::new_idempotency_key()).await?;
             if let Some(w) = workspace {
-                w.add(created.task_id.0);
+                let prompt = request.prompt().unwrap_or_default();
+                w.add(StudioTask::created(task.kind, created, prompt));
             }
             Ok::<_, api::ApiError>(())
         }

@@ -62,8 +62,8 @@ fn RecentTasks(workspace: Workspace) -> impl IntoView {
             <h2 id="recent-title">{t("Recent tasks")}</h2>
             <p class="sr-only" role="status" aria-live="polite">{move || announced.get()}</p>
             <ul class="history" data-testid="submitted-tasks">
-                <For each=sent key=|id| id.clone() let:id>
-                    <TaskRow id=id on_status=announce actions=true/>
+                <For each=sent key=|task| task.task.task_id.clone() let:task>
+                    <TaskRow id=task.task.task_id.0.clone() initial=task on_status=announce actions=true/>
                 </For>
             </ul>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">{t("Loading…")}</p> }>
@@ -73,7 +73,7 @@ fn RecentTasks(workspace: Workspace) -> impl IntoView {
                         let rows = page
                             .tasks
                             .into_iter()
-                            .filter(|task| !shown.contains(&task.task.task_id.0))
+                            .filter(|task| !shown.iter().any(|s| s.task.task_id == task.task.task_id))
                             .map(|task| view! { <TaskRow id=task.task.task_id.0.clone() initial=task actions=true/> })
                             .collect_view();
                         view! { <ul class="history">{rows}</ul> }.into_any()

@@ -23,7 +23,7 @@ use omni_api::image_generation::ImageGenerationRequest;
 use omni_api::omni_image::OmniImageRequest;
 use omni_api::omni_video::OmniVideoRequest;
 use omni_api::queue::{batch_prompts, Batch};
-use omni_api::{FieldError, TaskKind, Violations};
+use omni_api::{FieldError, StudioTask, TaskKind, Violations};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
@@ -41,8 +41,8 @@ pub trait FormRequest:
     fn estimate(&self, catalog: &Catalog) -> Option<Estimate>;
     /// The create it makes on the `/kling` routes: its kind and body (for "use from code").
     fn upstream(&self, catalog: &Catalog) -> (TaskKind, serde_json::Value);
-    /// Sends it with the submission's Idempotency-Key; answers the new task's id.
-    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
+    /// Sends it with the submission's Idempotency-Key; answers the new task.
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<StudioTask, ApiError>>>>;
     fn prompt(&self) -> &str;
     /// The same request with another prompt (one task of a batch).
     fn with_prompt(self, prompt: String) -> Self;
@@ -58,12 +58,15 @@ fn variants<R: FormRequest>(req: &R, batch: Batch) -> Result<Vec<R>, FieldError>
         .collect())
 }
 
-fn send_kind<R: Serialize + 'static>(
+fn send_kind<R: FormRequest>(
     kind: TaskKind,
     req: R,
     key: String,
-) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
-    Box::pin(async move { api::create(kind, &req, &key).await.map(|t| t.task_id.0) })
+) -> Pin<Box<dyn Future<Output = Result<StudioTask, ApiError>>>> {
+    Box::pin(async move {
+        let task = api::create(kind, &req, &key).await?;
+        Ok(StudioTask::created(kind, task, req.prompt()))
+    })
 }
 
 impl FormRequest for OmniImageRequest {
@@ -81,7 +84,7 @@ impl FormRequest for OmniImageRequest {
             serde_json::to_value(self).unwrap_or_default(),
         )
     }
-    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<StudioTask, ApiError>>>> {
         send_kind(TaskKind::OmniImage, self, key)
     }
     fn prompt(&self) -> &str {
@@ -107,7 +110,7 @@ impl FormRequest for OmniVideoRequest {
             serde_json::to_value(self).unwrap_or_default(),
         )
     }
-    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<StudioTask, ApiError>>>> {
         send_kind(TaskKind::OmniVideo, self, key)
     }
     fn prompt(&self) -> &str {
@@ -133,7 +136,7 @@ impl FormRequest for ImageGenerationRequest {
             serde_json::to_value(self).unwrap_or_default(),
         )
     }
-    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<StudioTask, ApiError>>>> {
         send_kind(TaskKind::ImageGeneration, self, key)
     }
     fn prompt(&self) -> &str {
@@ -157,8 +160,8 @@ impl FormRequest for AioRequest {
         let upstream = self.to_upstream(catalog);
         (upstream.kind(), upstream.to_json())
     }
-    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<String, ApiError>>>> {
-        Box::pin(async move { api::create_aio(&self, &key).await.map(|t| t.task.task_id.0) })
+    fn send(self, key: String) -> Pin<Box<dyn Future<Output = Result<StudioTask, ApiError>>>> {
+        Box::pin(async move { api::create_aio(&self, &key).await })
     }
     fn prompt(&self) -> &str {
         &self.prompt
@@ -257,11 +260,11 @@ pub fn use_generation_form<R: FormRequest>(
                     } else {
                         key.clone()
                     };
-                    let id = req.send(key).await?;
+                    let task = req.send(key).await?;
+                    made.push(task.task.task_id.0.clone());
                     if let Some(w) = workspace {
-                        w.add(id.clone());
+                        w.add(task);
                     }
-                    made.push(id);
                 }
                 Ok(made)
             }

@@ -143,6 +143,21 @@ pub struct StudioTask {
     pub queue: Option<crate::queue::QueueState>,
 }
 
+impl StudioTask {
+    /// A task as its create answered (the `/kling` create routes answer the upstream's
+    /// task object): its prompt stands for the request, as on a history page, until the
+    /// task is read.
+    pub fn created(kind: TaskKind, task: Task, prompt: &str) -> StudioTask {
+        StudioTask {
+            kind,
+            task,
+            request: Some(TaskRequest::summary(prompt)),
+            created_by: None,
+            queue: None,
+        }
+    }
+}
+
 /// The request that made a task, exactly as it went upstream: every field, the ones no
 /// request type models too, in their order, so running it again sends the same thing.
 /// [`typed`](Self::typed) reads it as its kind's request type; the fields the studio's
