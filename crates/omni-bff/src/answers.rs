@@ -8,7 +8,7 @@
 //! URL then goes back to the upstream's); this instance's retention forgets it at once.
 
 use crate::clock;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -56,18 +56,18 @@ impl Answer {
                 .into_response();
         }
         let body = envelope(&crate::request_log::current(), &self.data);
-        (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (header::ETAG, self.etag.clone()),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            ],
-            body,
-        )
-            .into_response()
+        let mut resp = Response::new(Body::from(body));
+        let h = resp.headers_mut();
+        // Room for every header the answer gets on its way out (these, the length, the
+        // security headers, the request id), so the map is not grown and rehashed.
+        h.reserve(12);
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h.insert(header::ETAG, self.etag.clone());
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        resp
     }
 }
 

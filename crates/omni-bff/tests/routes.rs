@@ -123,6 +123,36 @@ async fn the_app_is_served_with_a_fallback_for_deep_links() {
 }
 
 #[tokio::test]
+async fn unknown_api_paths_and_methods_answer_in_the_envelope() {
+    let bff = App::new().await;
+    for path in [
+        "/api",
+        "/api/",
+        "/api/v1/nope",
+        "/api/v1/tasks/abc/more/than/a/route",
+        "/kling",
+        "/kling/",
+        "/kling/v2",
+    ] {
+        let (status, body) = bff.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["message"], "no such route", "{path}");
+    }
+    for (method, path) in [
+        (axum::http::Method::DELETE, "/api/v1/tasks"),
+        (axum::http::Method::PUT, OMNI_IMAGE),
+        (axum::http::Method::POST, "/healthz"),
+    ] {
+        let resp = bff.request(method.clone(), path).send().await;
+        assert_eq!(resp.status, 405, "{method} {path}");
+        assert_eq!(resp.json()["code"], 1202, "{method} {path}");
+    }
+    // Beside them, the app's deep links still get the page.
+    let resp = bff.get_req("/apis").send().await;
+    assert!(resp.text().contains("<title>Omni Studio</title>"));
+}
+
+#[tokio::test]
 async fn all_in_one_maps_onto_the_right_kind() {
     let bff = App::new().await;
     let (status, body) = bff

@@ -18,7 +18,7 @@ pub struct Received {
 /// A callback carries one task's view: a megabyte is plenty.
 pub const CALLBACK_BODY_LIMIT: usize = 1024 * 1024;
 
-#[utoipa::path(post, operation_id = "receive_callback", path = "/v1/callbacks/{token}", tag = "studio", summary = "Where the upstream reports a task's changes (per-task secret in the path)",
+#[utoipa::path(post, operation_id = "receive_callback", path = "/api/v1/callbacks/{token}", tag = "studio", summary = "Where the upstream reports a task's changes (per-task secret in the path)",
     params(("token" = String, Path)), request_body = serde_json::Value,
     responses((status = 200, body = omni_api::Envelope<Received>), crate::routes::openapi::Errors))
 ]

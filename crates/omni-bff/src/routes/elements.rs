@@ -19,7 +19,7 @@ type Shared = State<Arc<AppState>>;
 /// `POST /kling/v1/general/custom-elements`
 /// Forwards the client's own object, like task creates; unmodelled fields are warned
 /// about (or refused with `--unknown-fields reject`).
-#[utoipa::path(post, operation_id = "create_element", path = "/v1/general/custom-elements", tag = "kling", summary = "Create an element (subject)",
+#[utoipa::path(post, operation_id = "create_element", path = "/kling/v1/general/custom-elements", tag = "kling", summary = "Create an element (subject)",
     request_body = omni_api::elements::CreateElementRequest,
     responses((status = 200, body = omni_api::Envelope<omni_api::elements::Element>), crate::routes::openapi::Errors))
 ]
@@ -52,7 +52,7 @@ fn check(state: &AppState, body: &serde_json::Value) -> Result<Vec<Warning>, Api
 }
 
 /// `GET /kling/v1/general/custom-elements?pageNum=&pageSize=`
-#[utoipa::path(get, operation_id = "list_elements", path = "/v1/general/custom-elements", tag = "kling", summary = "Your elements",
+#[utoipa::path(get, operation_id = "list_elements", path = "/kling/v1/general/custom-elements", tag = "kling", summary = "Your elements",
     params(("pageNum" = Option<u32>, Query, minimum = 1, maximum = 1000), ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500)),
     responses((status = 200, body = omni_api::Envelope<Vec<omni_api::elements::Element>>), crate::routes::openapi::Errors))
 ]
@@ -64,7 +64,7 @@ pub async fn list_own(
 }
 
 /// `GET /kling/v1/general/presets-elements?pageNum=&pageSize=`
-#[utoipa::path(get, operation_id = "list_preset_elements", path = "/v1/general/presets-elements", tag = "kling", summary = "The upstream's preset elements",
+#[utoipa::path(get, operation_id = "list_preset_elements", path = "/kling/v1/general/presets-elements", tag = "kling", summary = "The upstream's preset elements",
     params(("pageNum" = Option<u32>, Query, minimum = 1, maximum = 1000), ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500)),
     responses((status = 200, body = omni_api::Envelope<Vec<omni_api::elements::Element>>), crate::routes::openapi::Errors))
 ]
@@ -95,7 +95,7 @@ async fn list(
 /// A delete names element ids and nothing else.
 pub const DELETE_BODY_LIMIT: usize = 64 * 1024;
 
-#[utoipa::path(post, operation_id = "delete_elements", path = "/v1/general/delete-elements", tag = "kling", summary = "Delete elements",
+#[utoipa::path(post, operation_id = "delete_elements", path = "/kling/v1/general/delete-elements", tag = "kling", summary = "Delete elements",
     request_body = omni_api::elements::DeleteElementRequest,
     responses((status = 200, body = omni_api::Envelope<serde_json::Value>), crate::routes::openapi::Errors))
 ]

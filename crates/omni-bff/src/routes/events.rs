@@ -40,7 +40,7 @@ struct Cursor {
     _open: crate::metrics::StreamOpen,
 }
 
-#[utoipa::path(get, operation_id = "task_events", path = "/v1/tasks/{id}/events", tag = "studio", summary = "Server-sent events: `status` per change, `final` at the end",
+#[utoipa::path(get, operation_id = "task_events", path = "/api/v1/tasks/{id}/events", tag = "studio", summary = "Server-sent events: `status` per change, `final` at the end",
     params(("id" = String, Path), ("Last-Event-ID" = Option<String>, Header), ("last_event_id" = Option<i64>, Query)),
     responses((status = 200, description = "text/event-stream of StudioTask JSON", content_type = "text/event-stream", body = String), (status = 204, description = "Everything was delivered"), crate::routes::openapi::Errors))
 ]

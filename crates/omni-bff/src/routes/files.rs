@@ -78,7 +78,7 @@ pub fn files_of(task: &StudioTask, set: ResultSet, watermark: bool) -> Vec<Resul
 }
 
 /// `GET /api/v1/tasks/{id}/files/{set}/{index}?variant=watermark&download=1`
-#[utoipa::path(get, operation_id = "result_file", path = "/v1/tasks/{id}/files/{set}/{index}", tag = "studio", summary = "One result file from this origin",
+#[utoipa::path(get, operation_id = "result_file", path = "/api/v1/tasks/{id}/files/{set}/{index}", tag = "studio", summary = "One result file from this origin",
     params(("id" = String, Path), ("set" = String, Path, description = "images, series_images, videos or covers"), ("index" = u32, Path),
            ("variant" = Option<String>, Query, description = "`watermark`"), ("download" = Option<String>, Query, description = "present: as an attachment")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), crate::routes::openapi::Errors))
@@ -168,7 +168,7 @@ impl Chunks {
 
 /// `GET /api/v1/tasks/{id}/files.zip`: every image and video of the task in one file,
 /// streamed as it is read (a task's videos can be large).
-#[utoipa::path(get, operation_id = "result_zip", path = "/v1/tasks/{id}/files.zip", tag = "studio", summary = "Every image and video of a task in one ZIP (streamed)",
+#[utoipa::path(get, operation_id = "result_zip", path = "/api/v1/tasks/{id}/files.zip", tag = "studio", summary = "Every image and video of a task in one ZIP (streamed)",
     params(("id" = String, Path)),
     responses((status = 200, content_type = "application/zip", body = Vec<u8>), crate::routes::openapi::Errors))
 ]

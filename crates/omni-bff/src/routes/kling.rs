@@ -23,7 +23,7 @@ type Shared = State<Arc<AppState>>;
 /// `POST /kling/v1/{group}/{name}`: validate with omni-api and the catalog in force,
 /// forward the client's own object (see `omni_api::forward`), store, answer; fields the
 /// catalog does not model go through and are named under `warnings`.
-#[utoipa::path(post, operation_id = "create_task", path = "/v1/{group}/{name}", tag = "kling",
+#[utoipa::path(post, operation_id = "create_task", path = "/kling/v1/{group}/{name}", tag = "kling",
     summary = "Create a task (Omni Image, Omni Video, Image Generation, multi-shot)",
     description = "Validated with the catalog's rules, stored, then forwarded as sent (documented mappings only). Fields the catalog does not model are listed under `warnings` (or refused with --unknown-fields reject).",
     params(("group" = String, Path, description = "`images` or `videos`"), ("name" = String, Path, description = "`omni-image`, `generations`, `omni-video` or `multi-image2video`"),
@@ -84,7 +84,7 @@ pub fn deprecation(
 }
 
 /// `GET /kling/v1/{group}/{name}/{id}`: one task, by task id or external task id.
-#[utoipa::path(get, operation_id = "read_task", path = "/v1/{group}/{name}/{id}", tag = "kling", summary = "Read a task by task id or external_task_id",
+#[utoipa::path(get, operation_id = "read_task", path = "/kling/v1/{group}/{name}/{id}", tag = "kling", summary = "Read a task by task id or external_task_id",
     params(("group" = String, Path), ("name" = String, Path), ("id" = String, Path, description = "task_id or external_task_id")),
     responses((status = 200, body = omni_api::Envelope<omni_api::Task>), (status = 304, description = "Unchanged since If-None-Match"), crate::routes::openapi::Errors))
 ]
@@ -107,7 +107,7 @@ pub async fn read(
 }
 
 /// `GET /kling/v1/{group}/{name}?pageNum=&pageSize=`: this kind's tasks, newest first.
-#[utoipa::path(get, operation_id = "list_tasks", path = "/v1/{group}/{name}", tag = "kling", summary = "A page of this kind's tasks, newest first",
+#[utoipa::path(get, operation_id = "list_tasks", path = "/kling/v1/{group}/{name}", tag = "kling", summary = "A page of this kind's tasks, newest first",
     params(("group" = String, Path), ("name" = String, Path), ("pageNum" = Option<u32>, Query, minimum = 1, maximum = 1000), ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500)),
     responses((status = 200, body = omni_api::Envelope<Vec<omni_api::Task>>), crate::routes::openapi::Errors))
 ]

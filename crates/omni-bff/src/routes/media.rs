@@ -17,7 +17,7 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// The same, for media behind access control.
 pub const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
-#[utoipa::path(get, operation_id = "media_copy", path = "/v1/media/{task_id}/{file}", tag = "studio", summary = "A copy of a result file (Range, ETag)",
+#[utoipa::path(get, operation_id = "media_copy", path = "/api/v1/media/{task_id}/{file}", tag = "studio", summary = "A copy of a result file (Range, ETag)",
     params(("task_id" = String, Path), ("file" = String, Path)),
     responses((status = 200, description = "The image or video", content_type = "application/octet-stream", body = Vec<u8>), (status = 206, description = "A range of it"), (status = 304), crate::routes::openapi::Errors))
 ]

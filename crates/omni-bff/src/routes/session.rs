@@ -33,7 +33,7 @@ pub struct SignIn {
 pub const SESSION_BODY_LIMIT: usize = 4 * 1024;
 
 /// `GET`: whether sign-in is required and whether this browser is signed in.
-#[utoipa::path(get, operation_id = "session_status", path = "/v1/session", tag = "studio", summary = "Whether sign-in is required and this browser is signed in",
+#[utoipa::path(get, operation_id = "session_status", path = "/api/v1/session", tag = "studio", summary = "Whether sign-in is required and this browser is signed in",
     responses((status = 200, body = omni_api::Envelope<SessionState>), crate::routes::openapi::Errors))
 ]
 pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
@@ -50,7 +50,7 @@ pub async fn status(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
 }
 
 /// `POST {"token": "..."}`: a new session for a valid token.
-#[utoipa::path(post, operation_id = "sign_in", path = "/v1/session", tag = "studio", summary = "Sign in with an access token: answers an HttpOnly session cookie",
+#[utoipa::path(post, operation_id = "sign_in", path = "/api/v1/session", tag = "studio", summary = "Sign in with an access token: answers an HttpOnly session cookie",
     request_body = SignIn,
     responses((status = 200, body = omni_api::Envelope<SessionState>), crate::routes::openapi::Errors))
 ]
@@ -100,7 +100,7 @@ pub async fn sign_in(
 }
 
 /// `DELETE`: ends this browser's session.
-#[utoipa::path(delete, operation_id = "sign_out", path = "/v1/session", tag = "studio", summary = "Sign out",
+#[utoipa::path(delete, operation_id = "sign_out", path = "/api/v1/session", tag = "studio", summary = "Sign out",
     responses((status = 200, body = omni_api::Envelope<SessionState>), crate::routes::openapi::Errors))
 ]
 pub async fn sign_out(

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `GET /api/v1/spend?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=MINUTES&person=NAME&format=csv`.
-#[utoipa::path(get, operation_id = "spend", path = "/v1/spend", tag = "studio",
+#[utoipa::path(get, operation_id = "spend", path = "/api/v1/spend", tag = "studio",
     summary = "Charged units summed by day, person and model (JSON, or CSV with format=csv)",
     params(("from" = Option<String>, Query, description = "first day, YYYY-MM-DD [default: 29 days before `to`]"),
            ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD [default: today]"),
@@ -96,7 +96,7 @@ fn read_query(q: &HashMap<String, String>) -> Result<(SpendQuery, bool), ApiErro
 }
 
 /// `GET /api/v1/account`: remaining units over the account's packs in force.
-#[utoipa::path(get, operation_id = "account", path = "/v1/account", tag = "studio",
+#[utoipa::path(get, operation_id = "account", path = "/api/v1/account", tag = "studio",
     summary = "The upstream account's remaining resource-pack units (asked at most once a minute)",
     responses((status = 200, body = omni_api::Envelope<omni_api::spend::AccountUnits>), crate::routes::openapi::Errors))
 ]

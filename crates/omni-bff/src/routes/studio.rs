@@ -31,7 +31,7 @@ type Shared = State<Arc<AppState>>;
 pub const MAX_PAGE: i64 = 100;
 
 /// `POST /api/v1/images/generations`: the all-in-one body, mapped onto its upstream kind.
-#[utoipa::path(post, operation_id = "create_all_in_one", path = "/v1/images/generations", tag = "studio", summary = "All-in-one create: one body for every kind",
+#[utoipa::path(post, operation_id = "create_all_in_one", path = "/api/v1/images/generations", tag = "studio", summary = "All-in-one create: one body for every kind",
     params(("Idempotency-Key" = Option<String>, Header)),
     request_body = omni_api::all_in_one::AioRequest,
     responses((status = 200, body = omni_api::Envelope<omni_api::Task>), (status = 409, body = omni_api::ErrorBody), crate::routes::openapi::Errors))
@@ -94,7 +94,7 @@ fn check_aio(
 /// `GET /api/v1/tasks/{id}?request=full`: any kind, its request summarised to its prompt
 /// unless asked for in full; a weak ETag of the task's state (the same for both), so an
 /// unchanged poll is a 304. A finished task's answer is made once and kept in memory.
-#[utoipa::path(get, operation_id = "read_studio_task", path = "/v1/tasks/{id}", tag = "studio", summary = "Any task, with its request; result URLs point at copies",
+#[utoipa::path(get, operation_id = "read_studio_task", path = "/api/v1/tasks/{id}", tag = "studio", summary = "Any task, with its request; result URLs point at copies",
     params(("id" = String, Path, description = "task_id or external_task_id"),
            ("request" = Option<String>, Query, description = "`full`: the request as sent; else (`summary`) only its prompt")),
     responses((status = 200, body = omni_api::Envelope<omni_api::StudioTask>), (status = 304, description = "Unchanged since If-None-Match"), crate::routes::openapi::Errors))
@@ -130,7 +130,7 @@ fn request_part(q: &HashMap<String, String>) -> Result<RequestPart, ApiError> {
 }
 
 /// `GET /api/v1/tasks?kind=&status=&q=&person=&limit=&cursor=`: history, newest first.
-#[utoipa::path(get, operation_id = "history", path = "/v1/tasks", tag = "studio", summary = "History, newest first; requests summarised to their prompt",
+#[utoipa::path(get, operation_id = "history", path = "/api/v1/tasks", tag = "studio", summary = "History, newest first; requests summarised to their prompt",
     params(("kind" = Option<omni_api::TaskKind>, Query), ("status" = Option<omni_api::TaskStatus>, Query), ("q" = Option<String>, Query, description = "prompt contains"),
            ("person" = Option<String>, Query, description = "made with access tokens of this name"),
            ("limit" = Option<u32>, Query, minimum = 1, maximum = 100), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
@@ -211,7 +211,7 @@ pub async fn history(
 
 /// `POST /api/v1/tasks/{id}/cancel`: a create still waiting in the queue becomes a
 /// failed task ("cancelled before it was sent upstream"); nothing is sent.
-#[utoipa::path(post, operation_id = "cancel_task", path = "/v1/tasks/{id}/cancel", tag = "studio",
+#[utoipa::path(post, operation_id = "cancel_task", path = "/api/v1/tasks/{id}/cancel", tag = "studio",
     summary = "Cancel a create that waits in the queue (409 once it is being sent or made)",
     params(("id" = String, Path, description = "the task's id while it waits: its external_task_id")),
     responses((status = 200, body = omni_api::Envelope<omni_api::StudioTask>), (status = 409, body = omni_api::ErrorBody), crate::routes::openapi::Errors))
@@ -222,7 +222,7 @@ pub async fn cancel(State(state): Shared, Path(id): Path<String>) -> Result<Resp
 }
 
 /// `GET /api/v1/config`: what the app needs to render its forms.
-#[utoipa::path(get, operation_id = "studio_config", path = "/v1/config", tag = "studio", summary = "Upstream mode, limits and the catalog in force",
+#[utoipa::path(get, operation_id = "studio_config", path = "/api/v1/config", tag = "studio", summary = "Upstream mode, limits and the catalog in force",
     responses((status = 200, body = omni_api::Envelope<omni_api::config::StudioConfig>), crate::routes::openapi::Errors))
 ]
 pub async fn config(State(state): Shared) -> Response {

@@ -28,7 +28,7 @@ pub struct Uploaded {
 }
 
 /// `POST /api/v1/uploads`: a reference video (MP4 or MOV, at most 200 MB) as the body.
-#[utoipa::path(post, operation_id = "upload_video", path = "/v1/uploads", tag = "studio", summary = "Store a local reference video; answers the URL the upstream can fetch",
+#[utoipa::path(post, operation_id = "upload_video", path = "/api/v1/uploads", tag = "studio", summary = "Store a local reference video; answers the URL the upstream can fetch",
     request_body(content = Vec<u8>, content_type = "video/mp4", description = "The video file (video/mp4 or video/quicktime)"),
     responses((status = 200, body = omni_api::Envelope<Uploaded>), (status = 409, description = "No public URL: the upstream could not fetch it", body = omni_api::ErrorBody), crate::routes::openapi::Errors))
 ]
@@ -75,7 +75,7 @@ pub async fn upload(
 
 /// `GET /api/v1/uploads/{name}`: an upload, until it expires. Open to anyone who has
 /// the name (the upstream fetches it without credentials); Range for players.
-#[utoipa::path(get, operation_id = "uploaded_video", path = "/v1/uploads/{name}", tag = "studio", summary = "An uploaded reference video, until it expires",
+#[utoipa::path(get, operation_id = "uploaded_video", path = "/api/v1/uploads/{name}", tag = "studio", summary = "An uploaded reference video, until it expires",
     params(("name" = String, Path)),
     responses((status = 200, content_type = "video/mp4", body = Vec<u8>), (status = 206), crate::routes::openapi::Errors))
 ]
