@@ -61,7 +61,8 @@ where
         method = method.as_str(),
         route,
         status,
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        // Whole microseconds: `0.783523`, not `0.7835230000000001`.
+        latency_ms = elapsed.as_micros() as f64 / 1000.0,
         request_id = id.as_str(),
         "request"
     );

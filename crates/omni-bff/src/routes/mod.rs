@@ -21,7 +21,7 @@ pub mod uploads;
 use crate::error::ApiError;
 use crate::security;
 use crate::AppState;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -115,7 +115,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/kling/", any(no_route))
         .route("/kling/{*rest}", any(no_route))
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(body::BODY_LIMIT))
+        // No `DefaultBodyLimit` layer: every body is read by `body::JsonBody` or the
+        // upload route, each with its own limit, and a layer costs every request.
         .fallback_service(app)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
