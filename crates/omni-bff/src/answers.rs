@@ -55,7 +55,7 @@ impl Answer {
             )
                 .into_response();
         }
-        let body = envelope(&crate::request_log::current(), &self.data);
+        let body = crate::request_log::with_current(|id| envelope(id, &self.data));
         let mut resp = Response::new(Body::from(body));
         let h = resp.headers_mut();
         // Room for every header the answer gets on its way out (these, the length, the

@@ -6,6 +6,7 @@
 //! Only the route template is logged (`/api/v1/callbacks/{token}`), never the path or
 //! query: paths can hold a callback secret, queries a search text.
 
+use axum::body::Bytes;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
@@ -16,24 +17,31 @@ use std::time::Instant;
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 tokio::task_local! {
-    static REQUEST_ID: String;
+    // A header value: cloned for the answer's header and read as text for the log and
+    // the envelope, without copying the id each time.
+    static REQUEST_ID: HeaderValue;
 }
 
 /// The id of the request being answered (made fresh outside one).
 pub fn current() -> String {
-    REQUEST_ID
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| new_request_id())
+    with_current(str::to_owned)
+}
+
+/// `f` of the id of the request being answered, without copying it.
+pub fn with_current<R>(f: impl FnOnce(&str) -> R) -> R {
+    match REQUEST_ID.try_with(|id| id.clone()) {
+        Ok(id) => f(id.to_str().unwrap_or_default()),
+        Err(_) => f(new_request_id().to_str().unwrap_or_default()),
+    }
 }
 
 /// A client's id is kept when it is short and plain (it is echoed into headers and logs).
-fn accepted(value: &HeaderValue) -> Option<String> {
-    let s = value.to_str().ok()?;
-    let plain = !s.is_empty()
+fn accepted(value: &HeaderValue) -> bool {
+    let s = value.as_bytes();
+    !s.is_empty()
         && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
-    plain.then(|| s.to_owned())
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// Answers `req` with `answer`, inside the request's id, and logs the outcome.
@@ -45,7 +53,8 @@ where
     let id = req
         .headers()
         .get(&HEADER)
-        .and_then(accepted)
+        .filter(|v| accepted(v))
+        .cloned()
         .unwrap_or_else(new_request_id);
     let method = req.method().clone();
     // Set by the router before its middleware runs.
@@ -63,20 +72,20 @@ where
         status,
         // Whole microseconds: `0.783523`, not `0.7835230000000001`.
         latency_ms = elapsed.as_micros() as f64 / 1000.0,
-        request_id = id.as_str(),
+        request_id = id.to_str().unwrap_or_default(),
         "request"
     );
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert(HEADER, v);
-    }
+    resp.headers_mut().insert(HEADER, id);
     resp
 }
 
 /// A fresh id for one answer: time plus a process-wide counter, unique per process.
-pub fn new_request_id() -> String {
+pub fn new_request_id() -> HeaderValue {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("req_{:x}{:04x}", crate::clock::now_ms(), n & 0xffff)
+    let id = format!("req_{:x}{:04x}", crate::clock::now_ms(), n & 0xffff);
+    HeaderValue::from_maybe_shared(Bytes::from(id))
+        .unwrap_or_else(|_| HeaderValue::from_static("req"))
 }
 
 #[cfg(test)]
@@ -86,10 +95,10 @@ mod tests {
     #[test]
     fn only_plain_client_ids_are_kept() {
         let ok = HeaderValue::from_static("3f2c9a1e-7b4d.trace:1");
-        assert_eq!(accepted(&ok).as_deref(), Some("3f2c9a1e-7b4d.trace:1"));
+        assert!(accepted(&ok));
         for bad in ["", "has space", "quote\"", &"x".repeat(65)] {
             let v = HeaderValue::from_str(bad).unwrap();
-            assert_eq!(accepted(&v), None, "{bad:?}");
+            assert!(!accepted(&v), "{bad:?}");
         }
     }
 }

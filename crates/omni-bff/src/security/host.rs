@@ -35,10 +35,12 @@ impl Hosts {
         let Ok(host) = host.to_str() else {
             return Some("the Host header is not text".into());
         };
-        let name = name_of(host).to_ascii_lowercase();
-        if is_loopback_name(&name) || self.allowed.contains(&name) {
+        // Compared without case and without a lower-cased copy (every request asks).
+        let name = name_of(host);
+        if is_loopback_name(name) || self.allowed.iter().any(|a| a.eq_ignore_ascii_case(name)) {
             return None;
         }
+        let name = name.to_ascii_lowercase();
         Some(format!(
             "this server answers for loopback names only (it has no access tokens), not \
              for {name:?}: open it as http://127.0.0.1 or http://localhost, or start it with \
@@ -55,9 +57,14 @@ fn name_of(host: &str) -> &str {
     host.rsplit_once(':').map_or(host, |(name, _)| name)
 }
 
-/// `localhost`, `*.localhost` (RFC 6761), a 127/8 address or `[::1]`.
+/// `localhost`, `*.localhost` (RFC 6761), a 127/8 address or `[::1]`, in any case.
 fn is_loopback_name(name: &str) -> bool {
-    if name == "localhost" || name.ends_with(".localhost") {
+    const SUFFIX: &[u8] = b".localhost";
+    let bytes = name.as_bytes();
+    if name.eq_ignore_ascii_case("localhost")
+        || bytes.len() > SUFFIX.len()
+            && bytes[bytes.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
+    {
         return true;
     }
     let bare = name.trim_start_matches('[').trim_end_matches(']');
@@ -87,8 +94,10 @@ mod tests {
             "localhost:8080",
             "LOCALHOST",
             "app.localhost:3000",
+            "App.LocalHost:3000",
             "[::1]:8080",
             "studio.internal:8443",
+            "Studio.Internal",
             "studio.example.com",
         ] {
             assert_eq!(hosts.refuse(&host(ok)), None, "{ok}");
@@ -97,6 +106,8 @@ mod tests {
             "rebind.example:8080",
             "127.0.0.1.rebind.example",
             "localhost.evil.example",
+            ".localhost.evil.example",
+            "x.LOCALHOST.evil.example",
             "10.0.0.5:8080",
             "[::2]:8080",
             "studio.internal.evil.example",
