@@ -37,8 +37,26 @@ impl FormatTime for Clock {
             }
             w.write_str(text)
         })?;
-        write!(w, ".{:06}Z", since.subsec_micros())
+        let mut fraction = *b".000000Z";
+        write_digits(&mut fraction[1..7], since.subsec_micros().into());
+        w.write_str(std::str::from_utf8(&fraction).unwrap_or_default())
     }
+}
+
+/// `n`'s last `out.len()` decimal digits into `out`, zero-padded.
+fn write_digits(out: &mut [u8], mut n: u64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+/// `n` in decimal, without a formatter (status codes and counts in every request line).
+fn write_decimal(w: &mut Writer<'_>, n: u64) -> fmt::Result {
+    let mut buf = [0u8; 20];
+    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    write_digits(&mut buf[..len], n);
+    w.write_str(std::str::from_utf8(&buf[..len]).unwrap_or_default())
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch (UTC, proleptic Gregorian).
@@ -135,9 +153,20 @@ impl Fields<'_, '_> {
 }
 
 impl Visit for Fields<'_, '_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
+    fn record_u64(&mut self, field: &Field, value: u64) {
         if self.result.is_ok() {
-            self.result = self.name(field).and_then(|()| self.w.write_str(value));
+            self.result = self.name(field).and_then(|()| write_decimal(self.w, value));
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.result.is_ok() {
+            self.result = self.name(field).and_then(|()| {
+                if value < 0 {
+                    self.w.write_char('-')?;
+                }
+                write_decimal(self.w, value.unsigned_abs())
+            });
         }
     }
 
@@ -166,6 +195,65 @@ mod tests {
         assert_eq!(at(1_709_164_800), "2024-02-29T00:00:00");
         assert_eq!(at(1_798_761_599), "2026-12-31T23:59:59");
         assert_eq!(at(4_107_542_400), "2100-03-01T00:00:00");
+    }
+
+    /// Lines written through `Text` and through tracing-subscriber's own `Full` format
+    /// (colours off), for events with every kind of field.
+    fn lines(text_format: bool) -> Vec<String> {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let events = || {
+            tracing::info!(target: "omni_bff::http", method = %"GET", route = %"/api/v1/tasks/{id}",
+                status = 200u16, latency_ms = 0.25, request_id = %"req_1", "request");
+            tracing::warn!(task = "t 1", delta = -7i64, zero = 0u64, ok = true, list = ?[1, 2], "plain {}", 42);
+            tracing::error!(reason = "no message");
+        };
+        let builder = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone());
+        if text_format {
+            tracing::subscriber::with_default(builder.event_format(Text).finish(), events);
+        } else {
+            tracing::subscriber::with_default(builder.finish(), events);
+        }
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn lines_are_tracing_subscribers_full_format() {
+        let (ours, theirs) = (lines(true), lines(false));
+        assert_eq!(ours.len(), 3, "{ours:?}");
+        // The same text after the time (which differs by when each was written).
+        let after_time = |l: &String| l[27..].to_owned();
+        assert_eq!(
+            ours.iter().map(after_time).collect::<Vec<_>>(),
+            theirs.iter().map(after_time).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            after_time(&ours[0]),
+            "  INFO omni_bff::http: request method=GET route=/api/v1/tasks/{id} status=200 latency_ms=0.25 request_id=req_1"
+        );
+        // The time as RFC 3339 with microseconds: 2026-11-30T07:50:52.426968Z.
+        for line in &ours {
+            let shape: String = line[..27]
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect();
+            assert_eq!(shape, "0000-00-00T00:00:00.000000Z", "{line}");
+        }
     }
 
     /// Every day from 1970 to 2400 against a plain day-by-day count.

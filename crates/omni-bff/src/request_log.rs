@@ -64,15 +64,14 @@ where
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
     crate::metrics::request_done(&method, route, status, elapsed);
-    // Strings as strings (not `%`): written as they are, without a formatter each.
     tracing::info!(
         target: "omni_bff::http",
-        method = method.as_str(),
-        route,
+        method = %method,
+        route = %route,
         status,
         // Whole microseconds: `0.783523`, not `0.7835230000000001`.
         latency_ms = elapsed.as_micros() as f64 / 1000.0,
-        request_id = id.to_str().unwrap_or_default(),
+        request_id = %id.to_str().unwrap_or_default(),
         "request"
     );
     resp.headers_mut().insert(HEADER, id);
@@ -83,14 +82,52 @@ where
 pub fn new_request_id() -> HeaderValue {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let id = format!("req_{:x}{:04x}", crate::clock::now_ms(), n & 0xffff);
+    // `req_{now_ms:x}{n:04x}`, written without a formatter (it was a tenth of a cached
+    // read's own instructions).
+    let mut id = String::with_capacity(24);
+    id.push_str("req_");
+    push_hex(&mut id, crate::clock::now_ms().unsigned_abs(), 1);
+    push_hex(&mut id, n & 0xffff, 4);
     HeaderValue::from_maybe_shared(Bytes::from(id))
         .unwrap_or_else(|_| HeaderValue::from_static("req"))
+}
+
+/// `n` in lower-case hex with at least `width` digits, as `{:0width$x}` writes it.
+fn push_hex(out: &mut String, n: u64, width: usize) {
+    let digits = (n.checked_ilog2().unwrap_or(0) as usize / 4 + 1).max(width);
+    for i in (0..digits).rev() {
+        let nibble = n.checked_shr(4 * i as u32).unwrap_or(0) & 0xf;
+        out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_what_format_writes() {
+        for n in [
+            0u64,
+            1,
+            0xf,
+            0x10,
+            0xabc,
+            0xffff,
+            0x1_0000,
+            0x1a22_b6cc_62f0,
+            u64::MAX,
+        ] {
+            for width in [1, 4] {
+                let mut ours = String::new();
+                push_hex(&mut ours, n, width);
+                assert_eq!(ours, format!("{n:0width$x}"));
+            }
+        }
+        let id = new_request_id();
+        let id = id.to_str().unwrap();
+        assert!(id.starts_with("req_") && id.len() > 8, "{id}");
+    }
 
     #[test]
     fn only_plain_client_ids_are_kept() {
