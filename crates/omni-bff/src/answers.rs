@@ -9,7 +9,9 @@
 
 use crate::clock;
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -47,8 +49,8 @@ impl Answer {
     }
 
     /// 304 when the client holds this state, else the envelope around the kept bytes.
-    pub fn respond(&self, headers: &HeaderMap) -> Response {
-        if holds(headers, &self.etag) {
+    pub fn respond(&self, held: &IfNoneMatch) -> Response {
+        if held.names(&self.etag) {
             return (
                 StatusCode::NOT_MODIFIED,
                 [(header::ETAG, self.etag.clone())],
@@ -71,17 +73,34 @@ impl Answer {
     }
 }
 
-/// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for it).
-pub fn holds(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let ours = strip_weak(etag.to_str().unwrap_or(""));
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|t| t == "*" || strip_weak(t) == ours)
-        })
+/// The request's `If-None-Match`, taken alone (the `HeaderMap` extractor copied every
+/// header of every read).
+#[derive(Debug, Default)]
+pub struct IfNoneMatch(pub Option<HeaderValue>);
+
+impl IfNoneMatch {
+    /// Whether it names `etag` (weak comparison, as RFC 9110 asks for it).
+    pub fn names(&self, etag: &HeaderValue) -> bool {
+        let ours = strip_weak(etag.to_str().unwrap_or(""));
+        self.0
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .any(|t| t == "*" || strip_weak(t) == ours)
+            })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(IfNoneMatch(
+            parts.headers.get(header::IF_NONE_MATCH).cloned(),
+        ))
+    }
 }
 
 fn strip_weak(tag: &str) -> &str {
@@ -189,18 +208,16 @@ mod tests {
         let a = Answer::new("t", b"{}".to_vec(), b"state");
         let tag = a.etag.to_str().unwrap().to_owned();
         assert!(tag.starts_with("W/\""));
-        let mut h = HeaderMap::new();
-        assert!(!holds(&h, &a.etag));
-        h.insert(header::IF_NONE_MATCH, tag.parse().unwrap());
-        assert!(holds(&h, &a.etag));
-        h.insert(
-            header::IF_NONE_MATCH,
+        assert!(!IfNoneMatch(None).names(&a.etag));
+        assert!(IfNoneMatch(Some(tag.parse().unwrap())).names(&a.etag));
+        let listed = IfNoneMatch(Some(
             format!("\"x\", {}", tag.trim_start_matches("W/"))
                 .parse()
                 .unwrap(),
-        );
-        assert!(holds(&h, &a.etag));
-        assert_eq!(a.respond(&h).status(), StatusCode::NOT_MODIFIED);
+        ));
+        assert!(listed.names(&a.etag));
+        assert!(!IfNoneMatch(Some("\"x\"".parse().unwrap())).names(&a.etag));
+        assert_eq!(a.respond(&listed).status(), StatusCode::NOT_MODIFIED);
         // Same state, another representation: the same tag.
         assert_eq!(Answer::new("t", b"[1]".to_vec(), b"state").etag, a.etag);
     }

@@ -2,7 +2,7 @@
 //! bodies and answers, so a Kling client only changes its base URL.
 
 use super::{kind_of, ok, ok_with};
-use crate::answers::Answer;
+use crate::answers::{Answer, IfNoneMatch};
 use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
@@ -12,7 +12,6 @@ use crate::store::HistoryQuery;
 use crate::tasks::Outgoing;
 use crate::{tasks, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use omni_api::{Problem, Task, TaskKind, UpstreamRequest, Violations, Warning, WarningRule};
 use std::collections::HashMap;
@@ -91,7 +90,7 @@ pub fn deprecation(
 pub async fn read(
     State(state): Shared,
     Path((group, name, id)): Path<(String, String, String)>,
-    headers: HeaderMap,
+    held: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&group, &name)?;
     let task = tasks::read(&state, &id, tasks::RequestPart::Summary).await?;
@@ -103,7 +102,7 @@ pub async fn read(
     }
     let data = serde_json::to_vec(&task.task).map_err(ApiError::internal)?;
     let answer = Answer::new(task.task.task_id.as_str(), data.clone(), &data);
-    Ok(answer.respond(&headers))
+    Ok(answer.respond(&held))
 }
 
 /// `GET /kling/v1/{group}/{name}?pageNum=&pageSize=`: this kind's tasks, newest first.

@@ -3,7 +3,7 @@
 
 use super::params::{choice_param, int_param};
 use super::{ok, ok_with};
-use crate::answers::Answer;
+use crate::answers::{Answer, IfNoneMatch};
 use crate::config::UnknownFields;
 use crate::error::ApiError;
 use crate::routes::body::JsonBody;
@@ -13,7 +13,6 @@ use crate::store::HistoryQuery;
 use crate::tasks::{Outgoing, RequestPart};
 use crate::{media, AppState};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -103,12 +102,12 @@ pub async fn read(
     State(state): Shared,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    held: IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let part = request_part(&q)?;
     if part == RequestPart::Summary {
         if let Some(kept) = state.answers.get(&id) {
-            return Ok(kept.respond(&headers));
+            return Ok(kept.respond(&held));
         }
     }
     let mut task = crate::tasks::read(&state, &id, part).await?;
@@ -119,7 +118,7 @@ pub async fn read(
     if part == RequestPart::Summary && settled && task.task.task_status.is_terminal() {
         state.answers.put(&id, answer.clone());
     }
-    Ok(answer.respond(&headers))
+    Ok(answer.respond(&held))
 }
 
 fn request_part(q: &HashMap<String, String>) -> Result<RequestPart, ApiError> {
