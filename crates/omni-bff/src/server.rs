@@ -107,9 +107,10 @@ mod tests {
 
     const TIMEOUT: Duration = Duration::from_millis(300);
 
-    /// A server with `/` (a short answer) and `/slow` (a body written over three
-    /// timeouts), and a connection to it.
-    async fn connected() -> (TcpStream, watch::Sender<bool>) {
+    /// What a server with `/` (a short answer) and `/slow` (a body written over three
+    /// timeouts) sends back for `request` until it closes the connection (failing after
+    /// 5 s), and how long that took.
+    async fn exchange(request: &[u8]) -> (String, Duration) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = Router::new().route("/", get(|| async { "hello" })).route(
@@ -125,44 +126,32 @@ mod tests {
                 Body::from_stream(chunks)
             }),
         );
-        let (closing_tx, closing) = watch::channel(false);
+        let (_closing, closing) = watch::channel(false);
         tokio::spawn(serve(listener, app, closing, TIMEOUT));
-        (TcpStream::connect(addr).await.unwrap(), closing_tx)
-    }
-
-    /// Reads until the server closes the connection (failing after 5 s).
-    async fn read_to_close(conn: &mut TcpStream) -> String {
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        conn.write_all(request).await.unwrap();
+        let started = Instant::now();
         let mut got = Vec::new();
         tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
             .await
             .expect("the server closed the connection")
             .unwrap();
-        String::from_utf8_lossy(&got).into_owned()
+        (
+            String::from_utf8_lossy(&got).into_owned(),
+            started.elapsed(),
+        )
     }
 
     #[tokio::test]
     async fn a_head_sent_too_slowly_loses_its_connection() {
-        let (mut conn, _closing) = connected().await;
-        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
-        let started = Instant::now();
-        let answer = read_to_close(&mut conn).await;
-        assert!(
-            started.elapsed() >= TIMEOUT,
-            "closed after {:?}",
-            started.elapsed()
-        );
+        let (answer, took) = exchange(b"GET / HTTP/1.1\r\nHost: x\r\n").await;
+        assert!(took >= TIMEOUT, "closed after {took:?}");
         assert!(!answer.contains("hello"), "{answer}");
     }
 
     #[tokio::test]
     async fn an_idle_connection_is_closed_after_its_answer() {
-        let (mut conn, _closing) = connected().await;
-        conn.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let answer = read_to_close(&mut conn).await;
+        let (answer, _) = exchange(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
         assert!(
             answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"),
             "{answer}"
@@ -171,11 +160,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_long_answer_is_not_cut() {
-        let (mut conn, _closing) = connected().await;
-        conn.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let answer = read_to_close(&mut conn).await;
+        let (answer, _) = exchange(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
         for part in ["part0;", "part1;", "part2;"] {
             assert!(answer.contains(part), "{answer}");
         }

@@ -39,7 +39,7 @@ fn guarded(path: &str) -> bool {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    below("/api") || below("/kling") || path == "/metrics"
+    crate::routes::API_PREFIXES.into_iter().any(below) || path == "/metrics"
 }
 
 /// Routes a signed-out browser must reach: the session itself, and the upstream's
