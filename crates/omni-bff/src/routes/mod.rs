@@ -96,11 +96,13 @@ pub fn router(state: Arc<AppState>) -> Router {
     // request's URI without their prefix and added a layer of services (a tenth of a
     // task read's instructions, measured with callgrind).
     // Unknown paths under the API prefixes answer in the envelope, never HTML.
-    let unknown_api = API_PREFIXES.into_iter().fold(Router::new(), |r, prefix| {
-        r.route(prefix, any(no_route))
-            .route(&format!("{prefix}/"), any(no_route))
-            .route(&format!("{prefix}/{{*rest}}"), any(no_route))
-    });
+    let unknown_api = security::API_PREFIXES
+        .into_iter()
+        .fold(Router::new(), |r, prefix| {
+            r.route(prefix, any(no_route))
+                .route(&format!("{prefix}/"), any(no_route))
+                .route(&format!("{prefix}/{{*rest}}"), any(no_route))
+        });
     Router::new()
         .merge(unknown_api)
         .merge(kling)
@@ -121,9 +123,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
 }
-
-/// Where the API lives: every path below these answers in the envelope, behind the guard.
-pub const API_PREFIXES: [&str; 2] = ["/api", "/kling"];
 
 async fn no_route() -> ApiError {
     ApiError::NotFound("no such route".into())

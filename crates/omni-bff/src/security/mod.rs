@@ -32,6 +32,10 @@ pub struct Security {
     pub hosts: host::Hosts,
 }
 
+/// Where the API lives: every path below these is behind the guard, and the router
+/// answers unknown ones in the envelope.
+pub const API_PREFIXES: [&str; 2] = ["/api", "/kling"];
+
 /// Paths behind the guard: the API prefixes (any path below them, routes or not, so an
 /// unknown API path costs a stranger as much as a real one) and the metrics.
 fn guarded(path: &str) -> bool {
@@ -39,7 +43,7 @@ fn guarded(path: &str) -> bool {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    crate::routes::API_PREFIXES.into_iter().any(below) || path == "/metrics"
+    API_PREFIXES.into_iter().any(below) || path == "/metrics"
 }
 
 /// Routes a signed-out browser must reach: the session itself, and the upstream's
