@@ -357,9 +357,11 @@ async fn drive(
         }
     }
     // The outcome is unknown: the attempt stays, for the refresher, which tries again
-    // after a while that grows with the attempt's age.
+    // after a while that grows with the time since it was first sent (its time in line
+    // does not count: a create that waited minutes for a slot has been tried once, and
+    // it holds a slot of its pool while it is unknown).
     let now = clock::now_ms();
-    let wait = ((now - a.created_at) / 2).clamp(5_000, 600_000);
+    let wait = ((now - a.created_at.max(a.not_before)) / 2).clamp(5_000, 600_000);
     state.store.release_attempt(a, now + wait).await?;
     tracing::warn!(external = %a.external_task_id, "create left for later: {last:?}");
     Err(ApiError::Pending(format!(
@@ -400,7 +402,7 @@ pub async fn cancel(state: &AppState, id: &str) -> Result<StudioTask, ApiError> 
     let now = clock::now_ms();
     if !state
         .store
-        .claim_queued(&mut q.attempt, now + lease_ms(state))
+        .claim_queued(&mut q.attempt, now, now + lease_ms(state))
         .await?
     {
         return Err(ApiError::Conflict(format!(

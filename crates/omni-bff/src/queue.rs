@@ -3,7 +3,8 @@
 //! is `--max-in-flight`, else the catalog's `concurrency`; a task holds its slots from
 //! its create until it ends. An upstream that still answers 1303 (another client on the
 //! same account, or two instances taking the last slot at once) puts the create back in
-//! line with a growing backoff. Taking a queued create is one conditional update, so
+//! line with a growing backoff, and lowers the pool's limit to what ran then; the limit
+//! climbs back a slot at a time. Taking a queued create is one conditional update, so
 //! across instances each is sent once; it lives in the database, so it survives restarts.
 
 use crate::store::{Attempt, Queued, StoreError};
@@ -15,14 +16,17 @@ use omni_api::{Choice, StudioTask, Task, TaskId, TaskStatus};
 /// The longest backoff after the upstream said it was busy.
 const MAX_BACKOFF_MS: i64 = 60_000;
 
-/// How long a limit learnt from the upstream's 1303 holds before the configured one is
-/// tried again (a pack may have been upgraded, another client may have stopped).
-const LEARNT_FOR_MS: i64 = 10 * 60_000;
+/// How fast a limit learnt from the upstream's 1303 gives way: one slot more per step,
+/// back up to the configured limit. A 1303 says the pack was full then, not for how long
+/// (another client may stop, a pack may be upgraded, a 1303 may be a passing fault), and
+/// holding the pool at one slot for minutes on one such answer drains a long line one
+/// task at a time. A step too far costs one more 1303, which makes nothing and re-learns.
+const CLIMB_STEP_MS: i64 = 15_000;
 
 /// The limits in force and the bell that wakes the sender.
 pub struct Queue {
     limits: Concurrency,
-    /// Per pool, a lower limit the upstream taught by answering 1303, and until when.
+    /// Per pool, a lower limit the upstream taught by answering 1303, and when.
     learnt: std::sync::Mutex<std::collections::HashMap<Pool, (u32, i64)>>,
     wake: tokio::sync::Notify,
 }
@@ -37,13 +41,20 @@ impl Queue {
     }
 
     /// The slots `pool` may hold now: the configured limit, or less where the upstream
-    /// said so.
+    /// said so lately.
     pub fn limit(&self, pool: Pool) -> u32 {
+        self.limit_at(pool, clock::now_ms())
+    }
+
+    fn limit_at(&self, pool: Pool, now: i64) -> u32 {
         let configured = self.limits.of(pool);
         let learnt = self.learnt.lock().unwrap_or_else(|p| p.into_inner());
         match learnt.get(&pool) {
-            Some((n, until)) if *until > clock::now_ms() => configured.min(*n),
-            _ => configured,
+            Some((n, at)) => {
+                let climbed = u32::try_from((now - at).max(0) / CLIMB_STEP_MS).unwrap_or(u32::MAX);
+                configured.min(n.saturating_add(climbed))
+            }
+            None => configured,
         }
     }
 
@@ -51,10 +62,14 @@ impl Queue {
     /// all it takes from us for now. With none of ours running, someone else fills the
     /// pack, and only the backoff helps.
     pub fn learn(&self, pool: Pool, running: i64) {
+        self.learn_at(pool, running, clock::now_ms());
+    }
+
+    fn learn_at(&self, pool: Pool, running: i64, now: i64) {
         if running >= 1 {
             let n = u32::try_from(running).unwrap_or(u32::MAX);
             let mut learnt = self.learnt.lock().unwrap_or_else(|p| p.into_inner());
-            learnt.insert(pool, (n, clock::now_ms() + LEARNT_FOR_MS));
+            learnt.insert(pool, (n, now));
             tracing::info!(
                 pool = pool.as_str(),
                 "the upstream runs {n} slots at most for now (1303)"
@@ -154,5 +169,38 @@ pub fn view(q: &Queued, request: Option<TaskRequest>) -> StudioTask {
             place: q.place,
             not_before: (a.not_before > clock::now_ms()).then_some(a.not_before),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_learnt_limit_climbs_back_a_slot_per_step() {
+        let q = Queue::new(Concurrency::default());
+        let configured = q.limits().of(Pool::Image);
+        assert!(configured > 3, "the catalog's image limit: {configured}");
+        let t = 1_000_000;
+        q.learn_at(Pool::Image, 0, t);
+        assert_eq!(
+            q.limit_at(Pool::Image, t),
+            configured,
+            "nothing of ours ran: nothing learnt"
+        );
+        q.learn_at(Pool::Image, 2, t);
+        assert_eq!(q.limit_at(Pool::Image, t), 2);
+        assert_eq!(q.limit_at(Pool::Image, t + CLIMB_STEP_MS - 1), 2);
+        assert_eq!(q.limit_at(Pool::Image, t + CLIMB_STEP_MS), 3);
+        assert_eq!(q.limit_at(Pool::Image, t + 3 * CLIMB_STEP_MS), 5);
+        assert_eq!(q.limit_at(Pool::Image, t + 100 * CLIMB_STEP_MS), configured);
+        assert_eq!(
+            q.limit_at(Pool::Video, t),
+            q.limits().of(Pool::Video),
+            "per pool"
+        );
+        // Another 1303 on the way up starts again from what ran then.
+        q.learn_at(Pool::Image, 4, t + 5 * CLIMB_STEP_MS);
+        assert_eq!(q.limit_at(Pool::Image, t + 5 * CLIMB_STEP_MS), 4);
     }
 }

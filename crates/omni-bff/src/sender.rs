@@ -46,7 +46,7 @@ async fn send_what_fits(state: &Arc<AppState>, pool: Pool) {
             }
         }
         let until = now + creates::lease_ms(state);
-        match state.store.claim_queued(&mut head, until).await {
+        match state.store.claim_queued(&mut head, now, until).await {
             // Sent beside the others: the next may fit too.
             Ok(true) => {
                 let state = state.clone();

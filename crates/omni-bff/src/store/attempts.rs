@@ -34,7 +34,8 @@ pub struct Attempt {
     /// Slots it holds in its pool while it runs.
     pub slots: u32,
     pub pool: Pool,
-    /// Not sent before this instant: the upstream said it was busy.
+    /// While queued: not sent before this instant (the upstream said it was busy).
+    /// Once taken out of line: when it was taken.
     pub not_before: i64,
     /// How often the upstream said so (the backoff grows with it).
     pub busy_answers: i64,

@@ -45,13 +45,21 @@ impl Store {
         Ok(row.try_get("used")?)
     }
 
-    /// Takes a queued attempt to send it, held until `until`; `false` when another
-    /// request or instance took it first (or it was cancelled).
-    pub async fn claim_queued(&self, a: &mut Attempt, until: i64) -> Result<bool, StoreError> {
+    /// Takes a queued attempt at `now` to send it, held until `until`; `false` when
+    /// another request or instance took it first (or it was cancelled). `not_before`
+    /// becomes the moment it left the line.
+    pub async fn claim_queued(
+        &self,
+        a: &mut Attempt,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE create_attempts SET queued = 0, lease_until = $1 WHERE external_task_id = $2 AND queued = 1",
+            "UPDATE create_attempts SET queued = 0, lease_until = $1, not_before = $2
+             WHERE external_task_id = $3 AND queued = 1",
         )
         .bind(until)
+        .bind(now)
         .bind(a.external_task_id.clone())
         .execute(&self.pool)
         .await?;
@@ -59,6 +67,7 @@ impl Store {
         if claimed {
             a.queued = false;
             a.lease_until = until;
+            a.not_before = now;
         }
         Ok(claimed)
     }
