@@ -111,6 +111,30 @@ async fn the_bff_holds_what_does_not_fit_shows_places_and_cancels_one() {
         .filter_map(|t| t["queue"]["place"].as_i64())
         .collect();
     assert_eq!(places, [3, 2, 1], "newest first, each with its place");
+    // The gateway's list has them too, first (the newest is the last in line), and its
+    // pages go on through the made tasks without repeating or skipping one.
+    let external = |t: &Value| {
+        t["task_info"]["external_task_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut listed = Vec::new();
+    for (n, size) in [(1, 4), (2, 1), (3, 0)] {
+        let (status, page) = bff
+            .get(&format!("{OMNI_IMAGE}?pageNum={n}&pageSize=4"))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let tasks = page["data"].as_array().unwrap();
+        assert_eq!(tasks.len(), size, "page {n}: {page}");
+        listed.extend(tasks.iter().map(external));
+    }
+    assert_eq!(listed[0], external(&answers[4]), "{listed:?}");
+    let mut sorted = listed.clone();
+    sorted.sort();
+    let mut answered: Vec<String> = answers.iter().map(external).collect();
+    answered.sort();
+    assert_eq!(sorted, answered, "every task the clients were given, once");
     // The last in line is cancelled: it fails without being sent.
     let last = waiting[2]["task_id"].as_str().unwrap();
     let (status, cancelled) = bff

@@ -106,7 +106,10 @@ pub async fn read(
 }
 
 /// `GET /kling/v1/{group}/{name}?pageNum=&pageSize=`: this kind's tasks, newest first.
-#[utoipa::path(get, operation_id = "list_tasks", path = "/kling/v1/{group}/{name}", tag = "kling", summary = "A page of this kind's tasks, newest first",
+/// The creates still waiting in the queue come first (newer than any made task, and
+/// `submitted` under the external id their clients were answered), so a client that
+/// lists sees every task it was given; the pages run on through the stored tasks.
+#[utoipa::path(get, operation_id = "list_tasks", path = "/kling/v1/{group}/{name}", tag = "kling", summary = "A page of this kind's tasks, newest first (waiting creates first)",
     params(("group" = String, Path), ("name" = String, Path), ("pageNum" = Option<u32>, Query, minimum = 1, maximum = 1000), ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500)),
     responses((status = 200, body = omni_api::Envelope<Vec<omni_api::Task>>), crate::routes::openapi::Errors))
 ]
@@ -120,15 +123,33 @@ pub async fn list(
     let page_num = super::params::int_param(&q, "pageNum", 1, 1, 1000, &mut v);
     let page_size = super::params::int_param(&q, "pageSize", 30, 1, 500, &mut v);
     v.into_result().map_err(ApiError::Invalid)?;
-    let rows = state
+    let (offset, size) = ((page_num - 1) * page_size, page_size);
+    let waiting: Vec<Task> = state
         .store
-        .history(&HistoryQuery {
-            kind: Some(kind),
-            limit: page_size as u32,
-            offset: ((page_num - 1) * page_size) as u32,
-            ..Default::default()
-        })
-        .await?;
-    let page: Vec<Task> = rows.into_iter().map(|r| r.task.task).collect();
+        .queued_all()
+        .await?
+        .iter()
+        .filter(|w| w.attempt.kind == kind)
+        .map(|w| crate::queue::waiting_task(&w.attempt))
+        .collect();
+    let waiting_count = waiting.len() as i64;
+    let mut page: Vec<Task> = waiting
+        .into_iter()
+        .skip(offset as usize)
+        .take(size as usize)
+        .collect();
+    let rest = size - page.len() as i64;
+    if rest > 0 {
+        let rows = state
+            .store
+            .history(&HistoryQuery {
+                kind: Some(kind),
+                limit: rest as u32,
+                offset: (offset - waiting_count).max(0) as u32,
+                ..Default::default()
+            })
+            .await?;
+        page.extend(rows.into_iter().map(|r| r.task.task));
+    }
     Ok(ok(&page))
 }
