@@ -453,6 +453,8 @@ async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, Ap
     };
     if adopted {
         crate::metrics::task_created(omni_api::Choice::as_str(a.kind));
+        // A stream opened while the create waited follows it by its external id.
+        crate::events::publish(state, &a.external_task_id).await;
     } else if let Some(existing) = state.store.get_summary(&a.external_task_id).await? {
         // Another instance adopted it first: theirs is the stored task.
         return Ok(existing.task.task);

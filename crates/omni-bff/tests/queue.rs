@@ -7,7 +7,7 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
-use support::{sim_stats, temp_dir, Bff, Simulator};
+use support::{read_sse, sim_stats, temp_dir, Bff, Simulator, SseEvent, SseRun};
 
 const KEY: &str = "queue-test-gateway-key";
 const OMNI_IMAGE: &str = "/kling/v1/images/omni-image";
@@ -44,6 +44,12 @@ async fn wait_done(bff: &Bff, id: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("task {id} did not finish");
+}
+
+/// The event stream of task `id`, read to its end (or `seconds`).
+async fn events(bff: &Bff, id: &str, seconds: u64) -> SseRun {
+    let url = format!("{}/api/v1/tasks/{id}/events", bff.url);
+    read_sse(&bff.http, &url, None, Duration::from_secs(seconds)).await
 }
 
 /// Each prompt made exactly once upstream (and nothing else made).
@@ -150,6 +156,62 @@ async fn the_bff_holds_what_does_not_fit_shows_places_and_cancels_one() {
     }
     let stats = made_once(&bff, &sim, &prompts[..4]).await;
     assert_eq!(stats["busy"], 0, "the BFF never sent beyond the limit");
+}
+
+#[tokio::test]
+async fn a_waiting_create_streams_its_place_then_its_task() {
+    let sim = upstream("1");
+    let bff = bff(
+        "queue-stream",
+        &sim,
+        &["--max-in-flight", "1", "--sse-heartbeat", "300ms"],
+    );
+    // The first holds the only slot for a few seconds; the second waits behind it.
+    let ahead = create(&bff, "ahead in line [sim:delay=3000]").await;
+    let queued = create(&bff, "waits in line").await;
+    let id = queued["task_id"].as_str().unwrap();
+    assert_eq!(
+        Some(id),
+        queued["task_info"]["external_task_id"].as_str(),
+        "{queued}"
+    );
+    let run = events(&bff, id, 60).await;
+    assert_eq!(run.status, 200);
+    // While it waits: its place, without an event id (the task has no history yet).
+    let said = &run.events[0];
+    assert_eq!(
+        (said.id.as_str(), said.event.as_str()),
+        ("", "status"),
+        "{said:?}"
+    );
+    assert_eq!(said.data["task_id"], id);
+    assert_eq!(said.data["task_status"], "submitted");
+    assert_eq!(said.data["queue"]["place"], 1, "{said:?}");
+    // Once made: the task's own events from the first, under the upstream's id.
+    let made: Vec<&SseEvent> = run.events.iter().filter(|e| !e.id.is_empty()).collect();
+    assert_eq!(
+        made.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["1", "2", "3"],
+        "{:?}",
+        run.events
+    );
+    let last = &made[2];
+    assert_eq!(
+        (last.event.as_str(), &last.data["task_status"]),
+        ("final", &json!("succeed"))
+    );
+    assert_eq!(last.data["task_info"]["external_task_id"], id);
+    assert_ne!(
+        last.data["task_id"], id,
+        "named by the upstream's id once made"
+    );
+    assert_eq!(
+        wait_done(&bff, ahead["task_id"].as_str().unwrap()).await["task_status"],
+        "succeed"
+    );
+    // A stream for an id nobody was given is still a 404.
+    let missing = events(&bff, "studio-nothing-such", 5).await;
+    assert_eq!(missing.status, 404);
 }
 
 #[tokio::test]

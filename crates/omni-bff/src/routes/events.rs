@@ -2,6 +2,11 @@
 //! the last one (`final`) on succeed or failed, heartbeat comments between, and resume
 //! from `Last-Event-ID` (the event id is the change's sequence number, so a reconnecting
 //! browser gets exactly what it missed, in order).
+//!
+//! A create still waiting in the queue has a stream too, under the external id its
+//! client was given: `status` events with its place in line (no event id: nothing of the
+//! task's own history has happened yet), then, once it is made, the task's events from
+//! the first.
 
 use crate::error::ApiError;
 use crate::events::ANY_TASK;
@@ -27,7 +32,10 @@ fn recheck(heartbeat: Duration) -> Duration {
 /// Where one stream is.
 struct Cursor {
     state: Arc<AppState>,
+    /// The task followed; while `waiting`, the external id of the create.
     task_id: String,
+    /// The create waits in the queue: what the stream last said of it.
+    waiting: Option<Said>,
     kind: TaskKind,
     last: i64,
     rx: broadcast::Receiver<Arc<str>>,
@@ -52,30 +60,36 @@ pub async fn stream(
 ) -> Result<Response, ApiError> {
     // Subscribe before the first read: a change between the two is not missed.
     let rx = state.hub.subscribe();
-    let stored = match state.store.get_light(&id).await? {
-        Some(s) => s,
-        // Maybe an external id: a page opened while its create waited in the queue.
-        None => state
-            .store
-            .get_summary(&id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no task with id {id:?}")))?,
-    };
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .or(q.get("last_event_id").map(String::as_str))
         .and_then(|v| v.trim().parse::<i64>().ok())
         .unwrap_or(0);
-    let task = &stored.task.task;
-    if task.task_status.is_terminal() && last >= stored.version {
-        // Everything was delivered: 204 tells an EventSource to stop reconnecting.
-        return Ok(StatusCode::NO_CONTENT.into_response());
-    }
+    let stored = match state.store.get_light(&id).await? {
+        Some(s) => Some(s),
+        // Maybe an external id: a page opened while its create waited in the queue.
+        None => state.store.get_summary(&id).await?,
+    };
+    let (task_id, kind, waiting) = match stored {
+        Some(stored) => {
+            let task = &stored.task.task;
+            if task.task_status.is_terminal() && last >= stored.version {
+                // Everything was delivered: 204 tells an EventSource to stop reconnecting.
+                return Ok(StatusCode::NO_CONTENT.into_response());
+            }
+            (task.task_id.as_str().to_owned(), stored.task.kind, None)
+        }
+        None => match state.store.queued_one(&id).await? {
+            Some(q) => (id, q.attempt.kind, Some(Said::Nothing)),
+            None => return Err(ApiError::NotFound(format!("no task with id {id:?}"))),
+        },
+    };
     let cursor = Cursor {
         state: state.clone(),
-        task_id: task.task_id.as_str().to_owned(),
-        kind: stored.task.kind,
+        task_id,
+        waiting,
+        kind,
         last,
         rx,
         pending: VecDeque::new(),
@@ -101,9 +115,32 @@ async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
         if c.done || *c.closing.borrow() {
             return None;
         }
+        if let Some(said) = c.waiting {
+            match Box::pin(waiting(&c.state, &c.task_id)).await {
+                Ok(Waiting::Still(view)) => {
+                    let place = view.queue.as_ref().and_then(|q| q.place);
+                    if said != Said::Place(place) {
+                        c.waiting = Some(Said::Place(place));
+                        let data = serde_json::to_string(&view).unwrap_or_default();
+                        c.pending
+                            .push_back(Event::default().event("status").data(data));
+                        continue;
+                    }
+                }
+                // Made (or ended unsent): from here on, the task's own events.
+                Ok(Waiting::Task(task_id)) => {
+                    c.waiting = None;
+                    c.task_id = task_id;
+                    c.last = 0;
+                    continue;
+                }
+                Ok(Waiting::Gone) => return None,
+                Err(_) => {}
+            }
+        }
         // The store's futures are boxed: kept inline they would size this stream's
         // state for its whole life, and a BFF holds thousands of streams that wait.
-        if let Ok(events) = Box::pin(c.state.store.events_after(&c.task_id, c.last)).await {
+        else if let Ok(events) = Box::pin(c.state.store.events_after(&c.task_id, c.last)).await {
             for e in events {
                 c.last = e.seq;
                 let last = e.task.task_status.is_terminal();
@@ -124,6 +161,34 @@ async fn next(mut c: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
             _ = c.closing.wait_for(|closing| *closing) => return None,
         }
     }
+}
+
+/// What a waiting create's stream last said: nothing yet, or its place in line (`None`
+/// while it is being sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Said {
+    Nothing,
+    Place(Option<u32>),
+}
+
+/// Where a create that was waiting in the queue is now.
+enum Waiting {
+    /// Still waiting: the task as readers see it, with its place.
+    Still(Box<StudioTask>),
+    /// A task now, under this id.
+    Task(String),
+    /// Neither (its record is gone).
+    Gone,
+}
+
+async fn waiting(state: &AppState, external_id: &str) -> Result<Waiting, crate::store::StoreError> {
+    if let Some(q) = state.store.queued_one(external_id).await? {
+        return Ok(Waiting::Still(Box::new(crate::queue::view(&q, None))));
+    }
+    Ok(match state.store.get_summary(external_id).await? {
+        Some(stored) => Waiting::Task(stored.task.task.task_id.as_str().to_owned()),
+        None => Waiting::Gone,
+    })
 }
 
 /// Waits until this task (or every task) is said to have changed.
