@@ -3,6 +3,10 @@
 use omni_bff::config::{self, Command};
 use std::process::ExitCode;
 
+/// Small blocks from mimalloc, large ones from glibc (see `memory`).
+#[global_allocator]
+static ALLOCATOR: omni_bff::memory::Allocator = omni_bff::memory::Allocator;
+
 fn main() -> ExitCode {
     // An option's variable set to nothing (`OMNI_RATE_LIMIT=` in a unit file) means its
     // default, as if unset. Done before any thread starts, as `remove_var` requires.
