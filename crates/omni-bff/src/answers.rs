@@ -109,13 +109,23 @@ fn strip_weak(tag: &str) -> &str {
 
 /// The success envelope (`omni_api::Envelope` with no warnings) around serialised data,
 /// written directly so a kept answer is not parsed or serialised again.
+/// Sized exactly: `Bytes` takes a full vector as it is, and allocates again for one
+/// with room to spare.
 fn envelope(request_id: &str, data: &[u8]) -> Vec<u8> {
-    let id = serde_json::to_string(request_id).unwrap_or_else(|_| "\"\"".into());
-    let head = r#"{"code":0,"message":"SUCCEED","request_id":"#;
-    let mut out = Vec::with_capacity(head.len() + id.len() + data.len() + 10);
-    out.extend_from_slice(head.as_bytes());
+    // A request id is plain (see `request_log`); anything else is escaped.
+    let escaped;
+    let id = if request_id.bytes().all(crate::request_log::plain) {
+        request_id
+    } else {
+        escaped = serde_json::to_string(request_id).unwrap_or_else(|_| "\"\"".into());
+        &escaped[1..escaped.len() - 1]
+    };
+    let head = br#"{"code":0,"message":"SUCCEED","request_id":""#;
+    let middle = br#"","data":"#;
+    let mut out = Vec::with_capacity(head.len() + id.len() + middle.len() + data.len() + 1);
+    out.extend_from_slice(head);
     out.extend_from_slice(id.as_bytes());
-    out.extend_from_slice(br#","data":"#);
+    out.extend_from_slice(middle);
     out.extend_from_slice(data);
     out.push(b'}');
     out
@@ -188,19 +198,22 @@ mod tests {
     #[test]
     fn the_envelope_is_the_one_serde_writes() {
         let data = serde_json::json!({"kind": "omni-image", "task": {"task_id": "t1"}});
-        let written = envelope("req_1", &serde_json::to_vec(&data).unwrap());
-        let expected = serde_json::to_vec(&omni_api::Envelope {
-            code: 0,
-            message: "SUCCEED".into(),
-            request_id: "req_1".into(),
-            data: Some(data),
-            warnings: Vec::new(),
-        })
-        .unwrap();
-        assert_eq!(
-            String::from_utf8(written).unwrap(),
-            String::from_utf8(expected).unwrap()
-        );
+        for id in ["req_1", "client-id.7:a", "a \"quoted\" \\ id"] {
+            let written = envelope(id, &serde_json::to_vec(&data).unwrap());
+            assert_eq!(written.len(), written.capacity(), "sized exactly");
+            let expected = serde_json::to_vec(&omni_api::Envelope {
+                code: 0,
+                message: "SUCCEED".into(),
+                request_id: id.into(),
+                data: Some(data.clone()),
+                warnings: Vec::new(),
+            })
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 
     #[test]
