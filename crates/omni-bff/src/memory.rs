@@ -3,7 +3,9 @@
 //! Small blocks are the per-request churn: a task read allocates some 35 of them on one
 //! worker thread and frees many on another, and glibc's malloc spent a fifth of the
 //! read's instructions there (its thread caches miss on frees from other threads).
-//! mimalloc serves them in a fraction of that.
+//! mimalloc serves them in a fraction of that. It is built without transparent huge
+//! pages (`no_thp`): where the kernel grants them on request, its arenas took whole 2 MB
+//! pages, and an idle BFF held 35 MB instead of 16.
 //!
 //! Large blocks (connection buffers, request bodies, base64 images) stay with glibc,
 //! which gives them back: mimalloc kept them (ten thousand event streams held 230 MB
