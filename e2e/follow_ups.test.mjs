@@ -46,7 +46,8 @@ for (const [button, refer, prompt] of [['next-shot', 'feature', /next shot after
 test('a local MP4 is checked in the browser, kept by the BFF, and goes upstream as a URL it can fetch', async () => {
   const page = await openPage(browser, '/video');
   const file = page.getByTestId('add-video-file');
-  await page.waitForFunction(() => !document.querySelector('[data-testid="add-video-file"]').disabled);
+  // Until the page has mounted there is no input yet: wait for it, then for it enabled.
+  await page.waitForFunction(() => document.querySelector('[data-testid="add-video-file"]')?.disabled === false);
   // A 640x360 clip is too small: said under the input, not uploaded.
   await file.setInputFiles(new URL('./fixtures/clip-360p-4s.mp4', import.meta.url).pathname);
   await page.locator('#video-file-errors li').first().waitFor();
