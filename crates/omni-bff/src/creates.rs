@@ -246,11 +246,15 @@ pub(crate) async fn send_claimed(state: &AppState, mut a: Attempt, what: &str) {
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(Created::Made(task)) => tracing::info!(
-            external = %a.external_task_id,
-            task_id = %task.task_id.as_str(),
-            "sent a {what} create"
-        ),
+        Ok(Created::Made(task)) => {
+            tracing::info!(
+                external = %a.external_task_id,
+                task_id = %task.task_id.as_str(),
+                "sent a {what} create"
+            );
+            // Its client was given the external id, and a stream may follow it by that.
+            crate::events::publish(state, &a.external_task_id).await;
+        }
         Ok(Created::Waiting(_)) | Err(ApiError::Pending(_)) => {}
         Err(e) => {
             tracing::warn!(external = %a.external_task_id, "a {what} create was refused: {e}")
@@ -453,8 +457,6 @@ async fn adopt(state: &AppState, a: &Attempt, mut task: Task) -> Result<Task, Ap
     };
     if adopted {
         crate::metrics::task_created(omni_api::Choice::as_str(a.kind));
-        // A stream opened while the create waited follows it by its external id.
-        crate::events::publish(state, &a.external_task_id).await;
     } else if let Some(existing) = state.store.get_summary(&a.external_task_id).await? {
         // Another instance adopted it first: theirs is the stored task.
         return Ok(existing.task.task);

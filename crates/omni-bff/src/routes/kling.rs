@@ -124,19 +124,14 @@ pub async fn list(
     let page_size = super::params::int_param(&q, "pageSize", 30, 1, 500, &mut v);
     v.into_result().map_err(ApiError::Invalid)?;
     let (offset, size) = ((page_num - 1) * page_size, page_size);
-    let waiting: Vec<Task> = state
-        .store
-        .queued_all()
-        .await?
-        .iter()
-        .filter(|w| w.attempt.kind == kind)
-        .map(|w| crate::queue::waiting_task(&w.attempt))
-        .collect();
+    let all = state.store.queued_all().await?;
+    let waiting: Vec<_> = all.iter().filter(|w| w.attempt.kind == kind).collect();
     let waiting_count = waiting.len() as i64;
     let mut page: Vec<Task> = waiting
-        .into_iter()
+        .iter()
         .skip(offset as usize)
         .take(size as usize)
+        .map(|w| crate::queue::waiting_task(&w.attempt))
         .collect();
     let rest = size - page.len() as i64;
     if rest > 0 {
