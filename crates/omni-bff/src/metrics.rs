@@ -107,13 +107,15 @@ pub fn request_done(method: &Method, route: &str, status: u16, took: Duration) {
 /// A request's counter and latency histogram.
 type RequestHandles = (Counter, Histogram);
 /// Per route template: the handles for each method and status seen.
-type ByRoute = HashMap<Box<str>, Vec<(Method, u16, RequestHandles)>>;
+/// Keyed with foldhash (hashbrown's, in the tree): the keys are the router's own
+/// templates, not a client's words, and SipHash of one was half of this lookup.
+type ByRoute = HashMap<Box<str>, Vec<(Method, u16, RequestHandles)>, foldhash::fast::FixedState>;
 
 thread_local! {
     /// Handles by route template, then method and status: looked up in the registry once
     /// per label set and thread, not per request (building the labels each time took
     /// five allocations and a hash of them).
-    static REQUEST_HANDLES: RefCell<ByRoute> = RefCell::new(HashMap::new());
+    static REQUEST_HANDLES: RefCell<ByRoute> = const { RefCell::new(HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0))) };
 }
 
 fn request_handles(method: &Method, route: &str, status: u16) -> RequestHandles {
@@ -130,10 +132,11 @@ fn request_handles(method: &Method, route: &str, status: u16) -> RequestHandles 
         return make();
     }
     REQUEST_HANDLES.with_borrow_mut(|by_route| {
-        if !by_route.contains_key(route) {
-            by_route.insert(route.into(), Vec::new());
-        }
-        let kept = by_route.get_mut(route).expect("inserted above");
+        // One lookup per request; the entry is made once per route and thread.
+        let kept = match by_route.get_mut(route) {
+            Some(kept) => kept,
+            None => by_route.entry(route.into()).or_default(),
+        };
         match kept.iter().find(|(m, s, _)| m == method && *s == status) {
             Some((_, _, handles)) => handles.clone(),
             None => {
