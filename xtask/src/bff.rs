@@ -72,6 +72,17 @@ pub fn start_with(
     spawn(bin, data_dir, true, extra, env)
 }
 
+/// `start`, run by `prefix` (`valgrind --tool=callgrind ...`).
+pub fn start_under(
+    prefix: &[String],
+    bin: &std::path::Path,
+    extra: &[&str],
+) -> Result<Server, String> {
+    let data_dir = std::env::temp_dir().join(format!("omni-under-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    spawn_under(prefix, bin, data_dir, true, extra, &[])
+}
+
 /// Starts omni-bff on the data dir `dir`, which it keeps (the bench fills it).
 pub fn start_in(
     bin: &std::path::Path,
@@ -116,13 +127,25 @@ fn spawn(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Server, String> {
+    spawn_under(&[], bin, data_dir, owns_data, extra, env)
+}
+
+fn spawn_under(
+    prefix: &[String],
+    bin: &std::path::Path,
+    data_dir: std::path::PathBuf,
+    owns_data: bool,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
     // A free port for the simulator (the BFF would pick one, but tests need to know it).
     let sim_port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?
         .port();
     let sim_listen = format!("127.0.0.1:{sim_port}");
-    let mut child = Command::new(bin)
+    let mut command = crate::process::under(prefix, bin);
+    let mut child = command
         .current_dir(root())
         .args(["--listen", "127.0.0.1:0", "--dist", "dist", "--data-dir"])
         .arg(&data_dir)

@@ -35,6 +35,17 @@ impl Nginx {
         prepare: impl FnOnce(&Path) -> Result<(), String>,
         server: impl FnOnce(&Path) -> String,
     ) -> Result<Nginx, String> {
+        Nginx::start_under(&[], name, prepare, server)
+    }
+
+    /// `start`, run by `prefix` (`valgrind --tool=callgrind ...`) when it is not empty: then
+    /// as one process (no master, one worker), so the prefix sees every request.
+    pub fn start_under(
+        prefix: &[String],
+        name: &str,
+        prepare: impl FnOnce(&Path) -> Result<(), String>,
+        server: impl FnOnce(&Path) -> String,
+    ) -> Result<Nginx, String> {
         ensure()?;
         let dir = std::env::temp_dir().join(format!("omni-nginx-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -46,7 +57,7 @@ impl Nginx {
             .port();
         let conf = format!(
             "load_module {BROTLI_STATIC};\n\
-             daemon off; worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             daemon off; {processes} pid {d}/nginx.pid; error_log {d}/error.log;\n\
              events {{ worker_connections 4096; }}\n\
              http {{ access_log off; include /etc/nginx/mime.types;\n\
                client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;\n\
@@ -54,9 +65,15 @@ impl Nginx {
                server {{ listen 127.0.0.1:{port};\n{body}\n}} }}\n",
             d = dir.display(),
             body = server(&dir),
+            processes = if prefix.is_empty() {
+                "worker_processes 2;"
+            } else {
+                "master_process off; worker_processes 1;"
+            },
         );
         std::fs::write(dir.join("nginx.conf"), conf).map_err(|e| e.to_string())?;
-        let child = Command::new("nginx")
+        let mut command = crate::process::under(prefix, "nginx");
+        let mut child = command
             .arg("-c")
             .arg(dir.join("nginx.conf"))
             .stdin(Stdio::null())
@@ -65,9 +82,13 @@ impl Nginx {
             .spawn()
             .map_err(|e| format!("nginx: {e}"))?;
         let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..50 {
+        // Under valgrind it takes seconds to start; a bad configuration ends it at once.
+        for _ in 0..600 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Ok(Nginx { child, url, dir });
+            }
+            if child.try_wait().is_ok_and(|status| status.is_some()) {
+                break;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -75,6 +96,13 @@ impl Nginx {
             "nginx did not start: {}",
             std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
         ))
+    }
+}
+
+impl Nginx {
+    /// Its process (the master, or the only process when run under a prefix).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

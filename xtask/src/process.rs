@@ -48,3 +48,15 @@ pub fn tool_path() -> String {
     let old = std::env::var("PATH").unwrap_or_default();
     format!("{}:{}:{old}", npm_bin.display(), cargo_bin().display())
 }
+
+/// A command for `program`, run by `prefix` when there is one (`valgrind ...`).
+pub fn under(prefix: &[String], program: impl AsRef<std::ffi::OsStr>) -> Command {
+    match prefix.split_first() {
+        Some((runner, args)) => {
+            let mut c = Command::new(runner);
+            c.args(args).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}

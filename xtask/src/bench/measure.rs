@@ -50,6 +50,8 @@ pub(super) fn create(addr: &str, prompt: &str) -> Result<String, String> {
 /// What wrk measured.
 pub(super) struct Wrk {
     pub(super) rps: f64,
+    /// Requests answered in the run (`N requests in 10.00s`).
+    pub(super) requests: u64,
     pub(super) p50: String,
     pub(super) p99: String,
     pub(super) errors: String,
@@ -75,8 +77,15 @@ pub(super) fn wrk(url: &str, connections: u32, seconds: u32) -> Result<Wrk, Stri
         .lines()
         .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
         .map_or_else(|| "none".to_owned(), |l| l.trim().to_owned());
+    let requests = out
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     Ok(Wrk {
         rps,
+        requests,
         p50: after("50%"),
         p99: after("99%"),
         errors,

@@ -12,12 +12,14 @@ use std::path::Path;
 use std::process::Command;
 
 mod browser;
+mod instructions;
 mod measure;
 mod server;
 mod size;
 mod streams;
 
 use browser::browser;
+use instructions::instructions;
 use server::{bff_figures, big_create, coalescing, history, load};
 use size::first_load;
 use streams::streams;
@@ -32,10 +34,11 @@ struct Row {
 }
 
 /// The sections, by the names `cargo xtask bench NAME...` takes.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "first-load",
     "browser",
     "reads",
+    "instructions",
     "coalescing",
     "load",
     "streams",
@@ -81,6 +84,9 @@ pub fn bench(only: &[String]) -> Result<(), String> {
         if wanted("load") {
             load(&server, &mut rows)?;
         }
+    }
+    if wanted("instructions") {
+        instructions(&bin, &mut rows)?;
     }
     if wanted("streams") {
         // A BFF of its own, so the memory is the streams' and not the other runs'; its
