@@ -65,11 +65,7 @@ pub fn start_with(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Server, String> {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data_dir);
-    spawn(bin, data_dir, true, extra, env)
+    spawn(&[], bin, fresh_data_dir(), true, extra, env)
 }
 
 /// `start`, run by `prefix` (`valgrind --tool=callgrind ...`).
@@ -78,9 +74,16 @@ pub fn start_under(
     bin: &std::path::Path,
     extra: &[&str],
 ) -> Result<Server, String> {
-    let data_dir = std::env::temp_dir().join(format!("omni-under-{}", std::process::id()));
+    spawn(prefix, bin, fresh_data_dir(), true, extra, &[])
+}
+
+/// An empty data dir of this process's own, a new one each call.
+fn fresh_data_dir() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let data_dir = std::env::temp_dir().join(format!("omni-e2e-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    spawn_under(prefix, bin, data_dir, true, extra, &[])
+    data_dir
 }
 
 /// Starts omni-bff on the data dir `dir`, which it keeps (the bench fills it).
@@ -90,7 +93,7 @@ pub fn start_in(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Server, String> {
-    spawn(bin, dir.to_path_buf(), false, extra, env)
+    spawn(&[], bin, dir.to_path_buf(), false, extra, env)
 }
 
 /// `omni-bff simulate` in a process of its own, demanding `api_key` like a gateway:
@@ -120,17 +123,8 @@ impl Drop for Simulator {
     }
 }
 
+/// omni-bff (run by `prefix` when there is one) on `data_dir`, once it says its URL.
 fn spawn(
-    bin: &std::path::Path,
-    data_dir: std::path::PathBuf,
-    owns_data: bool,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> Result<Server, String> {
-    spawn_under(&[], bin, data_dir, owns_data, extra, env)
-}
-
-fn spawn_under(
     prefix: &[String],
     bin: &std::path::Path,
     data_dir: std::path::PathBuf,
@@ -144,8 +138,7 @@ fn spawn_under(
         .map_err(|e| format!("no free port: {e}"))?
         .port();
     let sim_listen = format!("127.0.0.1:{sim_port}");
-    let mut command = crate::process::under(prefix, bin);
-    let mut child = command
+    let mut child = crate::process::under(prefix, bin)
         .current_dir(root())
         .args(["--listen", "127.0.0.1:0", "--dist", "dist", "--data-dir"])
         .arg(&data_dir)

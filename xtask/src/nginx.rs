@@ -28,6 +28,11 @@ pub fn ensure() -> Result<(), String> {
 }
 
 impl Nginx {
+    /// Its process (the master, or the only process when run under a prefix).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts nginx with `server` as the body of its one `server {}` block (after the
     /// `listen`); `prepare(dir)` first fills the scratch directory it may refer to.
     pub fn start(
@@ -72,8 +77,7 @@ impl Nginx {
             },
         );
         std::fs::write(dir.join("nginx.conf"), conf).map_err(|e| e.to_string())?;
-        let mut command = crate::process::under(prefix, "nginx");
-        let mut child = command
+        let mut child = crate::process::under(prefix, "nginx")
             .arg("-c")
             .arg(dir.join("nginx.conf"))
             .stdin(Stdio::null())
@@ -96,13 +100,6 @@ impl Nginx {
             "nginx did not start: {}",
             std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
         ))
-    }
-}
-
-impl Nginx {
-    /// Its process (the master, or the only process when run under a prefix).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 }
 
