@@ -75,8 +75,8 @@ impl AppState {
 }
 
 /// The whole HTTP surface, for `serve` and for tests.
-pub fn app(state: Arc<AppState>) -> axum::Router {
-    routes::router(state)
+pub fn app(state: Arc<AppState>) -> routes::front::Studio {
+    routes::front::Studio::new(state.clone(), routes::router(state))
 }
 
 /// Builds the state: store opened, simulator started when asked for, client ready.
@@ -224,6 +224,7 @@ pub async fn serve_with(
             metrics_listener,
             only_metrics,
             state.closing.subscribe(),
+            server::HEADER_READ_TIMEOUT,
         ));
     }
     start_workers(&state);
@@ -231,7 +232,12 @@ pub async fn serve_with(
     if signals {
         tokio::spawn(on_signals(state.clone()));
     }
-    let server = server::run(listener, app(state.clone()), state.closing.subscribe());
+    let server = server::run(
+        listener,
+        app(state.clone()),
+        state.closing.subscribe(),
+        server::HEADER_READ_TIMEOUT,
+    );
     let mut closing = state.closing.subscribe();
     let grace = async move {
         let _ = closing.wait_for(|c| *c).await;

@@ -7,8 +7,7 @@
 //! query: paths can hold a callback secret, queries a search text.
 
 use axum::body::Bytes;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::response::Response;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,8 +45,13 @@ pub fn plain(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')
 }
 
-/// Answers `req` with `answer`, inside the request's id, and logs the outcome.
-pub async fn logged<F>(req: Request, answer: impl FnOnce(Request) -> F) -> Response
+/// Answers `req` (routed to `route`, its template) with `answer`, inside the request's
+/// id, and logs the outcome.
+pub async fn logged<B, F>(
+    route: &str,
+    req: Request<B>,
+    answer: impl FnOnce(Request<B>) -> F,
+) -> Response
 where
     F: Future<Output = Response>,
 {
@@ -59,9 +63,6 @@ where
         .cloned()
         .unwrap_or_else(new_request_id);
     let method = req.method().clone();
-    // Set by the router before its middleware runs.
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let route = route.as_ref().map_or("(app)", MatchedPath::as_str);
     let mut resp = REQUEST_ID.scope(id.clone(), answer(req)).await;
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
@@ -85,24 +86,26 @@ pub fn new_request_id() -> HeaderValue {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     // `req_{now_ms:x}{n:04x}`, written without a formatter (it was a tenth of a cached
-    // read's own instructions).
-    let mut id = String::with_capacity(24);
-    id.push_str("req_");
-    push_hex(&mut id, crate::clock::now_ms().unsigned_abs(), 1);
-    push_hex(&mut id, n & 0xffff, 4);
-    // Copied out at its length: `Bytes` from a string with room to spare allocates a
-    // second time, for its sharing header.
-    HeaderValue::from_maybe_shared(Bytes::copy_from_slice(id.as_bytes()))
+    // read's own instructions) into a buffer on the stack, then copied once into the
+    // header's bytes.
+    let mut id = [0u8; 4 + 16 + 16];
+    id[..4].copy_from_slice(b"req_");
+    let mut len = 4;
+    len += push_hex(&mut id[len..], crate::clock::now_ms().unsigned_abs(), 1);
+    len += push_hex(&mut id[len..], n & 0xffff, 4);
+    HeaderValue::from_maybe_shared(Bytes::copy_from_slice(&id[..len]))
         .unwrap_or_else(|_| HeaderValue::from_static("req"))
 }
 
-/// `n` in lower-case hex with at least `width` digits, as `{:0width$x}` writes it.
-fn push_hex(out: &mut String, n: u64, width: usize) {
+/// `n` in lower-case hex with at least `width` digits, as `{:0width$x}` writes it, at
+/// the start of `out` (room for 16 digits); answers how many digits it wrote.
+fn push_hex(out: &mut [u8], n: u64, width: usize) -> usize {
     let digits = (n.checked_ilog2().unwrap_or(0) as usize / 4 + 1).max(width);
-    for i in (0..digits).rev() {
+    for (i, digit) in out[..digits].iter_mut().rev().enumerate() {
         let nibble = n.checked_shr(4 * i as u32).unwrap_or(0) & 0xf;
-        out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+        *digit = b"0123456789abcdef"[nibble as usize];
     }
+    digits
 }
 
 #[cfg(test)]
@@ -123,9 +126,12 @@ mod tests {
             u64::MAX,
         ] {
             for width in [1, 4] {
-                let mut ours = String::new();
-                push_hex(&mut ours, n, width);
-                assert_eq!(ours, format!("{n:0width$x}"));
+                let mut ours = [0u8; 16];
+                let len = push_hex(&mut ours, n, width);
+                assert_eq!(
+                    std::str::from_utf8(&ours[..len]),
+                    Ok(&*format!("{n:0width$x}"))
+                );
             }
         }
         let id = new_request_id();

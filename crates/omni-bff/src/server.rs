@@ -13,7 +13,6 @@
 //! event stream included, is not waiting for a head, so it is never cut.
 
 use axum::extract::ConnectInfo;
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::time::Duration;
@@ -25,19 +24,27 @@ use tokio::sync::{mpsc, watch};
 /// idle one was closed).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `app` on `listener` until `closing` turns true, then lets each connection
-/// finish its request in flight (hyper's graceful shutdown) and returns once all have
-/// closed. Each request carries its peer address as `ConnectInfo<SocketAddr>`.
-pub async fn run(listener: TcpListener, app: Router, closing: watch::Receiver<bool>) {
-    serve(listener, app, closing, HEADER_READ_TIMEOUT).await;
-}
-
-async fn serve(
+/// Serves `app` (the BFF's [`crate::routes::front::Studio`], or a bare router) on
+/// `listener` until `closing` turns true, then lets each connection finish its request
+/// in flight (hyper's graceful shutdown) and returns once all have closed. Each request
+/// carries its peer address as `ConnectInfo<SocketAddr>`; `header_timeout` is
+/// [`HEADER_READ_TIMEOUT`] but in tests.
+pub async fn run<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     mut closing: watch::Receiver<bool>,
     header_timeout: Duration,
-) {
+) where
+    S: tower_service::Service<
+            hyper::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
     // Every connection's task holds a sender; all dropped means all closed.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     loop {
@@ -101,6 +108,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::routing::get;
+    use axum::Router;
     use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
@@ -127,7 +135,7 @@ mod tests {
             }),
         );
         let (_closing, closing) = watch::channel(false);
-        tokio::spawn(serve(listener, app, closing, TIMEOUT));
+        tokio::spawn(run(listener, app, closing, TIMEOUT));
         let mut conn = TcpStream::connect(addr).await.unwrap();
         conn.write_all(request).await.unwrap();
         let started = Instant::now();

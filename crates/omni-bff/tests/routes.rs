@@ -599,6 +599,136 @@ async fn a_finished_task_is_read_from_memory_its_request_summarised_unless_asked
     );
 }
 
+/// A finished task's kept answer is served before the router (routes/front.rs): the same
+/// bytes, headers and tag as the router's way to it, behind the same door (request id,
+/// host check, guard, rate limit, security headers).
+#[tokio::test]
+async fn a_kept_read_taken_before_the_router_is_the_routers_answer_behind_the_same_guard() {
+    // As `serve` does (once per process; other tests here count into it too).
+    omni_bff::metrics::install();
+    let bff = App::start(&["--rate-limit", "5"]).await;
+    let (_, body) = bff.post(OMNI_IMAGE, &json!({"prompt": "a kite"})).await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+    wait_copied(&bff, &id).await;
+    let url = format!("/api/v1/tasks/{id}");
+    // A client of its own (the waits above spent the default one's bucket).
+    let client = |n: u8| std::net::SocketAddr::from(([127, 0, 0, n], 40_000));
+    let door = bff.get_req(&url).from(client(2)).send().await;
+    // Any other parameter goes through the router, to the same kept answer.
+    let routed = bff
+        .get_req(&format!("{url}?request=summary&via=router"))
+        .from(client(2))
+        .send()
+        .await;
+    assert_eq!((door.status.as_u16(), routed.status.as_u16()), (200, 200));
+    assert_eq!(door.json()["data"], routed.json()["data"]);
+    for name in [
+        "content-type",
+        "etag",
+        "cache-control",
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+    ] {
+        assert!(door.header(name).is_some(), "{name}");
+        assert_eq!(door.header(name), routed.header(name), "{name}");
+    }
+    assert_eq!(
+        door.header("x-request-id"),
+        door.json()["request_id"].as_str()
+    );
+    // The client's request id is kept, as the router's way keeps it.
+    let traced = bff
+        .get_req(&url)
+        .from(client(3))
+        .header("x-request-id", "trace-7.a")
+        .send()
+        .await;
+    assert_eq!(traced.header("x-request-id"), Some("trace-7.a"));
+    assert_eq!(traced.json()["request_id"], "trace-7.a");
+    let tag = door.header("etag").unwrap().to_owned();
+    let held = bff
+        .get_req(&url)
+        .from(client(3))
+        .header("if-none-match", &tag)
+        .send()
+        .await;
+    assert_eq!(held.status.as_u16(), 304);
+    assert_eq!(held.header("etag"), Some(tag.as_str()));
+    assert!(held.header("content-security-policy").is_some());
+    // A rebound name is refused, and the reads count against the client's rate.
+    let rebound = bff
+        .get_req(&url)
+        .from(client(4))
+        .header("host", "rebind.example:8080")
+        .send()
+        .await;
+    assert_eq!(rebound.status.as_u16(), 421);
+    let mut limited = None;
+    for n in 0..40 {
+        if bff
+            .get_req(&url)
+            .from(client(5))
+            .send()
+            .await
+            .status
+            .as_u16()
+            == 429
+        {
+            limited = Some(n);
+            break;
+        }
+    }
+    assert!(limited.is_some_and(|n| n >= 5), "{limited:?}");
+    // Logged and counted under the route's template, as the router names it.
+    let metrics = bff.get_req("/metrics").from(client(6)).send().await.text();
+    assert!(
+        metrics.contains(r#"route="/api/v1/tasks/{id}",status="304""#),
+        "{metrics}"
+    );
+}
+
+/// With access tokens, a kept read needs them as any other API request does.
+#[tokio::test]
+async fn a_kept_read_needs_the_access_token() {
+    let bff = App::start_with(&[], &[("OMNI_ACCESS_TOKENS", TOKEN)]).await;
+    let bearer = format!("Bearer {TOKEN}");
+    let created = bff
+        .post_req(OMNI_IMAGE)
+        .header("authorization", &bearer)
+        .json(&json!({"prompt": "a kite"}))
+        .send()
+        .await;
+    let id = created.json()["data"]["task_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("/api/v1/tasks/{id}");
+    let mut kept = false;
+    for _ in 0..100 {
+        let read = bff
+            .get_req(&url)
+            .header("authorization", &bearer)
+            .send()
+            .await;
+        if read.json()["data"]["task_status"] == "succeed" && bff.state.answers.get(&id).is_some() {
+            kept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(kept, "task {id} was never kept");
+    assert_eq!(bff.get_req(&url).send().await.status.as_u16(), 401);
+    let read = bff
+        .get_req(&url)
+        .header("authorization", &bearer)
+        .send()
+        .await;
+    assert_eq!(read.status.as_u16(), 200);
+    assert_eq!(read.json()["data"]["task_id"], id.as_str());
+}
+
 #[tokio::test]
 async fn cross_site_requests_may_read_but_not_change() {
     let bff = App::new().await;

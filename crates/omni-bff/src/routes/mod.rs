@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod elements;
 pub mod events;
 pub mod files;
+pub mod front;
 pub mod health;
 pub mod idempotency;
 pub mod kling;
@@ -21,7 +22,7 @@ pub mod uploads;
 use crate::error::ApiError;
 use crate::security;
 use crate::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -128,21 +129,15 @@ async fn no_route() -> ApiError {
     ApiError::NotFound("no such route".into())
 }
 
-/// The one middleware every request passes (after routing, so the route is known):
-/// its id and log line, the security checks ([`security::admit`]: host, and for the
-/// API the guard), and the security headers. One layer rather than one each: every
+/// The router's one middleware (after routing, so the route is known): the front door
+/// ([`front::door`]) every request passes. One layer rather than one each: every
 /// layer boxes and clones per request (three no-op layers took 30% of a bare route's
 /// throughput here; merging ours raised task reads by a sixth).
 async fn edge(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    crate::request_log::logged(req, |req| async move {
-        let mut resp = match security::admit(&state, req).await {
-            Ok(req) => next.run(req).await,
-            Err(refused) => refused.into_response(),
-        };
-        security::set_headers(&state, resp.headers_mut());
-        resp
-    })
-    .await
+    // Set by the router before its middleware runs.
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("(app)", MatchedPath::as_str);
+    front::door(&state, route, req, |req| next.run(req)).await
 }
 
 /// The kind served at `/v1/{group}/{name}`.

@@ -14,8 +14,8 @@ pub mod ssrf;
 use crate::clock;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{ConnectInfo, Request};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, HeaderValue, Request};
 use std::net::{IpAddr, SocketAddr};
 
 /// What the defences need, built once at start-up.
@@ -59,7 +59,7 @@ fn open_route(path: &str) -> bool {
 /// Whether a request may go on: the host check for everything, then for the API and
 /// the metrics the cross-site check, the rate limit and the access policy. Called by
 /// the router's one middleware; a refusal is the answer.
-pub async fn admit(state: &AppState, req: Request) -> Result<Request, ApiError> {
+pub async fn admit<B>(state: &AppState, req: Request<B>) -> Result<Request<B>, ApiError> {
     let sec = &state.security;
     // Without access tokens, only this machine's names (and the operator's
     // `--allowed-hosts`) are served, so DNS rebinding finds nothing.
@@ -75,7 +75,7 @@ pub async fn admit(state: &AppState, req: Request) -> Result<Request, ApiError> 
     }
 }
 
-async fn guard(state: &AppState, mut req: Request) -> Result<Request, ApiError> {
+async fn guard<B>(state: &AppState, mut req: Request<B>) -> Result<Request<B>, ApiError> {
     let sec = &state.security;
     if let Some(why) = origin::refuse_cross_site(req.method(), req.headers(), &sec.allowed_origins)
     {
@@ -115,8 +115,12 @@ async fn guard(state: &AppState, mut req: Request) -> Result<Request, ApiError> 
             "sign in first: POST /api/v1/session with an access token, or send Authorization: Bearer TOKEN".into(),
         ));
     }
-    // Creates record the token's name.
-    req.extensions_mut().insert(sec.access.person(&who));
+    // Creates record the token's name (none is what the extractor finds without one,
+    // so nothing is put in for an unnamed caller: an insert costs every read).
+    let person = sec.access.person(&who);
+    if person.0.is_some() {
+        req.extensions_mut().insert(person);
+    }
     Ok(req)
 }
 

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use tower::ServiceExt;
 
 pub struct App {
-    router: axum::Router,
+    router: omni_bff::routes::front::Studio,
     pub state: std::sync::Arc<omni_bff::AppState>,
     pub data_dir: PathBuf,
 }
