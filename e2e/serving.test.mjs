@@ -1,7 +1,8 @@
 // dist/ as browsers get it, from omni-bff and from the README's nginx: the brotli or
 // gzip copy made at build time when the client accepts it (and the same bytes once
 // decoded), `Vary: Accept-Encoding`, hashed assets immutable for a year, index.html (and
-// deep links) revalidated. Headers only: timings are the bench's job.
+// deep links) revalidated, and the app split by route. Headers and requests only: timings
+// are the bench's job.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -92,3 +93,39 @@ test('a deep link into omni-bff loads nothing from the wrong directory, and no c
   }
 });
 
+
+// The release build is split by route (docs/design.md): /image loads the shell and its
+// own page only; opening another page fetches that page's module, from beside the
+// loader (so under any prefix), content-hashed, cached for good and sent compressed.
+for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setup)', STATIC]]) {
+  test(`${host}: a visit loads only its page's code, and another page's on the way there`, { skip: !base && 'no URL for it' }, async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      const wasm = [];
+      page.on('requestfinished', (r) => {
+        if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(r.url());
+      });
+      await page.goto(`${base}image`);
+      await page.getByTestId('prompt').waitFor();
+      assert.equal(wasm.length, 1, `one module for /image: ${wasm.join(' ')}`);
+      assert.match(wasm[0], /\/omni-studio-[0-9a-f]{16}_bg\.wasm$/);
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Omni Video' }).click();
+      await page.getByRole('heading', { name: 'Omni Video' }).waitFor();
+      await page.getByTestId('prompt').waitFor();
+      const video = wasm.filter((u) => /\/split_video_page_\d+-[0-9a-f]{16}\.wasm$/.test(u));
+      assert.equal(video.length, 1, `the video page's module: ${wasm.join(' ')}`);
+      assert.ok(wasm.every((u) => u.startsWith(base)), `every module from beside the app: ${wasm.join(' ')}`);
+      assert.ok(!wasm.some((u) => /split_(task|spend|elements|history|generate|quick)_page/.test(u)), `no other page's module: ${wasm.join(' ')}`);
+      for (const url of wasm.slice(1)) {
+        const packed = await get(url, 'br');
+        assert.equal(packed.status, 200, url);
+        assert.equal(packed.headers['content-encoding'], 'br', url);
+        assert.match(packed.headers['cache-control'] ?? '', /max-age=31536000.*immutable/, url);
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+}

@@ -18,7 +18,7 @@ use components::workspace::WithRecent;
 use i18n::t;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 /// The whole app: a sign-in when the BFF asks for one, then the studio.
 #[component]
@@ -60,13 +60,14 @@ fn Studio() -> impl IntoView {
                         <Routes fallback=pages::not_found::NotFound>
                             <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
                             <Route path=path!("/image") view=|| view! { <WithRecent><pages::image::ImagePage/></WithRecent> }/>
-                            <Route path=path!("/video") view=|| view! { <WithRecent><pages::video::VideoPage/></WithRecent> }/>
-                            <Route path=path!("/generate") view=|| view! { <WithRecent><pages::generate::GeneratePage/></WithRecent> }/>
-                            <Route path=path!("/quick") view=|| view! { <WithRecent><pages::quick::QuickPage/></WithRecent> }/>
-                            <Route path=path!("/elements") view=pages::elements::ElementsPage/>
-                            <Route path=path!("/tasks") view=pages::history::HistoryPage/>
-                            <Route path=path!("/tasks/:id") view=pages::task::TaskPage/>
-                            <Route path=path!("/spend") view=pages::spend::SpendPage/>
+                            // The landing page is in the main module; the others load their code on first use.
+                            <Route path=path!("/video") view={Lazy::<pages::VideoRoute>::new()}/>
+                            <Route path=path!("/generate") view={Lazy::<pages::GenerateRoute>::new()}/>
+                            <Route path=path!("/quick") view={Lazy::<pages::QuickRoute>::new()}/>
+                            <Route path=path!("/elements") view={Lazy::<pages::ElementsRoute>::new()}/>
+                            <Route path=path!("/tasks") view={Lazy::<pages::HistoryRoute>::new()}/>
+                            <Route path=path!("/tasks/:id") view={Lazy::<pages::TaskRoute>::new()}/>
+                            <Route path=path!("/spend") view={Lazy::<pages::SpendRoute>::new()}/>
                         </Routes>
                     }
                 }}

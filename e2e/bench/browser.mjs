@@ -1,12 +1,15 @@
 // Browser figures for `cargo xtask bench`: time to interactive of the Omni Image form
 // (median of 20 fresh loads, and of its static twin for a ratio) and the time one keystroke takes to validate a
-// 2500-character prompt with 10 references (median of 200). Prints `name=value` lines.
+// 2500-character prompt with 10 references (median of 200), and what a first visit to each
+// route downloads. Prints `name=value` lines.
 import { launch } from '../browser.mjs';
 import { makePng } from '../png.mjs';
 
 const BASE = process.env.OMNI_URL;
 const LOADS = 20;
 const KEYSTROKES = 200;
+/// The routes whose first visit is weighed: every page, a task's by a deep link.
+const ROUTES = ['/image', '/video', '/generate', '/quick', '/elements', '/tasks', '/tasks/no-such-task', '/spend'];
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,6 +99,23 @@ try {
   }, KEYSTROKES);
   console.log(`keystroke_median_ms=${median(times).toFixed(2)}`);
   console.log(`keystroke_p90_ms=${p90(times).toFixed(2)}`);
+
+  // Bytes on the wire by route: a fresh visit to each, every file of the app as the
+  // server sent it (compressed bodies; the API's answers left out), until the page's
+  // heading is there, so its split modules have arrived.
+  for (const route of ROUTES) {
+    const context = await browser.newContext();
+    const visit = await context.newPage();
+    const sizes = [];
+    visit.on('requestfinished', (r) => {
+      if (!new URL(r.url()).pathname.includes('/api/')) sizes.push(r.sizes());
+    });
+    await visit.goto(`${BASE}${route}`);
+    await visit.locator('main h1').first().waitFor();
+    const bytes = (await Promise.all(sizes)).reduce((n, s) => n + s.responseBodySize, 0);
+    console.log(`route_bytes ${route}=${bytes} files=${sizes.length}`);
+    await context.close();
+  }
 } finally {
   await browser.close();
 }

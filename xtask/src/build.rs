@@ -5,12 +5,17 @@ use crate::tools::CHROMEDRIVER;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The app in release mode into `dist/`, with its precompressed copies.
+/// The app in release mode into `dist/`, split by route, with its precompressed copies.
 pub fn app() -> Result<(), String> {
     println!("xtask: building the app (release)");
     // `--release=true`: a bare `--release` before a path is misparsed by trunk 0.21.
-    run_checked(cmd("trunk").args(["build", "--release=true"]))?;
-    precompress(&root().join("dist"))
+    run_checked(cmd("trunk").args(["build", "--release=true"]).env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+        crate::split::RUSTFLAGS,
+    ))?;
+    let dist = root().join("dist");
+    crate::split::split(&dist)?;
+    precompress(&dist)
 }
 
 /// The file types worth compressing (images and video are compressed already).

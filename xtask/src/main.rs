@@ -12,6 +12,7 @@ mod nginx;
 mod postgres;
 mod process;
 mod s3;
+mod split;
 mod tools;
 
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ usage: cargo xtask <command>
 commands:
     run [-- ARGS]   install missing tools, build the app (release), start omni-bff on
                     http://127.0.0.1:8080 with the built-in simulator; ARGS go to omni-bff
+    build           install missing tools and build the app (release) into dist/: split
+                    by route, optimised, precompressed (what `run` serves)
     test            rustfmt and clippy (as errors), unit, property and BFF API tests, wasm
                     browser tests, and end-to-end tests in headless Chromium against a
                     real omni-bff
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("build") => tools::ensure_build_tools().and_then(|()| build::app()),
         Some("test") if args.get(1).map(String::as_str) == Some("e2e") => e2e_only(&args[2..]),
         Some("test") => test(),
         Some("bench") => bench::bench(&args[1..]),

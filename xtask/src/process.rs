@@ -32,6 +32,18 @@ pub fn run_checked(c: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Runs a command and answers what it wrote, failing with its error output.
+pub fn cmd_output(c: &mut Command) -> Result<String, String> {
+    let out = c.output().map_err(|e| format!("cannot run {c:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{c:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Where cargo installs binaries.
 pub fn cargo_bin() -> PathBuf {
     std::env::var_os("CARGO_HOME")

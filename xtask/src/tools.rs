@@ -73,6 +73,7 @@ pub fn ensure_build_tools() -> Result<(), String> {
             &format!("wasm-bindgen-cli@{wbg}"),
         ]))?;
     }
+    ensure_wasm_split()?;
     let e2e = root().join("e2e");
     let npm_ready = e2e.join("node_modules/.bin/wasm-opt").exists()
         && ["playwright-core", "axe-core"].iter().all(|p| {
@@ -91,6 +92,32 @@ pub fn ensure_build_tools() -> Result<(), String> {
     // Trunk runs cargo --offline, so every crate must already be here.
     run_checked(cmd("cargo").args(["fetch", "--locked"]))?;
     Ok(())
+}
+
+/// The wasm-split release that reads the split points of the wasm_split_helpers in
+/// Cargo.lock (0.2.x).
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
+
+/// wasm-split's command line (`wasm-split-cli`), which has no `--version`: cargo's list
+/// of installed crates says which one is there.
+fn ensure_wasm_split() -> Result<(), String> {
+    let installed = crate::process::cmd_output(cmd("cargo").args(["install", "--list"]))?;
+    if installed.contains(&format!("wasm_split_cli_support v{WASM_SPLIT_VERSION}:")) {
+        return Ok(());
+    }
+    println!("xtask: installing wasm-split {WASM_SPLIT_VERSION} (a minute, once)");
+    run_checked(
+        cmd("cargo")
+            .args([
+                "install",
+                "--locked",
+                "--features",
+                "build-binary",
+                &format!("wasm_split_cli_support@{WASM_SPLIT_VERSION}"),
+            ])
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+    )
 }
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";

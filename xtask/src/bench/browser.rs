@@ -47,5 +47,20 @@ pub(super) fn browser(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), S
             figure("keystroke_p90_ms")
         ),
     });
+    for line in out.lines() {
+        let Some((route, rest)) = line
+            .strip_prefix("route_bytes ")
+            .and_then(|l| l.split_once('='))
+        else {
+            continue;
+        };
+        let (bytes, files) = rest.split_once(" files=").unwrap_or((rest, "?"));
+        rows.push(Row {
+            area: "first load by route",
+            goal: if route == "/image" { "≤ 150 KB" } else { "" },
+            what: format!("a fresh visit to {route}: bytes on the wire (html, css, js, wasm as served), files"),
+            value: format!("{bytes}, {files} files"),
+        });
+    }
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use crate::bff;
 use crate::build;
-use crate::process::root;
+use crate::process::{cmd_output, root};
 use crate::tools::apt_install;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -101,17 +101,6 @@ pub fn bench(only: &[String]) -> Result<(), String> {
         history(&bin, &mut rows)?;
     }
     report(&rows, only.is_empty())
-}
-
-fn cmd_output(c: &mut Command) -> Result<String, String> {
-    let out = c.output().map_err(|e| format!("cannot run {c:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{c:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn report(rows: &[Row], write: bool) -> Result<(), String> {
