@@ -62,8 +62,9 @@ pub(super) fn first_load(rows: &mut Vec<Row>) -> Result<(), String> {
     wasm_by_crate(rows)
 }
 
-/// The wasm's code by crate (twiggy, on the module cargo built before wasm-bindgen and
-/// wasm-opt: the shares, not the shipped bytes), so a size regression has a name.
+/// The wasm's code by crate (twiggy, on the whole module cargo built, before wasm-split,
+/// wasm-bindgen and wasm-opt: the shares, not the shipped bytes), so a size regression
+/// has a name.
 pub(super) fn wasm_by_crate(rows: &mut Vec<Row>) -> Result<(), String> {
     if !crate::process::cargo_bin().join("twiggy").exists() {
         println!("xtask: installing twiggy (a few minutes, once)");
@@ -108,7 +109,7 @@ pub(super) fn wasm_by_crate(rows: &mut Vec<Row>) -> Result<(), String> {
     list.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     for (name, size) in list.into_iter().take(12) {
         rows.push(Row {
-            area: "wasm code by crate (before wasm-opt)",
+            area: "wasm code by crate (whole app, before split and wasm-opt)",
             goal: "",
             what: name,
             value: format!(
