@@ -24,8 +24,8 @@ pub const RUSTFLAGS: &str = "--cfg erase_components --cfg omni_split -C link-arg
 /// The module cargo built for Trunk.
 const CARGO_WASM: &str = "target/wasm32-unknown-unknown/release/omni-studio.wasm";
 
-/// wasm-opt as Trunk runs it for `data-wasm-opt="z"`, with the features rustc's wasm
-/// target uses.
+/// wasm-opt at its smallest, as Trunk ran it before the split (index.html now asks Trunk
+/// for none), with the features rustc's wasm target uses.
 const WASM_OPT: &[&str] = &[
     "-Oz",
     "--enable-bulk-memory",
