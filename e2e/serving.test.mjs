@@ -114,16 +114,43 @@ for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setu
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Omni Video' }).click();
       await page.getByRole('heading', { name: 'Omni Video' }).waitFor();
       await page.getByTestId('prompt').waitFor();
-      const video = wasm.filter((u) => /\/split_video_page_\d+-[0-9a-f]{16}\.wasm$/.test(u));
+      const video = wasm.filter((u) => /\/split_page_video_\d+-[0-9a-f]{16}\.wasm$/.test(u));
       assert.equal(video.length, 1, `the video page's module: ${wasm.join(' ')}`);
       assert.ok(wasm.every((u) => u.startsWith(base)), `every module from beside the app: ${wasm.join(' ')}`);
-      assert.ok(!wasm.some((u) => /split_(task|spend|elements|history|generate|quick)_page/.test(u)), `no other page's module: ${wasm.join(' ')}`);
+      assert.ok(!wasm.some((u) => /split_page_(tasks|spend|elements|generate|quick)/.test(u)), `no other page's module: ${wasm.join(' ')}`);
       for (const url of wasm.slice(1)) {
         const packed = await get(url, 'br');
         assert.equal(packed.status, 200, url);
         assert.equal(packed.headers['content-encoding'], 'br', url);
         assert.match(packed.headers['cache-control'] ?? '', /max-age=31536000.*immutable/, url);
       }
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+// A deep link's page modules are fetched beside the main module (index.html's first script
+// preloads them from the list the build writes), once: the loader takes the preloaded ones.
+for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setup)', STATIC]]) {
+  test(`${host}: a deep link preloads its page's modules, and fetches each once`, { skip: !base && 'no URL for it' }, async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${base}tasks/no-such-task`);
+      await page.getByRole('heading', { name: /no-such-task/ }).waitFor();
+      const entries = await page.evaluate(() => performance.getEntriesByType('resource')
+        .filter((e) => e.name.endsWith('.wasm'))
+        .map((e) => ({ name: e.name.replace(/.*\//, ''), by: e.initiatorType })));
+      const own = entries.filter((e) => /^split_page_tasks_id_\d+-[0-9a-f]{16}\.wasm$/.test(e.name));
+      assert.deepEqual(own.map((e) => e.by), ['link'], JSON.stringify(entries));
+      // (A static host's preload scanner also asks for the main module under the deep
+      // link's directory before the first script sets <base>: known, and the BFF's <base>
+      // is the cure, so only the page's own modules are counted here.)
+      const modules = entries.filter((e) => e.name.startsWith('split_') || e.name.startsWith('chunk_'));
+      const names = modules.map((e) => e.name);
+      assert.equal(new Set(names).size, names.length, `each module once: ${names.join(' ')}`);
+      assert.ok(modules.every((e) => e.by === 'link'), `every module of the page preloaded: ${JSON.stringify(entries)}`);
     } finally {
       await browser.close();
     }

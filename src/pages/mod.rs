@@ -18,6 +18,10 @@ use leptos::prelude::*;
 /// code into a wasm chunk of its own, fetched the first time the route is opened, so a
 /// visit to `/image` does not download the other pages. In every other build (tests,
 /// `trunk serve`) the same code is in the one module and the page is ready at once.
+///
+/// `$page` is named after the address: `page_` and the route's first segment, `_id`
+/// when one more follows (`/tasks/ID`: `page_tasks_id`). index.html's first script
+/// works the name out from the address to preload a deep link's modules.
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident, $page:ident, $view:expr) => {
         $(#[$doc])*
@@ -42,29 +46,29 @@ macro_rules! lazy_page {
 
 lazy_page!(
     /// `/video`.
-    VideoRoute, video_page, view! { <WithRecent><video::VideoPage/></WithRecent> }
+    VideoRoute, page_video, view! { <WithRecent><video::VideoPage/></WithRecent> }
 );
 lazy_page!(
     /// `/generate`.
-    GenerateRoute, generate_page, view! { <WithRecent><generate::GeneratePage/></WithRecent> }
+    GenerateRoute, page_generate, view! { <WithRecent><generate::GeneratePage/></WithRecent> }
 );
 lazy_page!(
     /// `/quick`.
-    QuickRoute, quick_page, view! { <WithRecent><quick::QuickPage/></WithRecent> }
+    QuickRoute, page_quick, view! { <WithRecent><quick::QuickPage/></WithRecent> }
 );
 lazy_page!(
     /// `/elements`.
-    ElementsRoute, elements_page, view! { <elements::ElementsPage/> }
+    ElementsRoute, page_elements, view! { <elements::ElementsPage/> }
 );
 lazy_page!(
     /// `/tasks`.
-    HistoryRoute, history_page, view! { <history::HistoryPage/> }
+    HistoryRoute, page_tasks, view! { <history::HistoryPage/> }
 );
 lazy_page!(
     /// `/tasks/:id`.
-    TaskRoute, task_page, view! { <task::TaskPage/> }
+    TaskRoute, page_tasks_id, view! { <task::TaskPage/> }
 );
 lazy_page!(
     /// `/spend`.
-    SpendRoute, spend_page, view! { <spend::SpendPage/> }
+    SpendRoute, page_spend, view! { <spend::SpendPage/> }
 );

@@ -13,6 +13,7 @@
 //! any prefix and embedded.
 
 use crate::process::{cmd, root, run_checked};
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hasher};
 use std::path::Path;
 
@@ -96,7 +97,8 @@ pub fn split(dist: &Path) -> Result<(), String> {
         &dist.join(format!("{stem}_bg.wasm")),
     )?;
     let index = dist.join("index.html");
-    let page = with_split(&read(&index)?, dist, &stem, &loader_name)?;
+    let modules = modules_by_page(&loader)?;
+    let page = with_split(&read(&index)?, dist, &stem, &loader_name, &modules)?;
     std::fs::write(&index, page).map_err(|e| e.to_string())
 }
 
@@ -113,10 +115,75 @@ fn bindgen_stem(dist: &Path) -> Result<String, String> {
         .ok_or(format!("no omni-studio-*_bg.wasm in {}", dist.display()))
 }
 
+/// The modules each lazy page needs, by its function's name (`page_tasks_id`): its own
+/// and every chunk it waits for, as the loader fetches them. In the loader a module is
+/// `const __chunk_N = makeLoad(...` or `export const __wasm_split_load_NAME_HASH =
+/// wrapAsyncCb(makeLoad(...`, then its file (`new URL("./FILE"`) and its dependencies
+/// (`, [__chunk_3, __chunk_9]`).
+fn modules_by_page(loader: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+    // Variable -> (file, dependencies), in the order the loader declares them.
+    let mut modules: Vec<(String, String, Vec<String>)> = Vec::new();
+    for line in loader.lines() {
+        let declared = line
+            .strip_prefix("const ")
+            .or_else(|| line.strip_prefix("export const "))
+            .and_then(|l| l.split_once(" = "))
+            .filter(|(_, rest)| rest.contains("makeLoad("));
+        if let Some((name, _)) = declared {
+            modules.push((name.to_owned(), String::new(), Vec::new()));
+        } else if let (Some(m), Some(at)) = (modules.last_mut(), line.find("new URL(\"./")) {
+            let file = &line[at + "new URL(\"./".len()..];
+            m.1 = file[..file.find('"').unwrap_or(0)].to_owned();
+        } else if let (Some(m), Some(list)) = (modules.last_mut(), line.strip_prefix(", [")) {
+            let list = &list[..list.find(']').unwrap_or(0)];
+            m.2 = list
+                .split(", ")
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+    }
+    let file_of = |var: &str| modules.iter().find(|m| m.0 == var);
+    let mut pages = BTreeMap::new();
+    for (var, file, deps) in &modules {
+        let Some(page) = var.strip_prefix("__wasm_split_load_") else {
+            continue;
+        };
+        // `page_tasks_id_14047773793667930268`: the macro's hash after the name.
+        let page = page.rsplit_once('_').map_or(page, |(name, _)| name);
+        let mut files = vec![file.clone()];
+        let mut waiting: Vec<&String> = deps.iter().collect();
+        while let Some(dep) = waiting.pop() {
+            let (_, file, more) = file_of(dep).ok_or(format!("the split loader has no {dep}"))?;
+            if !files.contains(file) {
+                files.push(file.clone());
+                waiting.extend(more);
+            }
+        }
+        if files.iter().any(String::is_empty) {
+            return Err(format!(
+                "the split loader names no file for a module of {page}"
+            ));
+        }
+        pages.insert(page.to_owned(), files);
+    }
+    if pages.is_empty() {
+        return Err("the split loader loads no page: was the app built with omni_split?".into());
+    }
+    Ok(pages)
+}
+
 /// index.html with the integrity of the glue and the main module made anew (Trunk
-/// hashed the files it wrote, which the split replaced) and the loader preloaded beside
-/// the glue, so the browser fetches both at once.
-fn with_split(page: &str, dist: &Path, stem: &str, loader: &str) -> Result<String, String> {
+/// hashed the files it wrote, which the split replaced), the loader preloaded beside
+/// the glue, so the browser fetches both at once, and each page's modules as data
+/// (`omni-split`) before the first script, which preloads those of the page it opens.
+fn with_split(
+    page: &str,
+    dist: &Path,
+    stem: &str,
+    loader: &str,
+    modules: &BTreeMap<String, Vec<String>>,
+) -> Result<String, String> {
     let mut page = page.to_owned();
     for file in [format!("{stem}.js"), format!("{stem}_bg.wasm")] {
         let at = page
@@ -134,7 +201,33 @@ fn with_split(page: &str, dist: &Path, stem: &str, loader: &str) -> Result<Strin
     let preload = format!("<link href=./{loader} rel=modulepreload>");
     let head_end = page.find("</head>").ok_or("index.html has no </head>")?;
     page.insert_str(head_end, &preload);
+    let script = page.find("<script").ok_or("index.html has no script")?;
+    page.insert_str(
+        script,
+        &format!(
+            "<script id=omni-split type=application/json>{}</script>",
+            json_object(modules)
+        ),
+    );
     Ok(page)
+}
+
+/// `{"page":["file",...],...}`: names and files are identifiers and file names, which
+/// need no escaping (checked).
+fn json_object(modules: &BTreeMap<String, Vec<String>>) -> String {
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    let entries: Vec<String> = modules
+        .iter()
+        .filter(|(page, files)| plain(page) && files.iter().all(|f| plain(f)))
+        .map(|(page, files)| {
+            let files: Vec<String> = files.iter().map(|f| format!("\"{f}\"")).collect();
+            format!("\"{page}\":[{}]", files.join(","))
+        })
+        .collect();
+    format!("{{{}}}", entries.join(","))
 }
 
 /// The subresource integrity of `path`: `sha384-` and the digest in base64.
@@ -206,6 +299,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_page_needs_its_module_and_every_chunk_it_waits_for() {
+        let loader = r#"import { initSync } from "./app.js";
+const __chunk_8 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_8-aa.wasm", import.meta.url));
+}
+, []);
+const __chunk_9 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_9-bb.wasm", import.meta.url));
+}
+, [__chunk_8]);
+export const __wasm_split_load_page_tasks_id_1404 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_page_tasks_id_1404-cc.wasm", import.meta.url));
+}
+, [__chunk_9]));
+export const __wasm_split_load_page_video_1404 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_page_video_1404-dd.wasm", import.meta.url));
+}
+, []));
+"#;
+        let pages = modules_by_page(loader).unwrap();
+        assert_eq!(
+            pages["page_tasks_id"],
+            [
+                "split_page_tasks_id_1404-cc.wasm",
+                "chunk_9-bb.wasm",
+                "chunk_8-aa.wasm"
+            ]
+        );
+        assert_eq!(pages["page_video"], ["split_page_video_1404-dd.wasm"]);
+        assert!(modules_by_page("import x;").is_err(), "no page is an error");
+    }
+
+    #[test]
     fn base64_is_the_standard_alphabet_with_padding() {
         assert_eq!(base64(b""), "");
         assert_eq!(base64(b"f"), "Zg==");
@@ -223,7 +349,12 @@ mod tests {
         std::fs::write(dir.join("app-1_bg.wasm"), "wasm").unwrap();
         let page = "<head><link crossorigin href=./app-1.js integrity=sha384-old rel=modulepreload>\
                     <link as=fetch crossorigin href=./app-1_bg.wasm integrity=sha384-old2 rel=preload></head>";
-        let out = with_split(page, &dir, "app-1", "__wasm_split-00.js").unwrap();
+        let modules = BTreeMap::from([("page_x".to_owned(), vec!["split_x-01.wasm".to_owned()])]);
+        let page = format!("<title>t</title><script>base()</script>{page}");
+        let out = with_split(&page, &dir, "app-1", "__wasm_split-00.js", &modules).unwrap();
+        assert!(out.starts_with(
+            "<title>t</title><script id=omni-split type=application/json>{\"page_x\":[\"split_x-01.wasm\"]}</script><script>base()"
+        ), "{out}");
         // `printf glue | sha384sum`, in base64.
         let glue = "sha384-OQbpQaJL4O579hGvzBmML/8pgAWF5AO3MV2W+sJNoPxYBrIh5sYlxhRs3CI7K+FV";
         assert!(
