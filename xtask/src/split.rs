@@ -76,7 +76,7 @@ pub fn split(dist: &Path) -> Result<(), String> {
             name.trim_end_matches(".wasm"),
             content_hash(&bytes)
         );
-        std::fs::write(dist.join(&hashed), &bytes).map_err(|e| e.to_string())?;
+        std::fs::rename(&optimised, dist.join(&hashed)).map_err(|e| e.to_string())?;
         loader = replace_once(
             &loader,
             &format!("\"./{name}\""),
@@ -186,13 +186,11 @@ fn with_split(
 ) -> Result<String, String> {
     let mut page = page.to_owned();
     for file in [format!("{stem}.js"), format!("{stem}_bg.wasm")] {
-        let at = page
-            .find(&format!("href=./{file} integrity="))
-            .ok_or(format!("index.html does not preload {file}"))?;
-        let start = page[at..]
-            .find("integrity=")
-            .map(|i| at + i + "integrity=".len())
-            .unwrap_or(at);
+        let attribute = format!("href=./{file} integrity=");
+        let start = page
+            .find(&attribute)
+            .ok_or(format!("index.html does not preload {file}"))?
+            + attribute.len();
         let end = page[start..]
             .find([' ', '>'])
             .map_or(page.len(), |i| start + i);
