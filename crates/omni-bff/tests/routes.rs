@@ -932,6 +932,20 @@ async fn every_answer_carries_the_security_headers() {
         let resp = bff.get_req(path).send().await;
         let h = &resp.headers;
         let csp = h["content-security-policy"].to_str().unwrap();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        let kind = h["content-type"].to_str().unwrap();
+        // The pages are pages, the API's answers (and the health check) JSON.
+        assert_eq!(
+            kind.starts_with("text/html"),
+            ["/", "/tasks/abc"].contains(&path),
+            "{path}: {kind}"
+        );
+        if kind.starts_with("application/json") {
+            // Data: opened as a document, it may load, run and be framed by nothing.
+            assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{path}");
+            continue;
+        }
         let scripts = csp
             .split(';')
             .find(|d| d.trim().starts_with("script-src"))
@@ -946,8 +960,6 @@ async fn every_answer_carries_the_security_headers() {
             csp.contains("frame-ancestors 'self' https://ops.example.com"),
             "{path}: {csp}"
         );
-        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
     }
     // A new build deployed under the running BFF: its loader's hash is used at once.
     let newer = "import init from '/app2.js'; await init();";

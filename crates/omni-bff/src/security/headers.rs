@@ -1,12 +1,13 @@
-//! Security headers on every answer: a Content-Security-Policy without 'unsafe-inline'
-//! for scripts (the WebAssembly needs 'wasm-unsafe-eval'; Trunk's inline loader is
-//! allowed by its hash, computed from the index.html being served), nosniff, a strict
-//! Referrer-Policy, and frame-ancestors from the configured allow-list. Images and
-//! media may come from anywhere: reference images and videos given by URL, and element
-//! pictures, live on the upstream's (or the user's) hosts; scripts, styles and
-//! connections stay on our own origin.
+//! Security headers on every answer: for pages, a Content-Security-Policy without
+//! 'unsafe-inline' for scripts (the WebAssembly needs 'wasm-unsafe-eval'; Trunk's
+//! inline loader is allowed by its hash, computed from the index.html being served),
+//! nosniff, a strict Referrer-Policy, and frame-ancestors from the configured
+//! allow-list. Images and media may come from anywhere: reference images and videos
+//! given by URL, and element pictures, live on the upstream's (or the user's) hosts;
+//! scripts, styles and connections stay on our own origin. JSON answers are data, not
+//! pages: their policy allows nothing.
 
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -52,6 +53,21 @@ impl Policy {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
+}
+
+/// The policy of an answer that is data, not a page (OWASP's for REST APIs): if one is
+/// ever opened as a document, it may load, run and be framed by nothing. It is also a
+/// tenth of the page's policy, which was half the bytes of a task read's answer.
+pub const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Whether the answer with headers `h` is JSON (`application/json`, any parameters).
+pub fn is_json(h: &HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE).is_some_and(|t| {
+        let t = t.as_bytes();
+        t.len() >= 16
+            && t[..16].eq_ignore_ascii_case(b"application/json")
+            && matches!(t.get(16), None | Some(b';' | b' '))
+    })
 }
 
 /// The `'sha256-...'` source of every inline `<script>` in an HTML page.
@@ -112,6 +128,22 @@ mod tests {
             hashes[1],
             format!("'sha256-{}'", STANDARD.encode(Sha256::digest(b"\nx\n")))
         );
+    }
+
+    #[test]
+    fn json_is_told_from_other_types() {
+        let with = |t: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(t));
+            is_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("application/json; charset=utf-8"));
+        assert!(with("Application/JSON"));
+        assert!(!with("application/jsonl"));
+        assert!(!with("text/html; charset=utf-8"));
+        assert!(!with("text/event-stream"));
+        assert!(!is_json(&HeaderMap::new()));
     }
 
     #[test]

@@ -124,9 +124,15 @@ async fn guard<B>(state: &AppState, mut req: Request<B>) -> Result<Request<B>, A
     Ok(req)
 }
 
-/// The security headers, on every answer.
+/// The security headers, on every answer: a JSON answer is never a page, so it gets the
+/// policy that allows nothing ([`headers::DATA_POLICY`]); everything else, the page's.
 pub fn set_headers(state: &AppState, h: &mut HeaderMap) {
-    h.insert(header::CONTENT_SECURITY_POLICY, state.security.csp.value());
+    let policy = if headers::is_json(h) {
+        HeaderValue::from_static(headers::DATA_POLICY)
+    } else {
+        state.security.csp.value()
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
