@@ -4,6 +4,7 @@
 // route downloads. Prints `name=value` lines.
 import { launch } from '../browser.mjs';
 import { makePng } from '../png.mjs';
+import { functionSizes } from './wasm-code.mjs';
 
 const BASE = process.env.OMNI_URL;
 const LOADS = 20;
@@ -47,6 +48,43 @@ try {
   const tti = await loads(null);
   console.log(`tti_median_ms=${median(tti).toFixed(1)}`);
   console.log(`tti_p90_ms=${p90(tti).toFixed(1)}`);
+
+  // What the time goes to: Chromium compiles a WebAssembly function the first time it
+  // runs (lazily, on the page's thread), so the code the start-up runs is compiled during
+  // it. Traced on one fresh load: each function compiled before the form was ready,
+  // weighed by its body in the main module.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        const el = document.querySelector('[data-testid="prompt"]');
+        if (el && !el.disabled) {
+          performance.mark('omni-ready');
+          observer.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true, attributes: true });
+    });
+    await browser.startTracing(page, { categories: ['v8.wasm', 'blink.user_timing'] });
+    await page.goto(`${BASE}/image`);
+    await page.waitForFunction(() => performance.getEntriesByName('omni-ready').length > 0);
+    const trace = JSON.parse(await browser.stopTracing());
+    const main = await page.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => e.name).find((n) => /omni-studio-[0-9a-f]+_bg\.wasm$/.test(n)));
+    await context.close();
+    const events = trace.traceEvents ?? trace;
+    const ready = events.find((e) => e.name === 'omni-ready')?.ts ?? Infinity;
+    const compiled = new Set(events
+      .filter((e) => e.name === 'wasm.CompileLazy' && e.ts < ready)
+      .map((e) => e.args.func_index));
+    const { imported, sizes } = functionSizes(new Uint8Array(await (await fetch(main)).arrayBuffer()));
+    const bytes = [...compiled].reduce((n, f) => n + (sizes[f - imported] ?? 0), 0);
+    const all = sizes.reduce((n, s) => n + s, 0);
+    console.log(`startup_code_bytes=${bytes}`);
+    console.log(`startup_functions=${compiled.size}`);
+    console.log(`main_code_bytes=${all}`);
+    console.log(`main_functions=${sizes.length}`);
+  }
 
   // The same form as a static page: /image as the app rendered it, its scripts and
   // preloads taken out, its stylesheet still fetched from the BFF. What HTML and CSS
