@@ -1,6 +1,6 @@
 //! "Use from code": the request as `curl`, JavaScript or Python against this BFF's
-//! `/kling` route for its kind, with a copy button. Written only while open, so a
-//! keystroke in the form costs nothing for it.
+//! `/kling` route for its kind, with a copy button. Built and written only while open,
+//! so a keystroke in the form costs nothing for it.
 
 use crate::deployment;
 use crate::i18n::{t, tf};
@@ -50,13 +50,33 @@ pub fn ApiSnippets(
     #[prop(into)] request: Signal<Option<(TaskKind, serde_json::Value)>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
+    // Kept while closed: the language picked stays picked.
     let language = RwSignal::new(Language::Curl);
+    view! {
+        <details class="api-snippets" data-testid="api-snippets"
+            on:toggle=move |ev| {
+                let el: web_sys::HtmlDetailsElement = event_target(&ev);
+                open.set(el.open());
+            }>
+            <summary>{t("Use from code")}</summary>
+            // Built while open: the browser compiles what a page builds before the form
+            // can be used, and most visits never open this.
+            <Show when=move || open.get()>
+                <Written request=request language=language/>
+            </Show>
+        </details>
+    }
+}
+
+/// The snippets themselves, written from `request` as it changes.
+#[component]
+fn Written(
+    request: Signal<Option<(TaskKind, serde_json::Value)>>,
+    language: RwSignal<Language>,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let token = deployment::get().access_required != Some(false);
     let written = Memo::new(move |_| {
-        if !open.get() {
-            return None;
-        }
         let (kind, body) = request.get()?;
         // The BFF's address as this browser reaches it, with its path prefix.
         let kling = deployment::absolute("/kling/");
@@ -79,33 +99,26 @@ pub fn ApiSnippets(
     let elided = move || written.with(|s| s.as_ref().map_or(0, |s| s.elided));
 
     view! {
-        <details class="api-snippets" data-testid="api-snippets"
-            on:toggle=move |ev| {
-                let el: web_sys::HtmlDetailsElement = event_target(&ev);
-                open.set(el.open());
-            }>
-            <summary>{t("Use from code")}</summary>
-            <p class="muted">{t("The same request as a call to this studio's API, to paste into a script.")}</p>
-            <fieldset class="snippet-languages">
-                <legend>{t("Language")}</legend>
-                {Language::ALL.into_iter().map(|l| view! {
-                    <label>
-                        <input type="radio" name="snippet-language" data-testid=format!("snippet-{}", l.id())
-                            prop:checked=move || language.get() == l
-                            on:change=move |_| { language.set(l); copied.set(false); }/>
-                        " "<span translate="no">{l.name()}</span>
-                    </label>
-                }).collect_view()}
-            </fieldset>
-            <pre class="snippet" data-testid="snippet" tabindex="0" aria-label=t("Code") translate="no"><code>{text}</code></pre>
-            <div class="row">
-                <button type="button" data-testid="copy-snippet" on:click=copy>{t("Copy")}</button>
-                <span role="status" aria-live="polite">{move || copied.get().then(|| t("Copied"))}</span>
-            </div>
-            {token.then(|| view! { <p class="muted">{t("Put your access token in the OMNI_TOKEN environment variable.")}</p> })}
-            <Show when=move || elided() != 0>
-                <p class="muted" data-testid="snippet-elided">{move || tf("{} images given as base64 are left out to keep this short: put each image's base64 where the code says.", &[&elided()])}</p>
-            </Show>
-        </details>
+        <p class="muted">{t("The same request as a call to this studio's API, to paste into a script.")}</p>
+        <fieldset class="snippet-languages">
+            <legend>{t("Language")}</legend>
+            {Language::ALL.into_iter().map(|l| view! {
+                <label>
+                    <input type="radio" name="snippet-language" data-testid=format!("snippet-{}", l.id())
+                        prop:checked=move || language.get() == l
+                        on:change=move |_| { language.set(l); copied.set(false); }/>
+                    " "<span translate="no">{l.name()}</span>
+                </label>
+            }).collect_view()}
+        </fieldset>
+        <pre class="snippet" data-testid="snippet" tabindex="0" aria-label=t("Code") translate="no"><code>{text}</code></pre>
+        <div class="row">
+            <button type="button" data-testid="copy-snippet" on:click=copy>{t("Copy")}</button>
+            <span role="status" aria-live="polite">{move || copied.get().then(|| t("Copied"))}</span>
+        </div>
+        {token.then(|| view! { <p class="muted">{t("Put your access token in the OMNI_TOKEN environment variable.")}</p> })}
+        <Show when=move || elided() != 0>
+            <p class="muted" data-testid="snippet-elided">{move || tf("{} images given as base64 are left out to keep this short: put each image's base64 where the code says.", &[&elided()])}</p>
+        </Show>
     }
 }
