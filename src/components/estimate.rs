@@ -8,9 +8,7 @@ use omni_api::catalog::Estimate;
 
 /// An amount with as many decimals as it needs (prices have at most three).
 pub fn amount_words(e: &Estimate) -> String {
-    let text = format!("{:.3}", e.amount);
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text} {}", e.currency)
+    format!("{} {}", e.amount_text(), e.currency)
 }
 
 /// "Estimated cost: 2.1 USD", or why there is none.
@@ -22,7 +20,7 @@ pub fn EstimateLine(
 ) -> impl IntoView {
     view! {
         <p class="estimate" data-testid="estimate" role="status" aria-live="polite"
-            data-amount=move || estimate.read().as_ref().map(|e| e.amount.to_string())>
+            data-amount=move || estimate.read().as_ref().map(Estimate::amount_text)>
             {move || match estimate.get() {
                 // The amount and its currency code are data, not words to translate.
                 Some(e) => view! {

@@ -234,6 +234,31 @@ pub struct Estimate {
     pub currency: String,
 }
 
+impl Estimate {
+    /// The amount to three decimals at most, trailing zeros left out (`2.1`, `0.028`,
+    /// `3`), written from whole thousandths: Rust's float formatting is large, and in
+    /// the app the estimate is the only float the first page writes, so the browser
+    /// compiled all of that code before the form could be used.
+    pub fn amount_text(&self) -> String {
+        let thousandths = (self.amount.abs() * 1000.0).round() as u64;
+        let sign = if self.amount < 0.0 && thousandths != 0 {
+            "-"
+        } else {
+            ""
+        };
+        let (whole, mut fraction) = (thousandths / 1000, thousandths % 1000);
+        if fraction == 0 {
+            return format!("{sign}{whole}");
+        }
+        let mut digits = 3;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        format!("{sign}{whole}.{fraction:0digits$}")
+    }
+}
+
 /// What a video costs depends on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VideoCost {

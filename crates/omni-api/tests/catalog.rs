@@ -156,3 +156,34 @@ fn mistakes_are_refused_with_the_place_and_reason() {
         assert!(err.contains(want), "{file}: {err}");
     }
 }
+
+#[test]
+fn an_estimate_is_written_to_three_decimals_without_trailing_zeros() {
+    let text = |amount: f64| {
+        omni_api::catalog::Estimate {
+            amount,
+            currency: "USD".into(),
+        }
+        .amount_text()
+    };
+    for (amount, want) in [
+        (0.0, "0"),
+        (3.0, "3"),
+        (2.1, "2.1"),
+        (0.028, "0.028"),
+        (0.5, "0.5"),
+        (12.34, "12.34"),
+        (1.0005, "1.001"),
+        (-0.25, "-0.25"),
+    ] {
+        assert_eq!(text(amount), want, "{amount}");
+    }
+    // Every amount a price table makes (whole thousandths) reads as `{:.3}` trimmed, as
+    // the app wrote it before.
+    for m in 0..20_000u32 {
+        let amount = f64::from(m) / 1000.0;
+        let formatted = format!("{amount:.3}");
+        let trimmed = formatted.trim_end_matches('0').trim_end_matches('.');
+        assert_eq!(text(amount), trimmed, "{amount}");
+    }
+}
