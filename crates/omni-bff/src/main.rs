@@ -41,7 +41,10 @@ fn main() -> ExitCode {
         .with_timer(omni_bff::log_format::Clock)
         .with_writer(writer.clone());
     match format {
-        config::LogFormat::Text => logs.event_format(omni_bff::log_format::Text).init(),
+        config::LogFormat::Text => {
+            writer.take_request_lines(std::io::stderr().is_terminal());
+            logs.event_format(omni_bff::log_format::Text).init()
+        }
         config::LogFormat::Json => logs.json().flatten_event(true).init(),
     }
     let runtime = match tokio::runtime::Runtime::new() {

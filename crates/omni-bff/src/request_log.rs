@@ -67,18 +67,50 @@ where
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
     crate::metrics::request_done(&method, route, status, elapsed);
+    log_line(
+        method.as_str(),
+        route,
+        status,
+        // Whole microseconds: `0.783523`, not `0.7835230000000001`.
+        elapsed.as_micros() as f64 / 1000.0,
+        id.to_str().unwrap_or_default(),
+    );
+    resp.headers_mut().insert(HEADER, id);
+    resp
+}
+
+/// The request's log line: written straight to the logs in the text format when they
+/// take it (the same line tracing would write, `log_format::request_line`), else as a
+/// tracing event (the JSON format, tests). Either way only when `omni_bff::http` is
+/// enabled at INFO (`OMNI_LOG`).
+fn log_line(method: &str, route: &str, status: u16, latency_ms: f64, request_id: &str) {
+    if !tracing::enabled!(target: "omni_bff::http", tracing::Level::INFO) {
+        return;
+    }
+    if let Some((write, ansi)) = crate::log_writer::request_lines() {
+        thread_local! {
+            static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            let formatted = crate::log_format::request_line(
+                line, ansi, method, route, status, latency_ms, request_id,
+            );
+            if formatted.is_ok() {
+                write(line.as_bytes());
+            }
+        });
+        return;
+    }
     tracing::info!(
         target: "omni_bff::http",
         method = %method,
         route = %route,
         status,
-        // Whole microseconds: `0.783523`, not `0.7835230000000001`.
-        latency_ms = elapsed.as_micros() as f64 / 1000.0,
-        request_id = %id.to_str().unwrap_or_default(),
+        latency_ms,
+        request_id = %request_id,
         "request"
     );
-    resp.headers_mut().insert(HEADER, id);
-    resp
 }
 
 /// A fresh id for one answer: time plus a process-wide counter, unique per process.
