@@ -113,25 +113,27 @@ impl Logs {
     pub fn flush(&self) {
         self.shared.write_out(&[]);
     }
-}
 
-/// Where the request line goes when it is written without tracing (see
-/// [`crate::request_log`]): the text format's writer, and whether it colours.
-static REQUEST_LINES: std::sync::OnceLock<(Logs, bool)> = std::sync::OnceLock::new();
-
-impl Logs {
     /// The request line is written straight to these logs, in the text format (`ansi`:
     /// with colours); set once, by the binary, when its log format is text.
     pub fn take_request_lines(&self, ansi: bool) {
         let _ = REQUEST_LINES.set((self.clone(), ansi));
     }
+
+    /// Adds a whole INFO line (below warnings, so it waits for the writer thread).
+    pub fn gather(&self, line: &[u8]) {
+        self.shared.gather(line);
+    }
 }
 
-/// Adds `line` (a whole INFO line) to the logs that take request lines, and whether
-/// they colour; `None` when none do (the JSON format, tests).
-pub fn request_lines() -> Option<(impl Fn(&[u8]), bool)> {
-    let (logs, ansi) = REQUEST_LINES.get()?;
-    Some((|line: &[u8]| logs.shared.gather(line), *ansi))
+/// Where the request line goes when it is written without tracing (see
+/// [`crate::request_log`]): the text format's logs, and whether they colour.
+static REQUEST_LINES: std::sync::OnceLock<(Logs, bool)> = std::sync::OnceLock::new();
+
+/// The logs that take request lines and whether they colour; `None` when none do (the
+/// JSON format, tests).
+pub fn request_lines() -> Option<&'static (Logs, bool)> {
+    REQUEST_LINES.get()
 }
 
 /// One event's writer: tracing-subscriber formats a whole line, then writes it once.

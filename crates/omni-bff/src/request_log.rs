@@ -87,17 +87,17 @@ fn log_line(method: &str, route: &str, status: u16, latency_ms: f64, request_id:
     if !tracing::enabled!(target: "omni_bff::http", tracing::Level::INFO) {
         return;
     }
-    if let Some((write, ansi)) = crate::log_writer::request_lines() {
+    if let Some((logs, ansi)) = crate::log_writer::request_lines() {
         thread_local! {
             static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         }
         LINE.with_borrow_mut(|line| {
             line.clear();
             let formatted = crate::log_format::request_line(
-                line, ansi, method, route, status, latency_ms, request_id,
+                line, *ansi, method, route, status, latency_ms, request_id,
             );
             if formatted.is_ok() {
-                write(line.as_bytes());
+                logs.gather(line.as_bytes());
             }
         });
         return;
