@@ -57,7 +57,8 @@ impl Policy {
 
 /// The policy of an answer that is data, not a page (OWASP's for REST APIs): if one is
 /// ever opened as a document, it may load, run and be framed by nothing. It is also a
-/// tenth of the page's policy, which was half the bytes of a task read's answer.
+/// tenth of the page's policy, which was over a third of a task read's answer (1,179
+/// bytes then, 773 now).
 pub const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// Whether the answer with headers `h` is JSON (`application/json`, any parameters).
