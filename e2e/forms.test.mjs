@@ -115,3 +115,34 @@ test('typing <<< offers the references that exist', async () => {
   assert.equal(await page.getByTestId('prompt').inputValue(), 'see <<<image_1>>>');
   await page.context().close();
 });
+
+test("the BFF's own refusal is shown under the input it names, in either language", async () => {
+  for (const [lang, words] of [['en', /[a-z]/], ['zh-CN', /[\u4e00-\u9fff]/]]) {
+    // The browser's check passes; the body is changed on its way, as a client that
+    // skips the form would send it, so the answer is the BFF's (its error envelope).
+    let refused;
+    // The code that reads an error envelope is fetched with the first one (src/deferred.rs).
+    const reader = [];
+    const page = await openPage(browser, `/image?lang=${lang}`, async (p) => {
+      p.on('request', (r) => { if (/\/split_read_error-[0-9a-f]{16}\.wasm$/.test(r.url())) reader.push(r.url()); });
+      await p.route('**/kling/v1/images/omni-image', async (route) => {
+        const body = { ...route.request().postDataJSON(), n: 99 };
+        const res = await route.fetch({ postData: JSON.stringify(body) });
+        refused = res.status();
+        await route.fulfill({ response: res });
+      });
+    });
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.getByTestId('prompt').fill('a harbour at dawn');
+    assert.equal(reader.length, 0, 'not fetched before an error');
+    await page.getByTestId('submit').click();
+    const error = page.locator('#n-errors .field-error');
+    await error.waitFor();
+    assert.equal(refused, 400);
+    assert.equal(reader.length, 1, `${reader}`);
+    assert.match(await error.textContent(), words);
+    assert.match(await page.getByTestId('submit-error').textContent(), /1201/);
+    await page.context().close();
+  }
+});

@@ -94,6 +94,18 @@ test('edit and run again opens the form filled in', async () => {
   await page.context().close();
 });
 
+test('edit and run again on a multi-shot task opens the all-in-one form with its subject', async () => {
+  const id = await create({ element_frontal_image: 'https://example.com/hero.png' }, 'general/ai-multi-shot');
+  const page = await openPage(browser, `/tasks/${id}`);
+  await page.waitForSelector(succeeded, { timeout: 30_000 });
+  await page.getByTestId('edit-again').click();
+  await page.waitForURL(/\/quick$/);
+  assert.equal(await page.getByTestId('type').inputValue(), 'ai-multi-shot');
+  assert.equal(await page.getByTestId('image-ref').count(), 1);
+  assert.match(await page.getByTestId('image-ref').textContent(), /hero\.png/);
+  await page.context().close();
+});
+
 test('the history lists tasks newest first, filters them, and updates running ones live', async () => {
   const tag = `hist${Date.now()}`;
   await create({ prompt: `${tag} a finished lake` });

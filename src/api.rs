@@ -349,9 +349,21 @@ async fn decode<T: DeserializeOwned>(
         env.data
             .ok_or_else(|| ApiError::Decode(crate::i18n::t("the answer has no data").into()))
     } else {
-        let body: ErrorBody = serde_json::from_str(&text)
-            .map_err(|_| ApiError::Decode(tf("HTTP {} without an error envelope", &[&status])))?;
-        Err(ApiError::Api { status, body })
+        // Without the code to read the answer, what the server said is not known.
+        Err(read_error(status, text).await.unwrap_or_else(|_| {
+            ApiError::Network(crate::i18n::t("the code to read its answer did not arrive").into())
+        }))
+    }
+}
+
+crate::deferred::deferred! {
+    /// The BFF's error envelope. Its field errors' reader (every `Problem`) is the
+    /// largest function of the app, and a visit without an error never runs it.
+    fn read_error(status: u16, text: String) -> ApiError {
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => ApiError::Api { status, body },
+            Err(_) => ApiError::Decode(tf("HTTP {} without an error envelope", &[&status])),
+        }
     }
 }
 

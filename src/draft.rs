@@ -55,13 +55,12 @@ pub fn put_task(task: &omni_api::StudioTask) -> Option<Form> {
     let form = Form::for_kind(task.kind);
     if task.kind == TaskKind::MultiShot {
         // Multi-shot is made from the all-in-one form: its subject becomes the first image.
-        let image = match request.typed(task.kind) {
-            Ok(omni_api::UpstreamRequest::MultiShot(r)) => r.element_frontal_image,
-            _ => String::new(),
-        };
+        // Read as a field, not as the typed request: the readers of every kind's request
+        // would otherwise be in the code of each form page's recent-tasks column.
+        let image = request.text("element_frontal_image").unwrap_or_default();
         let aio = omni_api::all_in_one::AioRequest {
             kind: Some(omni_api::all_in_one::AioType::AiMultiShot),
-            images: vec![image],
+            images: vec![image.to_owned()],
             ..Default::default()
         };
         put(form, &aio);

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod components;
+pub mod deferred;
 pub mod deployment;
 pub mod draft;
 pub mod embed;

@@ -1,6 +1,7 @@
 //! "Use from code": the request as `curl`, JavaScript or Python against this BFF's
 //! `/kling` route for its kind, with a copy button. Built and written only while open,
-//! so a keystroke in the form costs nothing for it.
+//! so a keystroke in the form costs nothing for it, and its code is fetched on the
+//! first opening (`deferred`).
 
 use crate::deployment;
 use crate::i18n::{t, tf};
@@ -59,12 +60,23 @@ pub fn ApiSnippets(
                 open.set(el.open());
             }>
             <summary>{t("Use from code")}</summary>
-            // Built while open: the browser compiles what a page builds before the form
-            // can be used, and most visits never open this.
+            // Built while open, from code fetched on the first opening: most visits
+            // never open this, and the browser compiles what a page builds before the
+            // form can be used.
             <Show when=move || open.get()>
-                <Written request=request language=language/>
+                {move || crate::deferred::view(written(request, language))}
             </Show>
         </details>
+    }
+}
+
+crate::deferred::deferred! {
+    /// The open panel ([`Written`]), in a module of its own in the release build.
+    fn written(
+        request: Signal<Option<(TaskKind, serde_json::Value)>>,
+        language: RwSignal<Language>,
+    ) -> AnyView {
+        view! { <Written request=request language=language/> }.into_any()
     }
 }
 

@@ -87,6 +87,8 @@ pub fn zh(en: &str) -> Option<&'static str> {
         "Built in" => "内置",
         "Callback URL (the upstream calls it on every status change)" => "回调地址（每次状态变化时由上游调用）",
         "Cannot reach the server: {}" => "无法连接服务器：{}",
+        "the code to read its answer did not arrive" => "读取其回复所需的代码未能加载",
+        "This part of the studio could not be loaded: check the connection and try again." => "工作室的这一部分未能加载：请检查网络连接后重试。",
         "Cannot submit yet:" => "暂时无法提交：",
         "Choose files" => "选择文件",
         "Close" => "关闭",

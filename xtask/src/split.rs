@@ -152,7 +152,11 @@ fn modules_by_page(loader: &str) -> Result<BTreeMap<String, Vec<String>>, String
     let file_of = |var: &str| modules.iter().find(|m| m.0 == var);
     let mut pages = BTreeMap::new();
     for (var, file, deps) in &modules {
-        let Some(page) = var.strip_prefix("__wasm_split_load_") else {
+        // Pages only: the other split points (src/deferred.rs) load when called.
+        let Some(page) = var
+            .strip_prefix("__wasm_split_load_")
+            .filter(|p| p.starts_with("page_"))
+        else {
             continue;
         };
         // `page_tasks_id_14047773793667930268`: the macro's hash after the name.
@@ -210,28 +214,38 @@ fn with_split(
         script,
         &format!(
             "<script id=omni-split type=application/json>{}</script>",
-            json_object(modules)
+            json_object(modules)?
         ),
     );
     Ok(page)
 }
 
 /// `{"page":["file",...],...}`: names and files are identifiers and file names, which
-/// need no escaping (checked).
-fn json_object(modules: &BTreeMap<String, Vec<String>>) -> String {
-    let plain = |s: &str| {
-        s.bytes()
+/// need no escaping; one that would is an error (left out, its page would lose its
+/// preload without a word).
+fn json_object(modules: &BTreeMap<String, Vec<String>>) -> Result<String, String> {
+    let quoted = |s: &str| {
+        if s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            Ok(format!("\"{s}\""))
+        } else {
+            Err(format!(
+                "the split module name {s:?} is not a plain file name"
+            ))
+        }
     };
-    let entries: Vec<String> = modules
+    let entries = modules
         .iter()
-        .filter(|(page, files)| plain(page) && files.iter().all(|f| plain(f)))
         .map(|(page, files)| {
-            let files: Vec<String> = files.iter().map(|f| format!("\"{f}\"")).collect();
-            format!("\"{page}\":[{}]", files.join(","))
+            let files = files
+                .iter()
+                .map(|f| quoted(f))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(format!("{}:[{}]", quoted(page)?, files.join(",")))
         })
-        .collect();
-    format!("{{{}}}", entries.join(","))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(format!("{{{}}}", entries.join(",")))
 }
 
 /// The subresource integrity of `path`: `sha384-` and the digest in base64.
@@ -321,6 +335,10 @@ export const __wasm_split_load_page_video_1404 = wrapAsyncCb(makeLoad(() => {
     const src = fetch(new URL("./split_page_video_1404-dd.wasm", import.meta.url));
 }
 , []));
+export const __wasm_split_load_read_error = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_read_error-ee.wasm", import.meta.url));
+}
+, [__chunk_8]));
 "#;
         let pages = modules_by_page(loader).unwrap();
         assert_eq!(
@@ -332,7 +350,22 @@ export const __wasm_split_load_page_video_1404 = wrapAsyncCb(makeLoad(() => {
             ]
         );
         assert_eq!(pages["page_video"], ["split_page_video_1404-dd.wasm"]);
+        assert_eq!(
+            pages.len(),
+            2,
+            "a deferred function is not a page: {pages:?}"
+        );
         assert!(modules_by_page("import x;").is_err(), "no page is an error");
+    }
+
+    #[test]
+    fn a_name_that_would_need_escaping_fails_the_build() {
+        let plain = BTreeMap::from([("page_x".to_owned(), vec!["a-01.wasm".to_owned()])]);
+        assert_eq!(json_object(&plain).unwrap(), r#"{"page_x":["a-01.wasm"]}"#);
+        for (page, file) in [("page_x", "a\"b.wasm"), ("page<x", "a.wasm")] {
+            let odd = BTreeMap::from([(page.to_owned(), vec![file.to_owned()])]);
+            assert!(json_object(&odd).is_err(), "{page} {file}");
+        }
     }
 
     #[test]

@@ -10,9 +10,9 @@ pub(super) fn ElementPicker(
     /// Called with the element the user picked.
     on_pick: Callback<omni_api::elements::Element>,
 ) -> impl IntoView {
-    // Built and read on first opening only: most visits to a form never open the
-    // picker, and what is built at start is compiled by the browser before the form
-    // can be used.
+    // Built and read on first opening only, from code fetched then (`deferred`): most
+    // visits to a form never open the picker, and what is built at start is compiled
+    // by the browser before the form can be used.
     let opened = RwSignal::new(false);
     let load = move |_| {
         if !opened.get_untracked() {
@@ -23,9 +23,16 @@ pub(super) fn ElementPicker(
         <details class="picker" on:toggle=load>
             <summary data-testid="pick-element">{t("Pick from the element library")}</summary>
             <Show when=move || opened.get()>
-                <Library on_pick=on_pick/>
+                {move || crate::deferred::view(library(on_pick))}
             </Show>
         </details>
+    }
+}
+
+crate::deferred::deferred! {
+    /// The open picker ([`Library`]), in a module of its own in the release build.
+    fn library(on_pick: Callback<omni_api::elements::Element>) -> AnyView {
+        view! { <Library on_pick=on_pick/> }.into_any()
     }
 }
 

@@ -1,0 +1,65 @@
+//! Code a first visit does not run, fetched the first time it is called: in the release
+//! build (`--cfg omni_split`) each function declared with [`deferred!`] is a wasm-split
+//! point with a module of its own, which a visit that never calls it never downloads;
+//! in every other build (tests, `trunk serve`) it is an ordinary call. Pages are split
+//! the same way by route (`pages/mod.rs`); these are parts of the landing page that run
+//! only on an error or when the user opens a panel.
+//!
+//! Unlike a page, a module that does not arrive (the network went away since the page
+//! loaded) is an error the caller shows, never a panic: a panic would stop the app.
+
+use crate::i18n::t;
+use leptos::prelude::*;
+
+/// The code of a deferred function could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable;
+
+#[cfg(omni_split)]
+impl From<leptos::wasm_split::SplitLoaderError> for Unavailable {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        Unavailable
+    }
+}
+
+impl Unavailable {
+    /// What the user is told.
+    pub fn message(&self) -> &'static str {
+        t("This part of the studio could not be loaded: check the connection and try again.")
+    }
+}
+
+/// `fn name(args) -> T { body }` as a function the release build fetches on its first
+/// call: `async fn name(args) -> Result<T, Unavailable>`. Arguments and result cross
+/// between wasm modules by value (the split modules share the main one's memory).
+macro_rules! deferred {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$doc])*
+        #[cfg(omni_split)]
+        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible)]
+        $vis fn $name($($arg: $ty),*) -> Result<$ret, $crate::deferred::Unavailable> {
+            Ok($body)
+        }
+
+        $(#[$doc])*
+        #[cfg(not(omni_split))]
+        $vis async fn $name($($arg: $ty),*) -> Result<$ret, $crate::deferred::Unavailable> {
+            Ok($body)
+        }
+    };
+}
+pub(crate) use deferred;
+
+/// The view a deferred function makes, once its code has arrived (nothing before), or
+/// the reason it could not be shown.
+pub fn view(
+    load: impl std::future::Future<Output = Result<AnyView, Unavailable>> + 'static,
+) -> impl IntoView {
+    // The split loader's future holds browser values, which never leave this thread.
+    let load = send_wrapper::SendWrapper::new(load);
+    Suspend::new(async move {
+        load.await.unwrap_or_else(|e| {
+            view! { <p class="field-error" role="alert">{e.message()}</p> }.into_any()
+        })
+    })
+}
