@@ -22,11 +22,14 @@ pub fn provide_config() {
     provide_context(ConfigContext(config));
     let remote = LocalResource::new(api::get_config);
     Effect::new(move |_| match remote.get() {
-        Some(Ok(c)) => config.set(c),
+        // Only when it differs: the forms read the configuration, and an equal one (the
+        // BFF's catalog is the built-in one unless an operator changed it) would build
+        // their model lists again while the person may already be choosing.
+        Some(Ok(c)) if *config.read_untracked() != c => config.set(c),
         Some(Err(e)) => web_sys::console::warn_1(
             &format!("using built-in configuration: {}", e.message()).into(),
         ),
-        None => {}
+        Some(Ok(_)) | None => {}
     });
 }
 
