@@ -76,3 +76,24 @@ test('base64 images are left out of the snippet, with a note', async () => {
   await page.getByTestId('snippet-elided').waitFor();
   await page.context().close();
 });
+
+test('when the panel\'s code cannot be fetched, it says so in place and opens on the next try', async () => {
+  // The panel's code comes on its first opening (src/deferred.rs); the network fails
+  // for it once. The studio must say why, not stop.
+  let refused = 0;
+  const page = await openPage(browser, '/image', (p) => p.route(/\/split_written-[0-9a-f]{16}\.wasm$/, async (route) => {
+    if (refused++ === 0) await route.abort('internetdisconnected');
+    else await route.continue();
+  }));
+  await page.getByTestId('prompt').fill('a lighthouse at dusk');
+  const details = page.locator('details.api-snippets');
+  await details.locator('summary').click();
+  await details.getByRole('alert').filter({ hasText: /could not be loaded/ }).waitFor();
+  // The form still works, and opening again fetches the code anew.
+  await page.getByTestId('prompt').fill('a lighthouse at night');
+  await details.locator('summary').click();
+  await details.locator('summary').click();
+  assert.match(await snippet(page, 'curl'), /a lighthouse at night/);
+  assert.equal(refused, 2);
+  await page.context().close();
+});
