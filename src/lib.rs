@@ -18,7 +18,7 @@ pub mod workspace;
 use components::workspace::WithRecent;
 use i18n::t;
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, Redirect, Route, Router};
 use leptos_router::{path, Lazy};
 
 /// The whole app: a sign-in when the BFF asks for one, then the studio.
@@ -57,8 +57,12 @@ fn Studio() -> impl IntoView {
                 {move || {
                     opened.track();
                     lang_changed.track();
+                    // Flat routes (none nests): the matched page is built during the
+                    // mount when its code is at hand, where `Routes` always builds it in a
+                    // task of its own, after every effect the shell queued (measured on
+                    // /image: ready ~14 ms sooner, 30 alternating loads each).
                     view! {
-                        <Routes fallback=pages::not_found::NotFound>
+                        <FlatRoutes fallback=pages::not_found::NotFound>
                             <Route path=path!("/") view=|| view! { <Redirect path="/image"/> }/>
                             <Route path=path!("/image") view=|| view! { <WithRecent><pages::image::ImagePage/></WithRecent> }/>
                             // The landing page is in the main module; the others load their code on first use.
@@ -69,7 +73,7 @@ fn Studio() -> impl IntoView {
                             <Route path=path!("/tasks") view={Lazy::<pages::HistoryRoute>::new()}/>
                             <Route path=path!("/tasks/:id") view={Lazy::<pages::TaskRoute>::new()}/>
                             <Route path=path!("/spend") view={Lazy::<pages::SpendRoute>::new()}/>
-                        </Routes>
+                        </FlatRoutes>
                     }
                 }}
             </main>
