@@ -22,10 +22,16 @@ pub fn WithRecent(children: Children) -> impl IntoView {
     }
     let workspace = Workspace::default();
     provide_context(workspace);
+    // The column is built in the task after the form's: the form is usable that much
+    // sooner, and the column waits on its read of the history anyway.
+    let column = RwSignal::new(false);
+    set_timeout(move || column.set(true), std::time::Duration::ZERO);
     view! {
         <div class="workspace">
             <div class="workspace-form">{children()}</div>
-            <RecentTasks workspace=workspace/>
+            <Show when=move || column.get()>
+                <RecentTasks workspace=workspace/>
+            </Show>
         </div>
     }
     .into_any()
