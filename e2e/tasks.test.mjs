@@ -82,12 +82,18 @@ test('a failure shows its reason, and retry runs it again', async () => {
   await page.context().close();
 });
 
-test('edit and run again opens the form filled in', async () => {
-  const id = await create({ prompt: 'an owl in the snow', image_list: [{ image: 'https://example.com/owl.png' }] });
+/// A finished task's page, then "edit and run again": the form it opens, at `form`.
+async function editAgain(id, form) {
   const page = await openPage(browser, `/tasks/${id}`);
   await page.waitForSelector(succeeded, { timeout: 30_000 });
   await page.getByTestId('edit-again').click();
-  await page.waitForURL(/\/image$/);
+  await page.waitForURL(form);
+  return page;
+}
+
+test('edit and run again opens the form filled in', async () => {
+  const id = await create({ prompt: 'an owl in the snow', image_list: [{ image: 'https://example.com/owl.png' }] });
+  const page = await editAgain(id, /\/image$/);
   assert.equal(await page.getByTestId('prompt').inputValue(), 'an owl in the snow');
   assert.equal(await page.getByTestId('image-ref').count(), 1);
   assert.match(await page.getByTestId('image-ref').textContent(), /image_1 owl\.png/);
@@ -96,10 +102,7 @@ test('edit and run again opens the form filled in', async () => {
 
 test('edit and run again on a multi-shot task opens the all-in-one form with its subject', async () => {
   const id = await create({ element_frontal_image: 'https://example.com/hero.png' }, 'general/ai-multi-shot');
-  const page = await openPage(browser, `/tasks/${id}`);
-  await page.waitForSelector(succeeded, { timeout: 30_000 });
-  await page.getByTestId('edit-again').click();
-  await page.waitForURL(/\/quick$/);
+  const page = await editAgain(id, /\/quick$/);
   assert.equal(await page.getByTestId('type').inputValue(), 'ai-multi-shot');
   assert.equal(await page.getByTestId('image-ref').count(), 1);
   assert.match(await page.getByTestId('image-ref').textContent(), /hero\.png/);
@@ -157,10 +160,7 @@ test('video results play in a player with a poster and duration', async () => {
 
 test('every kind can be edited again in its own form, and results can go to Omni Video', async () => {
   const video = await create({ prompt: 'waves at night', aspect_ratio: '9:16', duration: '10' }, 'videos/omni-video');
-  const page = await openPage(browser, `/tasks/${video}`);
-  await page.waitForSelector(succeeded, { timeout: 30_000 });
-  await page.getByTestId('edit-again').click();
-  await page.waitForURL(/\/video$/);
+  const page = await editAgain(video, /\/video$/);
   assert.equal(await page.getByTestId('prompt').inputValue(), 'waves at night');
   assert.equal(await page.getByTestId('aspect_ratio').inputValue(), '9:16');
   assert.equal(await page.getByTestId('duration').inputValue(), '10');

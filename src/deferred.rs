@@ -22,12 +22,16 @@ impl From<leptos::wasm_split::SplitLoaderError> for Unavailable {
     }
 }
 
-impl Unavailable {
-    /// What the user is told.
-    pub fn message(&self) -> &'static str {
-        t("This part of the studio could not be loaded: check the connection and try again.")
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(t(
+            "This part of the studio could not be loaded: check the connection and try again.",
+        ))
     }
 }
+
+/// So it can be rendered inside an `ErrorBoundary`, as a failed read is.
+impl std::error::Error for Unavailable {}
 
 /// `fn name(args) -> T { body }` as a function the release build fetches on its first
 /// call: `async fn name(args) -> Result<T, Unavailable>`. Arguments and result cross
@@ -51,15 +55,15 @@ macro_rules! deferred {
 pub(crate) use deferred;
 
 /// The view a deferred function makes, once its code has arrived (nothing before), or
-/// the reason it could not be shown.
+/// the reason it could not be shown, the way every failed read is (`load_error`).
 pub fn view(
     load: impl std::future::Future<Output = Result<AnyView, Unavailable>> + 'static,
 ) -> impl IntoView {
     // The split loader's future holds browser values, which never leave this thread.
     let load = send_wrapper::SendWrapper::new(load);
-    Suspend::new(async move {
-        load.await.unwrap_or_else(|e| {
-            view! { <p class="field-error" role="alert">{e.message()}</p> }.into_any()
-        })
-    })
+    view! {
+        <ErrorBoundary fallback=crate::components::load_error::load_error>
+            {Suspend::new(load)}
+        </ErrorBoundary>
+    }
 }
