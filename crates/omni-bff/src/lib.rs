@@ -10,6 +10,7 @@ pub mod config;
 pub mod creates;
 pub mod error;
 pub mod events;
+pub mod lanes;
 pub mod log_format;
 pub mod log_writer;
 pub mod media;
@@ -225,6 +226,7 @@ pub async fn serve_with(
             only_metrics,
             state.closing.subscribe(),
             server::HEADER_READ_TIMEOUT,
+            0,
         ));
     }
     start_workers(&state);
@@ -237,6 +239,7 @@ pub async fn serve_with(
         app(state.clone()),
         state.closing.subscribe(),
         server::HEADER_READ_TIMEOUT,
+        lanes::per_core(),
     );
     let mut closing = state.closing.subscribe();
     let grace = async move {

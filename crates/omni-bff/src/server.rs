@@ -6,17 +6,23 @@
 //! keeps 10,000 connections open, so that is 90 MB. The studio speaks HTTP/1.1 only
 //! (axum's `http2` feature is off), so nothing is lost.
 //!
+//! Connections are served on [`Lanes`] (a runtime per core, see `lanes`); the service
+//! decides what runs elsewhere (see `routes::front`).
+//!
 //! A client has [`HEADER_READ_TIMEOUT`] to send a request's head, and an idle
 //! keep-alive connection is closed after as long (hyper starts the timer whenever the
 //! connection waits for a head): without it, a client sending a header a minute
 //! (slowloris) held a connection and its task for ever. A response being written, an
 //! event stream included, is not waiting for a head, so it is never cut.
 
+use crate::lanes::Lanes;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 
 /// How long a client has to send a request's head, and an idle connection stays open
@@ -24,17 +30,21 @@ use tokio::sync::{mpsc, watch};
 /// idle one was closed).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `app` (the BFF's [`crate::routes::front::Studio`], or a bare router) on
-/// `listener` until `closing` turns true, then lets each connection finish its request
-/// in flight (hyper's graceful shutdown) and returns once all have closed. Each request
-/// carries its peer address as `ConnectInfo<SocketAddr>`; `header_timeout` is
-/// [`HEADER_READ_TIMEOUT`] but in tests.
-pub async fn run<S>(
-    listener: TcpListener,
-    app: S,
-    mut closing: watch::Receiver<bool>,
-    header_timeout: Duration,
-) where
+/// What the server serves: a service answering hyper's requests, shared by connections.
+pub trait App:
+    tower_service::Service<
+        hyper::Request<Incoming>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
     S: tower_service::Service<
             hyper::Request<Incoming>,
             Response = axum::response::Response,
@@ -43,8 +53,30 @@ pub async fn run<S>(
         > + Clone
         + Send
         + Sync
-        + 'static,
+        + 'static
 {
+}
+
+/// Serves `app` (the BFF's [`crate::routes::front::Studio`], or a bare router) on
+/// `listener` until `closing` turns true, then lets each connection finish its request
+/// in flight (hyper's graceful shutdown) and returns once all have closed. Each request
+/// carries its peer address as `ConnectInfo<SocketAddr>`; `header_timeout` is
+/// [`HEADER_READ_TIMEOUT`] but in tests. `lanes`: how many lane threads serve the
+/// connections (0: all on the caller's runtime).
+pub async fn run<S>(
+    listener: TcpListener,
+    app: S,
+    mut closing: watch::Receiver<bool>,
+    header_timeout: Duration,
+    lanes: usize,
+) where
+    S: App,
+{
+    let lanes = Lanes::start(lanes).unwrap_or_else(|e| {
+        tracing::warn!("cannot start the connection lanes, serving on one runtime: {e}");
+        Lanes::start(0).expect("no lanes need no threads")
+    });
+    let here = Handle::current().id();
     // Every connection's task holds a sender; all dropped means all closed.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     loop {
@@ -65,29 +97,66 @@ pub async fn run<S>(
         };
         // Event streams write small frames; they should not wait for the peer's ACK.
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
+        let lane = lanes.next();
+        let connection = Connection {
+            app: app.clone(),
+            peer,
+            closing: closing.clone(),
+            header_timeout,
+            _held: open_tx.clone(),
+        };
+        if lane.id() == here {
+            tokio::spawn(connection.serve(stream));
+            continue;
+        }
+        // A socket belongs to the runtime that polls it: handed over as a plain one.
+        match stream.into_std() {
+            Ok(stream) => {
+                lane.spawn(async move {
+                    match TcpStream::from_std(stream) {
+                        Ok(stream) => connection.serve(stream).await,
+                        Err(e) => tracing::warn!("a lane could not take a connection: {e}"),
+                    }
+                });
+            }
+            Err(e) => tracing::warn!("a connection could not be handed to a lane: {e}"),
+        }
+    }
+    drop(open_tx);
+    let _ = open_rx.recv().await;
+}
+
+/// One accepted connection and what serving it needs.
+struct Connection<S> {
+    app: S,
+    peer: SocketAddr,
+    closing: watch::Receiver<bool>,
+    header_timeout: Duration,
+    /// Dropped when the connection closes (see `run`).
+    _held: mpsc::Sender<()>,
+}
+
+impl<S> Connection<S>
+where
+    S: App,
+{
+    async fn serve(mut self, stream: TcpStream) {
+        let (app, peer) = (self.app.clone(), self.peer);
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
             tower_service::Service::call(&mut app.clone(), req)
         });
-        let mut closing = closing.clone();
-        let held = open_tx.clone();
-        tokio::spawn(async move {
-            let _held = held;
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => return,
-                () = closed(&mut closing) => conn.as_mut().graceful_shutdown(),
-            }
-            let _ = conn.await;
-        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let mut conn = std::pin::pin!(conn);
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = closed(&mut self.closing) => conn.as_mut().graceful_shutdown(),
+        }
+        let _ = conn.await;
     }
-    drop(open_tx);
-    let _ = open_rx.recv().await;
 }
 
 /// Returns once the server is closing (the flag's guard is not held across awaits).
@@ -111,7 +180,6 @@ mod tests {
     use axum::Router;
     use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
 
     const TIMEOUT: Duration = Duration::from_millis(300);
 
@@ -135,7 +203,7 @@ mod tests {
             }),
         );
         let (_closing, closing) = watch::channel(false);
-        tokio::spawn(run(listener, app, closing, TIMEOUT));
+        tokio::spawn(run(listener, app, closing, TIMEOUT, 2));
         let mut conn = TcpStream::connect(addr).await.unwrap();
         conn.write_all(request).await.unwrap();
         let started = Instant::now();
@@ -171,6 +239,29 @@ mod tests {
         let (answer, _) = exchange(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
         for part in ["part0;", "part1;", "part2;"] {
             assert!(answer.contains(part), "{answer}");
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_are_served_on_the_lanes_in_turn() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let thread = || async { std::thread::current().name().unwrap_or_default().to_owned() };
+        let app = Router::new().route("/where", get(thread));
+        let (_closing, closing) = watch::channel(false);
+        tokio::spawn(run(listener, app, closing, TIMEOUT, 2));
+        for lane in ["omni-lane-0", "omni-lane-1", "omni-lane-0"] {
+            let mut conn = TcpStream::connect(addr).await.unwrap();
+            conn.write_all(b"GET /where HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut got = Vec::new();
+            conn.read_to_end(&mut got).await.unwrap();
+            let answer = String::from_utf8_lossy(&got);
+            assert!(
+                answer.starts_with("HTTP/1.1 200") && answer.ends_with(lane),
+                "{answer}"
+            );
         }
     }
 }

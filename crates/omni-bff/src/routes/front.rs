@@ -9,6 +9,10 @@
 //! nginx serving the same JSON 11,400. So [`Studio`] answers a kept read itself, through
 //! the same [`door`], and hands everything else (a task not kept, any other query, any
 //! other route) to the router, which answers it exactly as before.
+//!
+//! Connections are served on lanes (`crate::lanes`): a kept read is answered on its
+//! connection's lane; the router's requests, which wait on the store and the upstream or
+//! parse large bodies, run on the shared runtime.
 
 use crate::answers::{Answer, IfNoneMatch};
 use crate::request_log;
@@ -17,7 +21,7 @@ use crate::AppState;
 use axum::http::{header, Method, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use futures_util::future::{BoxFuture, Either};
+use futures_util::future::BoxFuture;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
@@ -54,11 +58,18 @@ where
 pub struct Studio {
     state: Arc<AppState>,
     router: Router,
+    /// Where the router's requests run: the runtime the studio was made on.
+    shared: tokio::runtime::Handle,
 }
 
 impl Studio {
+    /// Made inside the runtime that is to run the router's requests.
     pub fn new(state: Arc<AppState>, router: Router) -> Studio {
-        Studio { state, router }
+        Studio {
+            state,
+            router,
+            shared: tokio::runtime::Handle::current(),
+        }
     }
 }
 
@@ -87,10 +98,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<
-        BoxFuture<'static, Result<Response, Infallible>>,
-        <Router as tower_service::Service<Request<B>>>::Future,
-    >;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
@@ -98,8 +106,8 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         match kept_read(&self.state, &req) {
-            Some(kept) => Either::Left(Box::pin(read_kept(self.state.clone(), req, kept))),
-            None => Either::Right(self.router.call(req)),
+            Some(kept) => Box::pin(read_kept(self.state.clone(), req, kept)),
+            None => crate::lanes::on_shared(&self.shared, self.router.call(req)),
         }
     }
 }
