@@ -27,6 +27,15 @@ pub struct Lanes {
 }
 
 impl Lanes {
+    /// No lanes: [`Lanes::spawn`] uses the caller's runtime.
+    pub fn none() -> Lanes {
+        Lanes {
+            lanes: Vec::new(),
+            next: AtomicUsize::new(0),
+            _stops: Vec::new(),
+        }
+    }
+
     /// `n` lanes, each a thread named `omni-lane-N` with a single-threaded runtime.
     /// With none, [`Lanes::spawn`] uses the caller's runtime.
     pub fn start(n: usize) -> std::io::Result<Lanes> {
@@ -46,8 +55,8 @@ impl Lanes {
         }
         Ok(Lanes {
             lanes,
-            next: AtomicUsize::new(0),
             _stops: stops,
+            ..Lanes::none()
         })
     }
 

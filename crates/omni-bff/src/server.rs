@@ -74,7 +74,7 @@ pub async fn run<S>(
 {
     let lanes = Lanes::start(lanes).unwrap_or_else(|e| {
         tracing::warn!("cannot start the connection lanes, serving on one runtime: {e}");
-        Lanes::start(0).expect("no lanes need no threads")
+        Lanes::none()
     });
     let here = Handle::current().id();
     // Every connection's task holds a sender; all dropped means all closed.
