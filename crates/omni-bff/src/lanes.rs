@@ -1,13 +1,16 @@
 //! Lanes: threads that each serve their share of the connections on a runtime of their
 //! own, the way nginx's workers do.
 //!
-//! Why: on the shared work-stealing runtime, a task read cost the scheduler's cross-thread
-//! wake-ups and one epoll for all workers; measured with the bench (wrk and the BFF on
-//! the same two cores), reads went from 0.76x nginx's throughput to 1.05x at 32
-//! connections with a lane per core. A connection stays on its lane for life, so a lane
-//! must never be kept busy: `server::run` gives lanes the reads (GET and HEAD, which
-//! only wait on I/O and hand CPU work to blocking threads) and runs every other request
-//! (creates parse and check bodies of up to 140 MB) on the shared runtime.
+//! Why: on the shared work-stealing runtime a kept task read paid the scheduler's
+//! cross-thread wake-ups and one epoll for all workers; with a lane per core, reads went
+//! from 0.76x nginx's throughput to 0.88x at 32 connections and from 0.72x to 0.80x at
+//! 256 (`cargo xtask bench`, wrk and the BFF on the same two cores). A connection stays
+//! on its lane for life, so a lane must never be kept busy, and a lane woken from another
+//! thread for each request loses what it won (with every request on the lanes, reads of
+//! a running task, which wait on the store, fell from ~27,700 to ~23,700 a second at 100
+//! clients): the studio answers on the lane only what it has in memory
+//! (`routes::front`) and runs every other request on the shared runtime with
+//! [`on_shared`] (creates parse and check bodies of up to 140 MB there).
 
 use crate::error::ApiError;
 use axum::response::{IntoResponse as _, Response};
@@ -27,7 +30,7 @@ pub struct Lanes {
 }
 
 impl Lanes {
-    /// No lanes: [`Lanes::spawn`] uses the caller's runtime.
+    /// No lanes: [`Lanes::next`] is the caller's runtime.
     pub fn none() -> Lanes {
         Lanes {
             lanes: Vec::new(),
@@ -36,8 +39,8 @@ impl Lanes {
         }
     }
 
-    /// `n` lanes, each a thread named `omni-lane-N` with a single-threaded runtime.
-    /// With none, [`Lanes::spawn`] uses the caller's runtime.
+    /// `n` lanes, each a thread named `omni-lane-N` with a single-threaded runtime
+    /// (with none, as [`Lanes::none`]).
     pub fn start(n: usize) -> std::io::Result<Lanes> {
         let mut lanes = Vec::with_capacity(n);
         let mut stops = Vec::with_capacity(n);
@@ -68,11 +71,6 @@ impl Lanes {
         }
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.lanes.len();
         self.lanes[i].clone()
-    }
-
-    /// Runs `task` on the next lane.
-    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        self.next().spawn(task);
     }
 }
 
@@ -117,7 +115,7 @@ mod tests {
         let mut seen = Vec::new();
         for _ in 0..4 {
             let (tx, rx) = oneshot::channel();
-            lanes.spawn(async move {
+            lanes.next().spawn(async move {
                 let _ = tx.send(lane_name());
             });
             seen.push(rx.await.unwrap());
@@ -132,7 +130,7 @@ mod tests {
     async fn without_lanes_the_callers_runtime_runs_them() {
         let lanes = Lanes::start(0).unwrap();
         let (tx, rx) = oneshot::channel();
-        lanes.spawn(async move {
+        lanes.next().spawn(async move {
             let _ = tx.send(lane_name());
         });
         assert!(!rx.await.unwrap().starts_with("omni-lane"));
@@ -144,7 +142,7 @@ mod tests {
         let shared = Handle::current();
         let lanes = Lanes::start(1).unwrap();
         let (tx, rx) = oneshot::channel();
-        lanes.spawn(async move {
+        lanes.next().spawn(async move {
             let call = async move {
                 if panics {
                     panic!("a handler's bug");
@@ -179,7 +177,7 @@ mod tests {
     async fn dropping_the_lanes_drops_their_tasks() {
         let lanes = Lanes::start(1).unwrap();
         let (tx, rx) = oneshot::channel::<()>();
-        lanes.spawn(async move {
+        lanes.next().spawn(async move {
             std::future::pending::<()>().await;
             drop(tx);
         });

@@ -19,43 +19,14 @@ use crate::lanes::Lanes;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 
 /// How long a client has to send a request's head, and an idle connection stays open
 /// (nginx allows 60 s for a head and 75 s idle; browsers open a new connection when an
 /// idle one was closed).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// What the server serves: a service answering hyper's requests, shared by connections.
-pub trait App:
-    tower_service::Service<
-        hyper::Request<Incoming>,
-        Response = axum::response::Response,
-        Error = std::convert::Infallible,
-        Future: Send,
-    > + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
-
-impl<S> App for S where
-    S: tower_service::Service<
-            hyper::Request<Incoming>,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-            Future: Send,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
 
 /// Serves `app` (the BFF's [`crate::routes::front::Studio`], or a bare router) on
 /// `listener` until `closing` turns true, then lets each connection finish its request
@@ -70,13 +41,20 @@ pub async fn run<S>(
     header_timeout: Duration,
     lanes: usize,
 ) where
-    S: App,
+    S: tower_service::Service<
+            hyper::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
 {
     let lanes = Lanes::start(lanes).unwrap_or_else(|e| {
         tracing::warn!("cannot start the connection lanes, serving on one runtime: {e}");
         Lanes::none()
     });
-    let here = Handle::current().id();
     // Every connection's task holds a sender; all dropped means all closed.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     loop {
@@ -97,66 +75,41 @@ pub async fn run<S>(
         };
         // Event streams write small frames; they should not wait for the peer's ACK.
         let _ = stream.set_nodelay(true);
-        let lane = lanes.next();
-        let connection = Connection {
-            app: app.clone(),
-            peer,
-            closing: closing.clone(),
-            header_timeout,
-            _held: open_tx.clone(),
-        };
-        if lane.id() == here {
-            tokio::spawn(connection.serve(stream));
-            continue;
-        }
         // A socket belongs to the runtime that polls it: handed over as a plain one.
-        match stream.into_std() {
-            Ok(stream) => {
-                lane.spawn(async move {
-                    match TcpStream::from_std(stream) {
-                        Ok(stream) => connection.serve(stream).await,
-                        Err(e) => tracing::warn!("a lane could not take a connection: {e}"),
-                    }
-                });
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!("a connection could not be handed to a lane: {e}");
+                continue;
             }
-            Err(e) => tracing::warn!("a connection could not be handed to a lane: {e}"),
-        }
-    }
-    drop(open_tx);
-    let _ = open_rx.recv().await;
-}
-
-/// One accepted connection and what serving it needs.
-struct Connection<S> {
-    app: S,
-    peer: SocketAddr,
-    closing: watch::Receiver<bool>,
-    header_timeout: Duration,
-    /// Dropped when the connection closes (see `run`).
-    _held: mpsc::Sender<()>,
-}
-
-impl<S> Connection<S>
-where
-    S: App,
-{
-    async fn serve(mut self, stream: TcpStream) {
-        let (app, peer) = (self.app.clone(), self.peer);
+        };
+        let app = app.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
             tower_service::Service::call(&mut app.clone(), req)
         });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let mut conn = std::pin::pin!(conn);
-        tokio::select! {
-            _ = conn.as_mut() => return,
-            () = closed(&mut self.closing) => conn.as_mut().graceful_shutdown(),
-        }
-        let _ = conn.await;
+        let mut closing = closing.clone();
+        let held = open_tx.clone();
+        lanes.next().spawn(async move {
+            let _held = held;
+            let stream = match TcpStream::from_std(stream) {
+                Ok(stream) => stream,
+                Err(e) => return tracing::warn!("a lane could not take a connection: {e}"),
+            };
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                () = closed(&mut closing) => conn.as_mut().graceful_shutdown(),
+            }
+            let _ = conn.await;
+        });
     }
+    drop(open_tx);
+    let _ = open_rx.recv().await;
 }
 
 /// Returns once the server is closing (the flag's guard is not held across awaits).
