@@ -17,6 +17,7 @@ pub mod media;
 pub mod memory;
 pub mod metrics;
 pub mod queue;
+pub mod quick;
 pub mod refresher;
 pub mod request_log;
 pub mod routes;
@@ -224,6 +225,7 @@ pub async fn serve_with(
         tokio::spawn(server::run(
             metrics_listener,
             only_metrics,
+            None,
             state.closing.subscribe(),
             server::HEADER_READ_TIMEOUT,
             0,
@@ -234,9 +236,11 @@ pub async fn serve_with(
     if signals {
         tokio::spawn(on_signals(state.clone()));
     }
+    let studio = app(state.clone());
     let server = server::run(
         listener,
-        app(state.clone()),
+        studio.clone(),
+        Some(Arc::new(studio)),
         state.closing.subscribe(),
         server::HEADER_READ_TIMEOUT,
         lanes::per_core(),

@@ -16,9 +16,11 @@
 //! event stream included, is not waiting for a head, so it is never cut.
 
 use crate::lanes::Lanes;
+use crate::quick::{self, Handover, Quick};
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -33,10 +35,12 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// in flight (hyper's graceful shutdown) and returns once all have closed. Each request
 /// carries its peer address as `ConnectInfo<SocketAddr>`; `header_timeout` is
 /// [`HEADER_READ_TIMEOUT`] but in tests. `lanes`: how many lane threads serve the
-/// connections (0: all on the caller's runtime).
+/// connections (0: all on the caller's runtime). `quick`: the requests `app` answers
+/// from memory, read and answered before hyper sees a connection (see `quick`).
 pub async fn run<S>(
     listener: TcpListener,
     app: S,
+    quick: Option<Arc<dyn Quick>>,
     mut closing: watch::Receiver<bool>,
     header_timeout: Duration,
     lanes: usize,
@@ -90,16 +94,27 @@ pub async fn run<S>(
         });
         let mut closing = closing.clone();
         let held = open_tx.clone();
+        let quick = quick.clone();
         lanes.next().spawn(async move {
             let _held = held;
             let stream = match TcpStream::from_std(stream) {
                 Ok(stream) => stream,
                 Err(e) => return tracing::warn!("a lane could not take a connection: {e}"),
             };
+            let io = match quick {
+                None => Handover::fresh(stream),
+                Some(quick) => {
+                    let closed = closed(&mut closing);
+                    match quick::serve(stream, peer, &*quick, closed, header_timeout).await {
+                        Some(rest) => rest,
+                        None => return,
+                    }
+                }
+            };
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(io), service);
             let mut conn = std::pin::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => return,
@@ -156,7 +171,7 @@ mod tests {
             }),
         );
         let (_closing, closing) = watch::channel(false);
-        tokio::spawn(run(listener, app, closing, TIMEOUT, 2));
+        tokio::spawn(run(listener, app, None, closing, TIMEOUT, 2));
         let mut conn = TcpStream::connect(addr).await.unwrap();
         conn.write_all(request).await.unwrap();
         let started = Instant::now();
@@ -202,7 +217,7 @@ mod tests {
         let thread = || async { std::thread::current().name().unwrap_or_default().to_owned() };
         let app = Router::new().route("/where", get(thread));
         let (_closing, closing) = watch::channel(false);
-        tokio::spawn(run(listener, app, closing, TIMEOUT, 2));
+        tokio::spawn(run(listener, app, None, closing, TIMEOUT, 2));
         for lane in ["omni-lane-0", "omni-lane-1", "omni-lane-0"] {
             let mut conn = TcpStream::connect(addr).await.unwrap();
             conn.write_all(b"GET /where HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

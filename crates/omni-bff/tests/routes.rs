@@ -689,6 +689,92 @@ async fn a_kept_read_taken_before_the_router_is_the_routers_answer_behind_the_sa
     );
 }
 
+/// Over a socket, a kept read is answered before hyper (quick.rs) until the connection's
+/// first other request, and by hyper and the studio after it: the same status, headers
+/// (but the date) and body either way, for a read, a 304 and a refused host.
+#[tokio::test]
+async fn a_kept_read_answered_before_hyper_is_the_same_as_hypers() {
+    let bff = support::Bff::new();
+    let (_, body) = bff.post(OMNI_IMAGE, &json!({"prompt": "a kite"})).await;
+    let id = body["data"]["task_id"].as_str().unwrap().to_owned();
+    bff.wait_done(&id).await;
+    for _ in 0..100 {
+        if bff.state().answers.get(&id).is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        bff.state().answers.get(&id).is_some(),
+        "task {id} was never kept"
+    );
+    let addr = bff.url.trim_start_matches("http://").to_owned();
+    let read = bff
+        .http
+        .get(format!("{}/api/v1/tasks/{id}", bff.url))
+        .send()
+        .await
+        .unwrap();
+    let tag = read.headers()["etag"].to_str().unwrap().to_owned();
+    for (extra, status) in [
+        (String::new(), "200"),
+        (format!("If-None-Match: {tag}\r\n"), "304"),
+        ("Host: rebind.example\r\n".to_owned(), "421"),
+    ] {
+        let host = if extra.starts_with("Host") {
+            String::new()
+        } else {
+            format!("Host: {addr}\r\n")
+        };
+        let kept = format!(
+            "GET /api/v1/tasks/{id} HTTP/1.1\r\n{host}{extra}X-Request-Id: same-{status}\r\n\r\n"
+        );
+        let other = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        let last = kept.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+        let answers = raw_exchange(&addr, &format!("{kept}{other}{last}")).await;
+        assert_eq!(answers.len(), 3, "{answers:?}");
+        let (quick, hyper) = (&answers[0], &answers[2]);
+        assert_eq!(quick.0, status, "{quick:?}");
+        let without_date = |head: &str| -> Vec<String> {
+            let mut lines: Vec<String> = head
+                .split("\r\n")
+                .filter(|l| !l.starts_with("date: ") && *l != "connection: close")
+                .map(str::to_owned)
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(without_date(&quick.1), without_date(&hyper.1), "{status}");
+        assert_eq!(quick.2, hyper.2, "{status}");
+    }
+}
+
+/// Writes `requests` on one connection and reads until the server closes it: each
+/// answer's status, head and body (framed by its content-length).
+async fn raw_exchange(addr: &str, requests: &str) -> Vec<(String, String, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(requests.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    let read = conn.read_to_end(&mut got);
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("the server closed the connection")
+        .unwrap();
+    let mut rest = String::from_utf8(got).unwrap();
+    let mut answers = Vec::new();
+    while let Some((head, after)) = rest.split_once("\r\n\r\n") {
+        let length: usize = head
+            .split("\r\n")
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .map_or(0, |n| n.parse().unwrap());
+        let status = head.get(9..12).unwrap_or_default().to_owned();
+        answers.push((status, head.to_owned(), after[..length].to_owned()));
+        rest = after[length..].to_owned();
+    }
+    answers
+}
+
 /// With access tokens, a kept read needs them as any other API request does.
 #[tokio::test]
 async fn a_kept_read_needs_the_access_token() {

@@ -12,9 +12,12 @@
 //!
 //! Connections are served on lanes (`crate::lanes`): a kept read is answered on its
 //! connection's lane; the router's requests, which wait on the store and the upstream or
-//! parse large bodies, run on the shared runtime.
+//! parse large bodies, run on the shared runtime. Before hyper reads a connection at
+//! all, `crate::quick` answers its kept reads from their heads ([`Studio`] is its
+//! [`Quick`]), through the same door, until the first request that is not one.
 
 use crate::answers::{Answer, IfNoneMatch};
+use crate::quick::Quick;
 use crate::request_log;
 use crate::security;
 use crate::AppState;
@@ -106,21 +109,27 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         match kept_read(&self.state, &req) {
-            Some(kept) => Box::pin(read_kept(self.state.clone(), req, kept)),
+            Some(kept) => {
+                let answer = read_kept(self.state.clone(), req, kept);
+                Box::pin(async move { Ok(answer.await) })
+            }
             None => crate::lanes::on_shared(&self.shared, self.router.call(req)),
         }
     }
 }
 
+impl Quick for Studio {
+    fn take(&self, req: Request<()>) -> Option<BoxFuture<'static, Response>> {
+        let kept = kept_read(&self.state, &req)?;
+        Some(Box::pin(read_kept(self.state.clone(), req, kept)))
+    }
+}
+
 /// A kept read, through the door: a 304 when the client holds its tag.
-async fn read_kept<B>(
-    state: Arc<AppState>,
-    req: Request<B>,
-    kept: Arc<Answer>,
-) -> Result<Response, Infallible> {
-    Ok(door(&state, READ_ROUTE, req, |req| {
+async fn read_kept<B>(state: Arc<AppState>, req: Request<B>, kept: Arc<Answer>) -> Response {
+    door(&state, READ_ROUTE, req, |req| {
         let held = IfNoneMatch(req.headers().get(header::IF_NONE_MATCH).cloned());
         std::future::ready(kept.respond(&held))
     })
-    .await)
+    .await
 }

@@ -249,6 +249,14 @@ impl Bff {
         Bff::start(temp_dir("bff"), &[])
     }
 
+    /// The state of a BFF served from a thread of this process.
+    pub fn state(&self) -> &std::sync::Arc<omni_bff::AppState> {
+        match &self.runner {
+            Runner::Thread(state) => state,
+            Runner::Process(_) => panic!("this test needs Bff::start"),
+        }
+    }
+
     /// Kills the process the hard way (SIGKILL), as a crash would.
     pub fn kill(mut self) -> PathBuf {
         let Runner::Process(child) = &mut self.runner else {
