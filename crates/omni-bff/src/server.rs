@@ -7,7 +7,8 @@
 //! (axum's `http2` feature is off), so nothing is lost.
 //!
 //! Connections are served on [`Lanes`] (a runtime per core, see `lanes`); the service
-//! decides what runs elsewhere (see `routes::front`).
+//! decides what runs elsewhere (see `routes::front`). With a [`Quick`], a connection is
+//! read by `quick` first, and hyper gets it at its first request `quick` does not answer.
 //!
 //! A client has [`HEADER_READ_TIMEOUT`] to send a request's head, and an idle
 //! keep-alive connection is closed after as long (hyper starts the timer whenever the

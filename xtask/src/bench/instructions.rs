@@ -4,13 +4,12 @@
 //! faster system calls than omni-bff did); the user-space instructions a read costs are
 //! the same from run to run, so a change to the read path shows here first.
 
-use super::measure::{create, http, wrk};
+use super::measure::{finished_task, http, wrk};
 use super::Row;
 use crate::bff;
 use crate::nginx::Nginx;
 use crate::process::cmd;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// Connections and seconds of the counted run (after a warm-up as long).
 const CONNECTIONS: u32 = 8;
@@ -85,21 +84,6 @@ fn callgrind(out: &Path) -> Vec<String> {
         "--dump-instr=no".into(),
         format!("--callgrind-out-file={}", out.display()),
     ]
-}
-
-/// A finished task's read path on the BFF at `addr` (the simulator finishes it in
-/// seconds; under valgrind everything is slower).
-fn finished_task(addr: &str) -> Result<String, String> {
-    let id = create(addr, "bench instructions")?;
-    let path = format!("/api/v1/tasks/{id}");
-    let until = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < until {
-        if http(addr, "GET", &path, "")?.contains("\"task_status\":\"succeed\"") {
-            return Ok(path);
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    Err(format!("task {id} did not finish under callgrind"))
 }
 
 /// Instructions per request of `url`, served by process `pid` under callgrind: a

@@ -1,7 +1,7 @@
 //! The BFF under load: task reads against nginx, coalescing, many pollers, a big
 //! create, and history search at 100,000 tasks.
 
-use super::measure::{create, http, json_num, peak_kib, rss_kib, wrk, Wrk};
+use super::measure::{create, finished_task, http, json_num, peak_kib, rss_kib, wrk, Wrk};
 use super::{cmd_output, Row};
 use crate::bff;
 use crate::nginx::Nginx;
@@ -40,9 +40,7 @@ pub(super) fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(
         what: "idle RSS".into(),
         value: format!("{} KiB", rss_kib(server.pid())),
     });
-    let id = create(&addr, "bench read")?;
-    std::thread::sleep(Duration::from_secs(4));
-    let path = format!("/api/v1/tasks/{id}");
+    let path = finished_task(&addr)?;
     let json = http(&addr, "GET", &path, "")?;
     let nginx = Nginx::start(
         "bench",
