@@ -139,7 +139,10 @@ pub struct Answers {
     maps: Mutex<Generations>,
 }
 
-type ById = HashMap<String, Arc<Answer>>;
+/// foldhash with a random seed per map, as hashbrown's default hasher: every kept read
+/// hashes its id here, and SipHash (std's) was most of the lookup. Ids are made by us or
+/// the upstream, or chosen by a client for tasks it created (each one a billed task).
+type ById = HashMap<String, Arc<Answer>, foldhash::fast::RandomState>;
 
 #[derive(Default)]
 struct Generations {

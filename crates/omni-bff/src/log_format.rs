@@ -23,24 +23,32 @@ pub struct Clock;
 
 impl FormatTime for Clock {
     fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
-        let since = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        thread_local! {
-            static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
-        }
-        SECOND.with_borrow_mut(|(second, text)| {
-            if *second != since.as_secs() {
-                *second = since.as_secs();
-                text.clear();
-                let _ = date_time(since.as_secs(), text);
-            }
-            w.write_str(text)
-        })?;
-        let mut fraction = *b".000000Z";
-        write_digits(&mut fraction[1..7], since.subsec_micros().into());
-        w.write_str(std::str::from_utf8(&fraction).unwrap_or_default())
+        now(|date, fraction| {
+            w.write_str(date)?;
+            w.write_str(std::str::from_utf8(fraction).unwrap_or_default())
+        })
     }
+}
+
+/// `f` of the time now as [`Clock`] writes it: the date and time of day (made once a
+/// second per thread), then `.` and the microseconds and `Z`.
+fn now<R>(f: impl FnOnce(&str, &[u8; 8]) -> R) -> R {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    thread_local! {
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let mut fraction = *b".000000Z";
+    write_digits(&mut fraction[1..7], since.subsec_micros().into());
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != since.as_secs() {
+            *second = since.as_secs();
+            text.clear();
+            let _ = date_time(since.as_secs(), text);
+        }
+        f(text, &fraction)
+    })
 }
 
 /// `n`'s last `out.len()` decimal digits into `out`, zero-padded.
@@ -112,32 +120,58 @@ fn date_time(secs: u64, out: &mut String) -> fmt::Result {
 /// dispatch and field visits did (a cached read spent a quarter of its time on its log
 /// line). Appended to `out`.
 pub fn request_line(
-    out: &mut String,
+    out: &mut Vec<u8>,
     ansi: bool,
     method: &str,
     route: &str,
     status: u16,
-    latency_ms: f64,
+    latency_micros: u64,
     request_id: &str,
-) -> fmt::Result {
-    let mut w = Writer::new(out);
-    Clock.format_time(&mut w)?;
-    w.write_str(if ansi {
-        " \x1b[32m INFO\x1b[0m "
+) {
+    // Bytes appended in place: through `fmt::Write` each part was a call through a
+    // `dyn` writer, together a tenth of a kept read's instructions.
+    now(|date, fraction| {
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(fraction);
+    });
+    out.extend_from_slice(if ansi {
+        b" \x1b[32m INFO\x1b[0m "
     } else {
-        "  INFO "
-    })?;
-    w.write_str("omni_bff::http: request method=")?;
-    w.write_str(method)?;
-    w.write_str(" route=")?;
-    w.write_str(route)?;
-    w.write_str(" status=")?;
-    write_decimal(&mut w, status.into())?;
-    w.write_str(" latency_ms=")?;
-    write_f64(&mut w, latency_ms)?;
-    w.write_str(" request_id=")?;
-    w.write_str(request_id)?;
-    w.write_char('\n')
+        b"  INFO "
+    });
+    out.extend_from_slice(b"omni_bff::http: request method=");
+    out.extend_from_slice(method.as_bytes());
+    out.extend_from_slice(b" route=");
+    out.extend_from_slice(route.as_bytes());
+    out.extend_from_slice(b" status=");
+    let mut digits = [0u8; 20];
+    out.extend_from_slice(decimal(status.into(), &mut digits));
+    out.extend_from_slice(b" latency_ms=");
+    // As `{}` writes `micros / 1000.0`: whole milliseconds, then the thousandths
+    // without trailing zeros (see `write_f64`).
+    out.extend_from_slice(decimal(latency_micros / 1000, &mut digits));
+    let mut fraction = latency_micros % 1000;
+    if fraction != 0 {
+        let mut places = 3;
+        while fraction.is_multiple_of(10) {
+            fraction /= 10;
+            places -= 1;
+        }
+        let mut buf = *b".000";
+        write_digits(&mut buf[1..=places], fraction);
+        out.extend_from_slice(&buf[..=places]);
+    }
+    out.extend_from_slice(b" request_id=");
+    out.extend_from_slice(request_id.as_bytes());
+    out.push(b'\n');
+}
+
+/// `n` in decimal, written at the end of `digits`.
+fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let start = digits.len() - len;
+    write_digits(&mut digits[start..], n);
+    &digits[start..]
 }
 
 /// The text line. Colours (the level only) when writing to a terminal.
@@ -324,24 +358,32 @@ mod tests {
     #[test]
     fn the_request_line_is_the_line_tracing_writes_for_its_event() {
         let through_tracing = lines(true)[0].clone();
-        let mut direct = String::new();
+        let mut direct = Vec::new();
         request_line(
             &mut direct,
             false,
             "GET",
             "/api/v1/tasks/{id}",
             200,
-            0.25,
+            250,
             "req_1",
-        )
-        .unwrap();
+        );
+        let direct = String::from_utf8(direct).unwrap();
         assert_eq!(direct[27..], format!("{}\n", &through_tracing[27..]));
-        let mut coloured = String::new();
-        request_line(&mut coloured, true, "GET", "/x", 404, 1.5, "r").unwrap();
+        let mut coloured = Vec::new();
+        request_line(&mut coloured, true, "GET", "/x", 404, 1500, "r");
         assert_eq!(
             coloured[27..],
-            *" \x1b[32m INFO\x1b[0m omni_bff::http: request method=GET route=/x status=404 latency_ms=1.5 request_id=r\n"
+            *b" \x1b[32m INFO\x1b[0m omni_bff::http: request method=GET route=/x status=404 latency_ms=1.5 request_id=r\n"
         );
+        // Every latency as tracing's `{}` writes the float the JSON format logs.
+        for micros in [0, 1, 10, 100, 999, 1000, 1001, 1010, 12_345, 999_999_999] {
+            let mut line = Vec::new();
+            request_line(&mut line, false, "GET", "/x", 200, micros, "r");
+            let line = String::from_utf8(line).unwrap();
+            let want = format!(" latency_ms={} ", micros as f64 / 1000.0);
+            assert!(line.contains(&want), "{line} lacks {want}");
+        }
     }
 
     #[test]

@@ -196,11 +196,16 @@ fn scan(buf: &[u8]) -> Scan {
 
 /// Whether a header leaves a `GET` plain: no body, the connection kept, no upgrade.
 fn plain_header(name: &str, value: &[u8]) -> bool {
+    // By length first: every header of every read passes here.
     let is = |n: &str| name.eq_ignore_ascii_case(n);
-    if is("content-length") || is("transfer-encoding") || is("upgrade") || is("expect") {
-        return false;
+    match name.len() {
+        6 => !is("expect"),
+        7 => !is("upgrade"),
+        10 => !is("connection") || value.eq_ignore_ascii_case(b"keep-alive"),
+        14 => !is("content-length"),
+        17 => !is("transfer-encoding"),
+        _ => true,
     }
-    !is("connection") || value.eq_ignore_ascii_case(b"keep-alive")
 }
 
 impl Head {

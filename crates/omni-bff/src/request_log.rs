@@ -71,8 +71,7 @@ where
         method.as_str(),
         route,
         status,
-        // Whole microseconds: `0.783523`, not `0.7835230000000001`.
-        elapsed.as_micros() as f64 / 1000.0,
+        u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         id.to_str().unwrap_or_default(),
     );
     resp.headers_mut().insert(HEADER, id);
@@ -83,22 +82,26 @@ where
 /// take it (the same line tracing would write, `log_format::request_line`), else as a
 /// tracing event (the JSON format, tests). Either way only when `omni_bff::http` is
 /// enabled at INFO (`OMNI_LOG`).
-fn log_line(method: &str, route: &str, status: u16, latency_ms: f64, request_id: &str) {
+fn log_line(method: &str, route: &str, status: u16, latency_micros: u64, request_id: &str) {
     if !tracing::enabled!(target: "omni_bff::http", tracing::Level::INFO) {
         return;
     }
     if let Some((logs, ansi)) = crate::log_writer::request_lines() {
         thread_local! {
-            static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+            static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         LINE.with_borrow_mut(|line| {
             line.clear();
-            let formatted = crate::log_format::request_line(
-                line, *ansi, method, route, status, latency_ms, request_id,
+            crate::log_format::request_line(
+                line,
+                *ansi,
+                method,
+                route,
+                status,
+                latency_micros,
+                request_id,
             );
-            if formatted.is_ok() {
-                logs.gather(line.as_bytes());
-            }
+            logs.gather(line);
         });
         return;
     }
@@ -107,7 +110,8 @@ fn log_line(method: &str, route: &str, status: u16, latency_ms: f64, request_id:
         method = %method,
         route = %route,
         status,
-        latency_ms,
+        // Whole microseconds: `0.783523`, not `0.7835230000000001`.
+        latency_ms = latency_micros as f64 / 1000.0,
         request_id = %request_id,
         "request"
     );

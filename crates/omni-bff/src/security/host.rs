@@ -54,11 +54,19 @@ fn name_of(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split_inclusive(']').next().unwrap_or(host);
     }
-    host.rsplit_once(':').map_or(host, |(name, _)| name)
+    // A byte search: `rsplit_once(':')`'s char searcher was a fifth of this check.
+    match host.bytes().rposition(|b| b == b':') {
+        Some(colon) => &host[..colon],
+        None => host,
+    }
 }
 
 /// `localhost`, `*.localhost` (RFC 6761), a 127/8 address or `[::1]`, in any case.
 fn is_loopback_name(name: &str) -> bool {
+    // The names a browser on this machine uses, before parsing (every request asks).
+    if name == "127.0.0.1" {
+        return true;
+    }
     const SUFFIX: &[u8] = b".localhost";
     let bytes = name.as_bytes();
     if name.eq_ignore_ascii_case("localhost")
