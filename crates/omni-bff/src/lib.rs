@@ -225,7 +225,7 @@ pub async fn serve_with(
         tokio::spawn(server::run(
             metrics_listener,
             only_metrics,
-            None,
+            quick::NOTHING,
             state.closing.subscribe(),
             server::HEADER_READ_TIMEOUT,
             0,

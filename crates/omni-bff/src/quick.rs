@@ -24,8 +24,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, Uri, Version};
 use axum::response::Response;
 use bytes::{Buf as _, BytesMut};
-use futures_util::future::BoxFuture;
 use http_body_util::BodyExt as _;
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -36,12 +36,25 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-/// Requests a service answers from memory, from their head alone.
+/// Requests a service answers from memory, from their head alone. Not a `dyn` trait:
+/// the answer's future lives in the connection's, not in a box per request.
 pub trait Quick: Send + Sync + 'static {
     /// The answer to `req` (a `GET` without a body, its peer as `ConnectInfo`) when it is
     /// one of them, else `None`: hyper then reads it again and the service answers.
-    fn take(&self, req: Request<()>) -> Option<BoxFuture<'static, Response>>;
+    fn take(&self, req: Request<()>) -> Option<impl Future<Output = Response> + Send + 'static>;
 }
+
+/// No requests answered before hyper (the metrics listener, tests).
+pub struct Nothing;
+
+impl Quick for Nothing {
+    fn take(&self, _: Request<()>) -> Option<impl Future<Output = Response> + Send + 'static> {
+        None::<std::future::Ready<Response>>
+    }
+}
+
+/// What `server::run` takes for a service without a [`Quick`].
+pub const NOTHING: Option<std::sync::Arc<Nothing>> = None;
 
 /// A head longer than this goes to hyper (which allows ~400 KB and answers 431 beyond).
 const LONGEST_HEAD: usize = 16 * 1024;
@@ -63,7 +76,7 @@ pub struct Handover {
 pub async fn serve(
     mut stream: TcpStream,
     peer: SocketAddr,
-    quick: &dyn Quick,
+    quick: &impl Quick,
     closing: impl std::future::Future<Output = ()>,
     timeout: Duration,
 ) -> Option<Handover> {
@@ -416,7 +429,10 @@ mod tests {
     struct Memory;
 
     impl Quick for Memory {
-        fn take(&self, req: Request<()>) -> Option<BoxFuture<'static, Response>> {
+        fn take(
+            &self,
+            req: Request<()>,
+        ) -> Option<impl Future<Output = Response> + Send + 'static> {
             if req.uri().path() != "/kept" {
                 return None;
             }
@@ -426,7 +442,7 @@ mod tests {
                 .map(|c| c.0.ip());
             let note = req.headers().get("x-note").cloned();
             let seen = format!("[memory {} {note:?} {peer:?}]", req.uri());
-            Some(Box::pin(async move { Response::new(Body::from(seen)) }))
+            Some(async move { Response::new(Body::from(seen)) })
         }
     }
 

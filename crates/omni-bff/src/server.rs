@@ -38,10 +38,10 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// [`HEADER_READ_TIMEOUT`] but in tests. `lanes`: how many lane threads serve the
 /// connections (0: all on the caller's runtime). `quick`: the requests `app` answers
 /// from memory, read and answered before hyper sees a connection (see `quick`).
-pub async fn run<S>(
+pub async fn run<S, Q: Quick>(
     listener: TcpListener,
     app: S,
-    quick: Option<Arc<dyn Quick>>,
+    quick: Option<Arc<Q>>,
     mut closing: watch::Receiver<bool>,
     header_timeout: Duration,
     lanes: usize,
@@ -172,7 +172,7 @@ mod tests {
             }),
         );
         let (_closing, closing) = watch::channel(false);
-        tokio::spawn(run(listener, app, None, closing, TIMEOUT, 2));
+        tokio::spawn(run(listener, app, quick::NOTHING, closing, TIMEOUT, 2));
         let mut conn = TcpStream::connect(addr).await.unwrap();
         conn.write_all(request).await.unwrap();
         let started = Instant::now();
@@ -218,7 +218,7 @@ mod tests {
         let thread = || async { std::thread::current().name().unwrap_or_default().to_owned() };
         let app = Router::new().route("/where", get(thread));
         let (_closing, closing) = watch::channel(false);
-        tokio::spawn(run(listener, app, None, closing, TIMEOUT, 2));
+        tokio::spawn(run(listener, app, quick::NOTHING, closing, TIMEOUT, 2));
         for lane in ["omni-lane-0", "omni-lane-1", "omni-lane-0"] {
             let mut conn = TcpStream::connect(addr).await.unwrap();
             conn.write_all(b"GET /where HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -119,9 +119,9 @@ where
 }
 
 impl Quick for Studio {
-    fn take(&self, req: Request<()>) -> Option<BoxFuture<'static, Response>> {
+    fn take(&self, req: Request<()>) -> Option<impl Future<Output = Response> + Send + 'static> {
         let kept = kept_read(&self.state, &req)?;
-        Some(Box::pin(read_kept(self.state.clone(), req, kept)))
+        Some(read_kept(self.state.clone(), req, kept))
     }
 }
 
