@@ -106,7 +106,11 @@ pub async fn run<S, Q: Quick>(
                 None => Handover::fresh(stream),
                 Some(quick) => {
                     let closed = closed(&mut closing);
-                    match quick::serve(stream, peer, &*quick, closed, header_timeout).await {
+                    // Boxed: its state (a read's answer being made, the buffers) is gone
+                    // once hyper has the connection, which then holds it for hours
+                    // (an event stream); unboxed it sized every connection's task.
+                    let reads = quick::serve(stream, peer, &*quick, closed, header_timeout);
+                    match Box::pin(reads).await {
                         Some(rest) => rest,
                         None => return,
                     }
