@@ -61,10 +61,34 @@ fn write_digits(out: &mut [u8], mut n: u64) {
 
 /// `n` in decimal, without a formatter (status codes and counts in every request line).
 fn write_decimal(w: &mut Writer<'_>, n: u64) -> fmt::Result {
-    let mut buf = [0u8; 20];
+    w.write_str(std::str::from_utf8(decimal(n, &mut [0; 20])).unwrap_or_default())
+}
+
+/// `n` in decimal, written at the end of `digits`.
+fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
-    write_digits(&mut buf[..len], n);
-    w.write_str(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+    let start = digits.len() - len;
+    write_digits(&mut digits[start..], n);
+    &digits[start..]
+}
+
+/// `thousandths / 1000` as `{}` writes that number as an `f64` (below 10^15
+/// thousandths): the whole part, then up to three places without trailing zeros, handed
+/// to `push` piece by piece.
+fn millis(thousandths: u64, mut push: impl FnMut(&[u8])) {
+    push(decimal(thousandths / 1000, &mut [0; 20]));
+    let mut fraction = thousandths % 1000;
+    if fraction == 0 {
+        return;
+    }
+    let mut places = 3;
+    while fraction.is_multiple_of(10) {
+        fraction /= 10;
+        places -= 1;
+    }
+    let mut buf = *b".000";
+    write_digits(&mut buf[1..=places], fraction);
+    push(&buf[..=places]);
 }
 
 /// `value` as `{value}` writes it. Every request line has a latency in whole
@@ -77,20 +101,13 @@ fn write_f64(w: &mut Writer<'_>, value: f64) -> fmt::Result {
     if value.is_sign_negative() || thousandths >= 1e15 || thousandths / 1000.0 != value {
         return write!(w, "{value}");
     }
-    let thousandths = thousandths as u64;
-    write_decimal(w, thousandths / 1000)?;
-    let mut fraction = thousandths % 1000;
-    if fraction == 0 {
-        return Ok(());
-    }
-    let mut digits = 3;
-    while fraction.is_multiple_of(10) {
-        fraction /= 10;
-        digits -= 1;
-    }
-    let mut buf = *b".000";
-    write_digits(&mut buf[1..=digits], fraction);
-    w.write_str(std::str::from_utf8(&buf[..=digits]).unwrap_or_default())
+    let mut result = Ok(());
+    millis(thousandths as u64, |part| {
+        if result.is_ok() {
+            result = w.write_str(std::str::from_utf8(part).unwrap_or_default());
+        }
+    });
+    result
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` for seconds since the epoch (UTC, proleptic Gregorian).
@@ -144,34 +161,13 @@ pub fn request_line(
     out.extend_from_slice(b" route=");
     out.extend_from_slice(route.as_bytes());
     out.extend_from_slice(b" status=");
-    let mut digits = [0u8; 20];
-    out.extend_from_slice(decimal(status.into(), &mut digits));
+    out.extend_from_slice(decimal(status.into(), &mut [0; 20]));
     out.extend_from_slice(b" latency_ms=");
-    // As `{}` writes `micros / 1000.0`: whole milliseconds, then the thousandths
-    // without trailing zeros (see `write_f64`).
-    out.extend_from_slice(decimal(latency_micros / 1000, &mut digits));
-    let mut fraction = latency_micros % 1000;
-    if fraction != 0 {
-        let mut places = 3;
-        while fraction.is_multiple_of(10) {
-            fraction /= 10;
-            places -= 1;
-        }
-        let mut buf = *b".000";
-        write_digits(&mut buf[1..=places], fraction);
-        out.extend_from_slice(&buf[..=places]);
-    }
+    // As the JSON format's `latency_micros / 1000.0` is written.
+    millis(latency_micros, |part| out.extend_from_slice(part));
     out.extend_from_slice(b" request_id=");
     out.extend_from_slice(request_id.as_bytes());
     out.push(b'\n');
-}
-
-/// `n` in decimal, written at the end of `digits`.
-fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
-    let start = digits.len() - len;
-    write_digits(&mut digits[start..], n);
-    &digits[start..]
 }
 
 /// The text line. Colours (the level only) when writing to a terminal.
