@@ -265,6 +265,8 @@ async fn write(stream: &mut TcpStream, answer: Response, out: &mut Vec<u8>) -> i
 }
 
 /// A body in one piece (an answer from memory is one already: its one frame, as is).
+/// Not `BodyExt::collect`: its list of frames cost ~500 more instructions per read
+/// (callgrind, ~3% of a kept read).
 async fn whole(mut body: Body) -> io::Result<Bytes> {
     let mut first: Option<Bytes> = None;
     let mut more = BytesMut::new();
