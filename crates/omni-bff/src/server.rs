@@ -177,14 +177,32 @@ mod tests {
         );
         let (_closing, closing) = watch::channel(false);
         tokio::spawn(run(listener, app, quick::NOTHING, closing, TIMEOUT, 2));
+        talk(addr, &[request], Duration::ZERO).await
+    }
+
+    /// Writes `parts` to `addr` with `pause` between them, then reads until the server
+    /// closes the connection (failing after 5 s): what came back and how long the whole
+    /// took.
+    async fn talk(
+        addr: std::net::SocketAddr,
+        parts: &[&[u8]],
+        pause: Duration,
+    ) -> (String, Duration) {
         let mut conn = TcpStream::connect(addr).await.unwrap();
-        conn.write_all(request).await.unwrap();
         let started = Instant::now();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            // The server may have closed already (that is what some tests look for).
+            if conn.write_all(part).await.is_err() {
+                break;
+            }
+        }
         let mut got = Vec::new();
-        tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
+        let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
             .await
-            .expect("the server closed the connection")
-            .unwrap();
+            .expect("the server closed the connection");
         (
             String::from_utf8_lossy(&got).into_owned(),
             started.elapsed(),
@@ -237,216 +255,190 @@ mod tests {
             );
         }
     }
-}
 
-/// A server with a [`Quick`]: what `quick` answers, and what it leaves to hyper. Here
-/// rather than in `quick` (which `server` uses) so the modules do not import each other.
-#[cfg(test)]
-mod quick_tests {
-    use super::*;
-    use crate::quick::LONGEST_HEAD;
-    use axum::body::Body;
-    use axum::http::Request;
-    use axum::response::Response;
-    use axum::routing::get;
-    use axum::Router;
-    use std::future::Future;
-    use std::net::SocketAddr;
-    use std::sync::Arc;
-    use std::time::Instant;
-    use tokio::io::AsyncReadExt as _;
-    use tokio::io::AsyncWriteExt as _;
-    use tokio::net::TcpListener;
-    use tokio::sync::watch;
+    /// A server with a [`Quick`]: what `quick` answers, and what it leaves to hyper. Here
+    /// rather than in `quick` (which `server` uses) so the modules do not import each other.
+    mod quick_tests {
+        use super::{talk, TIMEOUT};
+        use crate::quick::LONGEST_HEAD;
+        use crate::server::*;
+        use axum::body::Body;
+        use axum::http::Request;
+        use axum::response::Response;
+        use axum::routing::get;
+        use axum::Router;
+        use std::future::Future;
+        use std::net::SocketAddr;
+        use std::sync::Arc;
+        use std::time::Instant;
+        use tokio::io::AsyncReadExt as _;
+        use tokio::io::AsyncWriteExt as _;
+        use tokio::net::TcpListener;
+        use tokio::sync::watch;
 
-    const TIMEOUT: Duration = Duration::from_millis(300);
+        /// Answers `GET /kept…` from "memory", naming what it saw; the router answers the
+        /// same path as "router", so a test sees who answered.
+        struct Memory;
 
-    /// Answers `GET /kept…` from "memory", naming what it saw; the router answers the
-    /// same path as "router", so a test sees who answered.
-    struct Memory;
-
-    impl Quick for Memory {
-        fn take(
-            &self,
-            req: Request<()>,
-        ) -> Option<impl Future<Output = Response> + Send + 'static> {
-            if req.uri().path() != "/kept" {
-                return None;
-            }
-            let peer = req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
-            let note = req.headers().get("x-note").cloned();
-            let seen = format!("[memory {} {note:?} {peer:?}]", req.uri());
-            Some(async move { Response::new(Body::from(seen)) })
-        }
-    }
-
-    async fn server() -> (SocketAddr, watch::Sender<bool>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = Router::new()
-            .route("/kept", get(|| async { "[router kept]" }))
-            .route("/other", get(|| async { "[router other]" }));
-        let (closing, closing_rx) = watch::channel(false);
-        tokio::spawn(run(
-            listener,
-            app,
-            Some(Arc::new(Memory)),
-            closing_rx,
-            TIMEOUT,
-            2,
-        ));
-        (addr, closing)
-    }
-
-    /// Writes `parts` with `pause` between them, then reads until the server closes the
-    /// connection (failing after 5 s): what came back and how long the whole took.
-    async fn exchange(addr: SocketAddr, parts: &[&[u8]], pause: Duration) -> (String, Duration) {
-        let mut conn = TcpStream::connect(addr).await.unwrap();
-        let started = Instant::now();
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                tokio::time::sleep(pause).await;
-            }
-            // The server may have closed already (that is what some tests look for).
-            if conn.write_all(part).await.is_err() {
-                break;
+        impl Quick for Memory {
+            fn take(
+                &self,
+                req: Request<()>,
+            ) -> Option<impl Future<Output = Response> + Send + 'static> {
+                if req.uri().path() != "/kept" {
+                    return None;
+                }
+                let peer = req
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip());
+                let note = req.headers().get("x-note").cloned();
+                let seen = format!("[memory {} {note:?} {peer:?}]", req.uri());
+                Some(async move { Response::new(Body::from(seen)) })
             }
         }
-        let mut got = Vec::new();
-        let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
-            .await
-            .expect("the server closed the connection");
-        (
-            String::from_utf8_lossy(&got).into_owned(),
-            started.elapsed(),
-        )
-    }
 
-    /// The bodies in `answer`, in order (each ends with `]`).
-    fn bodies(answer: &str) -> Vec<&str> {
-        answer
-            .split("\r\n\r\n")
-            .skip(1)
-            .filter_map(|rest| rest.split_inclusive(']').next())
-            .collect()
-    }
+        async fn server() -> (SocketAddr, watch::Sender<bool>) {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let app = Router::new()
+                .route("/kept", get(|| async { "[router kept]" }))
+                .route("/other", get(|| async { "[router other]" }));
+            let (closing, closing_rx) = watch::channel(false);
+            tokio::spawn(run(
+                listener,
+                app,
+                Some(Arc::new(Memory)),
+                closing_rx,
+                TIMEOUT,
+                2,
+            ));
+            (addr, closing)
+        }
 
-    #[tokio::test]
-    async fn kept_requests_are_answered_in_order_until_hyper_takes_the_connection() {
-        let (addr, _closing) = server().await;
-        let requests: &[&[u8]] = &[
-            b"GET /kept?a HTTP/1.1\r\nHost: x\r\nX-Note: one\r\n\r\nGET /kept?b HTTP/1.1\r\nHost: x\r\n\r\n",
-            b"GET /other HTTP/1.1\r\nHost: x\r\n\r\nGET /kept HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        ];
-        let (answer, _) = exchange(addr, requests, Duration::from_millis(50)).await;
-        assert_eq!(
-            bodies(&answer),
-            [
-                "[memory /kept?a Some(\"one\") Some(127.0.0.1)]",
-                "[memory /kept?b None Some(127.0.0.1)]",
-                "[router other]",
-                "[router kept]",
-            ],
-            "{answer}"
-        );
-        let first = answer.split("\r\n\r\n").next().unwrap();
-        assert!(first.starts_with("HTTP/1.1 200 OK\r\n"), "{first}");
-        let length = "[memory /kept?a Some(\"one\") Some(127.0.0.1)]".len();
-        assert!(
-            first.contains(&format!("\r\ncontent-length: {length}")),
-            "{first}"
-        );
-        assert!(
-            first.contains("\r\ndate: ") && first.contains(" GMT"),
-            "{first}"
-        );
-    }
+        /// The bodies in `answer`, in order (each ends with `]`).
+        fn bodies(answer: &str) -> Vec<&str> {
+            answer
+                .split("\r\n\r\n")
+                .skip(1)
+                .filter_map(|rest| rest.split_inclusive(']').next())
+                .collect()
+        }
 
-    #[tokio::test]
-    async fn a_head_in_pieces_is_answered_here() {
-        let (addr, _closing) = server().await;
-        let parts: &[&[u8]] = &[b"GET /ke", b"pt HTTP/1.1\r\nHo", b"st: x\r\n\r\n"];
-        let (answer, _) = exchange(addr, parts, Duration::from_millis(30)).await;
-        assert_eq!(
-            bodies(&answer),
-            ["[memory /kept None Some(127.0.0.1)]"],
-            "{answer}"
-        );
-    }
-
-    #[tokio::test]
-    async fn what_is_not_a_plain_kept_read_is_hypers() {
-        let (addr, _closing) = server().await;
-        let long = format!(
-            "GET /kept HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\nConnection: close\r\n\r\n",
-            "y".repeat(LONGEST_HEAD)
-        );
-        for request in [
-            "GET /kept HTTP/1.0\r\n\r\n",
-            "GET /kept HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-            "GET /kept HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
-            "GET /kept HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: close\r\n\r\n",
-            &long,
-        ] {
-            let (answer, _) = exchange(addr, &[request.as_bytes()], Duration::ZERO).await;
+        #[tokio::test]
+        async fn kept_requests_are_answered_in_order_until_hyper_takes_the_connection() {
+            let (addr, _closing) = server().await;
+            let requests: &[&[u8]] = &[
+                b"GET /kept?a HTTP/1.1\r\nHost: x\r\nX-Note: one\r\n\r\nGET /kept?b HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /other HTTP/1.1\r\nHost: x\r\n\r\nGET /kept HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            ];
+            let (answer, _) = talk(addr, requests, Duration::from_millis(50)).await;
             assert_eq!(
                 bodies(&answer),
-                ["[router kept]"],
-                "{request:.80}: {answer}"
+                [
+                    "[memory /kept?a Some(\"one\") Some(127.0.0.1)]",
+                    "[memory /kept?b None Some(127.0.0.1)]",
+                    "[router other]",
+                    "[router kept]",
+                ],
+                "{answer}"
+            );
+            let first = answer.split("\r\n\r\n").next().unwrap();
+            assert!(first.starts_with("HTTP/1.1 200 OK\r\n"), "{first}");
+            let length = "[memory /kept?a Some(\"one\") Some(127.0.0.1)]".len();
+            assert!(
+                first.contains(&format!("\r\ncontent-length: {length}")),
+                "{first}"
+            );
+            assert!(
+                first.contains("\r\ndate: ") && first.contains(" GMT"),
+                "{first}"
             );
         }
-        let bad = b"GET /kept HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n";
-        let (answer, _) = exchange(addr, &[bad], Duration::ZERO).await;
-        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
-    }
 
-    #[tokio::test]
-    async fn a_head_sent_too_slowly_loses_its_connection() {
-        let (addr, _closing) = server().await;
-        let trickle: Vec<&[u8]> = b"GET /kept HTTP/1.1\r\n".chunks(1).collect();
-        // A byte every 50 ms: the head would take a second, three times the timeout.
-        let (answer, took) = exchange(addr, &trickle, Duration::from_millis(50)).await;
-        assert!(answer.is_empty(), "{answer}");
-        assert!(
-            took >= TIMEOUT && took < TIMEOUT * 3,
-            "closed after {took:?}"
-        );
-    }
+        #[tokio::test]
+        async fn a_head_in_pieces_is_answered_here() {
+            let (addr, _closing) = server().await;
+            let parts: &[&[u8]] = &[b"GET /ke", b"pt HTTP/1.1\r\nHo", b"st: x\r\n\r\n"];
+            let (answer, _) = talk(addr, parts, Duration::from_millis(30)).await;
+            assert_eq!(
+                bodies(&answer),
+                ["[memory /kept None Some(127.0.0.1)]"],
+                "{answer}"
+            );
+        }
 
-    #[tokio::test]
-    async fn an_idle_connection_is_closed_a_timeout_after_its_answer() {
-        let (addr, _closing) = server().await;
-        let parts: &[&[u8]] = &[
-            b"GET /kept?a HTTP/1.1\r\nHost: x\r\n\r\n",
-            b"GET /kept?b HTTP/1.1\r\nHost: x\r\n\r\n",
-        ];
-        // The second request comes after most of the first's timeout: it counts anew.
-        let pause = TIMEOUT * 2 / 3;
-        let (answer, took) = exchange(addr, parts, pause).await;
-        assert_eq!(bodies(&answer).len(), 2, "{answer}");
-        assert!(took >= pause + TIMEOUT * 29 / 30, "closed after {took:?}");
-    }
+        #[tokio::test]
+        async fn what_is_not_a_plain_kept_read_is_hypers() {
+            let (addr, _closing) = server().await;
+            let long = format!(
+                "GET /kept HTTP/1.1\r\nHost: x\r\nX-Long: {}\r\nConnection: close\r\n\r\n",
+                "y".repeat(LONGEST_HEAD)
+            );
+            for request in [
+                "GET /kept HTTP/1.0\r\n\r\n",
+                "GET /kept HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                "GET /kept HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+                "GET /kept HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: close\r\n\r\n",
+                &long,
+            ] {
+                let (answer, _) = talk(addr, &[request.as_bytes()], Duration::ZERO).await;
+                assert_eq!(
+                    bodies(&answer),
+                    ["[router kept]"],
+                    "{request:.80}: {answer}"
+                );
+            }
+            let bad = b"GET /kept HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n";
+            let (answer, _) = talk(addr, &[bad], Duration::ZERO).await;
+            assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        }
 
-    #[tokio::test]
-    async fn a_closing_server_closes_a_connection_between_requests() {
-        let (addr, closing) = server().await;
-        let mut conn = TcpStream::connect(addr).await.unwrap();
-        conn.write_all(b"GET /kept HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut got = [0; 512];
-        let n = conn.read(&mut got).await.unwrap();
-        assert!(got[..n].starts_with(b"HTTP/1.1 200 OK"));
-        closing.send_replace(true);
-        let started = Instant::now();
-        let n = tokio::time::timeout(TIMEOUT, conn.read(&mut got)).await;
-        assert!(
-            matches!(n, Ok(Ok(0))),
-            "{n:?} after {:?}",
-            started.elapsed()
-        );
+        #[tokio::test]
+        async fn a_head_sent_too_slowly_loses_its_connection() {
+            let (addr, _closing) = server().await;
+            let trickle: Vec<&[u8]> = b"GET /kept HTTP/1.1\r\n".chunks(1).collect();
+            // A byte every 50 ms: the head would take a second, three times the timeout.
+            let (answer, took) = talk(addr, &trickle, Duration::from_millis(50)).await;
+            assert!(answer.is_empty(), "{answer}");
+            assert!(
+                took >= TIMEOUT && took < TIMEOUT * 3,
+                "closed after {took:?}"
+            );
+        }
+
+        #[tokio::test]
+        async fn an_idle_connection_is_closed_a_timeout_after_its_answer() {
+            let (addr, _closing) = server().await;
+            let parts: &[&[u8]] = &[
+                b"GET /kept?a HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"GET /kept?b HTTP/1.1\r\nHost: x\r\n\r\n",
+            ];
+            // The second request comes after most of the first's timeout: it counts anew.
+            let pause = TIMEOUT * 2 / 3;
+            let (answer, took) = talk(addr, parts, pause).await;
+            assert_eq!(bodies(&answer).len(), 2, "{answer}");
+            assert!(took >= pause + TIMEOUT * 29 / 30, "closed after {took:?}");
+        }
+
+        #[tokio::test]
+        async fn a_closing_server_closes_a_connection_between_requests() {
+            let (addr, closing) = server().await;
+            let mut conn = TcpStream::connect(addr).await.unwrap();
+            conn.write_all(b"GET /kept HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            let mut got = [0; 512];
+            let n = conn.read(&mut got).await.unwrap();
+            assert!(got[..n].starts_with(b"HTTP/1.1 200 OK"));
+            closing.send_replace(true);
+            let started = Instant::now();
+            let n = tokio::time::timeout(TIMEOUT, conn.read(&mut got)).await;
+            assert!(
+                matches!(n, Ok(Ok(0))),
+                "{n:?} after {:?}",
+                started.elapsed()
+            );
+        }
     }
 }
