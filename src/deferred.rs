@@ -55,15 +55,18 @@ macro_rules! deferred {
 pub(crate) use deferred;
 
 /// The view a deferred function makes, once its code has arrived (nothing before), or
-/// the reason it could not be shown, the way every failed read is (`load_error`).
+/// the reason it could not be shown, in the words and place of every failed read
+/// (`load_error`). Not an `ErrorBoundary`: the sign-in gate's view is the whole studio,
+/// whose own errors must not be taken for this one.
 pub fn view(
     load: impl std::future::Future<Output = Result<AnyView, Unavailable>> + 'static,
 ) -> impl IntoView {
     // The split loader's future holds browser values, which never leave this thread.
     let load = send_wrapper::SendWrapper::new(load);
-    view! {
-        <ErrorBoundary fallback=crate::components::load_error::load_error>
-            {Suspend::new(load)}
-        </ErrorBoundary>
-    }
+    Suspend::new(async move {
+        match load.await {
+            Ok(view) => view,
+            Err(e) => crate::components::load_error::error_line(e.to_string()).into_any(),
+        }
+    })
 }

@@ -168,6 +168,7 @@ fn prepare(command: Command) -> draft::Form {
 
 /// Takes commands from allowed origins; `open(form)` shows the form (its draft waits).
 pub fn listen(open: impl Fn(draft::Form) + 'static) {
+    let open = std::rc::Rc::new(open);
     let handle = window_event_listener(leptos::ev::message, move |ev| {
         let allowed = &deployment::get().embed_origins;
         if !allowed.iter().any(|o| *o == ev.origin()) {
@@ -179,10 +180,28 @@ pub fn listen(open: impl Fn(draft::Form) + 'static) {
         else {
             return;
         };
-        match serde_json::from_str::<Command>(&text) {
-            Ok(command) => open(prepare(command)),
-            Err(e) => web_sys::console::warn_1(&format!("embed: ignored a message: {e}").into()),
-        }
+        let open = open.clone();
+        leptos::task::spawn_local(async move {
+            match read_command(text).await {
+                Ok(Some(form)) => open(form),
+                Ok(None) => {}
+                Err(e) => web_sys::console::warn_1(&format!("embed: {e}").into()),
+            }
+        });
     });
     on_cleanup(move || handle.remove());
+}
+
+crate::deferred::deferred! {
+    /// A dashboard's command read and its draft left for the form, in a module of its
+    /// own in the release build: only an embedded studio with allowed origins runs it.
+    fn read_command(text: String) -> Option<draft::Form> {
+        match serde_json::from_str::<Command>(&text) {
+            Ok(command) => Some(prepare(command)),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("embed: ignored a message: {e}").into());
+                None
+            }
+        }
+    }
 }

@@ -139,8 +139,9 @@ try {
   console.log(`keystroke_p90_ms=${p90(times).toFixed(2)}`);
 
   // Bytes on the wire by route: a fresh visit to each, every file of the app as the
-  // server sent it (compressed bodies; the API's answers left out), until the page's
-  // heading is there, so its split modules have arrived.
+  // server sent it (compressed bodies; the API's answers left out), the whole visit:
+  // until the page's heading is there and the network has been quiet for half a second,
+  // so code fetched after the form is usable (the deferred functions) counts too.
   for (const route of ROUTES) {
     const context = await browser.newContext();
     const visit = await context.newPage();
@@ -153,6 +154,8 @@ try {
     });
     await visit.goto(`${BASE}${route}`);
     await visit.locator('main h1').first().waitFor();
+    // (At most 3 s: an open event stream would keep it from ever being quiet.)
+    await Promise.race([visit.waitForLoadState('networkidle'), visit.waitForTimeout(3000)]);
     const counted = (await Promise.all(sizes)).filter((s) => s !== null);
     const bytes = counted.reduce((n, s) => n + s.responseBodySize, 0);
     console.log(`route_bytes ${route}=${bytes} files=${counted.length}`);

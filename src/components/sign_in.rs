@@ -14,6 +14,22 @@ pub fn SignInGate(children: ChildrenFn) -> impl IntoView {
     if crate::deployment::get().access_required == Some(false) {
         return children().into_any();
     }
+    crate::deferred::view(gate(children)).into_any()
+}
+
+crate::deferred::deferred! {
+    /// The gate itself ([`Gate`]), in a module of its own in the release build: a BFF
+    /// that needs no sign-in says so in the page it serves, and its visitors never
+    /// run this.
+    fn gate(children: ChildrenFn) -> AnyView {
+        view! { <Gate children=children/> }.into_any()
+    }
+}
+
+/// Checks the session, asks for the token when the BFF requires one, then renders
+/// `children`.
+#[component]
+fn Gate(children: ChildrenFn) -> impl IntoView {
     let checked = LocalResource::new(api::get_session);
     let sign_in = Action::new_local(|token: &String| {
         let token = token.trim().to_owned();

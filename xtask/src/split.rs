@@ -45,6 +45,7 @@ const WASM_OPT: &[&str] = &[
 
 /// Splits the app Trunk just built into `dist`.
 pub fn split(dist: &Path) -> Result<(), String> {
+    pad_trunk_hashes(dist)?;
     let stem = bindgen_stem(dist)?;
     let work = root().join("target/wasm-split");
     let _ = std::fs::remove_dir_all(&work);
@@ -108,6 +109,41 @@ pub fn split(dist: &Path) -> Result<(), String> {
     std::fs::write(&index, page).map_err(|e| e.to_string())
 }
 
+/// Trunk writes its content hash without leading zeros (`{:x}`), so about one build in
+/// sixteen named a file with 15 hex digits, and the BFF and the README's nginx, which
+/// take `NAME-<16 hex>` for hashed, served it as `no-cache` (an e2e test caught one).
+/// Each such file is renamed with the same hash written in 16 digits, in index.html
+/// too, before anything else reads the names.
+fn pad_trunk_hashes(dist: &Path) -> Result<(), String> {
+    let index = dist.join("index.html");
+    let mut page = read(&index)?;
+    for entry in std::fs::read_dir(dist).map_err(|e| e.to_string())? {
+        let name = file_name(&entry.map_err(|e| e.to_string())?.path());
+        let Some(padded) = padded_hash(&name) else {
+            continue;
+        };
+        std::fs::rename(dist.join(&name), dist.join(&padded)).map_err(|e| e.to_string())?;
+        page = page.replace(&format!("./{name}"), &format!("./{padded}"));
+    }
+    std::fs::write(&index, page).map_err(|e| e.to_string())
+}
+
+/// `NAME-<1 to 15 hex>(_bg).(js|wasm|css)` with the hash in 16 digits; `None` for any
+/// other name.
+fn padded_hash(name: &str) -> Option<String> {
+    let (rest, extension) = name.rsplit_once('.')?;
+    if !matches!(extension, "js" | "wasm" | "css") {
+        return None;
+    }
+    let (rest, bg) = match rest.strip_suffix("_bg") {
+        Some(rest) => (rest, "_bg"),
+        None => (rest, ""),
+    };
+    let (stem, hash) = rest.rsplit_once('-')?;
+    let short = (1..16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    short.then(|| format!("{stem}-{hash:0>16}{bg}.{extension}"))
+}
+
 /// `omni-studio-<hash>`: the name Trunk gave wasm-bindgen's output in `dist`.
 fn bindgen_stem(dist: &Path) -> Result<String, String> {
     std::fs::read_dir(dist)
@@ -121,7 +157,8 @@ fn bindgen_stem(dist: &Path) -> Result<String, String> {
         .ok_or(format!("no omni-studio-*_bg.wasm in {}", dist.display()))
 }
 
-/// The modules each lazy page needs, by its function's name (`page_tasks_id`): its own
+/// The modules each lazy page needs, by its function's name (`page_tasks_id`), and the
+/// sign-in gate's (`gate`): its own
 /// and every chunk it waits for, as the loader fetches them. In the loader a module is
 /// `const __chunk_N = makeLoad(...` or `export const __wasm_split_load_NAME_HASH =
 /// wrapAsyncCb(makeLoad(...`, then its file (`new URL("./FILE"`) and its dependencies
@@ -152,15 +189,17 @@ fn modules_by_page(loader: &str) -> Result<BTreeMap<String, Vec<String>>, String
     let file_of = |var: &str| modules.iter().find(|m| m.0 == var);
     let mut pages = BTreeMap::new();
     for (var, file, deps) in &modules {
-        // Pages only: the other split points (src/deferred.rs) load when called.
-        let Some(page) = var
-            .strip_prefix("__wasm_split_load_")
-            .filter(|p| p.starts_with("page_"))
-        else {
+        // Pages, and the sign-in gate, which runs before any page where the BFF needs a
+        // sign-in; the other split points (src/deferred.rs) load when called.
+        let Some(page) = var.strip_prefix("__wasm_split_load_").and_then(|p| {
+            match p.strip_prefix("page_") {
+                // `page_tasks_id_14047773793667930268`: the macro's hash after the name.
+                Some(_) => Some(p.rsplit_once('_').map_or(p, |(name, _)| name)),
+                None => (p == "gate").then_some(p),
+            }
+        }) else {
             continue;
         };
-        // `page_tasks_id_14047773793667930268`: the macro's hash after the name.
-        let page = page.rsplit_once('_').map_or(page, |(name, _)| name);
         let mut files = vec![file.clone()];
         let mut waiting: Vec<&String> = deps.iter().collect();
         while let Some(dep) = waiting.pop() {
@@ -339,6 +378,10 @@ export const __wasm_split_load_read_error = wrapAsyncCb(makeLoad(() => {
     const src = fetch(new URL("./split_read_error-ee.wasm", import.meta.url));
 }
 , [__chunk_8]));
+export const __wasm_split_load_gate = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_gate-ff.wasm", import.meta.url));
+}
+, [__chunk_8]));
 "#;
         let pages = modules_by_page(loader).unwrap();
         assert_eq!(
@@ -350,10 +393,11 @@ export const __wasm_split_load_read_error = wrapAsyncCb(makeLoad(() => {
             ]
         );
         assert_eq!(pages["page_video"], ["split_page_video_1404-dd.wasm"]);
+        assert_eq!(pages["gate"], ["split_gate-ff.wasm", "chunk_8-aa.wasm"]);
         assert_eq!(
             pages.len(),
-            2,
-            "a deferred function is not a page: {pages:?}"
+            3,
+            "another deferred function is not a page: {pages:?}"
         );
         assert!(modules_by_page("import x;").is_err(), "no page is an error");
     }
@@ -365,6 +409,28 @@ export const __wasm_split_load_read_error = wrapAsyncCb(makeLoad(() => {
         for (page, file) in [("page_x", "a\"b.wasm"), ("page<x", "a.wasm")] {
             let odd = BTreeMap::from([(page.to_owned(), vec![file.to_owned()])]);
             assert!(json_object(&odd).is_err(), "{page} {file}");
+        }
+    }
+
+    #[test]
+    fn a_short_trunk_hash_is_written_in_16_digits() {
+        assert_eq!(
+            padded_hash("omni-studio-39700a9183e6c7b_bg.wasm").as_deref(),
+            Some("omni-studio-039700a9183e6c7b_bg.wasm")
+        );
+        assert_eq!(
+            padded_hash("main-abc.css").as_deref(),
+            Some("main-0000000000000abc.css")
+        );
+        for kept in [
+            "omni-studio-1234567890abcdef.js",
+            "index.html",
+            "config.json",
+            "favicon-12.png",
+            "main.css",
+            "a-xyz.js",
+        ] {
+            assert_eq!(padded_hash(kept), None, "{kept}");
         }
     }
 

@@ -71,7 +71,7 @@ pub(super) fn browser(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), S
         rows.push(Row {
             area: "first load by route",
             goal: if route == "/image" { "≤ 150 KB" } else { "" },
-            what: format!("a fresh visit to {route}: bytes on the wire (html, css, js, wasm as served), files"),
+            what: format!("a fresh visit to {route}, all it fetches: bytes on the wire (html, css, js, wasm as served), files"),
             value: format!("{bytes}, {files} files"),
         });
     }
