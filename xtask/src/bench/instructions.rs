@@ -3,6 +3,9 @@
 //! same binary and by almost half between machines (nginx gained more from a machine's
 //! faster system calls than omni-bff did); the user-space instructions a read costs are
 //! the same from run to run, so a change to the read path shows here first.
+//!
+//! `OMNI_KEEP_CALLGRIND=1` keeps the profiles (`/tmp/omni-callgrind-PID/*.out.1`, the
+//! path is printed) for `callgrind_annotate`: where a read's instructions go.
 
 use super::measure::{finished_task, http, wrk};
 use super::Row;
@@ -23,7 +26,11 @@ pub(super) fn instructions(bin: &Path, rows: &mut Vec<Row>) -> Result<(), String
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let result = measure_both(bin, &dir, rows);
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("OMNI_KEEP_CALLGRIND").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        println!("xtask: callgrind's profiles kept in {}", dir.display());
+    }
     result
 }
 
