@@ -149,8 +149,11 @@ try {
     // A file finishing after the count is taken has its sizes asked for as the context
     // closes: that answer fails, and unhandled it ended the run (the element library's
     // pictures, once).
+    // The app's own files only: not the API's answers, nor pictures from elsewhere (the
+    // element library's come from the upstream's host).
     visit.on('requestfinished', (r) => {
-      if (!new URL(r.url()).pathname.includes('/api/')) sizes.push(r.sizes().catch(() => null));
+      const url = new URL(r.url());
+      if (url.origin === new URL(BASE).origin && !url.pathname.includes('/api/')) sizes.push(r.sizes().catch(() => null));
     });
     await visit.goto(`${BASE}${route}`);
     await visit.locator('main h1').first().waitFor();
