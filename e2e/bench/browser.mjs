@@ -146,11 +146,10 @@ try {
     const context = await browser.newContext();
     const visit = await context.newPage();
     const sizes = [];
-    // A file finishing after the count is taken has its sizes asked for as the context
-    // closes: that answer fails, and unhandled it ended the run (the element library's
-    // pictures, once).
     // The app's own files only: not the API's answers, nor pictures from elsewhere (the
-    // element library's come from the upstream's host).
+    // element library's come from the upstream's host). A file finishing after the count
+    // is taken has its sizes asked for as the context closes: that answer fails, and
+    // unhandled it ended the run (those pictures, once).
     visit.on('requestfinished', (r) => {
       const url = new URL(r.url());
       if (url.origin === new URL(BASE).origin && !url.pathname.includes('/api/')) sizes.push(r.sizes().catch(() => null));

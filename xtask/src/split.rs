@@ -158,11 +158,10 @@ fn bindgen_stem(dist: &Path) -> Result<String, String> {
 }
 
 /// The modules each lazy page needs, by its function's name (`page_tasks_id`), and the
-/// sign-in gate's (`gate`): its own
-/// and every chunk it waits for, as the loader fetches them. In the loader a module is
-/// `const __chunk_N = makeLoad(...` or `export const __wasm_split_load_NAME_HASH =
-/// wrapAsyncCb(makeLoad(...`, then its file (`new URL("./FILE"`) and its dependencies
-/// (`, [__chunk_3, __chunk_9]`).
+/// sign-in gate's (`gate`): its own and every chunk it waits for, as the loader fetches
+/// them. In the loader a module is `const __chunk_N = makeLoad(...` or
+/// `export const __wasm_split_load_NAME_HASH = wrapAsyncCb(makeLoad(...`, then its file
+/// (`new URL("./FILE"`) and its dependencies (`, [__chunk_3, __chunk_9]`).
 fn modules_by_page(loader: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
     // Variable -> (file, dependencies), in the order the loader declares them.
     let mut modules: Vec<(String, String, Vec<String>)> = Vec::new();
