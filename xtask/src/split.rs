@@ -90,6 +90,9 @@ pub fn split(dist: &Path) -> Result<(), String> {
             &format!("\"./{hashed}\""),
         )?;
     }
+    // Which modules each page needs is read from the loader as wasm-split wrote it.
+    let modules = modules_by_page(&loader)?;
+    let loader = minify_js(&work, "loader", &loader)?;
     let loader_name = format!("__wasm_split-{:016x}.js", content_hash(loader.as_bytes()));
     std::fs::write(dist.join(&loader_name), &loader).map_err(|e| e.to_string())?;
     // The main module and its glue, which imports the loader (by file; the wasm's own
@@ -98,13 +101,13 @@ pub fn split(dist: &Path) -> Result<(), String> {
         "from \"./__wasm_split.js\"",
         &format!("from \"./{loader_name}\""),
     );
+    let glue = minify_js(&work, "glue", &glue)?;
     std::fs::write(dist.join(format!("{stem}.js")), glue).map_err(|e| e.to_string())?;
     wasm_opt(
         &bindgen.join(format!("{stem}_bg.wasm")),
         &dist.join(format!("{stem}_bg.wasm")),
     )?;
     let index = dist.join("index.html");
-    let modules = modules_by_page(&loader)?;
     let page = with_split(&read(&index)?, dist, &stem, &loader_name, &modules)?;
     std::fs::write(&index, page).map_err(|e| e.to_string())
 }
@@ -328,6 +331,23 @@ fn content_hash(bytes: &[u8]) -> u64 {
 
 fn wasm_opt(from: &Path, to: &Path) -> Result<(), String> {
     run_checked(cmd("wasm-opt").args(WASM_OPT).arg(from).arg("-o").arg(to))
+}
+
+/// `source`, an ES module, minified by terser. Trunk minifies the JavaScript it writes,
+/// but the glue and the loader are written after it (measured on the glue: 68 KB to 31
+/// KB, 9.0 to 7.1 KB brotli). Names are shortened inside the module only: exports and
+/// the wasm's import keys are properties and strings, which terser leaves alone.
+fn minify_js(work: &Path, name: &str, source: &str) -> Result<String, String> {
+    let from = work.join(format!("{name}.js"));
+    let to = work.join(format!("{name}.min.js"));
+    std::fs::write(&from, source).map_err(|e| format!("{}: {e}", from.display()))?;
+    run_checked(
+        cmd("terser")
+            .arg(&from)
+            .args(["--module", "--compress", "--mangle", "-o"])
+            .arg(&to),
+    )?;
+    read(&to)
 }
 
 /// `text` with its one `from` replaced: the loader names each module once, and a name

@@ -75,7 +75,9 @@ pub fn ensure_build_tools() -> Result<(), String> {
     }
     ensure_wasm_split()?;
     let e2e = root().join("e2e");
-    let npm_ready = e2e.join("node_modules/.bin/wasm-opt").exists()
+    let npm_ready = ["wasm-opt", "terser"]
+        .iter()
+        .all(|bin| e2e.join("node_modules/.bin").join(bin).exists())
         && ["playwright-core", "axe-core"].iter().all(|p| {
             e2e.join("node_modules")
                 .join(p)
