@@ -12,13 +12,19 @@ after(async () => { await browser?.close(); });
 const ELEMENT = '835266081714884677';
 
 test('upload a PNG, refer to it and to an element, submit, and reach the task page', async () => {
-  const page = await openPage(browser, '/image');
+  // The code that checks a picked file is fetched with the first one (src/deferred.rs).
+  const checker = [];
+  const page = await openPage(browser, '/image', (p) => {
+    p.on('request', (r) => { if (/\/split_checked-[0-9a-f]{16}\.wasm$/.test(r.url())) checker.push(r.url()); });
+  });
   await page.evaluate(() => localStorage.clear());
   await page.reload();
+  assert.equal(checker.length, 0, 'not fetched before a file is picked');
   await page.getByTestId('add-image-file').setInputFiles({ name: 'harbour.png', mimeType: 'image/png', buffer: makePng(640, 400) });
   const ref = page.getByTestId('image-ref');
   await ref.waitFor();
   assert.match(await ref.textContent(), /image_1 harbour\.png.*640×400 px/);
+  assert.equal(checker.length, 1, `${checker}`);
 
   await page.getByTestId('element-id').fill(ELEMENT);
   await page.getByTestId('add-element').click();

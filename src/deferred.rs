@@ -3,9 +3,9 @@
 //! point with a module of its own, which a visit that never calls it never downloads;
 //! in every other build (tests, `trunk serve`) it is an ordinary call. Pages are split
 //! the same way by route (`pages/mod.rs`); these are parts of the landing page that run
-//! only on an error, when the user opens a panel, or in some deployments only (the
-//! sign-in gate, whose modules index.html preloads where it will run; a dashboard's
-//! commands).
+//! only on an error, when the user opens a panel or adds a file, or in some deployments
+//! only (the sign-in gate, whose modules index.html preloads where it will run; a
+//! dashboard's commands).
 //!
 //! Unlike a page, a module that does not arrive (the network went away since the page
 //! loaded) is an error the caller shows, never a panic: a panic would stop the app.

@@ -12,24 +12,35 @@ pub(super) async fn read_file(file: web_sys::File) -> Result<ImageRef, String> {
         .await
         .map_err(|_| tf("{}: the file could not be read", &[&file.name()]))?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    let mut v = Violations::default();
-    let info = check_image_bytes("file", &bytes, &mut v);
-    if let Some(e) = v.iter().next() {
-        return Err(format!("{}: {}", file.name(), field_message(e)));
+    checked(file.name(), bytes)
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+crate::deferred::deferred! {
+    /// A file's bytes checked by omni-api's header inspection and made a reference: in a
+    /// module of its own in the release build, fetched with the first file a visit adds
+    /// (most add none; a link or an element needs none of this).
+    fn checked(name: String, bytes: Vec<u8>) -> Result<ImageRef, String> {
+        let mut v = Violations::default();
+        let info = check_image_bytes("file", &bytes, &mut v);
+        let refused = v.iter().next().map(field_message);
+        match (refused, info) {
+            (Some(why), _) => Err(format!("{name}: {why}")),
+            (None, None) => Err(tf("{}: not an image", &[&name])),
+            (None, Some(info)) => Ok(ImageRef {
+                key: next_key(),
+                thumb: crate::components::request_summary::blob_url(&bytes, info.format.mime())
+                    .unwrap_or_default(),
+                value: encode_base64(&bytes),
+                name,
+                bytes: Some(bytes.len() as u64),
+                size: Some((info.width, info.height)),
+                problems: Vec::new(),
+                frame: None,
+            }),
+        }
     }
-    let info = info.ok_or_else(|| tf("{}: not an image", &[&file.name()]))?;
-    let b64 = encode_base64(&bytes);
-    Ok(ImageRef {
-        key: next_key(),
-        thumb: crate::components::request_summary::blob_url(&bytes, info.format.mime())
-            .unwrap_or_default(),
-        value: b64,
-        name: file.name(),
-        bytes: Some(bytes.len() as u64),
-        size: Some((info.width, info.height)),
-        problems: Vec::new(),
-        frame: None,
-    })
 }
 
 pub(super) fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
