@@ -52,7 +52,9 @@ try {
   // What the time goes to: Chromium compiles a WebAssembly function the first time it
   // runs (lazily, on the page's thread), so the code the start-up runs is compiled during
   // it. Traced on one fresh load: each function compiled before the form was ready,
-  // weighed by its body in the main module.
+  // weighed by its body in the main module; and, the trace kept until the network has
+  // been quiet and a second more, each function the whole visit ran: what the main
+  // module holds that this visit never ran is what further split points could take.
   {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -68,20 +70,24 @@ try {
     await browser.startTracing(page, { categories: ['v8.wasm', 'blink.user_timing'] });
     await page.goto(`${BASE}/image`);
     await page.waitForFunction(() => performance.getEntriesByName('omni-ready').length > 0);
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(1000);
     const trace = JSON.parse(await browser.stopTracing());
     const main = await page.evaluate(() => performance.getEntriesByType('resource')
       .map((e) => e.name).find((n) => /omni-studio-[0-9a-f]+_bg\.wasm$/.test(n)));
     await context.close();
     const events = trace.traceEvents ?? trace;
     const ready = events.find((e) => e.name === 'omni-ready')?.ts ?? Infinity;
-    const compiled = new Set(events
-      .filter((e) => e.name === 'wasm.CompileLazy' && e.ts < ready)
-      .map((e) => e.args.func_index));
+    const lazy = events.filter((e) => e.name === 'wasm.CompileLazy');
+    const compiled = new Set(lazy.filter((e) => e.ts < ready).map((e) => e.args.func_index));
+    const visited = new Set(lazy.map((e) => e.args.func_index));
     const { imported, sizes } = functionSizes(new Uint8Array(await (await fetch(main)).arrayBuffer()));
-    const bytes = [...compiled].reduce((n, f) => n + (sizes[f - imported] ?? 0), 0);
+    const weigh = (functions) => [...functions].reduce((n, f) => n + (sizes[f - imported] ?? 0), 0);
     const all = sizes.reduce((n, s) => n + s, 0);
-    console.log(`startup_code_bytes=${bytes}`);
+    console.log(`startup_code_bytes=${weigh(compiled)}`);
     console.log(`startup_functions=${compiled.size}`);
+    console.log(`visit_code_bytes=${weigh(visited)}`);
+    console.log(`visit_functions=${visited.size}`);
     console.log(`main_code_bytes=${all}`);
     console.log(`main_functions=${sizes.length}`);
   }

@@ -335,7 +335,7 @@ fn wasm_opt(from: &Path, to: &Path) -> Result<(), String> {
 
 /// `source`, an ES module, minified by terser. Trunk minifies the JavaScript it writes,
 /// but the glue and the loader are written after it (measured on the glue: 68 KB to 31
-/// KB, 9.0 to 7.1 KB brotli). Names are shortened inside the module only: exports and
+/// KB, 9.0 to 7.2 KB brotli). Names are shortened inside the module only: exports and
 /// the wasm's import keys are properties and strings, which terser leaves alone.
 fn minify_js(work: &Path, name: &str, source: &str) -> Result<String, String> {
     let from = work.join(format!("{name}.js"));

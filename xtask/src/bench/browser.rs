@@ -51,6 +51,19 @@ pub(super) fn browser(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(), S
     });
     rows.push(Row {
         area: "browser",
+        goal: "",
+        what: "code the whole visit to /image ran (until the network was quiet, a second more): bytes of function bodies, functions; of the main module's"
+            .into(),
+        value: format!(
+            "{} B, {} functions; of {} B, {}",
+            figure("visit_code_bytes"),
+            figure("visit_functions"),
+            figure("main_code_bytes"),
+            figure("main_functions")
+        ),
+    });
+    rows.push(Row {
+        area: "browser",
         goal: "median ≤ 2 ms",
         what: "one keystroke validated and shown, 2500-character prompt, 10 images: median / p90"
             .into(),
