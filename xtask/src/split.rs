@@ -94,7 +94,7 @@ pub fn split(dist: &Path) -> Result<(), String> {
     let modules = modules_by_page(&loader)?;
     let loader = minify_js(&work, "loader", &loader)?;
     let loader_name = format!("__wasm_split-{:016x}.js", content_hash(loader.as_bytes()));
-    std::fs::write(dist.join(&loader_name), &loader).map_err(|e| e.to_string())?;
+    write(&dist.join(&loader_name), &loader)?;
     // The main module and its glue, which imports the loader (by file; the wasm's own
     // import keeps the module name the glue hands it under).
     let glue = read(&bindgen.join(format!("{stem}.js")))?.replace(
@@ -102,14 +102,14 @@ pub fn split(dist: &Path) -> Result<(), String> {
         &format!("from \"./{loader_name}\""),
     );
     let glue = minify_js(&work, "glue", &glue)?;
-    std::fs::write(dist.join(format!("{stem}.js")), glue).map_err(|e| e.to_string())?;
+    write(&dist.join(format!("{stem}.js")), &glue)?;
     wasm_opt(
         &bindgen.join(format!("{stem}_bg.wasm")),
         &dist.join(format!("{stem}_bg.wasm")),
     )?;
     let index = dist.join("index.html");
     let page = with_split(&read(&index)?, dist, &stem, &loader_name, &modules)?;
-    std::fs::write(&index, page).map_err(|e| e.to_string())
+    write(&index, &page)
 }
 
 /// Trunk writes its content hash without leading zeros (`{:x}`), so about one build in
@@ -128,7 +128,7 @@ fn pad_trunk_hashes(dist: &Path) -> Result<(), String> {
         std::fs::rename(dist.join(&name), dist.join(&padded)).map_err(|e| e.to_string())?;
         page = page.replace(&format!("./{name}"), &format!("./{padded}"));
     }
-    std::fs::write(&index, page).map_err(|e| e.to_string())
+    write(&index, &page)
 }
 
 /// `NAME-<1 to 15 hex>(_bg).(js|wasm|css)` with the hash in 16 digits; `None` for any
@@ -340,7 +340,7 @@ fn wasm_opt(from: &Path, to: &Path) -> Result<(), String> {
 fn minify_js(work: &Path, name: &str, source: &str) -> Result<String, String> {
     let from = work.join(format!("{name}.js"));
     let to = work.join(format!("{name}.min.js"));
-    std::fs::write(&from, source).map_err(|e| format!("{}: {e}", from.display()))?;
+    write(&from, source)?;
     run_checked(
         cmd("terser")
             .arg(&from)
@@ -361,6 +361,10 @@ fn replace_once(text: &str, from: &str, to: &str) -> Result<String, String> {
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn file_name(path: &Path) -> String {
