@@ -52,8 +52,8 @@ for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setu
     assert.equal(deep.status, 200);
     assert.equal(deep.headers['cache-control'], 'no-cache', 'a deep link is index.html, revalidated');
 
-    const assets = [...new Set([...html.matchAll(/\.\/([\w.-]+\.(?:js|wasm|css))/g)].map((m) => m[1]))];
-    assert.ok(assets.some((a) => a.endsWith('.wasm')) && assets.some((a) => a.endsWith('.js')), assets.join(' '));
+    const assets = [...new Set([...html.matchAll(/\.\/([\w.-]+\.(?:js|wasm|css|svg))/g)].map((m) => m[1]))];
+    assert.ok(['.wasm', '.js', '.css', '.svg'].every((ext) => assets.some((a) => a.endsWith(ext))), assets.join(' '));
     // A preload scanner that ran before `<base>` asks for assets under the deep link: the
     // answer is index.html, which must not be cached as that name for a year.
     const astray = await get(`${base}tasks/${assets[0]}`, '');
@@ -63,6 +63,8 @@ for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setu
       assert.equal(plain.status, 200, name);
       assert.equal(plain.headers['content-encoding'], undefined, `${name} plain`);
       assert.match(plain.headers['cache-control'] ?? '', /max-age=31536000.*immutable/, `${name}: ${plain.headers['cache-control']}`);
+      // The icon shows only when sent as what it is.
+      if (name.endsWith('.svg')) assert.match(plain.headers['content-type'] ?? '', /^image\/svg\+xml/, name);
       for (const encoding of ['br', 'gzip']) {
         const packed = await get(base + name, encoding);
         assert.equal(packed.headers['content-encoding'], encoding, `${name} as ${encoding}`);
@@ -106,8 +108,16 @@ for (const [host, base] of [['omni-bff', BFF && `${BFF}/`], ['nginx (README setu
       page.on('requestfinished', (r) => {
         if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(r.url());
       });
+      // A first visit says nothing in the console (Chromium warned on every one while
+      // the main module's preload carried an integrity it ignores).
+      const said = [];
+      page.on('console', (m) => {
+        if (m.type() === 'warning' || m.type() === 'error') said.push(`${m.type()}: ${m.text()} (${m.location().url})`);
+      });
       await page.goto(`${base}image`);
       await page.getByTestId('prompt').waitFor();
+      await page.waitForLoadState('networkidle');
+      assert.deepEqual(said, [], 'the console of a first visit');
       // The sign-in gate runs first where the page does not say that no sign-in is
       // needed: a static host cannot say it before config.json is read (omni-bff writes
       // it into the page).

@@ -232,7 +232,7 @@ fn static_host(bff_url: &str) -> Result<crate::nginx::Nginx, String> {
             format!(
                 "gzip_static on; brotli_static on; gzip_vary on;\n\
                  location = /tools/studio/config.json {{ alias {d}/config.json; add_header Cache-Control no-cache; }}\n\
-                 location ~ \"^/tools/studio/[^/]+-[0-9a-f]{{16}}(_bg)?\\.(js|wasm|css)$\" {{ root {d}/www;\n\
+                 location ~ \"^/tools/studio/[^/]+-[0-9a-f]{{16}}(_bg)?\\.(js|wasm|css|svg)$\" {{ root {d}/www;\n\
                    add_header Cache-Control \"public, max-age=31536000, immutable\"; }}\n\
                  location /tools/studio/ {{ root {d}/www; try_files $uri /tools/studio/index.html;\n\
                    add_header Cache-Control no-cache; }}\n\

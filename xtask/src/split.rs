@@ -131,11 +131,11 @@ fn pad_trunk_hashes(dist: &Path) -> Result<(), String> {
     write(&index, &page)
 }
 
-/// `NAME-<1 to 15 hex>(_bg).(js|wasm|css)` with the hash in 16 digits; `None` for any
+/// `NAME-<1 to 15 hex>(_bg).(js|wasm|css|svg)` with the hash in 16 digits; `None` for any
 /// other name.
 fn padded_hash(name: &str) -> Option<String> {
     let (rest, extension) = name.rsplit_once('.')?;
-    if !matches!(extension, "js" | "wasm" | "css") {
+    if !matches!(extension, "js" | "wasm" | "css" | "svg") {
         return None;
     }
     let (rest, bg) = match rest.strip_suffix("_bg") {
@@ -224,10 +224,13 @@ fn modules_by_page(loader: &str) -> Result<BTreeMap<String, Vec<String>>, String
     Ok(pages)
 }
 
-/// index.html with the integrity of the glue and the main module made anew (Trunk
-/// hashed the files it wrote, which the split replaced), the loader preloaded beside
-/// the glue, so the browser fetches both at once, and each page's modules as data
-/// (`omni-split`) before the first script, which preloads those of the page it opens.
+/// index.html with the integrity of the glue made anew (Trunk hashed the file it wrote,
+/// which the split replaced) and none on the main module's preload: Chromium ignores
+/// integrity on a `fetch` preload and says so in the console on every visit, and the
+/// glue's own request for the module carries none, so it checked nothing. The loader is
+/// preloaded beside the glue, so the browser fetches both at once, and each page's
+/// modules go in as data (`omni-split`) before the first script, which preloads those
+/// of the page it opens.
 fn with_split(
     page: &str,
     dist: &Path,
@@ -236,17 +239,12 @@ fn with_split(
     modules: &BTreeMap<String, Vec<String>>,
 ) -> Result<String, String> {
     let mut page = page.to_owned();
-    for file in [format!("{stem}.js"), format!("{stem}_bg.wasm")] {
-        let attribute = format!("href=./{file} integrity=");
-        let start = page
-            .find(&attribute)
-            .ok_or(format!("index.html does not preload {file}"))?
-            + attribute.len();
-        let end = page[start..]
-            .find([' ', '>'])
-            .map_or(page.len(), |i| start + i);
-        page.replace_range(start..end, &integrity(&dist.join(&file))?);
-    }
+    let glue = format!("{stem}.js");
+    let (start, end) = integrity_value(&page, &glue)?;
+    page.replace_range(start..end, &integrity(&dist.join(&glue))?);
+    let wasm = format!("{stem}_bg.wasm");
+    let (start, end) = integrity_value(&page, &wasm)?;
+    page.replace_range(start - " integrity=".len()..end, "");
     let preload = format!("<link href=./{loader} rel=modulepreload>");
     let head_end = page.find("</head>").ok_or("index.html has no </head>")?;
     page.insert_str(head_end, &preload);
@@ -259,6 +257,19 @@ fn with_split(
         ),
     );
     Ok(page)
+}
+
+/// Where the value of the `integrity` attribute of `file`'s preload link is in `page`.
+fn integrity_value(page: &str, file: &str) -> Result<(usize, usize), String> {
+    let attribute = format!("href=./{file} integrity=");
+    let start = page
+        .find(&attribute)
+        .ok_or(format!("index.html does not preload {file}"))?
+        + attribute.len();
+    let end = page[start..]
+        .find([' ', '>'])
+        .map_or(page.len(), |i| start + i);
+    Ok((start, end))
 }
 
 /// `{"page":["file",...],...}`: names and files are identifiers and file names, which
@@ -445,6 +456,10 @@ export const __wasm_split_load_gate = wrapAsyncCb(makeLoad(() => {
             padded_hash("main-abc.css").as_deref(),
             Some("main-0000000000000abc.css")
         );
+        assert_eq!(
+            padded_hash("favicon-ce7eb70bae674e2.svg").as_deref(),
+            Some("favicon-0ce7eb70bae674e2.svg")
+        );
         for kept in [
             "omni-studio-1234567890abcdef.js",
             "index.html",
@@ -468,7 +483,7 @@ export const __wasm_split_load_gate = wrapAsyncCb(makeLoad(() => {
     }
 
     #[test]
-    fn the_page_gets_fresh_integrity_and_the_loader() {
+    fn the_page_gets_fresh_integrity_for_the_glue_none_for_the_module_and_the_loader() {
         let dir = std::env::temp_dir().join(format!("omni-split-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("app-1.js"), "glue").unwrap();
@@ -488,6 +503,10 @@ export const __wasm_split_load_gate = wrapAsyncCb(makeLoad(() => {
             "{out}"
         );
         assert!(!out.contains("sha384-old"), "{out}");
+        assert!(
+            out.contains("<link as=fetch crossorigin href=./app-1_bg.wasm rel=preload>"),
+            "{out}"
+        );
         assert!(out.ends_with("<link href=./__wasm_split-00.js rel=modulepreload></head>"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
