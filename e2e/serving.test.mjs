@@ -84,16 +84,41 @@ test('a deep link into omni-bff loads nothing from the wrong directory, and no c
     page.on('request', (r) => {
       const path = new URL(r.url()).pathname;
       if (/^\/tasks\/.+\.(css|js|wasm)$/.test(path)) astray.push(path);
-      // config.json is in the page omni-bff serves: no round trip before the app starts.
-      if (path.endsWith('/config.json')) astray.push(path);
+      // config.json and the studio configuration are in the page omni-bff serves (its
+      // API needs no sign-in here): no round trip for either.
+      if (path.endsWith('/config.json') || path === '/api/v1/config') astray.push(path);
     });
     await page.goto(`${BFF}/tasks/no-such-task`);
     await page.locator('main').first().waitFor();
-    assert.deepEqual(astray, [], 'the preload scanner saw the <base>, and the app read config.json from the page');
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(astray, [], 'the preload scanner saw the <base>, and the app read its configuration from the page');
   } finally {
     await browser.close();
   }
 });
+
+// Each answer a first visit needs, read once: the account figure was read a second time
+// when the configuration arrived and replaced the built-in one (a static host's first
+// visit); omni-bff writes the configuration into the page, so there it is not read.
+for (const [host, base, api, configReads] of [['omni-bff', BFF && `${BFF}/`, '/api/v1', 0], ['nginx (README setup)', STATIC, '/bff/api/v1', 1]]) {
+  test(`${host}: a first visit reads each of its answers once`, { skip: !base && 'no URL for it' }, async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      const reads = [];
+      page.on('request', (r) => reads.push(new URL(r.url()).pathname));
+      await page.goto(`${base}image`);
+      await page.getByTestId('account-units').waitFor();
+      await page.getByTestId('recent-tasks').waitFor();
+      await page.waitForLoadState('networkidle');
+      // (The column's covers are files, not reads.)
+      const count = (path) => reads.filter((r) => r === `${api}${path}`).length;
+      assert.deepEqual(['/account', '/tasks', '/config'].map(count), [1, 1, configReads], reads.join(' '));
+    } finally {
+      await browser.close();
+    }
+  });
+}
 
 
 // The release build is split by route (docs/design.md): /image loads the shell and its

@@ -1,7 +1,9 @@
 //! The studio configuration from `GET /api/v1/config` (the model catalog in force and
-//! the media limits), shared with every form as context. It starts as omni-api's built-in
-//! catalog, so forms render at once, and is replaced by the BFF's answer when it arrives:
-//! from then on the forms validate with exactly the catalog the BFF validates with.
+//! the media limits), shared with every form as context. Where omni-bff serves the page
+//! and its API needs no sign-in, the page carries it (`#omni-config`) and the forms
+//! start with exactly the catalog the BFF validates with, without asking. Elsewhere (a
+//! static host, a sign-in) it starts as omni-api's built-in catalog, so forms render at
+//! once, and is replaced by the BFF's answer when it arrives.
 
 use crate::api;
 use leptos::prelude::*;
@@ -13,8 +15,12 @@ use omni_api::{Catalog, ModelName};
 #[derive(Clone, Copy)]
 pub struct ConfigContext(pub RwSignal<StudioConfig>);
 
-/// Provides the configuration and asks the BFF for its own.
+/// Provides the configuration: the page's, else the built-in one, replaced by the BFF's.
 pub fn provide_config() {
+    if let Some(written) = in_page() {
+        provide_context(ConfigContext(RwSignal::new(written)));
+        return;
+    }
     let config = RwSignal::new(StudioConfig::new(
         UpstreamKind::Simulate,
         Catalog::builtin().clone(),
@@ -31,6 +37,20 @@ pub fn provide_config() {
         ),
         Some(Ok(_)) | None => {}
     });
+}
+
+/// The configuration omni-bff wrote into the page, if it did (one it wrote that does
+/// not read is a bug to see in the console; the app then asks, as on a static host).
+fn in_page() -> Option<StudioConfig> {
+    let text = web_sys::window()?
+        .document()?
+        .get_element_by_id("omni-config")?
+        .text_content()?;
+    serde_json::from_str(&text)
+        .map_err(|e| {
+            web_sys::console::warn_1(&format!("the page's #omni-config ignored: {e}").into())
+        })
+        .ok()
 }
 
 /// The configuration in force.

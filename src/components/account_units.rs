@@ -12,9 +12,12 @@ use leptos_router::hooks::use_location;
 pub fn AccountUnits() -> impl IntoView {
     let config = use_config();
     let location = use_location();
+    // Only whether the figure is wanted: a configuration replaced by the BFF's (a static
+    // host's first visit) read the account a second time when it tracked all of it.
+    let wanted = Memo::new(move |_| config.read().account_units);
     let account = LocalResource::new(move || {
         location.pathname.track();
-        let wanted = config.read().account_units;
+        let wanted = wanted.get();
         async move {
             if wanted {
                 api::account().await.ok()

@@ -400,6 +400,41 @@ async fn the_made_config_json_says_whether_the_api_needs_a_sign_in() {
     assert_eq!(body["access_required"], true);
 }
 
+/// The studio configuration `GET /api/v1/config` answers, as the page carries it (`None`:
+/// not there).
+async fn config_in_page(bff: &App) -> Option<serde_json::Value> {
+    let dist = bff.data_dir.join("dist");
+    std::fs::write(
+        dist.join("index.html"),
+        "<!DOCTYPE html><title>t</title><script>s()</script>",
+    )
+    .unwrap();
+    let page = bff.get_req("/image").send().await.text();
+    let start = page.find(r#"id="omni-config">"#)? + r#"id="omni-config">"#.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    Some(serde_json::from_str(&page[start..end].replace("<\\/", "</")).unwrap())
+}
+
+#[tokio::test]
+async fn the_page_carries_the_studio_configuration_only_where_anyone_may_read_it() {
+    // Open: the page holds what the API answers, so the app need not ask.
+    let open = App::new().await;
+    let (_, config) = open.get("/api/v1/config").await;
+    assert_eq!(config_in_page(&open).await, Some(config["data"].clone()));
+    // Behind a sign-in it names the people with access: it stays behind the sign-in.
+    let guarded = App::start_with(&[], &[("OMNI_ACCESS_TOKENS", "a-token-for-this-test")]).await;
+    assert_eq!(config_in_page(&guarded).await, None);
+    // A config.json of the operator's may send the app to another BFF, whose
+    // configuration this one does not know.
+    let elsewhere = App::new().await;
+    std::fs::write(
+        elsewhere.data_dir.join("dist/config.json"),
+        r#"{"api_base": "/other/"}"#,
+    )
+    .unwrap();
+    assert_eq!(config_in_page(&elsewhere).await, None);
+}
+
 #[tokio::test]
 async fn hashed_files_are_immutable_and_the_page_is_rebuilt_when_it_changes() {
     let bff = App::new().await;

@@ -92,7 +92,8 @@ impl IndexPage {
         state.security.csp.update(&page);
         let base = state.public_url().map_or("/", path_of);
         let deployment = super::app_config::deployment(state).await;
-        let page = Bytes::from(with_head(&page, base, &deployment));
+        let studio = inline_config(state).await;
+        let page = Bytes::from(with_head(&page, base, &deployment, studio.as_deref()));
         *self.built.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, page.clone()));
         html(page)
     }
@@ -124,10 +125,27 @@ fn path_of(url: &str) -> &str {
     }
 }
 
-/// `page` with `<base href="base">` and config.json (`deployment`, as a JSON data block
-/// the app reads instead of fetching it) before its first script or link (where a page
-/// already has a `<base>`, or has neither, it is left as it is).
-fn with_head(page: &str, base: &str, deployment: &[u8]) -> String {
+/// The studio configuration (`GET /api/v1/config`'s data) to write into the page, where
+/// anyone may read it and it is the API's own: when the API needs no sign-in (it names
+/// the people with access), and when no config.json in `dist/` sends the app to another
+/// BFF. The app then starts with the catalog in force instead of the built-in one, and
+/// does not ask for it (`src/studio_config.rs`).
+async fn inline_config(state: &AppState) -> Option<Vec<u8>> {
+    if state.security.access.required()
+        || tokio::fs::try_exists(state.dist.join("config.json"))
+            .await
+            .unwrap_or(true)
+    {
+        return None;
+    }
+    serde_json::to_vec(&super::studio::studio_config(state)).ok()
+}
+
+/// `page` with `<base href="base">`, config.json (`deployment`) and the studio
+/// configuration when given (`studio`), as JSON data blocks the app reads instead of
+/// fetching them, before its first script or link (where a page already has a
+/// `<base>`, or has neither, it is left as it is).
+fn with_head(page: &str, base: &str, deployment: &[u8], studio: Option<&[u8]>) -> String {
     let lower = page.to_ascii_lowercase();
     let first = [lower.find("<script"), lower.find("<link")]
         .into_iter()
@@ -136,18 +154,29 @@ fn with_head(page: &str, base: &str, deployment: &[u8]) -> String {
     match first {
         Some(at) if !lower.contains("<base") => {
             let escaped = base.replace('&', "&amp;").replace('"', "&quot;");
-            // Valid JSON only, and `</` escaped so the data cannot close its element.
-            let data = serde_json::from_slice::<serde_json::Value>(deployment)
-                .map(|v| v.to_string().replace("</", "<\\/"))
-                .unwrap_or_else(|_| "{}".into());
+            let data = json_data(deployment).unwrap_or_else(|| "{}".into());
+            let studio = studio
+                .and_then(json_data)
+                .map(|data| {
+                    format!("<script type=\"application/json\" id=\"omni-config\">{data}</script>")
+                })
+                .unwrap_or_default();
             format!(
-                "{}<base href=\"{escaped}\"><script type=\"application/json\" id=\"omni-deployment\">{data}</script>{}",
+                "{}<base href=\"{escaped}\"><script type=\"application/json\" id=\"omni-deployment\">{data}</script>{studio}{}",
                 &page[..at],
                 &page[at..]
             )
         }
         _ => page.to_owned(),
     }
+}
+
+/// `json` for a data block: valid JSON only, and `</` escaped so the data cannot close
+/// its element.
+fn json_data(json: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(json)
+        .ok()
+        .map(|v| v.to_string().replace("</", "<\\/"))
 }
 
 /// Files keep what their handler said (index.html says no-cache); any other file is
@@ -183,7 +212,7 @@ mod tests {
     use super::{is_hashed, path_of, with_head};
 
     fn with_base(page: &str, base: &str) -> String {
-        with_head(page, base, b"{}")
+        with_head(page, base, b"{}", None)
     }
 
     #[test]
@@ -193,9 +222,26 @@ mod tests {
             page,
             "/",
             br#"{"api_base":"/bff/","x":"</script><script>alert(1)"}"#,
+            None,
         );
         assert!(out.contains(r#"<script type="application/json" id="omni-deployment">{"api_base":"/bff/","x":"<\/script><script>alert(1)"}</script><script>s()"#), "{out}");
-        assert!(with_head(page, "/", b"not json").contains(">{}</script>"));
+        assert!(with_head(page, "/", b"not json", None).contains(">{}</script>"));
+        assert!(!out.contains("omni-config"), "{out}");
+    }
+
+    #[test]
+    fn the_studio_configuration_follows_config_json_as_inert_data() {
+        let page = "<title>x</title><script>s()</script>";
+        let out = with_head(
+            page,
+            "/",
+            b"{}",
+            Some(br#"{"catalog":{"note":"</script><script>alert(1)"}}"#),
+        );
+        assert!(out.contains(r#"id="omni-deployment">{}</script><script type="application/json" id="omni-config">{"catalog":{"note":"<\/script><script>alert(1)"}}</script><script>s()"#), "{out}");
+        // Not JSON: left out, so the app asks for it as before.
+        let out = with_head(page, "/", b"{}", Some(b"not json"));
+        assert!(!out.contains("omni-config"), "{out}");
     }
 
     #[test]

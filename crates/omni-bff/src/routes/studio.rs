@@ -225,12 +225,19 @@ pub async fn cancel(State(state): Shared, Path(id): Path<String>) -> Result<Resp
     responses((status = 200, body = omni_api::Envelope<omni_api::config::StudioConfig>), crate::routes::openapi::Errors))
 ]
 pub async fn config(State(state): Shared) -> Response {
+    ok(&studio_config(&state))
+}
+
+/// The configuration this BFF serves: fixed for the life of the process (the catalog,
+/// the mode, the people and the lanes are read at start), so omni-bff can also write it
+/// into the index.html it serves (`static_files`).
+pub fn studio_config(state: &AppState) -> omni_api::config::StudioConfig {
     let mut config =
         omni_api::config::StudioConfig::new(state.upstream_kind, (*state.catalog).clone());
     config.local_videos = state.public_url().is_some();
     config.people = state.security.access.people();
     config.concurrency = state.queue.limits();
-    ok(&config)
+    config
 }
 
 fn encode_cursor(created_at: i64, task_id: &str) -> String {
