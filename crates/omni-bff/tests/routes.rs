@@ -460,6 +460,29 @@ async fn hashed_files_are_immutable_and_the_page_is_rebuilt_when_it_changes() {
             "{path}"
         );
     }
+    // Made at run time, so compressed at run time: gzip for a browser that takes it.
+    let plain = bff.get_req("/image").send().await;
+    let packed = bff
+        .get_req("/image")
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(packed.header("content-encoding"), Some("gzip"));
+    assert_eq!(packed.header("vary"), Some("accept-encoding"));
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&packed.body[..]),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, plain.body);
+    let refused = bff
+        .get_req("/image")
+        .header("accept-encoding", "br, gzip;q=0")
+        .send()
+        .await;
+    assert_eq!(refused.header("content-encoding"), None);
     // A new build is served at once (the page is made again when index.html changes).
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(
