@@ -36,16 +36,22 @@ impl Default for Deployment {
 
 static DEPLOYMENT: OnceLock<Deployment> = OnceLock::new();
 
+/// The text of the JSON data block `id` that omni-bff wrote into the page it serves
+/// (`<script type=application/json id=...>`), if there is one.
+pub fn page_data(id: &str) -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .text_content()
+}
+
 /// Reads `config.json` (once, before the app mounts): from the page when omni-bff wrote
 /// it there (no request before the app can start), else from the file beside
 /// index.html. A missing or unreadable file leaves the defaults (a static host without
 /// one answers 404).
 pub async fn load() {
     let url = format!("{}config.json", base_path());
-    let inline = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("omni-deployment"))
-        .and_then(|e| e.text_content());
+    let inline = page_data("omni-deployment");
     let read = async {
         let text = match inline {
             Some(text) => text,

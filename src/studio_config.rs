@@ -42,10 +42,7 @@ pub fn provide_config() {
 /// The configuration omni-bff wrote into the page, if it did (one it wrote that does
 /// not read is a bug to see in the console; the app then asks, as on a static host).
 fn in_page() -> Option<StudioConfig> {
-    let text = web_sys::window()?
-        .document()?
-        .get_element_by_id("omni-config")?
-        .text_content()?;
+    let text = crate::deployment::page_data("omni-config")?;
     serde_json::from_str(&text)
         .map_err(|e| {
             web_sys::console::warn_1(&format!("the page's #omni-config ignored: {e}").into())

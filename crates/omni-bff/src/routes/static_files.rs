@@ -64,30 +64,31 @@ struct IndexPage {
 #[derive(Clone)]
 struct Built {
     page: Bytes,
-    gzip: Bytes,
+    gzip: Option<Bytes>,
 }
 
 impl Built {
     fn new(page: Bytes) -> Built {
         use std::io::Write as _;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Compressing into memory does not fail; if it did, the page goes out plain.
         let gzip = gz
             .write_all(&page)
             .and_then(|()| gz.finish())
             .map(Bytes::from)
-            // Compressing into memory does not fail; if it did, the page goes out plain.
-            .unwrap_or_default();
+            .ok();
         Built { page, gzip }
     }
 
     fn response(self, gzip: bool) -> Response {
-        if gzip && !self.gzip.is_empty() {
-            let mut resp = html(self.gzip);
-            resp.headers_mut()
-                .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            resp
-        } else {
-            html(self.page)
+        match self.gzip {
+            Some(packed) if gzip => {
+                let mut resp = html(packed);
+                resp.headers_mut()
+                    .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                resp
+            }
+            _ => html(self.page),
         }
     }
 }
@@ -144,7 +145,8 @@ impl IndexPage {
         state.security.csp.update(&page);
         let base = state.public_url().map_or("/", path_of);
         let deployment = super::app_config::deployment(state).await;
-        let studio = inline_config(state).await;
+        // The stamp already says whether dist/ has a config.json.
+        let studio = inline_config(state, stamp.1.is_some());
         let page = Bytes::from(with_head(&page, base, &deployment, studio.as_deref()));
         let built = Built::new(page);
         *self.built.lock().unwrap_or_else(|p| p.into_inner()) = Some((stamp, built.clone()));
@@ -183,12 +185,8 @@ fn path_of(url: &str) -> &str {
 /// the people with access), and when no config.json in `dist/` sends the app to another
 /// BFF. The app then starts with the catalog in force instead of the built-in one, and
 /// does not ask for it (`src/studio_config.rs`).
-async fn inline_config(state: &AppState) -> Option<Vec<u8>> {
-    if state.security.access.required()
-        || tokio::fs::try_exists(state.dist.join("config.json"))
-            .await
-            .unwrap_or(true)
-    {
+fn inline_config(state: &AppState, operator_config_json: bool) -> Option<Vec<u8>> {
+    if state.security.access.required() || operator_config_json {
         return None;
     }
     serde_json::to_vec(&super::studio::studio_config(state)).ok()
