@@ -61,7 +61,9 @@ pub(super) fn bff_figures(server: &bff::Server, rows: &mut Vec<Row>) -> Result<(
         let (ours, theirs) = (median_run(ours), median_run(theirs));
         rows.push(Row {
             area: "BFF",
-            goal: "p99 ≤ 5 ms",
+            // #18 sets the tail's goal at 32 connections only; at 256 both servers
+            // queue (nginx's p99 there is ~7-8 ms on this machine).
+            goal: if c == 32 { "p99 ≤ 5 ms" } else { "" },
             what: format!(
                 "task reads, {c} connections, median of {READ_ROUNDS} runs: req/s (p50 / p99), errors"
             ),
