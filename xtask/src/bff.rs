@@ -232,14 +232,15 @@ fn static_host(bff_url: &str) -> Result<crate::nginx::Nginx, String> {
             format!(
                 "gzip_static on; brotli_static on; gzip_vary on;\n\
                  location = /tools/studio/config.json {{ alias {d}/config.json; add_header Cache-Control no-cache; }}\n\
-                 location ~ \"^/tools/studio/[^/]+-[0-9a-f]{{16}}(_bg)?\\.(js|wasm|css|svg)$\" {{ root {d}/www;\n\
+                 location ~ \"^/tools/studio/[^/]+-[0-9a-f]{{16}}(_bg)?\\.({hashed})$\" {{ root {d}/www;\n\
                    add_header Cache-Control \"public, max-age=31536000, immutable\"; }}\n\
                  location /tools/studio/ {{ root {d}/www; try_files $uri /tools/studio/index.html;\n\
                    add_header Cache-Control no-cache; }}\n\
                  location /bff/ {{ proxy_pass http://{bff}/; proxy_http_version 1.1;\n\
                    proxy_set_header Host $http_host; proxy_buffering off; proxy_read_timeout 1h;\n\
                    client_max_body_size 140m; }}",
-                d = dir.display()
+                d = dir.display(),
+                hashed = crate::split::HASHED_EXTENSIONS.join("|"),
             )
         },
     )

@@ -131,11 +131,16 @@ fn pad_trunk_hashes(dist: &Path) -> Result<(), String> {
     write(&index, &page)
 }
 
-/// `NAME-<1 to 15 hex>(_bg).(js|wasm|css|svg)` with the hash in 16 digits; `None` for any
-/// other name.
+/// The files Trunk names by their content (`NAME-<hash>(_bg).EXT`): what a server may
+/// keep as immutable (the e2e static host's pattern is made from this list; the
+/// README's nginx example spells it out).
+pub const HASHED_EXTENSIONS: [&str; 4] = ["js", "wasm", "css", "svg"];
+
+/// `NAME-<1 to 15 hex>(_bg).EXT` (one of [`HASHED_EXTENSIONS`]) with the hash in 16
+/// digits; `None` for any other name.
 fn padded_hash(name: &str) -> Option<String> {
     let (rest, extension) = name.rsplit_once('.')?;
-    if !matches!(extension, "js" | "wasm" | "css" | "svg") {
+    if !HASHED_EXTENSIONS.contains(&extension) {
         return None;
     }
     let (rest, bg) = match rest.strip_suffix("_bg") {
